@@ -1,0 +1,60 @@
+//! # redress-app — the use cases
+//!
+//! Every capability of Redress is a method on [`App`] that takes an [`Actor`] (who is acting),
+//! checks the actor's permission against a [`redress_domain::Policy`], and runs in one unit of
+//! work that writes the state and its audit entry together: if the audit write fails, nothing is
+//! written. The storage traits the use cases need are defined here ([`store`]) and implemented by
+//! `redress-store` for SQLite and PostgreSQL.
+//!
+//! Design decisions:
+//! - **Write transactions are serialized.** The audit trail is a hash chain, so its entries have
+//!   one total order; the store therefore admits one write transaction at a time (SQLite's
+//!   `BEGIN IMMEDIATE`, a PostgreSQL transaction-level advisory lock). This also rules out write
+//!   skew in money movements, as a single-writer ledger such as TigerBeetle does. Reads run in
+//!   parallel. A fund's write volume (thousands a day) is far below this design's limit.
+//! - **Check, then write, inside the lock.** Because writers are serialized, "does this username
+//!   exist? then insert" is race-free on both engines; unique constraints remain as a backstop.
+//! - **Slow, CPU-bound work (Argon2id) runs on the blocking pool**, never on the async workers.
+//! - **Nothing here reads the environment or the clock directly**: time comes from [`Clock`], so
+//!   tests can move it.
+
+pub mod accounts;
+pub mod actor;
+pub mod audit;
+pub mod clock;
+pub mod error;
+pub mod password;
+pub mod settings;
+pub mod store;
+
+use std::sync::Arc;
+
+pub use actor::{Actor, RequestContext};
+pub use clock::{Clock, SystemClock};
+pub use error::AppError;
+pub use settings::Settings;
+pub use store::Store;
+
+/// The application: the store, the settings and the clock, shared by every request.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        Self { store, settings: Arc::new(settings), clock: Arc::new(SystemClock) }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub async fn health(&self) -> Result<(), AppError> {
+        self.store.ping().await.map_err(AppError::from)
+    }
+}

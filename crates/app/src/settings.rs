@@ -1,0 +1,358 @@
+//! The typed configuration. Loaded by the binary in layers — defaults, then a TOML file, then
+//! `REDRESS_SECTION__KEY` environment variables, then command-line flags — and checked here by
+//! [`Settings::validate`] before anything starts. Every limit the server enforces is named here.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use redress_domain::{PasswordRules, Secret};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where the embedded database, keys and exports live. Created on first start.
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub security: SecuritySettings,
+    pub bootstrap: BootstrapSettings,
+    pub logging: LoggingSettings,
+    pub metrics: MetricsSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("redress-data"),
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            security: SecuritySettings::default(),
+            bootstrap: BootstrapSettings::default(),
+            logging: LoggingSettings::default(),
+            metrics: MetricsSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port to listen on; port 0 picks a free port.
+    pub listen: String,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Longest a request may take before the server answers 503.
+    pub request_timeout_seconds: u64,
+    /// Mark the session cookie `Secure` (sent over HTTPS only; browsers also accept it on
+    /// `localhost` and `127.0.0.1`). Turn off only for plain-HTTP testing on another address.
+    pub cookie_secure: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy you run).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_string(),
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_seconds: 30,
+            cookie_secure: true,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://user:password@host/db` or `sqlite://path`. Empty: SQLite in `data_dir`.
+    pub url: Option<Secret<String>>,
+    pub connections_max: u32,
+    /// How long a statement waits for a lock before failing (SQLite busy timeout, PostgreSQL
+    /// lock timeout for the write lock).
+    pub busy_timeout_ms: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self { url: None, connections_max: 8, busy_timeout_ms: 5_000 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// A session ends this long after login, whatever happens.
+    pub session_lifetime_minutes: i64,
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: i64,
+    /// Failed logins allowed for one username within the window before it is locked out.
+    pub login_failures_max: i64,
+    /// Failed logins allowed from one client address within the window.
+    pub login_failures_per_address_max: i64,
+    pub login_failure_window_seconds: i64,
+    pub password_length_min: usize,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            session_lifetime_minutes: 8 * 60,
+            session_idle_minutes: 30,
+            login_failures_max: 5,
+            login_failures_per_address_max: 50,
+            login_failure_window_seconds: 15 * 60,
+            password_length_min: 12,
+        }
+    }
+}
+
+impl SecuritySettings {
+    pub fn password_rules(&self) -> PasswordRules {
+        PasswordRules { length_min: self.password_length_min }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BootstrapSettings {
+    /// Username of the administrator created on the first start of an empty database.
+    pub admin_username: String,
+    /// The institution that administrator belongs to.
+    pub institution: String,
+}
+
+impl Default for BootstrapSettings {
+    fn default() -> Self {
+        Self {
+            admin_username: "admin".to_string(),
+            institution: "Fondo de Reparaciones".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoggingSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter: `info`, `redress=debug,sqlx=warn`…
+    pub level: String,
+}
+
+impl Default for LoggingSettings {
+    fn default() -> Self {
+        Self { format: LogFormat::Text, level: "info".to_string() }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A bearer token a Prometheus scraper may use on `/metrics` (at least 24 characters).
+    /// Without it, only logged-in admins and auditors may read the metrics.
+    pub token: Option<Secret<String>>,
+}
+
+/// Which engine a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Settings {
+    /// The database URL to connect to: the configured one, or SQLite inside `data_dir`.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) if !url.expose().trim().is_empty() => url.expose().trim().to_string(),
+            _ => format!("sqlite://{}", self.data_dir.join("redress.db").display()),
+        }
+    }
+
+    pub fn engine(&self) -> Option<Engine> {
+        engine_of(&self.database_url())
+    }
+
+    /// Every problem with the configuration, each naming its key. Empty when valid.
+    pub fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut check = |ok: bool, key: &str, reason: &str| {
+            if !ok {
+                problems.push(format!("{key}: {reason}"));
+            }
+        };
+        check(
+            self.server.listen.parse::<SocketAddr>().is_ok(),
+            "server.listen",
+            "must be an address and port such as 127.0.0.1:8080",
+        );
+        check(
+            (1024..=64 * 1024 * 1024).contains(&self.server.body_limit_bytes),
+            "server.body_limit_bytes",
+            "must be between 1024 and 67108864",
+        );
+        check(
+            (1..=600).contains(&self.server.request_timeout_seconds),
+            "server.request_timeout_seconds",
+            "must be between 1 and 600",
+        );
+        check(
+            self.engine().is_some(),
+            "database.url",
+            "must start with sqlite:// or postgres:// (or postgresql://)",
+        );
+        check(
+            (1..=256).contains(&self.database.connections_max),
+            "database.connections_max",
+            "must be between 1 and 256",
+        );
+        check(
+            (100..=600_000).contains(&self.database.busy_timeout_ms),
+            "database.busy_timeout_ms",
+            "must be between 100 and 600000",
+        );
+        let security = &self.security;
+        check(
+            (5..=7 * 24 * 60).contains(&security.session_lifetime_minutes),
+            "security.session_lifetime_minutes",
+            "must be between 5 and 10080 (one week)",
+        );
+        check(
+            (1..=security.session_lifetime_minutes.max(1)).contains(&security.session_idle_minutes),
+            "security.session_idle_minutes",
+            "must be at least 1 and at most the session lifetime",
+        );
+        check(
+            (1..=1000).contains(&security.login_failures_max),
+            "security.login_failures_max",
+            "must be between 1 and 1000",
+        );
+        check(
+            (1..=100_000).contains(&security.login_failures_per_address_max),
+            "security.login_failures_per_address_max",
+            "must be between 1 and 100000",
+        );
+        check(
+            (10..=7 * 24 * 3600).contains(&security.login_failure_window_seconds),
+            "security.login_failure_window_seconds",
+            "must be between 10 and 604800",
+        );
+        check(
+            (8..=128).contains(&security.password_length_min),
+            "security.password_length_min",
+            "must be between 8 and 128",
+        );
+        check(
+            redress_domain::Username::parse(&self.bootstrap.admin_username).is_ok(),
+            "bootstrap.admin_username",
+            "must be a valid username (3-64 of a-z, 0-9, '.', '_', '-', starting with a letter)",
+        );
+        check(
+            redress_domain::InstitutionName::parse(&self.bootstrap.institution).is_ok(),
+            "bootstrap.institution",
+            "must be a non-empty name of at most 200 characters",
+        );
+        check(
+            tracing_filter_is_plausible(&self.logging.level),
+            "logging.level",
+            "must be a tracing filter such as info or redress=debug,sqlx=warn",
+        );
+        check(
+            self.metrics.token.as_ref().is_none_or(|t| t.expose().len() >= 24),
+            "metrics.token",
+            "must be at least 24 characters long",
+        );
+        problems
+    }
+
+    /// The database URL with any password replaced by `***`, safe to print.
+    pub fn database_url_masked(&self) -> String {
+        mask_url_password(&self.database_url())
+    }
+}
+
+/// The engine named by a URL's scheme.
+pub fn engine_of(url: &str) -> Option<Engine> {
+    if url.starts_with("sqlite:") {
+        Some(Engine::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some(Engine::Postgres)
+    } else {
+        None
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; also masks `password=`
+/// query parameters.
+pub fn mask_url_password(url: &str) -> String {
+    let mut masked = url.to_string();
+    if let Some(scheme_end) = masked.find("://") {
+        let rest_start = scheme_end + 3;
+        if let Some(at) = masked[rest_start..].find('@').map(|i| i + rest_start) {
+            if let Some(colon) = masked[rest_start..at].find(':').map(|i| i + rest_start) {
+                masked.replace_range(colon + 1..at, "***");
+            }
+        }
+    }
+    if let Some(start) = masked.find("password=") {
+        let value_start = start + "password=".len();
+        let value_end = masked[value_start..].find('&').map_or(masked.len(), |i| i + value_start);
+        masked.replace_range(value_start..value_end, "***");
+    }
+    masked
+}
+
+fn tracing_filter_is_plausible(filter: &str) -> bool {
+    !filter.trim().is_empty()
+        && filter
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '=' | ',' | '.' | '[' | ']' | '{' | '}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_valid_and_use_sqlite_in_the_data_folder() {
+        let settings = Settings::default();
+        assert!(settings.validate().is_empty(), "{:?}", settings.validate());
+        assert_eq!(settings.engine(), Some(Engine::Sqlite));
+        assert_eq!(settings.database_url(), "sqlite://redress-data/redress.db");
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_key() {
+        let mut settings = Settings::default();
+        settings.server.listen = "nowhere".to_string();
+        settings.database.url = Some(Secret::new("mysql://x".to_string()));
+        settings.security.session_idle_minutes = 10_000;
+        settings.metrics.token = Some(Secret::new("short".to_string()));
+        let problems = settings.validate().join("\n");
+        for key in ["server.listen", "database.url", "security.session_idle_minutes", "metrics.token"] {
+            assert!(problems.contains(key), "{key} missing from {problems}");
+        }
+    }
+
+    #[test]
+    fn a_password_in_a_database_url_is_masked() {
+        assert_eq!(
+            mask_url_password("postgres://fund:s3cret@db.local:5432/redress"),
+            "postgres://fund:***@db.local:5432/redress"
+        );
+        assert_eq!(
+            mask_url_password("postgres://db/redress?user=a&password=s3cret&sslmode=require"),
+            "postgres://db/redress?user=a&password=***&sslmode=require"
+        );
+        assert_eq!(mask_url_password("sqlite://data/redress.db"), "sqlite://data/redress.db");
+    }
+}

@@ -1,0 +1,158 @@
+//! The storage traits the use cases need. `redress-store` implements them for SQLite and
+//! PostgreSQL; one conformance suite holds both implementations to the same behaviour.
+//!
+//! A use case opens a transaction — [`Store::read`] for queries, [`Store::write`] for changes —
+//! and calls the per-aggregate methods on it. A write transaction that is dropped without
+//! [`WriteTx::commit`] rolls back: an early `?` return leaves nothing behind.
+
+use async_trait::async_trait;
+use redress_domain::audit::{AuditEvent, AuditRecord};
+use redress_domain::{FieldError, InstitutionId, InstitutionKind, Role, Timestamp, UserId};
+use serde::Serialize;
+
+/// Why storage failed. Callers act on `Conflict`; the rest are reported.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule would be broken.
+    #[error("conflict: {0}")]
+    Conflict(FieldError),
+    /// The database could not be reached or timed out.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value could not be read back (a bug or a hand-edited row).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn engine(&self) -> &'static str;
+    async fn ping(&self) -> StoreResult<()>;
+    /// A read-only transaction; many can run at once.
+    async fn read(&self) -> StoreResult<Box<dyn ReadTx>>;
+    /// A write transaction. Only one runs at a time (see the crate documentation).
+    async fn write(&self) -> StoreResult<Box<dyn WriteTx>>;
+}
+
+/// Everything a read transaction can do.
+pub trait ReadTx: AccountReads + AuditReads + Send {}
+
+/// Everything a write transaction can do; dropped without `commit`, it rolls back.
+#[async_trait]
+pub trait WriteTx: ReadTx + AccountWrites + AuditWrites {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+// ---- Accounts: institutions, users, sessions, login failures -------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Institution {
+    pub id: InstitutionId,
+    pub name: String,
+    pub kind: InstitutionKind,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub institution_id: InstitutionId,
+    pub institution: String,
+    pub roles: Vec<Role>,
+    /// PHC string (`$argon2id$…`); never leaves the app crate.
+    pub password_hash: String,
+    pub created_at: Timestamp,
+    pub password_changed_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub institution_id: InstitutionId,
+    pub roles: Vec<Role>,
+    pub password_hash: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the token, hex. The token itself is never stored.
+    pub id: String,
+    pub user_id: UserId,
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub client_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Keyset paging: items after `after` (an id), at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait AccountReads: Send {
+    async fn institution_by_name(&mut self, name: &str) -> StoreResult<Option<Institution>>;
+    async fn institution_by_id(&mut self, id: InstitutionId) -> StoreResult<Option<Institution>>;
+    async fn institutions(&mut self, page: Page) -> StoreResult<Vec<Institution>>;
+    async fn user_count(&mut self) -> StoreResult<i64>;
+    async fn user_by_username(&mut self, username: &str) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_id(&mut self, id: UserId) -> StoreResult<Option<UserRecord>>;
+    /// Users ordered by id.
+    async fn users(&mut self, page: Page) -> StoreResult<Vec<UserRecord>>;
+    async fn session(&mut self, id: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Failed logins recorded under `key` at or after `since`.
+    async fn login_failures_since(&mut self, key: &str, since: Timestamp) -> StoreResult<i64>;
+}
+
+#[async_trait]
+pub trait AccountWrites: Send {
+    async fn insert_institution(
+        &mut self,
+        name: &str,
+        kind: InstitutionKind,
+        at: Timestamp,
+    ) -> StoreResult<InstitutionId>;
+    async fn insert_user(&mut self, user: &NewUser) -> StoreResult<UserId>;
+    async fn set_password_hash(&mut self, user: UserId, hash: &str, at: Timestamp) -> StoreResult<()>;
+    async fn insert_session(&mut self, session: &SessionRecord) -> StoreResult<()>;
+    async fn touch_session(&mut self, id: &str, at: Timestamp) -> StoreResult<()>;
+    /// Returns whether a session was deleted.
+    async fn delete_session(&mut self, id: &str) -> StoreResult<bool>;
+    /// Ends every session of `user` except `keep`; returns how many ended.
+    async fn delete_sessions_of_user(&mut self, user: UserId, keep: Option<&str>) -> StoreResult<u64>;
+    async fn delete_sessions_expired(&mut self, now: Timestamp, idle_before: Timestamp) -> StoreResult<u64>;
+    async fn record_login_failure(&mut self, key: &str, at: Timestamp) -> StoreResult<()>;
+    async fn clear_login_failures(&mut self, key: &str) -> StoreResult<()>;
+    async fn delete_login_failures_before(&mut self, before: Timestamp) -> StoreResult<u64>;
+}
+
+// ---- Audit trail -------------------------------------------------------------------------------
+
+#[async_trait]
+pub trait AuditReads: Send {
+    /// The newest entries first, those with `seq < before` when given.
+    async fn audit_newest(&mut self, before: Option<i64>, limit: i64) -> StoreResult<Vec<AuditRecord>>;
+    /// Entries with `seq >= from` in ascending order (for verification, in bounded batches).
+    async fn audit_from(&mut self, from: i64, limit: i64) -> StoreResult<Vec<AuditRecord>>;
+    /// The chain head as separately recorded: last sequence number and hash.
+    async fn audit_head(&mut self) -> StoreResult<Option<(i64, String)>>;
+}
+
+#[async_trait]
+pub trait AuditWrites: Send {
+    /// Chains `event` after the current head and stores it, in this transaction.
+    async fn append_audit(&mut self, event: AuditEvent) -> StoreResult<AuditRecord>;
+}

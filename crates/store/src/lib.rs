@@ -1,0 +1,25 @@
+//! # redress-store — SQLite and PostgreSQL behind the app's storage traits
+//!
+//! One SQL implementation ([`SqlStore`]) runs on both engines through sqlx's `Any` driver, so the
+//! two cannot drift apart in behaviour; what differs between the engines is isolated and small:
+//!
+//! | concern | SQLite | PostgreSQL |
+//! |---|---|---|
+//! | schema | `migrations/sqlite` | `migrations/postgres` |
+//! | connection set-up | WAL, `synchronous=FULL`, busy timeout, foreign keys | `lock_timeout` |
+//! | write transaction | `BEGIN IMMEDIATE` | `BEGIN` + transaction-level advisory lock |
+//! | read transaction | `BEGIN` (snapshot from the first read) | `REPEATABLE READ, READ ONLY` |
+//!
+//! Write transactions are serialized on both engines (see `redress-app`), which keeps the audit
+//! hash chain in one order and rules out write skew. The conformance suite in `tests/` runs every
+//! storage behaviour against SQLite always and PostgreSQL when `REDRESS_TEST_POSTGRES_URL` is set.
+//!
+//! SQL is written once with `$1` placeholders, which both drivers accept. Instants are stored as
+//! BIGINT microseconds; sums are cast to BIGINT because PostgreSQL widens `SUM(bigint)` to NUMERIC.
+//! Migrations are embedded in the binary and append-only: never edit one that has landed.
+
+mod migrations;
+mod sql;
+pub mod testing;
+
+pub use sql::{SqlStore, StoreOptions};

@@ -1,0 +1,358 @@
+//! The storage conformance suite: every storage behaviour, run against SQLite always and against
+//! PostgreSQL when `REDRESS_TEST_POSTGRES_URL` is set. Each test gets its own new database.
+
+use std::sync::Arc;
+
+use redress_app::audit::verify_audit_chain;
+use redress_app::store::{NewUser, Page, SessionRecord, Store, StoreError};
+use redress_domain::audit::{AuditEvent, GENESIS_HASH};
+use redress_domain::{InstitutionKind, Role, Timestamp, UserId};
+use redress_store::testing::TestDatabase;
+use redress_store::SqlStore;
+
+/// Generates one test per engine for each behaviour below.
+macro_rules! conformance {
+    ($($behaviour:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $behaviour() {
+                    let database = redress_store::testing::TestDatabase::sqlite();
+                    super::$behaviour(&database).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $behaviour() {
+                    let Some(database) = redress_store::testing::TestDatabase::postgres().await else {
+                        eprintln!("skipped: REDRESS_TEST_POSTGRES_URL is not set");
+                        return;
+                    };
+                    super::$behaviour(&database).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    migrations_apply_once_and_reopen_cleanly,
+    institutions_are_stored_found_and_paged,
+    users_are_stored_with_their_roles,
+    a_duplicate_username_is_a_conflict,
+    a_write_dropped_without_commit_leaves_nothing,
+    sessions_are_stored_touched_and_ended,
+    login_failures_are_counted_in_a_window,
+    audit_entries_are_chained_and_paged,
+    an_altered_audit_row_is_named_by_verification,
+    a_removed_audit_row_is_named_by_verification,
+    removing_the_newest_audit_row_is_caught,
+    an_audit_entry_rolled_back_leaves_the_chain_intact,
+    concurrent_writers_keep_one_chain,
+    two_stores_on_one_database_keep_one_chain,
+);
+
+fn t(micros: i64) -> Timestamp {
+    Timestamp::from_unix_micros(1_800_000_000_000_000 + micros)
+}
+
+fn event(n: i64) -> AuditEvent {
+    AuditEvent {
+        at: t(n),
+        actor_user_id: None,
+        actor: "test".to_string(),
+        institution: Some("Fiscalía de Tumbes".to_string()),
+        action: "test.event".to_string(),
+        target_type: Some("thing".to_string()),
+        target_id: Some(n.to_string()),
+        purpose: None,
+        request_id: Some(format!("req-{n}")),
+        details: format!("{{\"n\":{n}}}"),
+    }
+}
+
+async fn append(store: &dyn Store, n: i64) {
+    let mut tx = store.write().await.unwrap();
+    tx.append_audit(event(n)).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn new_user(store: &dyn Store, username: &str, roles: Vec<Role>) -> UserId {
+    let mut tx = store.write().await.unwrap();
+    let institution = match tx.institution_by_name("Fondo").await.unwrap() {
+        Some(existing) => existing.id,
+        None => tx.insert_institution("Fondo", InstitutionKind::FundUnit, t(0)).await.unwrap(),
+    };
+    let id = tx
+        .insert_user(&NewUser {
+            username: username.to_string(),
+            display_name: Some("María de la Cruz Quispe".to_string()),
+            institution_id: institution,
+            roles,
+            password_hash: "$argon2id$placeholder".to_string(),
+            created_at: t(1),
+        })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// Runs raw SQL, as someone with direct access to the database would.
+async fn tamper(store: &SqlStore, sql: &str) {
+    sqlx::query(sql).execute(store.pool()).await.unwrap();
+}
+
+async fn migrations_apply_once_and_reopen_cleanly(database: &TestDatabase) {
+    let store = database.open().await;
+    new_user(&store, "ana", vec![Role::Admin]).await;
+    store.close().await;
+    let reopened = database.open().await;
+    reopened.migrate().await.unwrap();
+    assert_eq!(reopened.read().await.unwrap().user_count().await.unwrap(), 1);
+    reopened.ping().await.unwrap();
+}
+
+async fn institutions_are_stored_found_and_paged(database: &TestDatabase) {
+    let store = database.open().await;
+    let mut tx = store.write().await.unwrap();
+    let mut ids = Vec::new();
+    for (n, name) in ["Policía Nacional", "Ministerio Público – Tumbes", "CEM Lima"].iter().enumerate() {
+        ids.push(tx.insert_institution(name, InstitutionKind::Police, t(n as i64)).await.unwrap());
+    }
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    let found = tx.institution_by_name("Ministerio Público – Tumbes").await.unwrap().unwrap();
+    assert_eq!(found.id, ids[1]);
+    assert_eq!(found.created_at, t(1));
+    assert_eq!(tx.institution_by_id(ids[2]).await.unwrap().unwrap().name, "CEM Lima");
+    assert!(tx.institution_by_name("ministerio público – tumbes").await.unwrap().is_none());
+    let first = tx.institutions(Page { after: None, limit: 2 }).await.unwrap();
+    assert_eq!(first.iter().map(|i| i.id).collect::<Vec<_>>(), ids[..2]);
+    let rest = tx.institutions(Page { after: Some(first[1].id.0), limit: 2 }).await.unwrap();
+    assert_eq!(rest.iter().map(|i| i.id).collect::<Vec<_>>(), ids[2..]);
+}
+
+async fn users_are_stored_with_their_roles(database: &TestDatabase) {
+    let store = database.open().await;
+    let ana = new_user(&store, "ana", vec![Role::Treasurer, Role::Auditor]).await;
+    let luis = new_user(&store, "luis", vec![Role::FundOfficer]).await;
+    let mut tx = store.read().await.unwrap();
+    let record = tx.user_by_username("ana").await.unwrap().unwrap();
+    assert_eq!(record.id, ana);
+    assert_eq!(record.roles, vec![Role::Treasurer, Role::Auditor]);
+    assert_eq!(record.institution, "Fondo");
+    assert_eq!(record.display_name.as_deref(), Some("María de la Cruz Quispe"));
+    assert_eq!(tx.user_by_id(luis).await.unwrap().unwrap().username, "luis");
+    assert!(tx.user_by_username("nobody").await.unwrap().is_none());
+    assert_eq!(tx.user_count().await.unwrap(), 2);
+    let page = tx.users(Page { after: Some(ana.0), limit: 10 }).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].id, luis);
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    tx.set_password_hash(ana, "$argon2id$new", t(50)).await.unwrap();
+    tx.commit().await.unwrap();
+    let record = store.read().await.unwrap().user_by_id(ana).await.unwrap().unwrap();
+    assert_eq!(record.password_hash, "$argon2id$new");
+    assert_eq!(record.password_changed_at, t(50));
+}
+
+async fn a_duplicate_username_is_a_conflict(database: &TestDatabase) {
+    let store = database.open().await;
+    new_user(&store, "ana", vec![Role::Admin]).await;
+    let mut tx = store.write().await.unwrap();
+    let institution = tx.institution_by_name("Fondo").await.unwrap().unwrap().id;
+    let error = tx
+        .insert_user(&NewUser {
+            username: "ana".to_string(),
+            display_name: None,
+            institution_id: institution,
+            roles: vec![Role::Analyst],
+            password_hash: "x".to_string(),
+            created_at: t(2),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+}
+
+async fn a_write_dropped_without_commit_leaves_nothing(database: &TestDatabase) {
+    let store = database.open().await;
+    {
+        let mut tx = store.write().await.unwrap();
+        tx.insert_institution("Temporal", InstitutionKind::Other, t(0)).await.unwrap();
+        tx.append_audit(event(1)).await.unwrap();
+        // dropped here, never committed
+    }
+    let mut tx = store.read().await.unwrap();
+    assert!(tx.institution_by_name("Temporal").await.unwrap().is_none());
+    assert!(tx.audit_head().await.unwrap().is_none());
+    // And the store is still writable: the write lock was released.
+    drop(tx);
+    append(&store, 1).await;
+}
+
+async fn sessions_are_stored_touched_and_ended(database: &TestDatabase) {
+    let store = database.open().await;
+    let user = new_user(&store, "ana", vec![Role::Admin]).await;
+    let session = |id: &str, created: i64| SessionRecord {
+        id: id.to_string(),
+        user_id: user,
+        csrf_token: format!("csrf-{id}"),
+        created_at: t(created),
+        expires_at: t(created + 1_000),
+        last_seen_at: t(created),
+        client_address: Some("127.0.0.1".to_string()),
+        user_agent: None,
+    };
+    let mut tx = store.write().await.unwrap();
+    for (id, created) in [("s1", 0), ("s2", 10), ("s3", 5_000)] {
+        tx.insert_session(&session(id, created)).await.unwrap();
+    }
+    tx.touch_session("s1", t(500)).await.unwrap();
+    tx.touch_session("s1", t(400)).await.unwrap(); // never moves backwards
+    tx.commit().await.unwrap();
+    let stored = store.read().await.unwrap().session("s1").await.unwrap().unwrap();
+    assert_eq!(stored.last_seen_at, t(500));
+    assert_eq!(stored.csrf_token, "csrf-s1");
+    assert_eq!(stored.client_address.as_deref(), Some("127.0.0.1"));
+
+    let mut tx = store.write().await.unwrap();
+    // s2 expired at t(1010); s1 was seen at t(500) which is before the idle cut-off t(600).
+    assert_eq!(tx.delete_sessions_expired(t(1_020), t(600)).await.unwrap(), 2);
+    assert!(tx.session("s3").await.unwrap().is_some());
+    tx.insert_session(&session("s4", 5_000)).await.unwrap();
+    assert_eq!(tx.delete_sessions_of_user(user, Some("s4")).await.unwrap(), 1);
+    assert!(tx.delete_session("s4").await.unwrap());
+    assert!(!tx.delete_session("s4").await.unwrap());
+    tx.commit().await.unwrap();
+    assert!(store.read().await.unwrap().session("s3").await.unwrap().is_none());
+}
+
+async fn login_failures_are_counted_in_a_window(database: &TestDatabase) {
+    let store = database.open().await;
+    let mut tx = store.write().await.unwrap();
+    for at in [0, 10, 20, 30] {
+        tx.record_login_failure("user:ana", t(at)).await.unwrap();
+    }
+    tx.record_login_failure("user:luis", t(30)).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    assert_eq!(tx.login_failures_since("user:ana", t(10)).await.unwrap(), 3);
+    assert_eq!(tx.login_failures_since("user:luis", t(0)).await.unwrap(), 1);
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.delete_login_failures_before(t(15)).await.unwrap(), 2);
+    tx.clear_login_failures("user:luis").await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    assert_eq!(tx.login_failures_since("user:ana", t(0)).await.unwrap(), 2);
+    assert_eq!(tx.login_failures_since("user:luis", t(0)).await.unwrap(), 0);
+}
+
+async fn audit_entries_are_chained_and_paged(database: &TestDatabase) {
+    let store = database.open().await;
+    for n in 1..=7 {
+        append(&store, n).await;
+    }
+    let mut tx = store.read().await.unwrap();
+    let (head_seq, head_hash) = tx.audit_head().await.unwrap().unwrap();
+    assert_eq!(head_seq, 7);
+    let newest = tx.audit_newest(None, 3).await.unwrap();
+    assert_eq!(newest.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![7, 6, 5]);
+    assert_eq!(newest[0].hash, head_hash);
+    assert_eq!(newest[0].event, event(7));
+    let older = tx.audit_newest(Some(5), 10).await.unwrap();
+    assert_eq!(older.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![4, 3, 2, 1]);
+    assert_eq!(older[3].prev_hash, GENESIS_HASH);
+    let ascending = tx.audit_from(3, 2).await.unwrap();
+    assert_eq!(ascending.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![3, 4]);
+    assert_eq!(ascending[1].prev_hash, ascending[0].hash);
+    drop(tx);
+    let summary = verify_audit_chain(&store, |_| {}).await.unwrap().unwrap();
+    assert_eq!(summary.entries, 7);
+}
+
+async fn an_altered_audit_row_is_named_by_verification(database: &TestDatabase) {
+    let store = database.open().await;
+    for n in 1..=5 {
+        append(&store, n).await;
+    }
+    tamper(&store, "UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await;
+    let broken = verify_audit_chain(&store, |_| {}).await.unwrap().unwrap_err();
+    assert_eq!(broken.seq, 3);
+    assert!(broken.reason.contains("altered"), "{}", broken.reason);
+}
+
+async fn a_removed_audit_row_is_named_by_verification(database: &TestDatabase) {
+    let store = database.open().await;
+    for n in 1..=5 {
+        append(&store, n).await;
+    }
+    tamper(&store, "DELETE FROM audit_log WHERE seq = 2").await;
+    assert_eq!(verify_audit_chain(&store, |_| {}).await.unwrap().unwrap_err().seq, 3);
+}
+
+async fn removing_the_newest_audit_row_is_caught(database: &TestDatabase) {
+    let store = database.open().await;
+    for n in 1..=4 {
+        append(&store, n).await;
+    }
+    tamper(&store, "DELETE FROM audit_log WHERE seq = 4").await;
+    let broken = verify_audit_chain(&store, |_| {}).await.unwrap().unwrap_err();
+    assert_eq!(broken.seq, 4);
+}
+
+async fn an_audit_entry_rolled_back_leaves_the_chain_intact(database: &TestDatabase) {
+    let store = database.open().await;
+    append(&store, 1).await;
+    {
+        let mut tx = store.write().await.unwrap();
+        tx.append_audit(event(2)).await.unwrap();
+    }
+    append(&store, 3).await;
+    let records = store.read().await.unwrap().audit_from(1, 10).await.unwrap();
+    assert_eq!(records.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(records[1].event, event(3));
+    assert_eq!(verify_audit_chain(&store, |_| {}).await.unwrap().unwrap().entries, 2);
+}
+
+async fn concurrent_writers_keep_one_chain(database: &TestDatabase) {
+    let store = Arc::new(database.open().await);
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            // Read first, then write, inside the transaction: the pattern that fails under
+            // SQLite's deferred transactions and PostgreSQL's read committed without a lock.
+            let mut tx = store.write().await.unwrap();
+            let count = tx.user_count().await.unwrap();
+            tx.append_audit(event(n + count)).await.unwrap();
+            tx.commit().await.unwrap();
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let summary = verify_audit_chain(store.as_ref(), |_| {}).await.unwrap().unwrap();
+    assert_eq!(summary.entries, 40);
+}
+
+async fn two_stores_on_one_database_keep_one_chain(database: &TestDatabase) {
+    // Two pools on one database behave like two server processes.
+    let first = Arc::new(database.open().await);
+    let second = Arc::new(database.open().await);
+    let mut tasks = Vec::new();
+    for n in 0..30 {
+        let store = if n % 2 == 0 { first.clone() } else { second.clone() };
+        tasks.push(tokio::spawn(async move { append(store.as_ref(), n).await }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let summary = verify_audit_chain(first.as_ref(), |_| {}).await.unwrap().unwrap();
+    assert_eq!(summary.entries, 30);
+}
