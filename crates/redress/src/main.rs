@@ -1,1 +1,13 @@
-fn main() {}
+//! # redress — the binary
+//!
+//! Glue, not a library: parse the command line, load and validate the configuration, open the
+//! store, and hand over to the app (`redress-app`) or the server (`redress-web`).
+
+mod cli;
+mod config;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::main()
+}

@@ -1,1 +1,89 @@
-//! placeholder
+//! # redress-web — the HTTP interface
+//!
+//! An axum server with the JSON API under `/api/v1`, its OpenAPI 3.1 document generated from the
+//! handlers (utoipa), health and metrics endpoints, and the cross-cutting layers: request ids,
+//! structured request logs, security headers, body limits, timeouts and metrics.
+//!
+//! Design decisions:
+//! - **No route without a policy.** Routes are added only through [`access::Routes::add`], which
+//!   takes the route's [`access::Access`] and its documented handler together, wraps the handler
+//!   in the check, and records both in the [`access::RouteTable`]. The check runs before the
+//!   handler and hands it the [`redress_app::Actor`]; a handler that asks for an actor on a route
+//!   without a check fails closed. A test walks every documented route and asserts 401/403.
+//! - **Errors are RFC 9457 problem documents**, chosen in exactly one place ([`problem`]), with
+//!   the invalid fields named; internal detail is logged with the request id, never returned.
+//! - **Sessions live in the database**, so several server processes can serve one PostgreSQL.
+//!   Clients send the token as `Authorization: Bearer …` or as the `redress_session` cookie
+//!   (`HttpOnly`, `SameSite=Strict`); state-changing requests made with the cookie must echo the
+//!   session's CSRF token in `X-CSRF-Token`.
+
+pub mod access;
+pub mod extract;
+pub mod layers;
+pub mod problem;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use redress_app::App;
+use tokio::net::TcpListener;
+
+pub use access::{Access, RouteTable};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub metrics: PrometheusHandle,
+    /// The OpenAPI document as JSON, filled in once the router is built.
+    pub openapi_json: Arc<OnceLock<String>>,
+}
+
+/// The process-wide Prometheus recorder (installed on first use).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = metrics_exporter_prometheus::PrometheusBuilder::new();
+            match builder.install_recorder() {
+                Ok(handle) => handle,
+                // Another recorder is installed (tests embedding several servers): keep a
+                // private one so /metrics still answers.
+                Err(_) => metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder().handle(),
+            }
+        })
+        .clone()
+}
+
+/// The complete application: the router with every layer, the table of route policies, and the
+/// OpenAPI document.
+pub struct Built {
+    pub router: Router,
+    pub routes: RouteTable,
+    pub openapi: utoipa::openapi::OpenApi,
+}
+
+pub fn build(app: App) -> Built {
+    let state = AppState { app, metrics: metrics_handle(), openapi_json: Arc::new(OnceLock::new()) };
+    let routes = routes::all(access::Routes::new(state.clone()));
+    let (router, openapi, table) = routes.finish();
+    let json = openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_string());
+    let _ = state.openapi_json.set(json);
+    let router = layers::wrap(router.with_state(state.clone()), &state.app.settings);
+    Built { router, routes: table, openapi }
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let built = build(app);
+    axum::serve(listener, built.router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

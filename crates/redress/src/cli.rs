@@ -1,0 +1,357 @@
+//! The command line: `serve`, `init`, `user`, `audit`, `config`.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use redress_app::accounts::{CreateUser, InstitutionChoice};
+use redress_app::audit::verify_audit_chain;
+use redress_app::settings::{Engine, LogFormat};
+use redress_app::{Actor, App, AppError, RequestContext, Settings};
+use redress_domain::Secret;
+use redress_store::{SqlStore, StoreOptions};
+
+use crate::config::{self, Overrides};
+
+#[derive(Parser)]
+#[command(name = "redress", version, about = "Redress: a reparations fund for victims of trafficking in persons")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// Configuration file (TOML). Default: ./redress.toml when it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Folder for the embedded database and keys. Default: ./redress-data
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// postgres://… or sqlite://… (also REDRESS_DATABASE_URL). Default: SQLite in the data folder.
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (creates the database and the first administrator when needed).
+    Serve {
+        /// Address and port to listen on (default 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Create the database and the first administrator without starting the server.
+    Init,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// A role; repeat for several (victim_services, prosecutor, court_clerk, asset_manager,
+        /// fund_officer, treasurer, auditor, analyst, admin).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// The user's institution; created when it does not exist yet.
+        #[arg(long, default_value = "Fondo de Reparaciones")]
+        institution: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List users and their roles.
+    List,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit 1 naming the first broken entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration with secrets masked.
+    Print,
+}
+
+/// Exit codes: 0 success, 1 the operation failed, 2 bad configuration or usage.
+const EXIT_FAILED: u8 = 1;
+const EXIT_CONFIGURATION: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let overrides = Overrides {
+        config: cli.global.config.clone(),
+        data_dir: cli.global.data_dir.clone(),
+        database_url: cli.global.database_url.clone(),
+        listen,
+    };
+    let settings = match config::load(&overrides) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(EXIT_CONFIGURATION);
+        }
+    };
+    if let Command::Config(ConfigCommand::Print) = cli.command {
+        print!("{}", config::print(&settings));
+        return ExitCode::SUCCESS;
+    }
+    init_logging(&settings);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cannot start the async runtime: {error}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REDRESS_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&settings.logging.level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = match settings.logging.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Creates the data folder (owner-only) when the database lives in it.
+fn prepare_data_dir(settings: &Settings) -> anyhow::Result<()> {
+    if settings.engine() != Some(Engine::Sqlite) {
+        return Ok(());
+    }
+    let dir = &settings.data_dir;
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
+async fn open_app(settings: Settings) -> anyhow::Result<App> {
+    prepare_data_dir(&settings)?;
+    let options = StoreOptions {
+        connections_max: settings.database.connections_max,
+        busy_timeout_ms: settings.database.busy_timeout_ms,
+    };
+    let url = settings.database_url();
+    let store = SqlStore::open(&url, options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url_masked()))?;
+    Ok(App::new(Arc::new(store), settings))
+}
+
+/// The operator at this terminal, as the audit trail names them.
+fn operator() -> Actor {
+    let mut actor = Actor::operator();
+    if let Ok(user) = std::env::var("USER") {
+        actor.username = format!("cli:{user}");
+    }
+    actor
+}
+
+fn print_app_error(error: &AppError) {
+    match error {
+        AppError::Invalid(errors) => {
+            for field_error in &errors.0 {
+                eprintln!("error: {}: {}", field_error.field, field_error.reason);
+            }
+        }
+        AppError::Conflict(field_error) => eprintln!("error: {}: {}", field_error.field, field_error.reason),
+        other => eprintln!("error: {other}"),
+    }
+}
+
+async fn bootstrap(app: &App, url: &str) -> anyhow::Result<()> {
+    if let Some(admin) = app.bootstrap().await? {
+        let rule = "=".repeat(72);
+        println!("{rule}");
+        println!("Primer inicio: se creó el usuario administrador. / First start: an administrator was created.");
+        println!("  URL:                    {url}");
+        println!("  usuario / username:     {}", admin.username);
+        println!("  contraseña / password:  {}", admin.password.expose());
+        println!("Guárdela ahora: no se volverá a mostrar. / Save it now: it will not be shown again.");
+        println!("{rule}");
+    }
+    Ok(())
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { .. } => serve(settings).await,
+        Command::Init => {
+            let listen = settings.server.listen.clone();
+            let app = open_app(settings).await?;
+            bootstrap(&app, &format!("http://{listen}")).await?;
+            println!("database ready ({})", app.store.engine());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Add { username, roles, institution, display_name, password_stdin }) => {
+            if !password_stdin {
+                eprintln!("error: --password-stdin is required");
+                return Ok(ExitCode::from(EXIT_CONFIGURATION));
+            }
+            let password = read_password()?;
+            let app = open_app(settings).await?;
+            let request = CreateUser {
+                username,
+                display_name,
+                institution: InstitutionChoice::NameOrCreate(institution),
+                roles,
+                password,
+            };
+            match app.create_user(&operator(), &RequestContext::default(), request).await {
+                Ok(user) => {
+                    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+                    println!(
+                        "created user {} (id {}) in {} with roles {}",
+                        user.username,
+                        user.id,
+                        user.institution,
+                        roles.join(", ")
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    print_app_error(&error);
+                    Ok(ExitCode::from(EXIT_FAILED))
+                }
+            }
+        }
+        Command::User(UserCommand::List) => {
+            let app = open_app(settings).await?;
+            let mut after = None;
+            println!("{:>6}  {:<24} {:<32} roles", "id", "username", "institution");
+            loop {
+                let users = app.list_users(&operator(), after, Some(500)).await?;
+                for user in &users {
+                    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+                    println!("{:>6}  {:<24} {:<32} {}", user.id, user.username, user.institution, roles.join(","));
+                }
+                match users.last() {
+                    Some(last) if users.len() == 500 => after = Some(last.id.0),
+                    _ => break,
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open_app(settings).await?;
+            let interactive = std::io::stderr().is_terminal();
+            let verification = verify_audit_chain(app.store.as_ref(), |checked| {
+                if interactive {
+                    eprint!("\rchecked {checked} entries");
+                }
+            })
+            .await?;
+            if interactive {
+                eprintln!();
+            }
+            match verification {
+                Ok(summary) => {
+                    println!(
+                        "audit chain intact: {} entries, head {}",
+                        summary.entries,
+                        summary.head_hash.as_deref().unwrap_or("(empty)")
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(broken) => {
+                    println!("audit chain BROKEN at entry {}: {}", broken.seq, broken.reason);
+                    Ok(ExitCode::from(EXIT_FAILED))
+                }
+            }
+        }
+        Command::Config(ConfigCommand::Print) => {
+            print!("{}", config::print(&settings));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reads one line from standard input as the password (a trailing newline is not part of it).
+fn read_password() -> anyhow::Result<Secret<String>> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        anyhow::bail!("no password on standard input (pipe it in: echo '…' | redress user add … --password-stdin)");
+    }
+    Ok(Secret::new(password))
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
+    let listen = settings.server.listen.clone();
+    let app = open_app(settings).await?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr()?;
+    let url = format!("http://{address}");
+    bootstrap(&app, &url).await?;
+    println!("Redress escuchando en / listening on {url} ({})", app.store.engine());
+    tracing::info!(%address, database = app.store.engine(), "listening");
+    redress_web::serve(listener, app, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
