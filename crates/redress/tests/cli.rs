@@ -1,0 +1,270 @@
+//! The `redress` binary as an operator uses it: first start, `user add`, `audit verify`,
+//! `config print`, bad configuration, and two servers sharing one PostgreSQL database.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use redress_app::settings::Engine;
+use redress_store::testing::TestDatabase;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_redress");
+
+/// A `redress` command with a clean environment (no configuration leaking in from the caller).
+fn redress(folder: &Path) -> Command {
+    let mut command = Command::new(BINARY);
+    command.current_dir(folder).kill_on_drop(true);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("REDRESS_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+/// Runs a command to completion, feeding `stdin`.
+async fn run(mut command: Command, stdin: &str) -> Output {
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start redress");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await.expect("redress finished").unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+/// A running `redress serve`: its URL and, on a first start, the administrator's password.
+struct Served {
+    url: String,
+    admin_password: Option<String>,
+    _child: Child,
+}
+
+async fn serve(mut command: Command) -> Served {
+    command.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut child = command.spawn().expect("start redress serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut admin_password = None;
+    let url = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(password) = line.split("contraseña / password:").nth(1) {
+                admin_password = Some(password.trim().to_string());
+            }
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                return rest.split_whitespace().next().unwrap().to_string();
+            }
+        }
+        panic!("redress serve exited before listening");
+    })
+    .await
+    .expect("redress serve started in time");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Served { url, admin_password, _child: child }
+}
+
+async fn login(url: &str, username: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{url}/api/v1/session"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn temporary_folder() -> std::path::PathBuf {
+    let folder = std::env::temp_dir().join(format!("redress-cli-{}", uuid_like()));
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{nanos:x}-{:x}", std::process::id())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_start_creates_the_data_folder_and_prints_the_admin_password_once() {
+    let folder = temporary_folder();
+    let first = serve(redress(&folder)).await;
+    let password = first.admin_password.clone().expect("the first start prints the password");
+    assert!(folder.join("redress-data/redress.db").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(folder.join("redress-data")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "the data folder is for its owner only");
+    }
+    assert_eq!(login(&first.url, "admin", &password).await.status(), 200);
+    drop(first);
+
+    let second = serve(redress(&folder)).await;
+    assert!(second.admin_password.is_none(), "a restart must not print or reset the password");
+    assert_eq!(login(&second.url, "admin", &password).await.status(), 200);
+    drop(second);
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+async fn user_add_works_without_a_server_and_refuses_bad_input(database: TestDatabase) {
+    let folder = temporary_folder();
+    let with_database = |args: &[&str]| {
+        let mut command = redress(&folder);
+        // --database-url before the subcommand here, after it below: both are accepted.
+        command.args(["--database-url", &database.url]).args(args);
+        command
+    };
+    let added = run(
+        with_database(&["user", "add", "--username", "mrojas", "--role", "fund_officer", "--role", "treasurer",
+            "--institution", "Unidad Ejecutora del Fondo", "--password-stdin"]),
+        "Clave-De-Prueba-2026\n",
+    )
+    .await;
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(text(&added.stdout).contains("created user mrojas"));
+
+    let mut bad = redress(&folder);
+    bad.args(["user", "add", "--username", "x", "--role", "boss", "--password-stdin", "--database-url", &database.url]);
+    let refused = run(bad, "short\n").await;
+    assert_eq!(refused.status.code(), Some(1));
+    let errors = text(&refused.stderr);
+    for field in ["username", "roles[0]", "password"] {
+        assert!(errors.contains(field), "{field} not named in {errors}");
+    }
+
+    let duplicate = run(
+        with_database(&["user", "add", "--username", "mrojas", "--role", "auditor", "--password-stdin"]),
+        "Clave-De-Prueba-2026\n",
+    )
+    .await;
+    assert_eq!(duplicate.status.code(), Some(1));
+    assert!(text(&duplicate.stderr).contains("username"));
+
+    let empty = run(with_database(&["user", "add", "--username", "nadie", "--role", "auditor", "--password-stdin"]), "").await;
+    assert_eq!(empty.status.code(), Some(1));
+
+    let listed = run(with_database(&["user", "list"]), "").await;
+    let listing = text(&listed.stdout);
+    assert!(listing.contains("mrojas") && listing.contains("Unidad Ejecutora del Fondo"), "{listing}");
+    assert!(listing.contains("fund_officer,treasurer"));
+    assert!(!listing.contains("nadie"));
+
+    let server = serve(with_database(&[])).await;
+    // Users exist already, so the first start creates no administrator of its own.
+    assert!(server.admin_password.is_none());
+    let session: Value = login(&server.url, "mrojas", "Clave-De-Prueba-2026").await.json().await.unwrap();
+    assert_eq!(session["user"]["roles"], json!(["fund_officer", "treasurer"]));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+async fn audit_verify_catches_a_hand_edited_row(database: TestDatabase) {
+    let folder = temporary_folder();
+    let command = |args: &[&str]| {
+        let mut command = redress(&folder);
+        command.args(args).args(["--database-url", &database.url]);
+        command
+    };
+    assert!(run(command(&["init"]), "").await.status.success());
+    for name in ["ana", "beto", "carla"] {
+        let added = run(command(&["user", "add", "--username", name, "--role", "analyst", "--password-stdin"]), "Clave-De-Prueba-2026\n").await;
+        assert!(added.status.success());
+    }
+    let intact = run(command(&["audit", "verify"]), "").await;
+    assert!(intact.status.success(), "{}", text(&intact.stdout));
+    assert!(text(&intact.stdout).contains("intact"));
+
+    let store = database.open().await;
+    sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3").execute(store.pool()).await.unwrap();
+    let broken = run(command(&["audit", "verify"]), "").await;
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(text(&broken.stdout).contains("entry 3"), "{}", text(&broken.stdout));
+    store.close().await;
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+on_both_engines!(user_add_works_without_a_server_and_refuses_bad_input, audit_verify_catches_a_hand_edited_row);
+
+#[tokio::test]
+async fn config_print_shows_the_layers_and_masks_secrets() {
+    let folder = temporary_folder();
+    std::fs::write(folder.join("redress.toml"), "[server]\nlisten = \"127.0.0.1:9000\"\n[security]\nsession_idle_minutes = 20\n").unwrap();
+    let mut command = redress(&folder);
+    command
+        .args(["config", "print"])
+        .env("REDRESS_DATABASE_URL", "postgres://fund:s3cr3t-pw@db.internal/redress")
+        .env("REDRESS_SECURITY__SESSION_IDLE_MINUTES", "15")
+        .env("REDRESS_METRICS__TOKEN", "scrape-token-that-is-long-enough")
+        .env("REDRESS_TEST_POSTGRES_URL", "ignored");
+    let output = run(command, "").await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let printed = text(&output.stdout);
+    assert!(printed.contains("listen = \"127.0.0.1:9000\""), "{printed}");
+    assert!(printed.contains("session_idle_minutes = 15"), "the environment wins over the file: {printed}");
+    assert!(printed.contains("postgres://fund:***@db.internal/redress"));
+    assert!(!printed.contains("s3cr3t") && !printed.contains("scrape-token"), "{printed}");
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[tokio::test]
+async fn bad_configuration_stops_start_up_naming_the_key() {
+    let folder = temporary_folder();
+    let mut command = redress(&folder);
+    command.args(["serve"]).env("REDRESS_SERVER__LISTEN", "everywhere").env("REDRESS_SECURITY__PASSWORD_LENGTH_MIN", "4");
+    let output = run(command, "").await;
+    assert_eq!(output.status.code(), Some(2));
+    let errors = text(&output.stderr);
+    assert!(errors.contains("server.listen") && errors.contains("security.password_length_min"), "{errors}");
+
+    std::fs::write(folder.join("redress.toml"), "[server]\nlisten_on = \"127.0.0.1:9000\"\n").unwrap();
+    let mut unknown_key = redress(&folder);
+    unknown_key.args(["config", "print"]);
+    let output = run(unknown_key, "").await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("listen_on"), "{}", text(&output.stderr));
+
+    let mut missing = redress(&folder);
+    missing.args(["--config", "nowhere.toml", "config", "print"]);
+    let output = run(missing, "").await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("nowhere.toml"));
+    assert!(!folder.join("redress-data").exists(), "nothing is created when the configuration is bad");
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_share_one_postgresql_database() {
+    let Some(database) = TestDatabase::of(Engine::Postgres).await else {
+        eprintln!("skipped: REDRESS_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let folder = temporary_folder();
+    let command = || {
+        let mut command = redress(&folder);
+        command.env("REDRESS_DATABASE_URL", &database.url);
+        command
+    };
+    // Started together: exactly one of them creates (and prints) the administrator.
+    let (a, b) = tokio::join!(serve(command()), serve(command()));
+    let passwords: Vec<&String> = [&a, &b].iter().filter_map(|s| s.admin_password.as_ref()).collect();
+    assert_eq!(passwords.len(), 1, "exactly one server bootstraps");
+    let password = passwords[0].clone();
+
+    let session: Value = login(&a.url, "admin", &password).await.json().await.unwrap();
+    let token = session["token"].as_str().unwrap();
+    let client = reqwest::Client::new();
+    let me = client.get(format!("{}/api/v1/me", b.url)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(me.status(), 200, "a session made on one server works on the other");
+    let logout = client.delete(format!("{}/api/v1/session", b.url)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(logout.status(), 204);
+    let after = client.get(format!("{}/api/v1/me", a.url)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(after.status(), 401, "logging out on one server ends the session on both");
+    std::fs::remove_dir_all(&folder).unwrap();
+}
