@@ -3,8 +3,8 @@
 use redress_domain::audit::{action, AuditEvent};
 use redress_domain::policy::rules;
 use redress_domain::{
-    FieldError, FieldErrors, InstitutionId, InstitutionKind, InstitutionName, Password, Role,
-    Secret, Timestamp, UserId, Username,
+    FieldError, FieldErrors, InstitutionId, InstitutionKind, InstitutionName, Password, Role, Secret,
+    Timestamp, UserId, Username,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -184,7 +184,10 @@ impl App {
         tx.append_audit(event).await?;
         tx.commit().await?;
         tracing::info!(username = username.as_str(), "created the first administrator");
-        Ok(Some(BootstrapAdmin { username: username.as_str().to_string(), password: Secret::new(password_text) }))
+        Ok(Some(BootstrapAdmin {
+            username: username.as_str().to_string(),
+            password: Secret::new(password_text),
+        }))
     }
 
     pub async fn create_institution(
@@ -217,7 +220,10 @@ impl App {
         kind: InstitutionKind,
     ) -> Result<Institution, AppError> {
         if tx.institution_by_name(name.as_str()).await?.is_some() {
-            return Err(AppError::Conflict(FieldError::new("name", "an institution with this name already exists")));
+            return Err(AppError::Conflict(FieldError::new(
+                "name",
+                "an institution with this name already exists",
+            )));
         }
         let now = self.now();
         let id = tx.insert_institution(name.as_str(), kind, now).await?;
@@ -285,10 +291,15 @@ impl App {
                 .institution_by_id(InstitutionId(*id))
                 .await?
                 .ok_or_else(|| FieldError::new("institution_id", "no institution has this id"))?,
-            (InstitutionChoice::NameOrCreate(_), Some(name)) => match tx.institution_by_name(name.as_str()).await? {
-                Some(existing) => existing,
-                None => self.insert_institution(&mut *tx, actor, context, &name, InstitutionKind::Other).await?,
-            },
+            (InstitutionChoice::NameOrCreate(_), Some(name)) => {
+                match tx.institution_by_name(name.as_str()).await? {
+                    Some(existing) => existing,
+                    None => {
+                        self.insert_institution(&mut *tx, actor, context, &name, InstitutionKind::Other)
+                            .await?
+                    }
+                }
+            }
             (InstitutionChoice::NameOrCreate(_), None) => {
                 return Err(AppError::Internal("validated institution missing".into()))
             }
@@ -523,8 +534,9 @@ impl App {
         };
         let user = self.store.read().await?.user_by_id(id).await?.ok_or(AppError::Unauthenticated)?;
         let username = Username::parse(&user.username)?;
-        let password = Password::parse(new.expose(), &self.settings.security.password_rules(), Some(&username))
-            .map_err(|e| e.at("new_password"))?;
+        let password =
+            Password::parse(new.expose(), &self.settings.security.password_rules(), Some(&username))
+                .map_err(|e| e.at("new_password"))?;
         if constant_time_equal(current.expose(), new.expose()) {
             return Err(FieldError::new("new_password", "must differ from the current password").into());
         }

@@ -74,8 +74,7 @@ pub fn token_digest(token: &str) -> String {
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
-    let characters: Vec<char> =
-        (0..24).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    let characters: Vec<char> = (0..24).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
     characters.chunks(4).map(|chunk| chunk.iter().collect::<String>()).collect::<Vec<_>>().join("-")
 }
 

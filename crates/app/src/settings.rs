@@ -125,10 +125,7 @@ pub struct BootstrapSettings {
 
 impl Default for BootstrapSettings {
     fn default() -> Self {
-        Self {
-            admin_username: "admin".to_string(),
-            institution: "Fondo de Reparaciones".to_string(),
-        }
+        Self { admin_username: "admin".to_string(), institution: "Fondo de Reparaciones".to_string() }
     }
 }
 
@@ -313,9 +310,10 @@ pub fn mask_url_password(url: &str) -> String {
 
 fn tracing_filter_is_plausible(filter: &str) -> bool {
     !filter.trim().is_empty()
-        && filter
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '=' | ',' | '.' | '[' | ']' | '{' | '}'))
+        && filter.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '-' | ':' | '=' | ',' | '.' | '[' | ']' | '{' | '}')
+        })
 }
 
 #[cfg(test)]

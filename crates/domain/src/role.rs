@@ -59,10 +59,7 @@ impl Role {
         let wanted = value.trim();
         Role::ALL.into_iter().find(|role| role.as_str() == wanted).ok_or_else(|| {
             let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-            FieldError::new(
-                "role",
-                format!("unknown role {wanted:?}; expected one of {}", names.join(", ")),
-            )
+            FieldError::new("role", format!("unknown role {wanted:?}; expected one of {}", names.join(", ")))
         })
     }
 }

@@ -16,7 +16,11 @@ use redress_store::{SqlStore, StoreOptions};
 use crate::config::{self, Overrides};
 
 #[derive(Parser)]
-#[command(name = "redress", version, about = "Redress: a reparations fund for victims of trafficking in persons")]
+#[command(
+    name = "redress",
+    version,
+    about = "Redress: a reparations fund for victims of trafficking in persons"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -162,7 +166,9 @@ fn prepare_data_dir(settings: &Settings) -> anyhow::Result<()> {
         builder.recursive(true);
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", dir.display()))?;
+        builder
+            .create(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", dir.display()))?;
     }
     Ok(())
 }
@@ -205,7 +211,9 @@ async fn bootstrap(app: &App, url: &str) -> anyhow::Result<()> {
     if let Some(admin) = app.bootstrap().await? {
         let rule = "=".repeat(72);
         println!("{rule}");
-        println!("Primer inicio: se creó el usuario administrador. / First start: an administrator was created.");
+        println!(
+            "Primer inicio: se creó el usuario administrador. / First start: an administrator was created."
+        );
         println!("  URL:                    {url}");
         println!("  usuario / username:     {}", admin.username);
         println!("  contraseña / password:  {}", admin.password.expose());
@@ -265,7 +273,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 let users = app.list_users(&operator(), after, Some(500)).await?;
                 for user in &users {
                     let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-                    println!("{:>6}  {:<24} {:<32} {}", user.id, user.username, user.institution, roles.join(","));
+                    println!(
+                        "{:>6}  {:<24} {:<32} {}",
+                        user.id,
+                        user.username,
+                        user.institution,
+                        roles.join(",")
+                    );
                 }
                 match users.last() {
                     Some(last) if users.len() == 500 => after = Some(last.id.0),
@@ -314,7 +328,9 @@ fn read_password() -> anyhow::Result<Secret<String>> {
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\n', '\r']).to_string();
     if password.is_empty() {
-        anyhow::bail!("no password on standard input (pipe it in: echo '…' | redress user add … --password-stdin)");
+        anyhow::bail!(
+            "no password on standard input (pipe it in: echo '…' | redress user add … --password-stdin)"
+        );
     }
     Ok(Secret::new(password))
 }

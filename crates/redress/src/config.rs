@@ -35,7 +35,9 @@ fn environment() -> Env {
             return Some(Uncased::from_owned(key));
         }
         let (section, rest) = key.split_once("__")?;
-        SECTIONS.contains(&section).then(|| Uncased::from_owned(format!("{section}.{}", rest.replace("__", "."))))
+        SECTIONS
+            .contains(&section)
+            .then(|| Uncased::from_owned(format!("{section}.{}", rest.replace("__", "."))))
     })
 }
 

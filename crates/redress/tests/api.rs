@@ -136,7 +136,11 @@ async fn an_admin_creates_an_institution_and_a_user_who_can_log_in(database: Tes
     let server = TestServer::start(database).await;
     let admin = server.admin_token().await;
     let response = server
-        .post("/api/v1/institutions", &admin, json!({"name": "Ministerio Público – Fiscalía de Tumbes", "kind": "prosecutor"}))
+        .post(
+            "/api/v1/institutions",
+            &admin,
+            json!({"name": "Ministerio Público – Fiscalía de Tumbes", "kind": "prosecutor"}),
+        )
         .await;
     assert_eq!(response.status(), 201);
     let institution: Value = response.json().await.unwrap();
@@ -158,12 +162,14 @@ async fn an_admin_creates_an_institution_and_a_user_who_can_log_in(database: Tes
     assert_eq!(created["username"], "jquispe");
     assert_eq!(created["roles"], json!(["prosecutor", "analyst"]));
 
-    let me: Value = server.get("/api/v1/me", &server.token("jquispe", USER_PASSWORD).await).await.json().await.unwrap();
+    let me: Value =
+        server.get("/api/v1/me", &server.token("jquispe", USER_PASSWORD).await).await.json().await.unwrap();
     assert_eq!(me["institution"], "Ministerio Público – Fiscalía de Tumbes");
     assert_eq!(me["display_name"], "Juana Quispe de la Cruz");
 
     let users: Value = server.get("/api/v1/users", &admin).await.json().await.unwrap();
-    let names: Vec<&str> = users["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        users["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["admin", "jquispe"]);
     let page: Value = server.get("/api/v1/users?limit=1", &admin).await.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
@@ -203,24 +209,42 @@ async fn bad_input_names_the_field_and_writes_nothing(database: TestDatabase) {
     .await;
     assert_eq!(problem_fields(&unknown), vec!["is_root"]);
 
-    let missing = expect_problem(send(r#"{"username":"ana","roles":["admin"],"password":"long enough pw"}"#).await.unwrap(), 422).await;
+    let missing = expect_problem(
+        send(r#"{"username":"ana","roles":["admin"],"password":"long enough pw"}"#).await.unwrap(),
+        422,
+    )
+    .await;
     assert_eq!(problem_fields(&missing), vec!["institution_id"]);
 
-    let wrong_type = expect_problem(send(r#"{"username":"ana","institution_id":"one","roles":[],"password":"x"}"#).await.unwrap(), 422).await;
+    let wrong_type = expect_problem(
+        send(r#"{"username":"ana","institution_id":"one","roles":[],"password":"x"}"#).await.unwrap(),
+        422,
+    )
+    .await;
     assert_eq!(problem_fields(&wrong_type), vec!["institution_id"]);
 
     let invalid = expect_problem(
-        send(r#"{"username":"","institution_id":1,"roles":["admin","boss"],"password":"short"}"#).await.unwrap(),
+        send(r#"{"username":"","institution_id":1,"roles":["admin","boss"],"password":"short"}"#)
+            .await
+            .unwrap(),
         422,
     )
     .await;
     assert_eq!(problem_fields(&invalid), vec!["username", "roles[1]", "password"]);
 
-    let no_roles = expect_problem(send(r#"{"username":"ana","institution_id":1,"roles":[],"password":"long enough pw"}"#).await.unwrap(), 422).await;
+    let no_roles = expect_problem(
+        send(r#"{"username":"ana","institution_id":1,"roles":[],"password":"long enough pw"}"#)
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
     assert_eq!(problem_fields(&no_roles), vec!["roles"]);
 
     let no_institution = expect_problem(
-        send(r#"{"username":"ana","institution_id":999,"roles":["auditor"],"password":"long enough pw"}"#).await.unwrap(),
+        send(r#"{"username":"ana","institution_id":999,"roles":["auditor"],"password":"long enough pw"}"#)
+            .await
+            .unwrap(),
         422,
     )
     .await;
@@ -237,9 +261,17 @@ async fn bad_input_names_the_field_and_writes_nothing(database: TestDatabase) {
         .unwrap();
     expect_problem(not_json, 415).await;
 
-    let empty_name = expect_problem(server.post("/api/v1/institutions", &admin, json!({"name": "   ", "kind": "ngo"})).await, 422).await;
+    let empty_name = expect_problem(
+        server.post("/api/v1/institutions", &admin, json!({"name": "   ", "kind": "ngo"})).await,
+        422,
+    )
+    .await;
     assert_eq!(problem_fields(&empty_name), vec!["name"]);
-    let bad_kind = expect_problem(server.post("/api/v1/institutions", &admin, json!({"name": "CHS", "kind": "bank"})).await, 422).await;
+    let bad_kind = expect_problem(
+        server.post("/api/v1/institutions", &admin, json!({"name": "CHS", "kind": "bank"})).await,
+        422,
+    )
+    .await;
     assert_eq!(problem_fields(&bad_kind), vec!["kind"]);
     let bad_limit = expect_problem(server.get("/api/v1/users?limit=100000", &admin).await, 422).await;
     assert_eq!(problem_fields(&bad_limit), vec!["limit"]);
@@ -254,11 +286,18 @@ async fn a_duplicate_username_is_a_conflict_and_writes_nothing(database: TestDat
     let admin = server.admin_token().await;
     server.create_user(&admin, "ana", &["auditor"]).await;
     let before = server.audit_length().await;
-    let body = json!({"username": "ANA", "institution_id": 1, "roles": ["treasurer"], "password": USER_PASSWORD});
+    let body =
+        json!({"username": "ANA", "institution_id": 1, "roles": ["treasurer"], "password": USER_PASSWORD});
     let problem = expect_problem(server.post("/api/v1/users", &admin, body).await, 409).await;
     assert_eq!(problem_fields(&problem), vec!["username"]);
     let duplicate = expect_problem(
-        server.post("/api/v1/institutions", &admin, json!({"name": "Fondo de Reparaciones", "kind": "fund_unit"})).await,
+        server
+            .post(
+                "/api/v1/institutions",
+                &admin,
+                json!({"name": "Fondo de Reparaciones", "kind": "fund_unit"}),
+            )
+            .await,
         409,
     )
     .await;
@@ -289,7 +328,8 @@ async fn missing_credentials_are_401_and_a_wrong_role_is_403(database: TestDatab
     expect_problem(server.get("/api/v1/users", "not-a-real-token").await, 401).await;
     expect_problem(server.get("/api/v1/users", &analyst).await, 403).await;
     expect_problem(server.get("/api/v1/audit", &analyst).await, 403).await;
-    let body = json!({"username": "intruso", "institution_id": 1, "roles": ["admin"], "password": USER_PASSWORD});
+    let body =
+        json!({"username": "intruso", "institution_id": 1, "roles": ["admin"], "password": USER_PASSWORD});
     expect_problem(server.post("/api/v1/users", &analyst, body).await, 403).await;
     assert_eq!(server.audit_length().await, before, "a denied request wrote something");
     let admin = server.admin_token().await;
@@ -374,7 +414,10 @@ async fn every_write_is_audited_with_its_request_id(database: TestDatabase) {
     let entries = trail["items"].as_array().unwrap();
     let creation = entries
         .iter()
-        .find(|e| e["action"] == "user.create" && e["target_id"] == created["id"].to_string())
+        .find(|e| {
+            e["action"] == "user.create"
+                && e["target_id"].as_str() == Some(created["id"].to_string().as_str())
+        })
         .expect("the creation is audited");
     assert_eq!(creation["actor"], "admin");
     assert_eq!(creation["institution"], "Fondo de Reparaciones");
@@ -396,8 +439,12 @@ async fn auditors_page_through_the_trail_and_verify_it(database: TestDatabase) {
     assert_eq!(items[1]["seq"].as_i64().unwrap(), newest - 1);
     assert_eq!(items[0]["prev_hash"], items[1]["hash"]);
     let next_before = first["next_before"].as_i64().unwrap();
-    let second: Value =
-        server.get(&format!("/api/v1/audit?limit=2&before={next_before}"), &auditor).await.json().await.unwrap();
+    let second: Value = server
+        .get(&format!("/api/v1/audit?limit=2&before={next_before}"), &auditor)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(second["items"][0]["seq"].as_i64().unwrap(), newest - 2);
 
     let verification: Value = server.get("/api/v1/audit/verify", &auditor).await.json().await.unwrap();

@@ -34,7 +34,10 @@ async fn run(mut command: Command, stdin: &str) -> Output {
     let mut input = child.stdin.take().unwrap();
     input.write_all(stdin.as_bytes()).await.unwrap();
     drop(input);
-    tokio::time::timeout(Duration::from_secs(60), child.wait_with_output()).await.expect("redress finished").unwrap()
+    tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("redress finished")
+        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -123,8 +126,19 @@ async fn user_add_works_without_a_server_and_refuses_bad_input(database: TestDat
         command
     };
     let added = run(
-        with_database(&["user", "add", "--username", "mrojas", "--role", "fund_officer", "--role", "treasurer",
-            "--institution", "Unidad Ejecutora del Fondo", "--password-stdin"]),
+        with_database(&[
+            "user",
+            "add",
+            "--username",
+            "mrojas",
+            "--role",
+            "fund_officer",
+            "--role",
+            "treasurer",
+            "--institution",
+            "Unidad Ejecutora del Fondo",
+            "--password-stdin",
+        ]),
         "Clave-De-Prueba-2026\n",
     )
     .await;
@@ -132,7 +146,17 @@ async fn user_add_works_without_a_server_and_refuses_bad_input(database: TestDat
     assert!(text(&added.stdout).contains("created user mrojas"));
 
     let mut bad = redress(&folder);
-    bad.args(["user", "add", "--username", "x", "--role", "boss", "--password-stdin", "--database-url", &database.url]);
+    bad.args([
+        "user",
+        "add",
+        "--username",
+        "x",
+        "--role",
+        "boss",
+        "--password-stdin",
+        "--database-url",
+        &database.url,
+    ]);
     let refused = run(bad, "short\n").await;
     assert_eq!(refused.status.code(), Some(1));
     let errors = text(&refused.stderr);
@@ -148,7 +172,11 @@ async fn user_add_works_without_a_server_and_refuses_bad_input(database: TestDat
     assert_eq!(duplicate.status.code(), Some(1));
     assert!(text(&duplicate.stderr).contains("username"));
 
-    let empty = run(with_database(&["user", "add", "--username", "nadie", "--role", "auditor", "--password-stdin"]), "").await;
+    let empty = run(
+        with_database(&["user", "add", "--username", "nadie", "--role", "auditor", "--password-stdin"]),
+        "",
+    )
+    .await;
     assert_eq!(empty.status.code(), Some(1));
 
     let listed = run(with_database(&["user", "list"]), "").await;
@@ -174,7 +202,11 @@ async fn audit_verify_catches_a_hand_edited_row(database: TestDatabase) {
     };
     assert!(run(command(&["init"]), "").await.status.success());
     for name in ["ana", "beto", "carla"] {
-        let added = run(command(&["user", "add", "--username", name, "--role", "analyst", "--password-stdin"]), "Clave-De-Prueba-2026\n").await;
+        let added = run(
+            command(&["user", "add", "--username", name, "--role", "analyst", "--password-stdin"]),
+            "Clave-De-Prueba-2026\n",
+        )
+        .await;
         assert!(added.status.success());
     }
     let intact = run(command(&["audit", "verify"]), "").await;
@@ -182,7 +214,10 @@ async fn audit_verify_catches_a_hand_edited_row(database: TestDatabase) {
     assert!(text(&intact.stdout).contains("intact"));
 
     let store = database.open().await;
-    sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3").execute(store.pool()).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3")
+        .execute(store.pool())
+        .await
+        .unwrap();
     let broken = run(command(&["audit", "verify"]), "").await;
     assert_eq!(broken.status.code(), Some(1));
     assert!(text(&broken.stdout).contains("entry 3"), "{}", text(&broken.stdout));
@@ -190,12 +225,19 @@ async fn audit_verify_catches_a_hand_edited_row(database: TestDatabase) {
     std::fs::remove_dir_all(&folder).unwrap();
 }
 
-on_both_engines!(user_add_works_without_a_server_and_refuses_bad_input, audit_verify_catches_a_hand_edited_row);
+on_both_engines!(
+    user_add_works_without_a_server_and_refuses_bad_input,
+    audit_verify_catches_a_hand_edited_row
+);
 
 #[tokio::test]
 async fn config_print_shows_the_layers_and_masks_secrets() {
     let folder = temporary_folder();
-    std::fs::write(folder.join("redress.toml"), "[server]\nlisten = \"127.0.0.1:9000\"\n[security]\nsession_idle_minutes = 20\n").unwrap();
+    std::fs::write(
+        folder.join("redress.toml"),
+        "[server]\nlisten = \"127.0.0.1:9000\"\n[security]\nsession_idle_minutes = 20\n",
+    )
+    .unwrap();
     let mut command = redress(&folder);
     command
         .args(["config", "print"])
@@ -217,7 +259,10 @@ async fn config_print_shows_the_layers_and_masks_secrets() {
 async fn bad_configuration_stops_start_up_naming_the_key() {
     let folder = temporary_folder();
     let mut command = redress(&folder);
-    command.args(["serve"]).env("REDRESS_SERVER__LISTEN", "everywhere").env("REDRESS_SECURITY__PASSWORD_LENGTH_MIN", "4");
+    command
+        .args(["serve"])
+        .env("REDRESS_SERVER__LISTEN", "everywhere")
+        .env("REDRESS_SECURITY__PASSWORD_LENGTH_MIN", "4");
     let output = run(command, "").await;
     assert_eq!(output.status.code(), Some(2));
     let errors = text(&output.stderr);

@@ -82,7 +82,9 @@ async fn every_protected_route_refuses_the_anonymous_and_the_wrong_roles() {
     let built = redress_web::build(server.app.clone());
     let admin = server.admin_token().await;
     for role in Role::ALL {
-        server.create_user(&admin, &format!("user-{}", role.as_str().replace('_', "-")), &[role.as_str()]).await;
+        server
+            .create_user(&admin, &format!("user-{}", role.as_str().replace('_', "-")), &[role.as_str()])
+            .await;
     }
     let username = |role: Role| format!("user-{}", role.as_str().replace('_', "-"));
     let request = |entry: &RouteEntry, token: Option<&str>| {

@@ -5,8 +5,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redress_app::settings::{engine_of, Engine};
 use redress_app::store::{
-    AccountReads, AccountWrites, AuditReads, AuditWrites, Institution, NewUser, Page, ReadTx,
-    SessionRecord, Store, StoreError, StoreResult, UserRecord, WriteTx,
+    AccountReads, AccountWrites, AuditReads, AuditWrites, Institution, NewUser, Page, ReadTx, SessionRecord,
+    Store, StoreError, StoreResult, UserRecord, WriteTx,
 };
 use redress_domain::audit::{chain, AuditEvent, AuditRecord};
 use redress_domain::{FieldError, InstitutionId, InstitutionKind, Role, Timestamp, UserId};
@@ -47,7 +47,8 @@ pub(crate) fn classify(error: sqlx::Error) -> StoreError {
             } else {
                 let message = database_error.message().to_string();
                 // SQLITE_BUSY after the busy timeout; PostgreSQL lock_timeout (55P03).
-                if message.contains("database is locked") || database_error.code().as_deref() == Some("55P03") {
+                if message.contains("database is locked") || database_error.code().as_deref() == Some("55P03")
+                {
                     StoreError::Unavailable(format!("the database is busy: {message}"))
                 } else {
                     StoreError::Other(message)
@@ -151,7 +152,9 @@ impl Store for SqlStore {
     async fn read(&self) -> StoreResult<Box<dyn ReadTx>> {
         let tx = match self.engine {
             Engine::Sqlite => self.pool.begin().await,
-            Engine::Postgres => self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await,
+            Engine::Postgres => {
+                self.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await
+            }
         }
         .map_err(classify)?;
         Ok(Box::new(SqlTx { tx }))
@@ -368,13 +371,14 @@ impl AccountWrites for SqlTx {
         kind: InstitutionKind,
         at: Timestamp,
     ) -> StoreResult<InstitutionId> {
-        let row = sqlx::query("INSERT INTO institutions (name, kind, created_at) VALUES ($1, $2, $3) RETURNING id")
-            .bind(name.to_string())
-            .bind(kind.as_str())
-            .bind(at.unix_micros())
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(classify)?;
+        let row =
+            sqlx::query("INSERT INTO institutions (name, kind, created_at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(name.to_string())
+                .bind(kind.as_str())
+                .bind(at.unix_micros())
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(classify)?;
         Ok(InstitutionId(get(&row, "id")?))
     }
 
@@ -539,12 +543,8 @@ impl AuditReads for SqlTx {
 
     async fn audit_from(&mut self, from: i64, limit: i64) -> StoreResult<Vec<AuditRecord>> {
         let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2");
-        let rows = sqlx::query(&sql)
-            .bind(from)
-            .bind(limit)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(classify)?;
+        let rows =
+            sqlx::query(&sql).bind(from).bind(limit).fetch_all(&mut *self.tx).await.map_err(classify)?;
         rows.iter().map(audit_from_row).collect()
     }
 

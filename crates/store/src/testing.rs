@@ -61,10 +61,7 @@ impl TestDatabase {
         let mut connection = sqlx::PgConnection::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("{POSTGRES_URL_VARIABLE} is set but the server refused: {e}"));
-        connection
-            .execute(format!("CREATE DATABASE {name}").as_str())
-            .await
-            .expect("create a test database");
+        connection.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
         let _ = connection.close().await;
         Some(TestDatabase {
             url: with_database(&admin_url, &name),
@@ -135,7 +132,10 @@ mod tests {
             with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
             "postgres://postgres@127.0.0.1:5432/t1"
         );
-        assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "t2"), "postgres://u:p@h/t2?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "t2"),
+            "postgres://u:p@h/t2?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://h:5432", "t3"), "postgres://h:5432/t3");
     }
 }

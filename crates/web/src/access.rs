@@ -99,12 +99,17 @@ impl Routes {
 
     /// Adds the documented handler(s) of `routes!(…)` behind `access`. The rule is written into
     /// the OpenAPI operation (`x-redress-access`, security requirements) and the route table.
-    pub fn add(mut self, access: Access, (schemas, mut paths, method_router): UtoipaMethodRouter<AppState>) -> Routes {
+    pub fn add(
+        mut self,
+        access: Access,
+        (schemas, mut paths, method_router): UtoipaMethodRouter<AppState>,
+    ) -> Routes {
         for (path, item) in paths.paths.iter_mut() {
             for (method, operation) in operations(item) {
                 self.table.0.push(RouteEntry { method: method.to_string(), path: path.clone(), access });
                 let extensions = operation.extensions.get_or_insert_with(Default::default);
-                extensions.insert("x-redress-access".to_string(), serde_json::Value::String(access.describe()));
+                extensions
+                    .insert("x-redress-access".to_string(), serde_json::Value::String(access.describe()));
                 let note = format!("Access: {}.", access.describe());
                 operation.description = Some(match operation.description.take() {
                     Some(text) if !text.is_empty() => format!("{text}\n\n{note}"),
@@ -119,9 +124,12 @@ impl Routes {
             }
         }
         let state = self.state.clone();
-        let method_router = method_router.layer(from_fn_with_state(state, move |State(state): State<AppState>, request: Request, next: Next| {
-            enforce(state, access, request, next)
-        }));
+        let method_router = method_router.layer(from_fn_with_state(
+            state,
+            move |State(state): State<AppState>, request: Request, next: Next| {
+                enforce(state, access, request, next)
+            },
+        ));
         self.router = self.router.routes((schemas, paths, method_router));
         self
     }
@@ -196,8 +204,10 @@ async fn enforce(state: AppState, access: Access, mut request: Request, next: Ne
     if via_cookie && is_state_changing(request.method()) {
         let sent = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !constant_time_equal(sent, &csrf_token) {
-            return Problem::forbidden("a request authenticated by cookie must carry the session's X-CSRF-Token")
-                .into_response();
+            return Problem::forbidden(
+                "a request authenticated by cookie must carry the session's X-CSRF-Token",
+            )
+            .into_response();
         }
     }
     let policy = match access {

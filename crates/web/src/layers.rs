@@ -38,7 +38,8 @@ async fn record_metrics(request: Request, next: Next) -> Response {
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("redress_http_requests_total", &labels).increment(1);
-    metrics::histogram!("redress_http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("redress_http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
     response
 }
 
@@ -60,7 +61,10 @@ pub fn wrap(router: Router, settings: &Settings) -> Router {
         .layer(static_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(static_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(static_header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(static_header(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"))
+        .layer(static_header(
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ))
         .layer(static_header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
         .layer(static_header(header::CACHE_CONTROL, "no-store"))
         .layer(TimeoutLayer::with_status_code(

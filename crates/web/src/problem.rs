@@ -64,7 +64,12 @@ impl Problem {
     }
 
     pub fn bad_request(field: FieldError) -> Problem {
-        let mut problem = Problem::new(StatusCode::BAD_REQUEST, "malformed-request", "Malformed request", Some(field.to_string()));
+        let mut problem = Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-request",
+            "Malformed request",
+            Some(field.to_string()),
+        );
         problem.errors = vec![ProblemField { field: field.field, reason: field.reason }];
         problem
     }
@@ -141,7 +146,8 @@ impl From<AppError> for Problem {
             AppError::Forbidden => Problem::forbidden("your roles do not allow this"),
             AppError::NotFound(what) => Problem::not_found(what),
             AppError::Conflict(field) => {
-                let mut problem = Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", Some(field.to_string()));
+                let mut problem =
+                    Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", Some(field.to_string()));
                 problem.errors = vec![ProblemField { field: field.field, reason: field.reason }];
                 problem
             }

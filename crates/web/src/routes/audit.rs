@@ -99,7 +99,10 @@ pub struct Verification {
     responses((status = 200, body = Verification),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn verify_audit(State(state): State<AppState>, CurrentActor(actor): CurrentActor) -> ApiResult<Json<Verification>> {
+pub async fn verify_audit(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> ApiResult<Json<Verification>> {
     let verification = match state.app.verify_audit(&actor).await? {
         Ok(summary) => Verification {
             intact: true,

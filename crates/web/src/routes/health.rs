@@ -33,7 +33,8 @@ pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 pub async fn openapi_json(State(state): State<AppState>) -> Response {
     match state.openapi_json.get() {
         Some(json) => ([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response(),
-        None => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", None).into_response(),
+        None => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", None)
+            .into_response(),
     }
 }
 

@@ -63,7 +63,9 @@ pub struct LoginResponse {
 
 fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> HeaderValue {
     let secure = if state.app.settings.server.cookie_secure { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}");
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}"
+    );
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -109,7 +111,10 @@ pub async fn logout(
 /// The current user, their institution and roles.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
     responses((status = 200, body = UserView), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn me(State(state): State<AppState>, CurrentActor(actor): CurrentActor) -> ApiResult<Json<UserView>> {
+pub async fn me(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> ApiResult<Json<UserView>> {
     Ok(Json(UserView::from(state.app.me(&actor).await?)))
 }
 
