@@ -18,6 +18,8 @@
 pub mod audit;
 pub mod error;
 pub mod ids;
+pub mod ledger;
+pub mod money;
 pub mod policy;
 pub mod role;
 pub mod secret;
@@ -26,6 +28,7 @@ pub mod user;
 
 pub use error::{FieldError, FieldErrors};
 pub use ids::{InstitutionId, UserId};
+pub use money::{Amount, Currency};
 pub use policy::Policy;
 pub use role::Role;
 pub use secret::Secret;

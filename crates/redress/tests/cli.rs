@@ -51,8 +51,12 @@ struct Served {
     _child: Child,
 }
 
-async fn serve(mut command: Command) -> Served {
-    command.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null());
+async fn serve(command: Command) -> Served {
+    serve_logging_to(command, Stdio::null()).await
+}
+
+async fn serve_logging_to(mut command: Command, stderr: impl Into<Stdio>) -> Served {
+    command.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(stderr);
     let mut child = command.spawn().expect("start redress serve");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut admin_password = None;
@@ -229,6 +233,41 @@ on_both_engines!(
     user_add_works_without_a_server_and_refuses_bad_input,
     audit_verify_catches_a_hand_edited_row
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_password_or_token_reaches_the_logs_even_at_debug_level() {
+    let folder = temporary_folder();
+    let log_path = folder.join("server.log");
+    let mut command = redress(&folder);
+    command.env("REDRESS_LOG", "debug").env("REDRESS_LOGGING__FORMAT", "json");
+    let server = serve_logging_to(command, std::fs::File::create(&log_path).unwrap()).await;
+    let admin_password = server.admin_password.clone().unwrap();
+    let session: Value = login(&server.url, "admin", &admin_password).await.json().await.unwrap();
+    let token = session["token"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("{}/api/v1/users", server.url))
+        .bearer_auth(&token)
+        .json(&json!({"username": "rosa", "institution_id": 1, "roles": ["treasurer"], "password": "Clave-Secreta-Tesoreria-99"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    login(&server.url, "rosa", "a-wrong-password-typed").await;
+    drop(server);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("request_id"), "the log has request ids: {log}");
+    for secret in [
+        admin_password.as_str(),
+        token.as_str(),
+        "Clave-Secreta-Tesoreria-99",
+        "a-wrong-password-typed",
+        session["csrf_token"].as_str().unwrap(),
+    ] {
+        assert!(!log.contains(secret), "a secret reached the log");
+    }
+    std::fs::remove_dir_all(&folder).unwrap();
+}
 
 #[tokio::test]
 async fn config_print_shows_the_layers_and_masks_secrets() {
