@@ -691,7 +691,7 @@ mod tests {
         /// and the fund's cash never goes negative.
         #[test]
         fn any_sequence_keeps_the_books_balanced(operations in proptest::collection::vec((0usize..3, 0usize..3, 0i64..20_000, 0u8..3), 1..200)) {
-            let mut accounts = vec![cash(), budget(), expenses()];
+            let mut accounts = [cash(), budget(), expenses()];
             let mut holds: Vec<(usize, usize, PendingTransfer)> = Vec::new();
             for (from, to, units, mode) in operations {
                 if from == to { continue; }
