@@ -23,6 +23,7 @@ pub mod actor;
 pub mod audit;
 pub mod clock;
 pub mod error;
+pub mod ledger;
 pub mod password;
 pub mod settings;
 pub mod store;

@@ -19,6 +19,8 @@ pub struct Settings {
     pub bootstrap: BootstrapSettings,
     pub logging: LoggingSettings,
     pub metrics: MetricsSettings,
+    pub fund: FundSettings,
+    pub ledger: LedgerSettings,
 }
 
 impl Default for Settings {
@@ -31,6 +33,8 @@ impl Default for Settings {
             bootstrap: BootstrapSettings::default(),
             logging: LoggingSettings::default(),
             metrics: MetricsSettings::default(),
+            fund: FundSettings::default(),
+            ledger: LedgerSettings::default(),
         }
     }
 }
@@ -158,6 +162,34 @@ pub struct MetricsSettings {
     pub token: Option<Secret<String>>,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FundSettings {
+    /// The fund's currency (ISO 4217); its chart of accounts is created on first start.
+    pub currency: String,
+}
+
+impl Default for FundSettings {
+    fn default() -> Self {
+        Self { currency: "PEN".to_string() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LedgerSettings {
+    /// Most transfers accepted in one batch request.
+    pub batch_max: usize,
+    /// How often the server releases expired holds, in seconds.
+    pub expiry_sweep_seconds: u64,
+}
+
+impl Default for LedgerSettings {
+    fn default() -> Self {
+        Self { batch_max: 8_000, expiry_sweep_seconds: 60 }
+    }
+}
+
 /// Which engine a database URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -268,7 +300,24 @@ impl Settings {
             "metrics.token",
             "must be at least 24 characters long",
         );
+        check(
+            redress_domain::Currency::parse(&self.fund.currency).is_ok(),
+            "fund.currency",
+            "must be a supported ISO 4217 code such as PEN, USD, COP, BRL, DOP, TTD, AWG or XCG",
+        );
+        check((1..=8_000).contains(&self.ledger.batch_max), "ledger.batch_max", "must be between 1 and 8000");
+        check(
+            (1..=3_600).contains(&self.ledger.expiry_sweep_seconds),
+            "ledger.expiry_sweep_seconds",
+            "must be between 1 and 3600",
+        );
         problems
+    }
+
+    /// The fund's currency (validated at start-up).
+    pub fn fund_currency(&self) -> redress_domain::Currency {
+        redress_domain::Currency::parse(&self.fund.currency)
+            .unwrap_or_else(|_| redress_domain::Currency::parse("PEN").expect("PEN is a known currency"))
     }
 
     /// The database URL with any password replaced by `***`, safe to print.

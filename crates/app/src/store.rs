@@ -7,7 +7,8 @@
 
 use async_trait::async_trait;
 use redress_domain::audit::{AuditEvent, AuditRecord};
-use redress_domain::{FieldError, InstitutionId, InstitutionKind, Role, Timestamp, UserId};
+use redress_domain::ledger::{Account, AccountFlags, AccountName, PendingStatus, References, Totals};
+use redress_domain::{Amount, Currency, FieldError, InstitutionId, InstitutionKind, Role, Timestamp, UserId};
 use serde::Serialize;
 
 /// Why storage failed. Callers act on `Conflict`; the rest are reported.
@@ -40,11 +41,11 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Everything a read transaction can do.
-pub trait ReadTx: AccountReads + AuditReads + Send {}
+pub trait ReadTx: AccountReads + AuditReads + LedgerReads + Send {}
 
 /// Everything a write transaction can do; dropped without `commit`, it rolls back.
 #[async_trait]
-pub trait WriteTx: ReadTx + AccountWrites + AuditWrites {
+pub trait WriteTx: ReadTx + AccountWrites + AuditWrites + LedgerWrites {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
@@ -155,4 +156,89 @@ pub trait AuditReads: Send {
 pub trait AuditWrites: Send {
     /// Chains `event` after the current head and stores it, in this transaction.
     async fn append_audit(&mut self, event: AuditEvent) -> StoreResult<AuditRecord>;
+}
+
+// ---- Ledger ------------------------------------------------------------------------------------
+
+/// A ledger account to create.
+#[derive(Debug, Clone)]
+pub struct NewLedgerAccount {
+    pub name: AccountName,
+    pub currency: Currency,
+    pub flags: AccountFlags,
+    pub created_at: Timestamp,
+}
+
+/// A transfer as stored. `amount` is what the client asked for (0 posts or voids a hold in
+/// full); `posted` is what moved between posted totals (0 for holds and voids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTransfer {
+    /// Global order, assigned by the single writer; `created_at` never decreases with it.
+    pub seq: i64,
+    pub id: String,
+    pub debit_account_id: i64,
+    pub credit_account_id: i64,
+    /// Filled in on reads.
+    pub debit_account: String,
+    pub credit_account: String,
+    pub amount: Amount,
+    pub posted: Amount,
+    pub currency: Currency,
+    /// `single`, `pending`, `post_pending` or `void_pending`.
+    pub kind: String,
+    pub pending_id: Option<String>,
+    /// For holds: where the hold stands now.
+    pub pending_status: Option<PendingStatus>,
+    pub expires_at: Option<Timestamp>,
+    pub references: References,
+    pub memo: Option<String>,
+    pub actor: String,
+    pub created_at: Timestamp,
+    /// Posted totals of the debit account right after this transfer: (debits, credits).
+    pub debit_account_posted_after: (Amount, Amount),
+    /// Posted totals of the credit account right after this transfer: (debits, credits).
+    pub credit_account_posted_after: (Amount, Amount),
+}
+
+/// Per-currency sums over all accounts, for the invariant check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrencySums {
+    pub currency: String,
+    pub totals: Totals,
+}
+
+#[async_trait]
+pub trait LedgerReads: Send {
+    async fn ledger_account(&mut self, name: &str, currency: Currency) -> StoreResult<Option<Account>>;
+    async fn ledger_account_by_id(&mut self, id: i64) -> StoreResult<Option<Account>>;
+    /// Accounts ordered by id.
+    async fn ledger_accounts(&mut self, page: Page) -> StoreResult<Vec<Account>>;
+    /// The transfers among `ids` that exist (any order).
+    async fn transfers_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<StoredTransfer>>;
+    /// The newest transfer's sequence number and time.
+    async fn last_transfer(&mut self) -> StoreResult<Option<(i64, Timestamp)>>;
+    /// Transfers touching `account_id` after sequence `after`, oldest first.
+    async fn account_transfers(&mut self, account_id: i64, after: Option<i64>, limit: i64) -> StoreResult<Vec<StoredTransfer>>;
+    /// The account's posted totals (debits, credits) as they stood at `at`.
+    async fn posted_totals_at(&mut self, account_id: i64, at: Timestamp) -> StoreResult<(Amount, Amount)>;
+    /// All transfers after sequence `after`, oldest first (exports).
+    async fn transfers_after(&mut self, after: Option<i64>, limit: i64) -> StoreResult<Vec<StoredTransfer>>;
+    /// Transfers that debited `account_id` (inflows to an asset) whose share of the account's
+    /// cumulative posted debits overlaps (`from`, `to`]: the FIFO sources of an outflow.
+    async fn inflows_covering(&mut self, account_id: i64, from: i64, to: i64) -> StoreResult<Vec<StoredTransfer>>;
+    /// Holds still pending whose expiry is at or before `now`.
+    async fn holds_expired(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<StoredTransfer>>;
+    /// Sums of the four totals over all accounts, per currency.
+    async fn ledger_sums(&mut self) -> StoreResult<Vec<CurrencySums>>;
+    /// Posted debits and credits per account recomputed from the transfers: (account id, debits, credits).
+    async fn posted_sums_from_transfers(&mut self) -> StoreResult<Vec<(i64, Amount, Amount)>>;
+}
+
+#[async_trait]
+pub trait LedgerWrites: Send {
+    async fn insert_ledger_account(&mut self, account: &NewLedgerAccount) -> StoreResult<i64>;
+    async fn set_ledger_totals(&mut self, account_id: i64, totals: &Totals) -> StoreResult<()>;
+    /// Inserts transfers in bulk (their `seq` already assigned, ascending).
+    async fn insert_transfers(&mut self, transfers: &[StoredTransfer]) -> StoreResult<()>;
+    async fn set_pending_status(&mut self, id: &str, status: PendingStatus) -> StoreResult<()>;
 }

@@ -50,6 +50,12 @@ pub mod rules {
     pub const ADMINISTER_USERS: Policy = Policy::AnyOf(&[Role::Admin]);
     /// Reading the audit trail and verifying its chain.
     pub const READ_AUDIT_TRAIL: Policy = Policy::AnyOf(&[Role::Auditor]);
+    /// Reading the ledger: accounts, statements, balances, traces, exports.
+    pub const READ_LEDGER: Policy = Policy::AnyOf(&[Role::FundOfficer, Role::Treasurer, Role::Auditor]);
+    /// Creating ledger accounts and manual transfers (budget transfers, holds, corrections).
+    pub const WRITE_LEDGER: Policy = Policy::AnyOf(&[Role::FundOfficer]);
+    /// Checking the ledger's invariants.
+    pub const VERIFY_LEDGER: Policy = Policy::AnyOf(&[Role::Auditor, Role::FundOfficer]);
     /// Scraping operational metrics (no personal data in them).
     pub const READ_METRICS: Policy = Policy::AnyOf(&[Role::Admin, Role::Auditor]);
 }

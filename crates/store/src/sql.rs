@@ -179,7 +179,7 @@ impl Store for SqlStore {
 
 /// A transaction on either engine. Dropped without commit, it rolls back.
 pub struct SqlTx {
-    tx: Transaction<'static, Any>,
+    pub(crate) tx: Transaction<'static, Any>,
 }
 
 impl ReadTx for SqlTx {}
@@ -191,7 +191,7 @@ impl WriteTx for SqlTx {
     }
 }
 
-fn get<T>(row: &AnyRow, column: &str) -> StoreResult<T>
+pub(crate) fn get<T>(row: &AnyRow, column: &str) -> StoreResult<T>
 where
     T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {

@@ -1,0 +1,857 @@
+//! The fund ledger: the chart of accounts, transfers in batches (idempotent, two-phase, linked),
+//! hold expiry, statements, balances as of an instant, FIFO tracing, exports and the invariant
+//! check.
+//!
+//! A batch is applied in one write transaction. Accounts are loaded once, transfers are applied
+//! in memory in order by [`Ledger::apply`], and the result is written with one bulk insert of
+//! transfers, one update per touched account and one audit entry. Because write transactions
+//! are serialized, no other writer can change an account between the read and the write: limits
+//! hold whatever the interleaving of clients or server processes.
+
+use std::collections::{HashMap, HashSet};
+
+use redress_domain::audit::AuditEvent;
+use redress_domain::ledger::{
+    Account, AccountFlags, AccountName, Ledger, PendingStatus, PendingTransfer, References, Totals,
+    TransferError, TransferKind,
+};
+use redress_domain::policy::rules;
+use redress_domain::{Amount, Currency, FieldError, FieldErrors, Timestamp};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::accounts::audit_event;
+use crate::store::{NewLedgerAccount, Page, ReadTx, StoredTransfer, WriteTx};
+use crate::{Actor, App, AppError, RequestContext};
+
+/// Holds released per sweep (the next sweep takes the rest).
+pub const EXPIRY_BATCH: i64 = 1_000;
+/// How deep a trace follows money back through asset accounts.
+pub const TRACE_DEPTH_MAX: usize = 6;
+/// The longest memo.
+pub const MEMO_LENGTH_MAX: usize = 500;
+
+/// The fund's chart of accounts, created for its currency on first start. The two bank accounts
+/// may never go negative.
+pub const CHART: &[(&str, AccountFlags)] = &[
+    ("assets:bank:fund", CASH),
+    ("assets:bank:escrow", CASH),
+    ("assets:receivable:recovery", NONE),
+    ("liabilities:escrow", NONE),
+    ("liabilities:reparations", NONE),
+    ("income:confiscations", NONE),
+    ("income:leases", NONE),
+    ("income:recoveries", NONE),
+    ("income:budget", NONE),
+    ("income:donations", NONE),
+    ("expenses:reparations", NONE),
+    ("expenses:advances", NONE),
+    ("expenses:custody", NONE),
+    ("expenses:bank-fees", NONE),
+    ("equity:opening", NONE),
+];
+const CASH: AccountFlags = AccountFlags { debits_must_not_exceed_credits: false, credits_must_not_exceed_debits: true };
+const NONE: AccountFlags = AccountFlags { debits_must_not_exceed_credits: false, credits_must_not_exceed_debits: false };
+
+/// A transfer as a client sends it (unparsed).
+#[derive(Debug, Clone, Default)]
+pub struct TransferRequest {
+    /// A UUID chosen by the client; sending the same id again never applies it twice.
+    pub id: String,
+    /// Required except when posting or voiding a hold (then the hold's accounts are used).
+    pub debit_account: Option<String>,
+    pub credit_account: Option<String>,
+    pub amount: String,
+    pub currency: String,
+    /// `single` (default), `pending`, `post_pending` or `void_pending`.
+    pub kind: Option<String>,
+    /// The hold a post or void resolves.
+    pub pending_id: Option<String>,
+    /// When a hold lapses (RFC 3339).
+    pub expires_at: Option<String>,
+    /// This transfer and the next succeed or fail together.
+    pub linked: bool,
+    pub references: References,
+    pub memo: Option<String>,
+}
+
+/// What became of one transfer of a batch.
+#[derive(Debug, Clone)]
+pub enum TransferOutcome {
+    Created(StoredTransfer),
+    /// The same id with the same fields was applied before; nothing changed.
+    Exists(StoredTransfer),
+    Failed { code: String, errors: FieldErrors },
+}
+
+#[derive(Debug, Clone)]
+struct Parsed {
+    id: String,
+    debit: Option<AccountName>,
+    credit: Option<AccountName>,
+    amount: Amount,
+    currency: Currency,
+    kind: TransferKind,
+    pending_id: Option<String>,
+    linked: bool,
+    references: References,
+    memo: Option<String>,
+}
+
+fn invalid(errors: FieldErrors) -> TransferOutcome {
+    TransferOutcome::Failed { code: "invalid".to_string(), errors }
+}
+
+fn refused(error: &TransferError) -> TransferOutcome {
+    TransferOutcome::Failed { code: error.code(), errors: error.to_field_error().into() }
+}
+
+/// A transfer id: any UUID, stored in its canonical lower-case hyphenated form.
+pub fn parse_transfer_id(field: &str, value: &str) -> Result<String, FieldError> {
+    uuid::Uuid::parse_str(value.trim())
+        .map(|id| id.hyphenated().to_string())
+        .map_err(|_| FieldError::new(field, "must be a UUID such as 7f1c2a9e-0b4d-4c1e-9a57-3d2f8e6b1c00"))
+}
+
+pub fn parse_instant(field: &str, value: &str) -> Result<Timestamp, FieldError> {
+    time::OffsetDateTime::parse(value.trim(), &time::format_description::well_known::Rfc3339)
+        .map(Timestamp::from_datetime)
+        .map_err(|_| FieldError::new(field, "must be an RFC 3339 instant such as 2026-11-28T15:00:00Z"))
+}
+
+fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let id = errors.check(parse_transfer_id("id", &request.id));
+    let currency = errors.check(Currency::parse(&request.currency));
+    let amount = currency.and_then(|currency| errors.check(Amount::parse(&request.amount, currency)));
+    let expires_at = match &request.expires_at {
+        Some(text) => errors.check(parse_instant("expires_at", text)).map(Some),
+        None => Some(None),
+    };
+    let kind = match request.kind.as_deref().unwrap_or("single") {
+        "single" => Some(TransferKind::Single),
+        "pending" => expires_at.map(|expires_at| TransferKind::Pending { expires_at }),
+        "post_pending" => Some(TransferKind::PostPending),
+        "void_pending" => Some(TransferKind::VoidPending),
+        other => {
+            errors.push(FieldError::new(
+                "type",
+                format!("unknown type {other:?}; expected single, pending, post_pending or void_pending"),
+            ));
+            None
+        }
+    };
+    let resolves = matches!(kind, Some(TransferKind::PostPending | TransferKind::VoidPending));
+    let mut account = |field: &str, value: &Option<String>| match value {
+        Some(name) => errors.check(AccountName::parse(name).map_err(|e| e.at(field))).map(Some),
+        None if resolves => Some(None),
+        None => {
+            errors.push(FieldError::new(field, "is required"));
+            None
+        }
+    };
+    let debit = account("debit_account", &request.debit_account);
+    let credit = account("credit_account", &request.credit_account);
+    let pending_id = match (&request.pending_id, resolves) {
+        (Some(text), true) => errors.check(parse_transfer_id("pending_id", text)).map(Some),
+        (None, true) => {
+            errors.push(FieldError::new("pending_id", "is required to post or void a hold"));
+            None
+        }
+        (Some(_), false) => {
+            errors.push(FieldError::new("pending_id", "is only for post_pending and void_pending"));
+            None
+        }
+        (None, false) => Some(None),
+    };
+    if request.expires_at.is_some() && !matches!(kind, Some(TransferKind::Pending { .. })) {
+        errors.push(FieldError::new("expires_at", "is only for pending transfers"));
+    }
+    if let Err(error) = request.references.validate() {
+        errors.push(error);
+    }
+    let memo = match request.memo.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) if text.chars().count() > MEMO_LENGTH_MAX => {
+            errors.push(FieldError::new("memo", format!("must be at most {MEMO_LENGTH_MAX} characters long")));
+            None
+        }
+        Some(text) if text.chars().any(char::is_control) => {
+            errors.push(FieldError::new("memo", "must be one line without control characters"));
+            None
+        }
+        Some(text) => Some(text.to_string()),
+    };
+    errors.into_result()?;
+    match (id, debit, credit, amount, currency, kind, pending_id) {
+        (Some(id), Some(debit), Some(credit), Some(amount), Some(currency), Some(kind), Some(pending_id)) => {
+            Ok(Parsed { id, debit, credit, amount, currency, kind, pending_id, linked: request.linked, references: request.references.clone(), memo })
+        }
+        _ => Err(FieldError::new("body", "invalid transfer").into()),
+    }
+}
+
+/// Whether a stored transfer is the same request as `parsed` (for idempotent retries).
+fn same_request(stored: &StoredTransfer, parsed: &Parsed) -> bool {
+    let same_account = |given: &Option<AccountName>, stored: &str| given.as_ref().is_none_or(|name| name.as_str() == stored);
+    stored.kind == parsed.kind.as_str()
+        && stored.amount == parsed.amount
+        && stored.currency == parsed.currency
+        && same_account(&parsed.debit, &stored.debit_account)
+        && same_account(&parsed.credit, &stored.credit_account)
+        && stored.pending_id == parsed.pending_id
+        && stored.references == parsed.references
+        && stored.memo == parsed.memo
+}
+
+/// An account's line in a statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementLine {
+    pub transfer: StoredTransfer,
+    /// Positive when the account was debited, negative when credited (posted amount).
+    pub posted_change: i64,
+    /// The account's posted balance after this line, in its normal direction.
+    pub balance_after: i64,
+}
+
+/// One source of a traced outflow, and its own sources when it came from another asset account.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceNode {
+    pub transfer: StoredTransfer,
+    /// How much of the traced money came from this transfer.
+    pub share: Amount,
+    pub sources: Vec<TraceNode>,
+}
+
+/// The outcome of the invariant check.
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerCheck {
+    pub balanced: bool,
+    pub problems: Vec<String>,
+    pub accounts: usize,
+    pub currencies: Vec<String>,
+}
+
+impl Serialize for StoredTransfer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Transfer", 14)?;
+        s.serialize_field("seq", &self.seq)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field("debit_account", &self.debit_account)?;
+        s.serialize_field("credit_account", &self.credit_account)?;
+        s.serialize_field("amount", &self.amount.format(self.currency))?;
+        s.serialize_field("posted", &self.posted.format(self.currency))?;
+        s.serialize_field("currency", self.currency.code())?;
+        s.serialize_field("type", &self.kind)?;
+        s.serialize_field("pending_id", &self.pending_id)?;
+        s.serialize_field("pending_status", &self.pending_status.map(|s| s.as_str()))?;
+        s.serialize_field("expires_at", &self.expires_at.map(|t| t.to_rfc3339()))?;
+        s.serialize_field("references", &self.references)?;
+        s.serialize_field("memo", &self.memo)?;
+        s.serialize_field("actor", &self.actor)?;
+        s.serialize_field("created_at", &self.created_at.to_rfc3339())?;
+        s.end()
+    }
+}
+
+type AccountKey = (String, &'static str);
+
+/// The in-memory state of a batch being applied.
+struct Batch {
+    accounts: HashMap<AccountKey, Account>,
+    staged: Vec<StoredTransfer>,
+    statuses: HashMap<String, PendingStatus>,
+    seq: i64,
+}
+
+impl App {
+    /// Creates the chart of accounts for the fund's currency where missing. Idempotent; audited
+    /// when it creates something.
+    pub async fn ensure_chart_of_accounts(&self) -> Result<usize, AppError> {
+        let currency = self.settings.fund_currency();
+        let mut tx = self.store.write().await?;
+        let mut created = Vec::new();
+        for (name, flags) in CHART {
+            if tx.ledger_account(name, currency).await?.is_none() {
+                let name = AccountName::parse(name)?;
+                tx.insert_ledger_account(&NewLedgerAccount { name: name.clone(), currency, flags: *flags, created_at: self.clock.now() })
+                    .await?;
+                created.push(name.as_str().to_string());
+            }
+        }
+        if !created.is_empty() {
+            let event = audit_event(
+                &Actor::system(),
+                &RequestContext::default(),
+                self.clock.now(),
+                "ledger.chart_create",
+                None,
+                json!({"currency": currency.code(), "accounts": created}),
+            );
+            tx.append_audit(event).await?;
+            tx.commit().await?;
+        }
+        Ok(created.len())
+    }
+
+    /// Opens a ledger account (for example `liabilities:escrow:asset/17`).
+    pub async fn create_ledger_account(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        name: &str,
+        currency: &str,
+        flags: AccountFlags,
+    ) -> Result<Account, AppError> {
+        actor.require(rules::WRITE_LEDGER)?;
+        let mut errors = FieldErrors::new();
+        let name = errors.check(AccountName::parse(name).map_err(|e| e.at("name")));
+        let currency = errors.check(Currency::parse(currency));
+        if flags.credits_must_not_exceed_debits && flags.debits_must_not_exceed_credits {
+            errors.push(FieldError::new("flags", "an account cannot limit both debits and credits"));
+        }
+        errors.into_result()?;
+        let (Some(name), Some(currency)) = (name, currency) else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        let mut tx = self.store.write().await?;
+        if tx.ledger_account(name.as_str(), currency).await?.is_some() {
+            return Err(AppError::Conflict(FieldError::new("name", format!("{name} in {currency} already exists"))));
+        }
+        let now = self.clock.now();
+        let id = tx.insert_ledger_account(&NewLedgerAccount { name: name.clone(), currency, flags, created_at: now }).await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "ledger.account_create",
+            Some(("ledger_account", id.to_string())),
+            json!({"name": name.as_str(), "currency": currency.code(), "flags": flags}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(Account { id, name, currency, flags, totals: Totals::default() })
+    }
+
+    pub async fn ledger_accounts(&self, actor: &Actor) -> Result<Vec<Account>, AppError> {
+        actor.require(rules::READ_LEDGER)?;
+        let mut tx = self.store.read().await?;
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = tx.ledger_accounts(Page { after, limit: 500 }).await?;
+            let full = page.len() == 500;
+            after = page.last().map(|a| a.id);
+            all.extend(page);
+            if !full {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Applies a batch of transfers in order and reports each one's outcome. Failures do not
+    /// stop the others, except within a linked chain. Bad input in a batch of one is reported
+    /// as the transfer's failure too; the caller decides how to answer.
+    pub async fn create_transfers(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        requests: &[TransferRequest],
+    ) -> Result<Vec<TransferOutcome>, AppError> {
+        actor.require(rules::WRITE_LEDGER)?;
+        if requests.is_empty() {
+            return Err(FieldError::new("transfers", "must hold at least one transfer").into());
+        }
+        if requests.len() > self.settings.ledger.batch_max {
+            return Err(FieldError::new(
+                "transfers",
+                format!("must hold at most {} transfers", self.settings.ledger.batch_max),
+            )
+            .into());
+        }
+        let parsed: Vec<Result<Parsed, FieldErrors>> = requests.iter().map(parse).collect();
+        let mut tx = self.store.write().await?;
+        let now = self.clock.now();
+        let expired = self.expire_holds_in(&mut *tx, now).await?;
+        let (outcomes, batch) = self.apply_batch(&mut *tx, &actor.username, parsed, now).await?;
+        let created: Vec<&StoredTransfer> = batch.staged.iter().collect();
+        if created.is_empty() {
+            if expired > 0 {
+                tx.commit().await?;
+            }
+            return Ok(outcomes);
+        }
+        tx.insert_transfers(&batch.staged).await?;
+        let touched: HashSet<i64> = batch.staged.iter().flat_map(|t| [t.debit_account_id, t.credit_account_id]).collect();
+        for account in batch.accounts.values().filter(|a| touched.contains(&a.id)) {
+            tx.set_ledger_totals(account.id, &account.totals).await?;
+        }
+        let staged_ids: HashSet<&str> = batch.staged.iter().map(|t| t.id.as_str()).collect();
+        for (id, status) in &batch.statuses {
+            if !staged_ids.contains(id.as_str()) {
+                tx.set_pending_status(id, *status).await?;
+            }
+        }
+        let target = (created.len() == 1).then(|| ("transfer", created[0].id.clone()));
+        let ids: Vec<&str> = created.iter().take(50).map(|t| t.id.as_str()).collect();
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "ledger.transfers_create",
+            target,
+            json!({"created": created.len(), "first_seq": created[0].seq, "last_seq": created[created.len() - 1].seq, "ids": ids}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn apply_batch(
+        &self,
+        tx: &mut dyn WriteTx,
+        actor: &str,
+        parsed: Vec<Result<Parsed, FieldErrors>>,
+        now: Timestamp,
+    ) -> Result<(Vec<TransferOutcome>, Batch), AppError> {
+        // Everything the batch refers to, loaded once.
+        let mut ids: Vec<String> = Vec::new();
+        for item in parsed.iter().flatten() {
+            ids.push(item.id.clone());
+            ids.extend(item.pending_id.clone());
+        }
+        ids.sort();
+        ids.dedup();
+        let mut existing: HashMap<String, StoredTransfer> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            for transfer in tx.transfers_by_ids(chunk).await? {
+                existing.insert(transfer.id.clone(), transfer);
+            }
+        }
+        let (last_seq, last_at) = tx.last_transfer().await?.unwrap_or((0, now));
+        let created_at = now.max(last_at);
+        let mut batch = Batch { accounts: HashMap::new(), staged: Vec::new(), statuses: HashMap::new(), seq: last_seq };
+        let mut account_ids: HashMap<i64, AccountKey> = HashMap::new();
+        for item in parsed.iter().flatten() {
+            for name in [&item.debit, &item.credit].into_iter().flatten() {
+                let key = (name.as_str().to_string(), item.currency.code());
+                if !batch.accounts.contains_key(&key) {
+                    if let Some(account) = tx.ledger_account(name.as_str(), item.currency).await? {
+                        account_ids.insert(account.id, key.clone());
+                        batch.accounts.insert(key, account);
+                    }
+                }
+            }
+        }
+        // Holds resolved by this batch but created before it: their accounts too.
+        for item in parsed.iter().flatten() {
+            if let Some(hold) = item.pending_id.as_ref().and_then(|id| existing.get(id)) {
+                for id in [hold.debit_account_id, hold.credit_account_id] {
+                    if let std::collections::hash_map::Entry::Vacant(entry) = account_ids.entry(id) {
+                        if let Some(account) = tx.ledger_account_by_id(id).await? {
+                            let key = (account.name.as_str().to_string(), account.currency.code());
+                            entry.insert(key.clone());
+                            batch.accounts.entry(key).or_insert(account);
+                        }
+                    }
+                }
+            }
+        }
+
+        let count = parsed.len();
+        let mut outcomes: Vec<Option<TransferOutcome>> = vec![None; count];
+        let mut start = 0;
+        while start < count {
+            let linked = |i: usize| parsed[i].as_ref().map(|p| p.linked).unwrap_or(false);
+            let mut end = start;
+            while end < count && linked(end) {
+                end += 1;
+            }
+            let open = end == count;
+            let end = end.min(count - 1);
+            if open {
+                for outcome in outcomes.iter_mut().take(end + 1).skip(start) {
+                    *outcome = Some(refused(&TransferError::LinkedChainOpen));
+                }
+                start = end + 1;
+                continue;
+            }
+            let chained = end > start;
+            let snapshot = chained.then(|| (batch.accounts.clone(), batch.staged.len(), batch.statuses.clone(), batch.seq));
+            for index in start..=end {
+                let outcome = match &parsed[index] {
+                    Err(errors) => invalid(errors.clone()),
+                    Ok(item) => Self::apply_one(&mut batch, &existing, &account_ids, item, actor, created_at, now),
+                };
+                let failed = matches!(outcome, TransferOutcome::Failed { .. });
+                outcomes[index] = Some(outcome);
+                if failed && chained {
+                    if let Some((accounts, staged, statuses, seq)) = snapshot {
+                        batch.accounts = accounts;
+                        batch.staged.truncate(staged);
+                        batch.statuses = statuses;
+                        batch.seq = seq;
+                    }
+                    for (other, outcome) in outcomes.iter_mut().enumerate().take(end + 1).skip(start) {
+                        if other != index {
+                            *outcome = Some(refused(&TransferError::LinkedTransferFailed));
+                        }
+                    }
+                    break;
+                }
+            }
+            start = end + 1;
+        }
+        // Holds created and resolved in the same batch are stored with their final status.
+        for transfer in batch.staged.iter_mut() {
+            if let Some(status) = batch.statuses.get(&transfer.id) {
+                transfer.pending_status = Some(*status);
+            }
+        }
+        let outcomes = outcomes.into_iter().map(|o| o.unwrap_or_else(|| refused(&TransferError::LinkedTransferFailed))).collect();
+        Ok((outcomes, batch))
+    }
+
+    fn apply_one(
+        batch: &mut Batch,
+        existing: &HashMap<String, StoredTransfer>,
+        account_ids: &HashMap<i64, AccountKey>,
+        item: &Parsed,
+        actor: &str,
+        created_at: Timestamp,
+        now: Timestamp,
+    ) -> TransferOutcome {
+        let prior = existing.get(&item.id).or_else(|| batch.staged.iter().find(|t| t.id == item.id));
+        if let Some(prior) = prior {
+            return if same_request(prior, item) {
+                TransferOutcome::Exists(prior.clone())
+            } else {
+                refused(&TransferError::ExistsWithDifferentFields)
+            };
+        }
+        // The hold a post or void resolves, as it stands in this batch.
+        let hold = match &item.pending_id {
+            None => None,
+            Some(id) => {
+                let Some(stored) = batch.staged.iter().find(|t| &t.id == id).or_else(|| existing.get(id)) else {
+                    return refused(&TransferError::PendingNotFound);
+                };
+                if stored.kind != "pending" {
+                    return refused(&TransferError::NotPending);
+                }
+                let status = batch.statuses.get(id).copied().or(stored.pending_status).unwrap_or(PendingStatus::Pending);
+                Some(PendingTransfer {
+                    debit_account_id: stored.debit_account_id,
+                    credit_account_id: stored.credit_account_id,
+                    currency: stored.currency,
+                    amount: stored.amount,
+                    status,
+                    expires_at: stored.expires_at,
+                })
+            }
+        };
+        let key_for = |name: &Option<AccountName>, side_id: Option<i64>| -> Option<AccountKey> {
+            match name {
+                Some(name) => Some((name.as_str().to_string(), item.currency.code())),
+                None => side_id.and_then(|id| account_ids.get(&id).cloned()),
+            }
+        };
+        let debit_key = key_for(&item.debit, hold.as_ref().map(|h| h.debit_account_id));
+        let credit_key = key_for(&item.credit, hold.as_ref().map(|h| h.credit_account_id));
+        let missing = |field: &str, name: &Option<AccountName>| TransferOutcome::Failed {
+            code: "account_not_found".to_string(),
+            errors: FieldError::new(
+                field,
+                format!(
+                    "no account named {} in {}",
+                    name.as_ref().map_or("(the hold's account)", |n| n.as_str()),
+                    item.currency
+                ),
+            )
+            .into(),
+        };
+        let Some(mut debit) = debit_key.as_ref().and_then(|k| batch.accounts.get(k)).cloned() else {
+            return missing("debit_account", &item.debit);
+        };
+        let Some(mut credit) = credit_key.as_ref().and_then(|k| batch.accounts.get(k)).cloned() else {
+            return missing("credit_account", &item.credit);
+        };
+        let effect = match Ledger::apply(item.kind, item.amount, item.currency, &mut debit, &mut credit, hold.as_ref(), now) {
+            Ok(effect) => effect,
+            Err(error) => return refused(&error),
+        };
+        batch.seq += 1;
+        let transfer = StoredTransfer {
+            seq: batch.seq,
+            id: item.id.clone(),
+            debit_account_id: debit.id,
+            credit_account_id: credit.id,
+            debit_account: debit.name.as_str().to_string(),
+            credit_account: credit.name.as_str().to_string(),
+            amount: item.amount,
+            posted: effect.posted,
+            currency: item.currency,
+            kind: item.kind.as_str().to_string(),
+            pending_id: item.pending_id.clone(),
+            pending_status: matches!(item.kind, TransferKind::Pending { .. }).then_some(PendingStatus::Pending),
+            expires_at: match item.kind {
+                TransferKind::Pending { expires_at } => expires_at,
+                _ => None,
+            },
+            references: item.references.clone(),
+            memo: item.memo.clone(),
+            actor: actor.to_string(),
+            created_at,
+            debit_account_posted_after: (debit.totals.debits_posted, debit.totals.credits_posted),
+            credit_account_posted_after: (credit.totals.debits_posted, credit.totals.credits_posted),
+        };
+        if let (Some(status), Some(id)) = (effect.resolves, &item.pending_id) {
+            batch.statuses.insert(id.clone(), status);
+        }
+        if let Some(key) = debit_key {
+            batch.accounts.insert(key, debit);
+        }
+        if let Some(key) = credit_key {
+            batch.accounts.insert(key, credit);
+        }
+        batch.staged.push(transfer.clone());
+        TransferOutcome::Created(transfer)
+    }
+
+    /// Releases holds whose expiry has passed, in the given transaction. Returns how many.
+    async fn expire_holds_in(&self, tx: &mut dyn WriteTx, now: Timestamp) -> Result<usize, AppError> {
+        let due = tx.holds_expired(now, EXPIRY_BATCH).await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut accounts: HashMap<i64, Account> = HashMap::new();
+        for hold in &due {
+            for id in [hold.debit_account_id, hold.credit_account_id] {
+                if let std::collections::hash_map::Entry::Vacant(entry) = accounts.entry(id) {
+                    let account = tx.ledger_account_by_id(id).await?.ok_or_else(|| {
+                        AppError::Internal(format!("hold {} refers to a missing account", hold.id))
+                    })?;
+                    entry.insert(account);
+                }
+            }
+            let release = |totals: &mut Totals, debit: bool| -> Result<(), AppError> {
+                let field = if debit { &mut totals.debits_pending } else { &mut totals.credits_pending };
+                *field = field.checked_sub(hold.amount).map_err(|_| AppError::Internal("pending total underflow".into()))?;
+                Ok(())
+            };
+            if let Some(account) = accounts.get_mut(&hold.debit_account_id) {
+                release(&mut account.totals, true)?;
+            }
+            if let Some(account) = accounts.get_mut(&hold.credit_account_id) {
+                release(&mut account.totals, false)?;
+            }
+            tx.set_pending_status(&hold.id, PendingStatus::Expired).await?;
+        }
+        for account in accounts.values() {
+            tx.set_ledger_totals(account.id, &account.totals).await?;
+        }
+        let ids: Vec<&str> = due.iter().take(50).map(|h| h.id.as_str()).collect();
+        let event: AuditEvent = audit_event(
+            &Actor::system(),
+            &RequestContext::default(),
+            now,
+            "ledger.holds_expire",
+            None,
+            json!({"expired": due.len(), "ids": ids}),
+        );
+        tx.append_audit(event).await?;
+        Ok(due.len())
+    }
+
+    /// Releases expired holds (the server's periodic sweep and `redress ledger expire`).
+    pub async fn expire_holds(&self) -> Result<usize, AppError> {
+        let mut tx = self.store.write().await?;
+        let expired = self.expire_holds_in(&mut *tx, self.clock.now()).await?;
+        if expired > 0 {
+            tx.commit().await?;
+        }
+        Ok(expired)
+    }
+
+    pub async fn transfer(&self, actor: &Actor, id: &str) -> Result<StoredTransfer, AppError> {
+        actor.require(rules::READ_LEDGER)?;
+        let id = parse_transfer_id("id", id)?;
+        let mut tx = self.store.read().await?;
+        tx.transfers_by_ids(std::slice::from_ref(&id))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::NotFound(format!("no transfer has id {id}")))
+    }
+
+    async fn account_named(tx: &mut dyn ReadTx, name: &str, currency: &str) -> Result<Account, AppError> {
+        let mut errors = FieldErrors::new();
+        let name = errors.check(AccountName::parse(name));
+        let currency = errors.check(Currency::parse(currency));
+        errors.into_result()?;
+        let (Some(name), Some(currency)) = (name, currency) else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        tx.ledger_account(name.as_str(), currency)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no account named {name} in {currency}")))
+    }
+
+    /// An account's transfers with its running posted balance, oldest first, paged by `after`
+    /// (a transfer's sequence number).
+    pub async fn statement(
+        &self,
+        actor: &Actor,
+        account: &str,
+        currency: &str,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<(Account, Vec<StatementLine>), AppError> {
+        actor.require(rules::READ_LEDGER)?;
+        let limit = limit.unwrap_or(100);
+        if !(1..=crate::accounts::PAGE_LIMIT_MAX).contains(&limit) {
+            return Err(FieldError::new("limit", "must be between 1 and 500").into());
+        }
+        let mut tx = self.store.read().await?;
+        let account = Self::account_named(&mut *tx, account, currency).await?;
+        let kind = account.kind();
+        let lines = tx
+            .account_transfers(account.id, after, limit)
+            .await?
+            .into_iter()
+            .map(|transfer| {
+                let debited = transfer.debit_account_id == account.id;
+                let (debits, credits) =
+                    if debited { transfer.debit_account_posted_after } else { transfer.credit_account_posted_after };
+                let totals = Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() };
+                let change = if debited { transfer.posted.0 } else { -transfer.posted.0 };
+                StatementLine { posted_change: change, balance_after: totals.posted_balance(kind), transfer }
+            })
+            .collect();
+        Ok((account, lines))
+    }
+
+    /// Every account's posted totals as they stood at `at`.
+    pub async fn balances_at(&self, actor: &Actor, at: Timestamp) -> Result<Vec<(Account, Totals)>, AppError> {
+        let accounts = self.ledger_accounts(actor).await?;
+        let mut tx = self.store.read().await?;
+        let mut result = Vec::with_capacity(accounts.len());
+        for account in accounts {
+            let (debits, credits) = tx.posted_totals_at(account.id, at).await?;
+            result.push((account, Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() }));
+        }
+        Ok(result)
+    }
+
+    /// The inflows that funded a transfer's outflow from an asset account, first in, first out:
+    /// each asset account spends its inflows in the order they arrived. Followed back through
+    /// asset accounts (escrow → fund) up to [`TRACE_DEPTH_MAX`] levels; income accounts
+    /// (confiscations, budget, donations) are where the trail starts.
+    pub async fn trace(&self, actor: &Actor, id: &str) -> Result<TraceNode, AppError> {
+        let transfer = self.transfer(actor, id).await?;
+        let mut tx = self.store.read().await?;
+        let share = transfer.posted;
+        let credits_after = transfer.credit_account_posted_after.1 .0;
+        let range = (credits_after - share.0, credits_after);
+        let sources = Self::sources(&mut *tx, &transfer, range, 1).await?;
+        Ok(TraceNode { transfer, share, sources })
+    }
+
+    /// The sources of the part (`range`, in the credited account's cumulative posted credits)
+    /// of `outflow`.
+    async fn sources(
+        tx: &mut dyn ReadTx,
+        outflow: &StoredTransfer,
+        range: (i64, i64),
+        depth: usize,
+    ) -> Result<Vec<TraceNode>, AppError> {
+        if depth > TRACE_DEPTH_MAX || range.1 <= range.0 {
+            return Ok(Vec::new());
+        }
+        let Some(account) = tx.ledger_account_by_id(outflow.credit_account_id).await? else {
+            return Ok(Vec::new());
+        };
+        if !account.kind().is_debit_normal() {
+            return Ok(Vec::new());
+        }
+        let mut nodes = Vec::new();
+        for inflow in tx.inflows_covering(account.id, range.0, range.1).await? {
+            let high = inflow.debit_account_posted_after.0 .0;
+            let low = high - inflow.posted.0;
+            let (from, to) = (range.0.max(low), range.1.min(high));
+            if to <= from {
+                continue;
+            }
+            // The same slice of money, seen as part of the inflow's own outflow from its source.
+            let source_credits_after = inflow.credit_account_posted_after.1 .0;
+            let source_low = source_credits_after - inflow.posted.0;
+            let sub_range = (source_low + (from - low), source_low + (to - low));
+            let sources = Box::pin(Self::sources(tx, &inflow, sub_range, depth + 1)).await?;
+            nodes.push(TraceNode { transfer: inflow, share: Amount(to - from), sources });
+        }
+        Ok(nodes)
+    }
+
+    /// A page of all transfers in order, for the journal and CSV exports.
+    pub async fn transfers_page(
+        &self,
+        actor: &Actor,
+        tx: &mut dyn ReadTx,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<StoredTransfer>, AppError> {
+        actor.require(rules::READ_LEDGER)?;
+        Ok(tx.transfers_after(after, limit).await?)
+    }
+
+    /// Checks the invariants on what is stored: per currency, debits equal credits (posted and
+    /// pending); every account's posted totals equal the sums of its transfers; no account
+    /// crosses its limit.
+    pub async fn verify_ledger(&self, actor: &Actor) -> Result<LedgerCheck, AppError> {
+        actor.require(rules::VERIFY_LEDGER)?;
+        let accounts = self.ledger_accounts(actor).await?;
+        let mut tx = self.store.read().await?;
+        let mut problems = Vec::new();
+        let sums = tx.ledger_sums().await?;
+        for sum in &sums {
+            let t = &sum.totals;
+            if t.debits_posted != t.credits_posted {
+                problems.push(format!(
+                    "{}: posted debits {} differ from posted credits {}",
+                    sum.currency, t.debits_posted.0, t.credits_posted.0
+                ));
+            }
+            if t.debits_pending != t.credits_pending {
+                problems.push(format!(
+                    "{}: pending debits {} differ from pending credits {}",
+                    sum.currency, t.debits_pending.0, t.credits_pending.0
+                ));
+            }
+        }
+        let recomputed: HashMap<i64, (Amount, Amount)> =
+            tx.posted_sums_from_transfers().await?.into_iter().map(|(id, d, c)| (id, (d, c))).collect();
+        for account in &accounts {
+            let (debits, credits) = recomputed.get(&account.id).copied().unwrap_or_default();
+            if (debits, credits) != (account.totals.debits_posted, account.totals.credits_posted) {
+                problems.push(format!(
+                    "{} {}: stored posted totals differ from the sums of its transfers",
+                    account.name, account.currency
+                ));
+            }
+            let t = &account.totals;
+            if account.flags.credits_must_not_exceed_debits && t.credits_posted.0 + t.credits_pending.0 > t.debits_posted.0 {
+                problems.push(format!("{} {}: credits exceed debits", account.name, account.currency));
+            }
+            if account.flags.debits_must_not_exceed_credits && t.debits_posted.0 + t.debits_pending.0 > t.credits_posted.0 {
+                problems.push(format!("{} {}: debits exceed credits", account.name, account.currency));
+            }
+        }
+        Ok(LedgerCheck {
+            balanced: problems.is_empty(),
+            problems,
+            accounts: accounts.len(),
+            currencies: sums.iter().map(|s| s.currency.clone()).collect(),
+        })
+    }
+}

@@ -1,0 +1,406 @@
+//! The ledger's tables: accounts with running totals, and transfers with the totals they left.
+
+use async_trait::async_trait;
+use redress_app::store::{CurrencySums, LedgerReads, LedgerWrites, NewLedgerAccount, Page, StoreError, StoreResult, StoredTransfer};
+use redress_domain::ledger::{Account, AccountFlags, AccountName, PendingStatus, References, Totals};
+use redress_domain::{Amount, Currency, Timestamp};
+use sqlx::any::AnyRow;
+
+use crate::sql::{classify, get, SqlTx};
+
+/// Rows per bulk insert: 500 × 23 parameters stays under SQLite's 32,766 and PostgreSQL's 65,535.
+const INSERT_CHUNK: usize = 500;
+
+const ACCOUNT_COLUMNS: &str = "id, name, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits, \
+     debits_pending, debits_posted, credits_pending, credits_posted";
+
+const TRANSFER_COLUMNS: [&str; 23] = [
+    "seq",
+    "id",
+    "debit_account_id",
+    "credit_account_id",
+    "amount",
+    "posted",
+    "currency",
+    "kind",
+    "pending_id",
+    "pending_status",
+    "expires_at",
+    "ref_case",
+    "ref_asset",
+    "ref_order",
+    "ref_claim",
+    "ref_batch",
+    "memo",
+    "actor",
+    "created_at",
+    "debit_account_debits_after",
+    "debit_account_credits_after",
+    "credit_account_debits_after",
+    "credit_account_credits_after",
+];
+
+fn transfer_columns() -> Vec<&'static str> {
+    TRANSFER_COLUMNS.to_vec()
+}
+
+/// `SELECT` of transfers with both account names, aliased `t`, `d` (debit) and `c` (credit).
+fn select_transfers() -> String {
+    let columns: Vec<String> = transfer_columns().iter().map(|c| format!("t.{c}")).collect();
+    format!(
+        "SELECT {}, d.name AS debit_name, c.name AS credit_name FROM ledger_transfers t \
+         JOIN ledger_accounts d ON d.id = t.debit_account_id JOIN ledger_accounts c ON c.id = t.credit_account_id",
+        columns.join(", ")
+    )
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unexpected {what} {value:?}"))
+}
+
+fn currency_of(code: &str) -> StoreResult<Currency> {
+    Currency::parse(code).map_err(|_| corrupt("currency", code))
+}
+
+fn account_from(row: &AnyRow) -> StoreResult<Account> {
+    let name: String = get(row, "name")?;
+    let currency: String = get(row, "currency")?;
+    Ok(Account {
+        id: get(row, "id")?,
+        name: AccountName::parse(&name).map_err(|_| corrupt("account name", &name))?,
+        currency: currency_of(&currency)?,
+        flags: AccountFlags {
+            debits_must_not_exceed_credits: get::<i64>(row, "debits_must_not_exceed_credits")? != 0,
+            credits_must_not_exceed_debits: get::<i64>(row, "credits_must_not_exceed_debits")? != 0,
+        },
+        totals: Totals {
+            debits_pending: Amount(get(row, "debits_pending")?),
+            debits_posted: Amount(get(row, "debits_posted")?),
+            credits_pending: Amount(get(row, "credits_pending")?),
+            credits_posted: Amount(get(row, "credits_posted")?),
+        },
+    })
+}
+
+fn transfer_from(row: &AnyRow) -> StoreResult<StoredTransfer> {
+    let currency: String = get(row, "currency")?;
+    let status: Option<String> = get(row, "pending_status")?;
+    let pending_status = match status {
+        Some(text) => Some(PendingStatus::parse(&text).ok_or_else(|| corrupt("hold status", &text))?),
+        None => None,
+    };
+    let amount = |column: &str| -> StoreResult<Amount> { Ok(Amount(get(row, column)?)) };
+    Ok(StoredTransfer {
+        seq: get(row, "seq")?,
+        id: get(row, "id")?,
+        debit_account_id: get(row, "debit_account_id")?,
+        credit_account_id: get(row, "credit_account_id")?,
+        debit_account: get(row, "debit_name")?,
+        credit_account: get(row, "credit_name")?,
+        amount: amount("amount")?,
+        posted: amount("posted")?,
+        currency: currency_of(&currency)?,
+        kind: get(row, "kind")?,
+        pending_id: get(row, "pending_id")?,
+        pending_status,
+        expires_at: get::<Option<i64>>(row, "expires_at")?.map(Timestamp::from_unix_micros),
+        references: References {
+            case: get(row, "ref_case")?,
+            asset: get(row, "ref_asset")?,
+            order: get(row, "ref_order")?,
+            claim: get(row, "ref_claim")?,
+            batch: get(row, "ref_batch")?,
+        },
+        memo: get(row, "memo")?,
+        actor: get(row, "actor")?,
+        created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
+        debit_account_posted_after: (amount("debit_account_debits_after")?, amount("debit_account_credits_after")?),
+        credit_account_posted_after: (amount("credit_account_debits_after")?, amount("credit_account_credits_after")?),
+    })
+}
+
+/// `$first, $first+1, …` for `count` parameters.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+impl SqlTx {
+    async fn transfers_where(&mut self, filter: &str, binds: Vec<i64>) -> StoreResult<Vec<StoredTransfer>> {
+        let sql = format!("{} WHERE {filter}", select_transfers());
+        let mut query = sqlx::query(&sql);
+        for value in binds {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(&mut *self.tx).await.map_err(classify)?;
+        rows.iter().map(transfer_from).collect()
+    }
+}
+
+#[async_trait]
+impl LedgerReads for SqlTx {
+    async fn ledger_account(&mut self, name: &str, currency: Currency) -> StoreResult<Option<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE name = $1 AND currency = $2");
+        let row = sqlx::query(&sql)
+            .bind(name.to_string())
+            .bind(currency.code())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        row.as_ref().map(account_from).transpose()
+    }
+
+    async fn ledger_account_by_id(&mut self, id: i64) -> StoreResult<Option<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *self.tx).await.map_err(classify)?;
+        row.as_ref().map(account_from).transpose()
+    }
+
+    async fn ledger_accounts(&mut self, page: Page) -> StoreResult<Vec<Account>> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id > $1 ORDER BY id LIMIT $2");
+        let rows = sqlx::query(&sql)
+            .bind(page.after.unwrap_or(0))
+            .bind(page.limit)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        rows.iter().map(account_from).collect()
+    }
+
+    async fn transfers_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<StoredTransfer>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{} WHERE t.id IN ({})", select_transfers(), placeholders(1, ids.len()));
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id.clone());
+        }
+        let rows = query.fetch_all(&mut *self.tx).await.map_err(classify)?;
+        rows.iter().map(transfer_from).collect()
+    }
+
+    async fn last_transfer(&mut self) -> StoreResult<Option<(i64, Timestamp)>> {
+        let row = sqlx::query("SELECT seq, created_at FROM ledger_transfers ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        row.map(|row| Ok((get(&row, "seq")?, Timestamp::from_unix_micros(get(&row, "created_at")?)))).transpose()
+    }
+
+    async fn account_transfers(&mut self, account_id: i64, after: Option<i64>, limit: i64) -> StoreResult<Vec<StoredTransfer>> {
+        let select = select_transfers();
+        let sql = format!(
+            "SELECT * FROM ({select} WHERE t.debit_account_id = $1 AND t.seq > $2 ORDER BY t.seq LIMIT $3) debited \
+             UNION ALL SELECT * FROM ({select} WHERE t.credit_account_id = $1 AND t.seq > $2 ORDER BY t.seq LIMIT $3) credited \
+             ORDER BY seq LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(account_id)
+            .bind(after.unwrap_or(0))
+            .bind(limit)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        rows.iter().map(transfer_from).collect()
+    }
+
+    async fn posted_totals_at(&mut self, account_id: i64, at: Timestamp) -> StoreResult<(Amount, Amount)> {
+        let mut latest: Option<(i64, i64, i64)> = None;
+        for side in ["debit", "credit"] {
+            let sql = format!(
+                "SELECT seq, {side}_account_debits_after AS debits, {side}_account_credits_after AS credits \
+                 FROM ledger_transfers WHERE {side}_account_id = $1 AND created_at <= $2 \
+                 ORDER BY created_at DESC, seq DESC LIMIT 1"
+            );
+            let row = sqlx::query(&sql)
+                .bind(account_id)
+                .bind(at.unix_micros())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(classify)?;
+            if let Some(row) = row {
+                let found: (i64, i64, i64) = (get(&row, "seq")?, get(&row, "debits")?, get(&row, "credits")?);
+                if latest.is_none_or(|(seq, _, _)| found.0 > seq) {
+                    latest = Some(found);
+                }
+            }
+        }
+        Ok(latest.map_or((Amount::ZERO, Amount::ZERO), |(_, d, c)| (Amount(d), Amount(c))))
+    }
+
+    async fn transfers_after(&mut self, after: Option<i64>, limit: i64) -> StoreResult<Vec<StoredTransfer>> {
+        let sql = format!("{} WHERE t.seq > $1 ORDER BY t.seq LIMIT $2", select_transfers());
+        let rows = sqlx::query(&sql)
+            .bind(after.unwrap_or(0))
+            .bind(limit)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        rows.iter().map(transfer_from).collect()
+    }
+
+    async fn inflows_covering(&mut self, account_id: i64, from: i64, to: i64) -> StoreResult<Vec<StoredTransfer>> {
+        // Inflows are contiguous in cumulative order: read forward from `from` until an inflow
+        // starts at or after `to`.
+        let mut found = Vec::new();
+        let mut cursor = from;
+        loop {
+            let page = self
+                .transfers_where(
+                    "t.debit_account_id = $1 AND t.posted > 0 AND t.debit_account_debits_after > $2 \
+                     ORDER BY t.debit_account_debits_after LIMIT 200",
+                    vec![account_id, cursor],
+                )
+                .await?;
+            let full = page.len() == 200;
+            for transfer in page {
+                let high = transfer.debit_account_posted_after.0 .0;
+                if high - transfer.posted.0 >= to {
+                    return Ok(found);
+                }
+                cursor = high;
+                found.push(transfer);
+            }
+            if !full {
+                return Ok(found);
+            }
+        }
+    }
+
+    async fn holds_expired(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<StoredTransfer>> {
+        let sql = format!(
+            "{} WHERE t.pending_status = 'pending' AND t.expires_at IS NOT NULL AND t.expires_at <= $1 ORDER BY t.seq LIMIT $2",
+            select_transfers()
+        );
+        let rows = sqlx::query(&sql)
+            .bind(now.unix_micros())
+            .bind(limit)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        rows.iter().map(transfer_from).collect()
+    }
+
+    async fn ledger_sums(&mut self) -> StoreResult<Vec<CurrencySums>> {
+        let rows = sqlx::query(
+            "SELECT currency, CAST(SUM(debits_pending) AS BIGINT) AS debits_pending, \
+             CAST(SUM(debits_posted) AS BIGINT) AS debits_posted, CAST(SUM(credits_pending) AS BIGINT) AS credits_pending, \
+             CAST(SUM(credits_posted) AS BIGINT) AS credits_posted FROM ledger_accounts GROUP BY currency ORDER BY currency",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok(CurrencySums {
+                    currency: get(row, "currency")?,
+                    totals: Totals {
+                        debits_pending: Amount(get(row, "debits_pending")?),
+                        debits_posted: Amount(get(row, "debits_posted")?),
+                        credits_pending: Amount(get(row, "credits_pending")?),
+                        credits_posted: Amount(get(row, "credits_posted")?),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn posted_sums_from_transfers(&mut self) -> StoreResult<Vec<(i64, Amount, Amount)>> {
+        let rows = sqlx::query(
+            "SELECT account_id, CAST(SUM(debits) AS BIGINT) AS debits, CAST(SUM(credits) AS BIGINT) AS credits FROM ( \
+               SELECT debit_account_id AS account_id, posted AS debits, CAST(0 AS BIGINT) AS credits FROM ledger_transfers \
+               UNION ALL SELECT credit_account_id, CAST(0 AS BIGINT), posted FROM ledger_transfers) sides \
+             GROUP BY account_id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| Ok((get(row, "account_id")?, Amount(get(row, "debits")?), Amount(get(row, "credits")?))))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl LedgerWrites for SqlTx {
+    async fn insert_ledger_account(&mut self, account: &NewLedgerAccount) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "INSERT INTO ledger_accounts (name, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(account.name.as_str().to_string())
+        .bind(account.currency.code())
+        .bind(i64::from(account.flags.debits_must_not_exceed_credits))
+        .bind(i64::from(account.flags.credits_must_not_exceed_debits))
+        .bind(account.created_at.unix_micros())
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        get(&row, "id")
+    }
+
+    async fn set_ledger_totals(&mut self, account_id: i64, totals: &Totals) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE ledger_accounts SET debits_pending = $1, debits_posted = $2, credits_pending = $3, credits_posted = $4 \
+             WHERE id = $5",
+        )
+        .bind(totals.debits_pending.0)
+        .bind(totals.debits_posted.0)
+        .bind(totals.credits_pending.0)
+        .bind(totals.credits_posted.0)
+        .bind(account_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn insert_transfers(&mut self, transfers: &[StoredTransfer]) -> StoreResult<()> {
+        let columns = transfer_columns();
+        for chunk in transfers.chunks(INSERT_CHUNK) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|row| format!("({})", placeholders(row * columns.len() + 1, columns.len())))
+                .collect();
+            let sql = format!("INSERT INTO ledger_transfers ({}) VALUES {}", columns.join(", "), rows.join(", "));
+            let mut query = sqlx::query(&sql);
+            for t in chunk {
+                query = query
+                    .bind(t.seq)
+                    .bind(t.id.clone())
+                    .bind(t.debit_account_id)
+                    .bind(t.credit_account_id)
+                    .bind(t.amount.0)
+                    .bind(t.posted.0)
+                    .bind(t.currency.code())
+                    .bind(t.kind.clone())
+                    .bind(t.pending_id.clone())
+                    .bind(t.pending_status.map(|s| s.as_str()))
+                    .bind(t.expires_at.map(|at| at.unix_micros()))
+                    .bind(t.references.case.clone())
+                    .bind(t.references.asset.clone())
+                    .bind(t.references.order.clone())
+                    .bind(t.references.claim.clone())
+                    .bind(t.references.batch.clone())
+                    .bind(t.memo.clone())
+                    .bind(t.actor.clone())
+                    .bind(t.created_at.unix_micros())
+                    .bind(t.debit_account_posted_after.0 .0)
+                    .bind(t.debit_account_posted_after.1 .0)
+                    .bind(t.credit_account_posted_after.0 .0)
+                    .bind(t.credit_account_posted_after.1 .0);
+            }
+            query.execute(&mut *self.tx).await.map_err(classify)?;
+        }
+        Ok(())
+    }
+
+    async fn set_pending_status(&mut self, id: &str, status: PendingStatus) -> StoreResult<()> {
+        sqlx::query("UPDATE ledger_transfers SET pending_status = $1 WHERE id = $2 AND kind = 'pending'")
+            .bind(status.as_str())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}
