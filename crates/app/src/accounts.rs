@@ -510,6 +510,22 @@ impl App {
         Ok(())
     }
 
+    /// The operator at the command line acting as an existing user, with that user's roles: so
+    /// that `redress ledger transfer --as mrojas` is checked and audited as mrojas's act.
+    pub async fn act_as(&self, username: &str) -> Result<Actor, AppError> {
+        let name = Username::parse(username).map_err(|e| e.at("as"))?;
+        let user = self
+            .store
+            .read()
+            .await?
+            .user_by_username(name.as_str())
+            .await?
+            .ok_or_else(|| FieldError::new("as", format!("no user named {name}")))?;
+        let mut actor = actor_of(&user, None);
+        actor.username = format!("{} (cli)", user.username);
+        Ok(actor)
+    }
+
     /// The caller as stored now (fresh roles and institution).
     pub async fn me(&self, actor: &Actor) -> Result<User, AppError> {
         let Some(id) = actor.user_id else {

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use redress_domain::audit::AuditEvent;
 use redress_domain::ledger::{
     Account, AccountFlags, AccountName, Ledger, PendingStatus, PendingTransfer, References, Totals,
-    TransferError, TransferKind,
+    TraceNode, TransferError, TransferKind,
 };
 use redress_domain::policy::rules;
 use redress_domain::{Amount, Currency, FieldError, FieldErrors, Timestamp};
@@ -50,8 +50,10 @@ pub const CHART: &[(&str, AccountFlags)] = &[
     ("expenses:bank-fees", NONE),
     ("equity:opening", NONE),
 ];
-const CASH: AccountFlags = AccountFlags { debits_must_not_exceed_credits: false, credits_must_not_exceed_debits: true };
-const NONE: AccountFlags = AccountFlags { debits_must_not_exceed_credits: false, credits_must_not_exceed_debits: false };
+const CASH: AccountFlags =
+    AccountFlags { debits_must_not_exceed_credits: false, credits_must_not_exceed_debits: true };
+const NONE: AccountFlags =
+    AccountFlags { debits_must_not_exceed_credits: false, credits_must_not_exceed_debits: false };
 
 /// A transfer as a client sends it (unparsed).
 #[derive(Debug, Clone, Default)]
@@ -81,7 +83,10 @@ pub enum TransferOutcome {
     Created(StoredTransfer),
     /// The same id with the same fields was applied before; nothing changed.
     Exists(StoredTransfer),
-    Failed { code: String, errors: FieldErrors },
+    Failed {
+        code: String,
+        errors: FieldErrors,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -173,7 +178,8 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
     let memo = match request.memo.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) if text.chars().count() > MEMO_LENGTH_MAX => {
-            errors.push(FieldError::new("memo", format!("must be at most {MEMO_LENGTH_MAX} characters long")));
+            errors
+                .push(FieldError::new("memo", format!("must be at most {MEMO_LENGTH_MAX} characters long")));
             None
         }
         Some(text) if text.chars().any(char::is_control) => {
@@ -185,7 +191,18 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
     errors.into_result()?;
     match (id, debit, credit, amount, currency, kind, pending_id) {
         (Some(id), Some(debit), Some(credit), Some(amount), Some(currency), Some(kind), Some(pending_id)) => {
-            Ok(Parsed { id, debit, credit, amount, currency, kind, pending_id, linked: request.linked, references: request.references.clone(), memo })
+            Ok(Parsed {
+                id,
+                debit,
+                credit,
+                amount,
+                currency,
+                kind,
+                pending_id,
+                linked: request.linked,
+                references: request.references.clone(),
+                memo,
+            })
         }
         _ => Err(FieldError::new("body", "invalid transfer").into()),
     }
@@ -193,7 +210,8 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
 
 /// Whether a stored transfer is the same request as `parsed` (for idempotent retries).
 fn same_request(stored: &StoredTransfer, parsed: &Parsed) -> bool {
-    let same_account = |given: &Option<AccountName>, stored: &str| given.as_ref().is_none_or(|name| name.as_str() == stored);
+    let same_account =
+        |given: &Option<AccountName>, stored: &str| given.as_ref().is_none_or(|name| name.as_str() == stored);
     stored.kind == parsed.kind.as_str()
         && stored.amount == parsed.amount
         && stored.currency == parsed.currency
@@ -214,15 +232,6 @@ pub struct StatementLine {
     pub balance_after: i64,
 }
 
-/// One source of a traced outflow, and its own sources when it came from another asset account.
-#[derive(Debug, Clone, Serialize)]
-pub struct TraceNode {
-    pub transfer: StoredTransfer,
-    /// How much of the traced money came from this transfer.
-    pub share: Amount,
-    pub sources: Vec<TraceNode>,
-}
-
 /// The outcome of the invariant check.
 #[derive(Debug, Clone, Serialize)]
 pub struct LedgerCheck {
@@ -232,35 +241,14 @@ pub struct LedgerCheck {
     pub currencies: Vec<String>,
 }
 
-impl Serialize for StoredTransfer {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Transfer", 14)?;
-        s.serialize_field("seq", &self.seq)?;
-        s.serialize_field("id", &self.id)?;
-        s.serialize_field("debit_account", &self.debit_account)?;
-        s.serialize_field("credit_account", &self.credit_account)?;
-        s.serialize_field("amount", &self.amount.format(self.currency))?;
-        s.serialize_field("posted", &self.posted.format(self.currency))?;
-        s.serialize_field("currency", self.currency.code())?;
-        s.serialize_field("type", &self.kind)?;
-        s.serialize_field("pending_id", &self.pending_id)?;
-        s.serialize_field("pending_status", &self.pending_status.map(|s| s.as_str()))?;
-        s.serialize_field("expires_at", &self.expires_at.map(|t| t.to_rfc3339()))?;
-        s.serialize_field("references", &self.references)?;
-        s.serialize_field("memo", &self.memo)?;
-        s.serialize_field("actor", &self.actor)?;
-        s.serialize_field("created_at", &self.created_at.to_rfc3339())?;
-        s.end()
-    }
-}
-
 type AccountKey = (String, &'static str);
 
 /// The in-memory state of a batch being applied.
 struct Batch {
     accounts: HashMap<AccountKey, Account>,
     staged: Vec<StoredTransfer>,
+    /// Where each staged transfer is in `staged`, by id.
+    positions: HashMap<String, usize>,
     statuses: HashMap<String, PendingStatus>,
     seq: i64,
 }
@@ -275,8 +263,13 @@ impl App {
         for (name, flags) in CHART {
             if tx.ledger_account(name, currency).await?.is_none() {
                 let name = AccountName::parse(name)?;
-                tx.insert_ledger_account(&NewLedgerAccount { name: name.clone(), currency, flags: *flags, created_at: self.clock.now() })
-                    .await?;
+                tx.insert_ledger_account(&NewLedgerAccount {
+                    name: name.clone(),
+                    currency,
+                    flags: *flags,
+                    created_at: self.clock.now(),
+                })
+                .await?;
                 created.push(name.as_str().to_string());
             }
         }
@@ -317,10 +310,15 @@ impl App {
         };
         let mut tx = self.store.write().await?;
         if tx.ledger_account(name.as_str(), currency).await?.is_some() {
-            return Err(AppError::Conflict(FieldError::new("name", format!("{name} in {currency} already exists"))));
+            return Err(AppError::Conflict(FieldError::new(
+                "name",
+                format!("{name} in {currency} already exists"),
+            )));
         }
         let now = self.clock.now();
-        let id = tx.insert_ledger_account(&NewLedgerAccount { name: name.clone(), currency, flags, created_at: now }).await?;
+        let id = tx
+            .insert_ledger_account(&NewLedgerAccount { name: name.clone(), currency, flags, created_at: now })
+            .await?;
         tx.append_audit(audit_event(
             actor,
             context,
@@ -383,10 +381,11 @@ impl App {
             return Ok(outcomes);
         }
         tx.insert_transfers(&batch.staged).await?;
-        let touched: HashSet<i64> = batch.staged.iter().flat_map(|t| [t.debit_account_id, t.credit_account_id]).collect();
-        for account in batch.accounts.values().filter(|a| touched.contains(&a.id)) {
-            tx.set_ledger_totals(account.id, &account.totals).await?;
-        }
+        let touched: HashSet<i64> =
+            batch.staged.iter().flat_map(|t| [t.debit_account_id, t.credit_account_id]).collect();
+        let totals: Vec<(i64, Totals)> =
+            batch.accounts.values().filter(|a| touched.contains(&a.id)).map(|a| (a.id, a.totals)).collect();
+        tx.set_ledger_totals_many(&totals).await?;
         let staged_ids: HashSet<&str> = batch.staged.iter().map(|t| t.id.as_str()).collect();
         for (id, status) in &batch.statuses {
             if !staged_ids.contains(id.as_str()) {
@@ -424,24 +423,33 @@ impl App {
         ids.sort();
         ids.dedup();
         let mut existing: HashMap<String, StoredTransfer> = HashMap::new();
-        for chunk in ids.chunks(500) {
-            for transfer in tx.transfers_by_ids(chunk).await? {
-                existing.insert(transfer.id.clone(), transfer);
-            }
+        for transfer in tx.transfers_by_ids(&ids).await? {
+            existing.insert(transfer.id.clone(), transfer);
         }
         let (last_seq, last_at) = tx.last_transfer().await?.unwrap_or((0, now));
+
         let created_at = now.max(last_at);
-        let mut batch = Batch { accounts: HashMap::new(), staged: Vec::new(), statuses: HashMap::new(), seq: last_seq };
+        let mut batch = Batch {
+            accounts: HashMap::new(),
+            staged: Vec::new(),
+            positions: HashMap::new(),
+            statuses: HashMap::new(),
+            seq: last_seq,
+        };
         let mut account_ids: HashMap<i64, AccountKey> = HashMap::new();
+        let mut wanted: HashMap<Currency, HashSet<String>> = HashMap::new();
         for item in parsed.iter().flatten() {
             for name in [&item.debit, &item.credit].into_iter().flatten() {
-                let key = (name.as_str().to_string(), item.currency.code());
-                if !batch.accounts.contains_key(&key) {
-                    if let Some(account) = tx.ledger_account(name.as_str(), item.currency).await? {
-                        account_ids.insert(account.id, key.clone());
-                        batch.accounts.insert(key, account);
-                    }
-                }
+                wanted.entry(item.currency).or_default().insert(name.as_str().to_string());
+            }
+        }
+        for (currency, names) in wanted {
+            let mut names: Vec<String> = names.into_iter().collect();
+            names.sort();
+            for account in tx.ledger_accounts_named(&names, currency).await? {
+                let key = (account.name.as_str().to_string(), currency.code());
+                account_ids.insert(account.id, key.clone());
+                batch.accounts.insert(key, account);
             }
         }
         // Holds resolved by this batch but created before it: their accounts too.
@@ -478,18 +486,23 @@ impl App {
                 continue;
             }
             let chained = end > start;
-            let snapshot = chained.then(|| (batch.accounts.clone(), batch.staged.len(), batch.statuses.clone(), batch.seq));
+            let snapshot = chained
+                .then(|| (batch.accounts.clone(), batch.staged.len(), batch.statuses.clone(), batch.seq));
             for index in start..=end {
                 let outcome = match &parsed[index] {
                     Err(errors) => invalid(errors.clone()),
-                    Ok(item) => Self::apply_one(&mut batch, &existing, &account_ids, item, actor, created_at, now),
+                    Ok(item) => {
+                        Self::apply_one(&mut batch, &existing, &account_ids, item, actor, created_at, now)
+                    }
                 };
                 let failed = matches!(outcome, TransferOutcome::Failed { .. });
                 outcomes[index] = Some(outcome);
                 if failed && chained {
                     if let Some((accounts, staged, statuses, seq)) = snapshot {
                         batch.accounts = accounts;
-                        batch.staged.truncate(staged);
+                        for dropped in batch.staged.drain(staged..) {
+                            batch.positions.remove(&dropped.id);
+                        }
                         batch.statuses = statuses;
                         batch.seq = seq;
                     }
@@ -509,7 +522,10 @@ impl App {
                 transfer.pending_status = Some(*status);
             }
         }
-        let outcomes = outcomes.into_iter().map(|o| o.unwrap_or_else(|| refused(&TransferError::LinkedTransferFailed))).collect();
+        let outcomes = outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| refused(&TransferError::LinkedTransferFailed)))
+            .collect();
         Ok((outcomes, batch))
     }
 
@@ -522,7 +538,8 @@ impl App {
         created_at: Timestamp,
         now: Timestamp,
     ) -> TransferOutcome {
-        let prior = existing.get(&item.id).or_else(|| batch.staged.iter().find(|t| t.id == item.id));
+        let prior =
+            existing.get(&item.id).or_else(|| batch.positions.get(&item.id).map(|&i| &batch.staged[i]));
         if let Some(prior) = prior {
             return if same_request(prior, item) {
                 TransferOutcome::Exists(prior.clone())
@@ -534,13 +551,20 @@ impl App {
         let hold = match &item.pending_id {
             None => None,
             Some(id) => {
-                let Some(stored) = batch.staged.iter().find(|t| &t.id == id).or_else(|| existing.get(id)) else {
+                let Some(stored) =
+                    batch.positions.get(id).map(|&i| &batch.staged[i]).or_else(|| existing.get(id))
+                else {
                     return refused(&TransferError::PendingNotFound);
                 };
                 if stored.kind != "pending" {
                     return refused(&TransferError::NotPending);
                 }
-                let status = batch.statuses.get(id).copied().or(stored.pending_status).unwrap_or(PendingStatus::Pending);
+                let status = batch
+                    .statuses
+                    .get(id)
+                    .copied()
+                    .or(stored.pending_status)
+                    .unwrap_or(PendingStatus::Pending);
                 Some(PendingTransfer {
                     debit_account_id: stored.debit_account_id,
                     credit_account_id: stored.credit_account_id,
@@ -577,7 +601,15 @@ impl App {
         let Some(mut credit) = credit_key.as_ref().and_then(|k| batch.accounts.get(k)).cloned() else {
             return missing("credit_account", &item.credit);
         };
-        let effect = match Ledger::apply(item.kind, item.amount, item.currency, &mut debit, &mut credit, hold.as_ref(), now) {
+        let effect = match Ledger::apply(
+            item.kind,
+            item.amount,
+            item.currency,
+            &mut debit,
+            &mut credit,
+            hold.as_ref(),
+            now,
+        ) {
             Ok(effect) => effect,
             Err(error) => return refused(&error),
         };
@@ -594,7 +626,8 @@ impl App {
             currency: item.currency,
             kind: item.kind.as_str().to_string(),
             pending_id: item.pending_id.clone(),
-            pending_status: matches!(item.kind, TransferKind::Pending { .. }).then_some(PendingStatus::Pending),
+            pending_status: matches!(item.kind, TransferKind::Pending { .. })
+                .then_some(PendingStatus::Pending),
             expires_at: match item.kind {
                 TransferKind::Pending { expires_at } => expires_at,
                 _ => None,
@@ -615,6 +648,7 @@ impl App {
         if let Some(key) = credit_key {
             batch.accounts.insert(key, credit);
         }
+        batch.positions.insert(transfer.id.clone(), batch.staged.len());
         batch.staged.push(transfer.clone());
         TransferOutcome::Created(transfer)
     }
@@ -637,7 +671,9 @@ impl App {
             }
             let release = |totals: &mut Totals, debit: bool| -> Result<(), AppError> {
                 let field = if debit { &mut totals.debits_pending } else { &mut totals.credits_pending };
-                *field = field.checked_sub(hold.amount).map_err(|_| AppError::Internal("pending total underflow".into()))?;
+                *field = field
+                    .checked_sub(hold.amount)
+                    .map_err(|_| AppError::Internal("pending total underflow".into()))?;
                 Ok(())
             };
             if let Some(account) = accounts.get_mut(&hold.debit_account_id) {
@@ -722,8 +758,11 @@ impl App {
             .into_iter()
             .map(|transfer| {
                 let debited = transfer.debit_account_id == account.id;
-                let (debits, credits) =
-                    if debited { transfer.debit_account_posted_after } else { transfer.credit_account_posted_after };
+                let (debits, credits) = if debited {
+                    transfer.debit_account_posted_after
+                } else {
+                    transfer.credit_account_posted_after
+                };
                 let totals = Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() };
                 let change = if debited { transfer.posted.0 } else { -transfer.posted.0 };
                 StatementLine { posted_change: change, balance_after: totals.posted_balance(kind), transfer }
@@ -733,13 +772,20 @@ impl App {
     }
 
     /// Every account's posted totals as they stood at `at`.
-    pub async fn balances_at(&self, actor: &Actor, at: Timestamp) -> Result<Vec<(Account, Totals)>, AppError> {
+    pub async fn balances_at(
+        &self,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<Vec<(Account, Totals)>, AppError> {
         let accounts = self.ledger_accounts(actor).await?;
         let mut tx = self.store.read().await?;
         let mut result = Vec::with_capacity(accounts.len());
         for account in accounts {
             let (debits, credits) = tx.posted_totals_at(account.id, at).await?;
-            result.push((account, Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() }));
+            result.push((
+                account,
+                Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() },
+            ));
         }
         Ok(result)
     }
@@ -840,10 +886,14 @@ impl App {
                 ));
             }
             let t = &account.totals;
-            if account.flags.credits_must_not_exceed_debits && t.credits_posted.0 + t.credits_pending.0 > t.debits_posted.0 {
+            if account.flags.credits_must_not_exceed_debits
+                && t.credits_posted.0 + t.credits_pending.0 > t.debits_posted.0
+            {
                 problems.push(format!("{} {}: credits exceed debits", account.name, account.currency));
             }
-            if account.flags.debits_must_not_exceed_credits && t.debits_posted.0 + t.debits_pending.0 > t.credits_posted.0 {
+            if account.flags.debits_must_not_exceed_credits
+                && t.debits_posted.0 + t.debits_pending.0 > t.credits_posted.0
+            {
                 problems.push(format!("{} {}: debits exceed credits", account.name, account.currency));
             }
         }

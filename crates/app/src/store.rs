@@ -7,8 +7,11 @@
 
 use async_trait::async_trait;
 use redress_domain::audit::{AuditEvent, AuditRecord};
-use redress_domain::ledger::{Account, AccountFlags, AccountName, PendingStatus, References, Totals};
+use redress_domain::ledger::{Account, AccountFlags, AccountName, PendingStatus, Totals, Transfer};
 use redress_domain::{Amount, Currency, FieldError, InstitutionId, InstitutionKind, Role, Timestamp, UserId};
+
+/// Kept under its old name for readability in storage code.
+pub type StoredTransfer = Transfer;
 use serde::Serialize;
 
 /// Why storage failed. Callers act on `Conflict`; the rest are reported.
@@ -169,37 +172,6 @@ pub struct NewLedgerAccount {
     pub created_at: Timestamp,
 }
 
-/// A transfer as stored. `amount` is what the client asked for (0 posts or voids a hold in
-/// full); `posted` is what moved between posted totals (0 for holds and voids).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredTransfer {
-    /// Global order, assigned by the single writer; `created_at` never decreases with it.
-    pub seq: i64,
-    pub id: String,
-    pub debit_account_id: i64,
-    pub credit_account_id: i64,
-    /// Filled in on reads.
-    pub debit_account: String,
-    pub credit_account: String,
-    pub amount: Amount,
-    pub posted: Amount,
-    pub currency: Currency,
-    /// `single`, `pending`, `post_pending` or `void_pending`.
-    pub kind: String,
-    pub pending_id: Option<String>,
-    /// For holds: where the hold stands now.
-    pub pending_status: Option<PendingStatus>,
-    pub expires_at: Option<Timestamp>,
-    pub references: References,
-    pub memo: Option<String>,
-    pub actor: String,
-    pub created_at: Timestamp,
-    /// Posted totals of the debit account right after this transfer: (debits, credits).
-    pub debit_account_posted_after: (Amount, Amount),
-    /// Posted totals of the credit account right after this transfer: (debits, credits).
-    pub credit_account_posted_after: (Amount, Amount),
-}
-
 /// Per-currency sums over all accounts, for the invariant check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrencySums {
@@ -211,23 +183,34 @@ pub struct CurrencySums {
 pub trait LedgerReads: Send {
     async fn ledger_account(&mut self, name: &str, currency: Currency) -> StoreResult<Option<Account>>;
     async fn ledger_account_by_id(&mut self, id: i64) -> StoreResult<Option<Account>>;
+    /// The accounts among `names` that exist in `currency`.
+    async fn ledger_accounts_named(
+        &mut self,
+        names: &[String],
+        currency: Currency,
+    ) -> StoreResult<Vec<Account>>;
     /// Accounts ordered by id.
     async fn ledger_accounts(&mut self, page: Page) -> StoreResult<Vec<Account>>;
     /// The transfers among `ids` that exist (any order).
-    async fn transfers_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<StoredTransfer>>;
+    async fn transfers_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<Transfer>>;
     /// The newest transfer's sequence number and time.
     async fn last_transfer(&mut self) -> StoreResult<Option<(i64, Timestamp)>>;
     /// Transfers touching `account_id` after sequence `after`, oldest first.
-    async fn account_transfers(&mut self, account_id: i64, after: Option<i64>, limit: i64) -> StoreResult<Vec<StoredTransfer>>;
+    async fn account_transfers(
+        &mut self,
+        account_id: i64,
+        after: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Transfer>>;
     /// The account's posted totals (debits, credits) as they stood at `at`.
     async fn posted_totals_at(&mut self, account_id: i64, at: Timestamp) -> StoreResult<(Amount, Amount)>;
     /// All transfers after sequence `after`, oldest first (exports).
-    async fn transfers_after(&mut self, after: Option<i64>, limit: i64) -> StoreResult<Vec<StoredTransfer>>;
+    async fn transfers_after(&mut self, after: Option<i64>, limit: i64) -> StoreResult<Vec<Transfer>>;
     /// Transfers that debited `account_id` (inflows to an asset) whose share of the account's
     /// cumulative posted debits overlaps (`from`, `to`]: the FIFO sources of an outflow.
-    async fn inflows_covering(&mut self, account_id: i64, from: i64, to: i64) -> StoreResult<Vec<StoredTransfer>>;
+    async fn inflows_covering(&mut self, account_id: i64, from: i64, to: i64) -> StoreResult<Vec<Transfer>>;
     /// Holds still pending whose expiry is at or before `now`.
-    async fn holds_expired(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<StoredTransfer>>;
+    async fn holds_expired(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<Transfer>>;
     /// Sums of the four totals over all accounts, per currency.
     async fn ledger_sums(&mut self) -> StoreResult<Vec<CurrencySums>>;
     /// Posted debits and credits per account recomputed from the transfers: (account id, debits, credits).
@@ -238,7 +221,9 @@ pub trait LedgerReads: Send {
 pub trait LedgerWrites: Send {
     async fn insert_ledger_account(&mut self, account: &NewLedgerAccount) -> StoreResult<i64>;
     async fn set_ledger_totals(&mut self, account_id: i64, totals: &Totals) -> StoreResult<()>;
+    /// Sets many accounts' totals in few statements.
+    async fn set_ledger_totals_many(&mut self, accounts: &[(i64, Totals)]) -> StoreResult<()>;
     /// Inserts transfers in bulk (their `seq` already assigned, ascending).
-    async fn insert_transfers(&mut self, transfers: &[StoredTransfer]) -> StoreResult<()>;
+    async fn insert_transfers(&mut self, transfers: &[Transfer]) -> StoreResult<()>;
     async fn set_pending_status(&mut self, id: &str, status: PendingStatus) -> StoreResult<()>;
 }

@@ -486,6 +486,69 @@ impl Ledger {
     }
 }
 
+/// A transfer as stored. `amount` is what the client asked for (0 posts or voids a hold in
+/// full); `posted` is what moved between posted totals (0 for holds and voids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    /// Global order, assigned by the single writer; `created_at` never decreases with it.
+    pub seq: i64,
+    pub id: String,
+    pub debit_account_id: i64,
+    pub credit_account_id: i64,
+    /// Filled in on reads.
+    pub debit_account: String,
+    pub credit_account: String,
+    pub amount: Amount,
+    pub posted: Amount,
+    pub currency: Currency,
+    /// `single`, `pending`, `post_pending` or `void_pending`.
+    pub kind: String,
+    pub pending_id: Option<String>,
+    /// For holds: where the hold stands now.
+    pub pending_status: Option<PendingStatus>,
+    pub expires_at: Option<Timestamp>,
+    pub references: References,
+    pub memo: Option<String>,
+    pub actor: String,
+    pub created_at: Timestamp,
+    /// Posted totals of the debit account right after this transfer: (debits, credits).
+    pub debit_account_posted_after: (Amount, Amount),
+    /// Posted totals of the credit account right after this transfer: (debits, credits).
+    pub credit_account_posted_after: (Amount, Amount),
+}
+
+impl Serialize for Transfer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Transfer", 14)?;
+        s.serialize_field("seq", &self.seq)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field("debit_account", &self.debit_account)?;
+        s.serialize_field("credit_account", &self.credit_account)?;
+        s.serialize_field("amount", &self.amount.format(self.currency))?;
+        s.serialize_field("posted", &self.posted.format(self.currency))?;
+        s.serialize_field("currency", self.currency.code())?;
+        s.serialize_field("type", &self.kind)?;
+        s.serialize_field("pending_id", &self.pending_id)?;
+        s.serialize_field("pending_status", &self.pending_status.map(|s| s.as_str()))?;
+        s.serialize_field("expires_at", &self.expires_at.map(|t| t.to_rfc3339()))?;
+        s.serialize_field("references", &self.references)?;
+        s.serialize_field("memo", &self.memo)?;
+        s.serialize_field("actor", &self.actor)?;
+        s.serialize_field("created_at", &self.created_at.to_rfc3339())?;
+        s.end()
+    }
+}
+
+/// One source of a traced outflow, and its own sources when it came from another asset account.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceNode {
+    pub transfer: Transfer,
+    /// How much of the traced money came from this transfer.
+    pub share: Amount,
+    pub sources: Vec<TraceNode>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,8 @@ struct GlobalArgs {
     database_url: Option<String>,
 }
 
+// Parsed once at start-up: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Start the server (creates the database and the first administrator when needed).
@@ -60,6 +62,12 @@ enum Command {
     /// The configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The fund ledger.
+    #[command(subcommand)]
+    Ledger(crate::ledger::LedgerCommand),
+    /// Benchmarks (print measured figures next to their baselines).
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
 }
 
 #[derive(Subcommand)]
@@ -173,7 +181,7 @@ fn prepare_data_dir(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn open_app(settings: Settings) -> anyhow::Result<App> {
+pub(crate) async fn open_app(settings: Settings) -> anyhow::Result<App> {
     prepare_data_dir(&settings)?;
     let options = StoreOptions {
         connections_max: settings.database.connections_max,
@@ -195,7 +203,7 @@ fn operator() -> Actor {
     actor
 }
 
-fn print_app_error(error: &AppError) {
+pub(crate) fn print_app_error(error: &AppError) {
     match error {
         AppError::Invalid(errors) => {
             for field_error in &errors.0 {
@@ -208,6 +216,10 @@ fn print_app_error(error: &AppError) {
 }
 
 async fn bootstrap(app: &App, url: &str) -> anyhow::Result<()> {
+    let created = app.ensure_chart_of_accounts().await?;
+    if created > 0 {
+        println!("chart of accounts created ({} accounts in {})", created, app.settings.fund.currency);
+    }
     if let Some(admin) = app.bootstrap().await? {
         let rule = "=".repeat(72);
         println!("{rule}");
@@ -319,6 +331,21 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             print!("{}", config::print(&settings));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ledger(command) => {
+            let app = open_app(settings).await?;
+            app.ensure_chart_of_accounts().await?;
+            match crate::ledger::run(&app, command).await {
+                Ok(code) => Ok(code),
+                Err(error) => match error.downcast::<AppError>() {
+                    Ok(app_error) => {
+                        print_app_error(&app_error);
+                        Ok(ExitCode::from(EXIT_FAILED))
+                    }
+                    Err(other) => Err(other),
+                },
+            }
+        }
+        Command::Bench(command) => crate::bench::run(command, settings).await,
     }
 }
 
@@ -346,6 +373,20 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
     bootstrap(&app, &url).await?;
     println!("Redress escuchando en / listening on {url} ({})", app.store.engine());
     tracing::info!(%address, database = app.store.engine(), "listening");
+    // Releases expired holds periodically (every write to the ledger also does, first).
+    let sweeper = app.clone();
+    let period = std::time::Duration::from_secs(app.settings.ledger.expiry_sweep_seconds);
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        loop {
+            interval.tick().await;
+            match sweeper.expire_holds().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "released expired holds"),
+                Err(error) => tracing::warn!(%error, "releasing expired holds failed"),
+            }
+        }
+    });
     redress_web::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -23,4 +23,5 @@ mod migrations;
 mod sql;
 pub mod testing;
 
+pub use ledger::insert_chunk;
 pub use sql::{SqlStore, StoreOptions};

@@ -157,7 +157,7 @@ impl Store for SqlStore {
             }
         }
         .map_err(classify)?;
-        Ok(Box::new(SqlTx { tx }))
+        Ok(Box::new(SqlTx { tx, engine: self.engine }))
     }
 
     async fn write(&self) -> StoreResult<Box<dyn WriteTx>> {
@@ -173,13 +173,14 @@ impl Store for SqlStore {
                 tx
             }
         };
-        Ok(Box::new(SqlTx { tx }))
+        Ok(Box::new(SqlTx { tx, engine: self.engine }))
     }
 }
 
 /// A transaction on either engine. Dropped without commit, it rolls back.
 pub struct SqlTx {
     pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) engine: Engine,
 }
 
 impl ReadTx for SqlTx {}

@@ -57,17 +57,24 @@ impl TestDatabase {
     /// skipped silently.
     pub async fn postgres() -> Option<TestDatabase> {
         let admin_url = std::env::var(POSTGRES_URL_VARIABLE).ok().filter(|u| !u.trim().is_empty())?;
+        Some(Self::postgres_on(&admin_url).await)
+    }
+
+    /// A new, empty database on the PostgreSQL server named by `admin_url`; panics when the
+    /// server cannot be used.
+    pub async fn postgres_on(admin_url: &str) -> TestDatabase {
+        let admin_url = admin_url.to_string();
         let name = unique_name("redress_test");
         let mut connection = sqlx::PgConnection::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("{POSTGRES_URL_VARIABLE} is set but the server refused: {e}"));
         connection.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
         let _ = connection.close().await;
-        Some(TestDatabase {
+        TestDatabase {
             url: with_database(&admin_url, &name),
             engine: Engine::Postgres,
             cleanup: Cleanup::Database { admin_url, name },
-        })
+        }
     }
 
     /// The engine's database, or `None` (PostgreSQL not configured).

@@ -91,6 +91,7 @@ impl TestServer {
         adjust(&mut settings);
         let clock = Arc::new(TestClock(AtomicI64::new(SystemClock.now().unix_micros())));
         let app = App::new(store.clone(), settings).with_clock(clock.clone());
+        app.ensure_chart_of_accounts().await.expect("chart of accounts");
         let admin = app.bootstrap().await.expect("bootstrap").expect("a new database gets an administrator");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -3,6 +3,7 @@
 mod audit;
 mod health;
 mod institutions;
+mod ledger;
 mod session;
 mod users;
 
@@ -31,6 +32,7 @@ use crate::access::{Access, Routes};
         (name = "session", description = "Logging in and out, the current user"),
         (name = "administration", description = "Users and institutions"),
         (name = "audit", description = "The tamper-evident audit trail"),
+        (name = "ledger", description = "The fund's double-entry ledger"),
     )
 )]
 pub struct ApiDoc;
@@ -82,4 +84,15 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::ADMINISTER_USERS), routes!(institutions::create_institution))
         .add(Access::Policy(rules::READ_AUDIT_TRAIL), routes!(audit::list_audit))
         .add(Access::Policy(rules::READ_AUDIT_TRAIL), routes!(audit::verify_audit))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::list_accounts))
+        .add(Access::Policy(rules::WRITE_LEDGER), routes!(ledger::create_account))
+        .add(Access::Policy(rules::WRITE_LEDGER), routes!(ledger::create_transfer))
+        .add(Access::Policy(rules::WRITE_LEDGER), routes!(ledger::create_batch))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::get_transfer))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::trace_transfer))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::statement))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::balances))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::journal))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::export_csv))
+        .add(Access::Policy(rules::VERIFY_LEDGER), routes!(ledger::verify))
 }

@@ -1,0 +1,696 @@
+//! The fund ledger: accounts, transfers (single, holds, posts, voids, linked batches),
+//! statements, balances, traces, exports and the invariant check.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use redress_app::ledger::{parse_instant, LedgerCheck, StatementLine, TransferOutcome, TransferRequest};
+use redress_app::store::ReadTx;
+use redress_app::{Actor, App};
+use redress_domain::ledger::{Account, AccountFlags, References, TraceNode, Transfer};
+use redress_domain::Amount;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::problem::{ApiError, ApiResult, Problem, ProblemField};
+use crate::AppState;
+
+/// Transfers per page while streaming an export.
+const EXPORT_PAGE: i64 = 2_000;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: i64,
+    /// Path-like name, `assets:bank:fund`.
+    pub name: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// asset, liability, equity, income or expense.
+    pub kind: String,
+    /// Posted balance in the account's normal direction (positive for a funded asset).
+    pub posted: String,
+    /// Pending (held) balance in the account's normal direction.
+    pub pending: String,
+    pub debits_posted: String,
+    pub credits_posted: String,
+    pub debits_pending: String,
+    pub credits_pending: String,
+    pub debits_must_not_exceed_credits: bool,
+    pub credits_must_not_exceed_debits: bool,
+}
+
+impl From<&Account> for AccountView {
+    fn from(account: &Account) -> Self {
+        let c = account.currency;
+        let t = &account.totals;
+        AccountView {
+            id: account.id,
+            name: account.name.as_str().to_string(),
+            currency: c.code().to_string(),
+            kind: account.kind().as_str().to_string(),
+            posted: Amount(t.posted_balance(account.kind())).format(c),
+            pending: Amount(t.pending_balance(account.kind())).format(c),
+            debits_posted: t.debits_posted.format(c),
+            credits_posted: t.credits_posted.format(c),
+            debits_pending: t.debits_pending.format(c),
+            credits_pending: t.credits_pending.format(c),
+            debits_must_not_exceed_credits: account.flags.debits_must_not_exceed_credits,
+            credits_must_not_exceed_debits: account.flags.credits_must_not_exceed_debits,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountList {
+    pub items: Vec<AccountView>,
+}
+
+/// Every ledger account with its balances.
+#[utoipa::path(get, path = "/api/v1/ledger/accounts", tag = "ledger",
+    responses((status = 200, body = AccountList),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> ApiResult<Json<AccountList>> {
+    let accounts = state.app.ledger_accounts(&actor).await?;
+    Ok(Json(AccountList { items: accounts.iter().map(AccountView::from).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccountRequest {
+    /// `liabilities:escrow:asset/17`: segments of a-z, 0-9, `-`, `_`, `/`, `.`; the first is
+    /// assets, liabilities, equity, income or expenses.
+    pub name: String,
+    pub currency: String,
+    #[serde(default)]
+    pub debits_must_not_exceed_credits: bool,
+    #[serde(default)]
+    pub credits_must_not_exceed_debits: bool,
+}
+
+/// Opens a ledger account.
+#[utoipa::path(post, path = "/api/v1/ledger/accounts", tag = "ledger", request_body = CreateAccountRequest,
+    responses((status = 201, body = AccountView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_account(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    ApiJson(request): ApiJson<CreateAccountRequest>,
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
+    let flags = AccountFlags {
+        debits_must_not_exceed_credits: request.debits_must_not_exceed_credits,
+        credits_must_not_exceed_debits: request.credits_must_not_exceed_debits,
+    };
+    let account =
+        state.app.create_ledger_account(&actor, &context, &request.name, &request.currency, flags).await?;
+    Ok((StatusCode::CREATED, Json(AccountView::from(&account))))
+}
+
+#[derive(Debug, Default, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferencesBody {
+    pub case: Option<String>,
+    pub asset: Option<String>,
+    pub order: Option<String>,
+    pub claim: Option<String>,
+    pub batch: Option<String>,
+}
+
+impl From<ReferencesBody> for References {
+    fn from(body: ReferencesBody) -> Self {
+        References {
+            case: body.case,
+            asset: body.asset,
+            order: body.order,
+            claim: body.claim,
+            batch: body.batch,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferBody {
+    /// A UUID you choose. Sending the same id again is answered "exists" and changes nothing.
+    pub id: String,
+    /// Required except to post or void a hold.
+    pub debit_account: Option<String>,
+    pub credit_account: Option<String>,
+    /// Decimal string with at most the currency's decimals (`"1000.00"`). To post or void a
+    /// hold, `"0"` means the whole held amount.
+    pub amount: String,
+    pub currency: String,
+    /// `single` (default), `pending` (a hold), `post_pending` or `void_pending`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// The hold to post or void.
+    pub pending_id: Option<String>,
+    /// When a hold lapses (RFC 3339).
+    pub expires_at: Option<String>,
+    /// In a batch: this transfer and the next succeed or fail together.
+    #[serde(default)]
+    pub linked: bool,
+    #[serde(default)]
+    pub references: ReferencesBody,
+    pub memo: Option<String>,
+}
+
+impl From<TransferBody> for TransferRequest {
+    fn from(body: TransferBody) -> Self {
+        TransferRequest {
+            id: body.id,
+            debit_account: body.debit_account,
+            credit_account: body.credit_account,
+            amount: body.amount,
+            currency: body.currency,
+            kind: body.kind,
+            pending_id: body.pending_id,
+            expires_at: body.expires_at,
+            linked: body.linked,
+            references: body.references.into(),
+            memo: body.memo,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferView {
+    pub seq: i64,
+    pub id: String,
+    pub debit_account: String,
+    pub credit_account: String,
+    /// As requested.
+    pub amount: String,
+    /// What moved between posted balances (0 for holds and voids).
+    pub posted: String,
+    pub currency: String,
+    /// single, pending, post_pending or void_pending.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub pending_id: Option<String>,
+    /// For holds: pending, posted, voided or expired.
+    pub pending_status: Option<String>,
+    pub expires_at: Option<String>,
+    pub references: ReferencesBody,
+    pub memo: Option<String>,
+    pub actor: String,
+    pub created_at: String,
+}
+
+impl From<&Transfer> for TransferView {
+    fn from(t: &Transfer) -> Self {
+        TransferView {
+            seq: t.seq,
+            id: t.id.clone(),
+            debit_account: t.debit_account.clone(),
+            credit_account: t.credit_account.clone(),
+            amount: t.amount.format(t.currency),
+            posted: t.posted.format(t.currency),
+            currency: t.currency.code().to_string(),
+            kind: t.kind.clone(),
+            pending_id: t.pending_id.clone(),
+            pending_status: t.pending_status.map(|s| s.as_str().to_string()),
+            expires_at: t.expires_at.map(|e| e.to_rfc3339()),
+            references: ReferencesBody {
+                case: t.references.case.clone(),
+                asset: t.references.asset.clone(),
+                order: t.references.order.clone(),
+                claim: t.references.claim.clone(),
+                batch: t.references.batch.clone(),
+            },
+            memo: t.memo.clone(),
+            actor: t.actor.clone(),
+            created_at: t.created_at.to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferResult {
+    /// `created` or `exists`.
+    pub result: String,
+    pub transfer: TransferView,
+}
+
+fn refusal(code: &str, errors: &redress_domain::FieldErrors) -> Problem {
+    let (status, slug) = match code {
+        "invalid" => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+        "exists_with_different_fields" => (StatusCode::CONFLICT, "exists-with-different-fields"),
+        "account_not_found" => (StatusCode::UNPROCESSABLE_ENTITY, "account-not-found"),
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, "transfer-refused"),
+    };
+    let title =
+        if code == "invalid" { "Invalid input".to_string() } else { format!("Transfer refused: {code}") };
+    let mut problem = Problem::new(status, slug, &title, Some(errors.to_string()));
+    problem.errors =
+        errors.0.iter().map(|e| ProblemField { field: e.field.clone(), reason: e.reason.clone() }).collect();
+    problem
+}
+
+/// Records one transfer: a movement, a hold (`pending`), or the post or void of a hold.
+/// Answers 201 when applied, 200 when the same id was applied before (nothing changes), and a
+/// problem naming the field when refused (nothing is written).
+#[utoipa::path(post, path = "/api/v1/ledger/transfers", tag = "ledger", request_body = TransferBody,
+    responses((status = 201, body = TransferResult), (status = 200, body = TransferResult, description = "Already applied"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The id exists with other fields"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or refused (limit, hold state…)")))]
+pub async fn create_transfer(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    ApiJson(body): ApiJson<TransferBody>,
+) -> Result<Response, ApiError> {
+    if body.linked {
+        return Err(redress_domain::FieldError::new(
+            "linked",
+            "linked transfers go to /api/v1/ledger/transfers/batch",
+        )
+        .into());
+    }
+    let outcomes = state.app.create_transfers(&actor, &context, &[body.into()]).await?;
+    Ok(match outcomes.into_iter().next() {
+        Some(TransferOutcome::Created(t)) => (
+            StatusCode::CREATED,
+            Json(TransferResult { result: "created".into(), transfer: TransferView::from(&t) }),
+        )
+            .into_response(),
+        Some(TransferOutcome::Exists(t)) => (
+            StatusCode::OK,
+            Json(TransferResult { result: "exists".into(), transfer: TransferView::from(&t) }),
+        )
+            .into_response(),
+        Some(TransferOutcome::Failed { code, errors }) => refusal(&code, &errors).into_response(),
+        None => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None)
+            .into_response(),
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchBody {
+    /// Applied in order. Mark `linked: true` to chain a transfer to the next one.
+    pub transfers: Vec<TransferBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItemResult {
+    pub index: usize,
+    /// created, exists or failed.
+    pub result: String,
+    /// Why it failed (`exceeds_debits`, `linked_transfer_failed`, `invalid`…).
+    pub code: Option<String>,
+    pub errors: Vec<ProblemField>,
+    pub transfer: Option<TransferView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchResult {
+    pub created: usize,
+    pub exists: usize,
+    pub failed: usize,
+    pub results: Vec<BatchItemResult>,
+}
+
+/// Records many transfers in one transaction, in order; each gets its own result. Failures do
+/// not stop the others, except within a linked chain, which succeeds or fails as a whole.
+#[utoipa::path(post, path = "/api/v1/ledger/transfers/batch", tag = "ledger", request_body = BatchBody,
+    responses((status = 200, body = BatchResult),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_batch(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    ApiJson(body): ApiJson<BatchBody>,
+) -> ApiResult<Json<BatchResult>> {
+    let requests: Vec<TransferRequest> = body.transfers.into_iter().map(TransferRequest::from).collect();
+    let outcomes = state.app.create_transfers(&actor, &context, &requests).await?;
+    let mut result =
+        BatchResult { created: 0, exists: 0, failed: 0, results: Vec::with_capacity(outcomes.len()) };
+    for (index, outcome) in outcomes.iter().enumerate() {
+        let item = match outcome {
+            TransferOutcome::Created(t) => {
+                result.created += 1;
+                BatchItemResult {
+                    index,
+                    result: "created".into(),
+                    code: None,
+                    errors: vec![],
+                    transfer: Some(t.into()),
+                }
+            }
+            TransferOutcome::Exists(t) => {
+                result.exists += 1;
+                BatchItemResult {
+                    index,
+                    result: "exists".into(),
+                    code: None,
+                    errors: vec![],
+                    transfer: Some(t.into()),
+                }
+            }
+            TransferOutcome::Failed { code, errors } => {
+                result.failed += 1;
+                let errors = errors
+                    .0
+                    .iter()
+                    .map(|e| ProblemField {
+                        field: format!("transfers[{index}].{}", e.field),
+                        reason: e.reason.clone(),
+                    })
+                    .collect();
+                BatchItemResult {
+                    index,
+                    result: "failed".into(),
+                    code: Some(code.clone()),
+                    errors,
+                    transfer: None,
+                }
+            }
+        };
+        result.results.push(item);
+    }
+    Ok(Json(result))
+}
+
+/// One transfer, with the status of a hold.
+#[utoipa::path(get, path = "/api/v1/ledger/transfers/{id}", tag = "ledger",
+    params(("id" = String, Path, description = "The transfer's UUID")),
+    responses((status = 200, body = TransferView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_transfer(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TransferView>> {
+    Ok(Json(TransferView::from(&state.app.transfer(&actor, &id).await?)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TraceView {
+    pub transfer: TransferView,
+    /// How much of the traced money this transfer carried.
+    pub share: String,
+    #[schema(no_recursion)]
+    pub sources: Vec<TraceView>,
+}
+
+impl From<&TraceNode> for TraceView {
+    fn from(node: &TraceNode) -> Self {
+        TraceView {
+            transfer: TransferView::from(&node.transfer),
+            share: node.share.format(node.transfer.currency),
+            sources: node.sources.iter().map(TraceView::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TraceQuery {
+    /// `json` (default) or `text` for a printable statement.
+    pub format: Option<String>,
+}
+
+/// Where the money of a transfer came from: the inflows that funded it, first in, first out,
+/// followed back through asset accounts (escrow → fund) to their origin (confiscations,
+/// budget, donations), with the asset, case and order each carried.
+#[utoipa::path(get, path = "/api/v1/ledger/transfers/{id}/trace", tag = "ledger",
+    params(("id" = String, Path, description = "The transfer's UUID"), TraceQuery),
+    responses((status = 200, body = TraceView), (status = 200, content_type = "text/plain", description = "format=text"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn trace_transfer(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Query(query): Query<TraceQuery>,
+) -> Result<Response, ApiError> {
+    let node = state.app.trace(&actor, &id).await?;
+    match query.format.as_deref() {
+        None | Some("json") => Ok(Json(TraceView::from(&node)).into_response()),
+        Some("text") => Ok((
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            redress_formats::statement::trace_text(&node),
+        )
+            .into_response()),
+        Some(_) => Err(redress_domain::FieldError::new("format", "must be json or text").into()),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatementQuery {
+    /// The account's name, `assets:bank:fund`.
+    pub account: String,
+    /// Default: the fund's currency.
+    pub currency: Option<String>,
+    /// Lines after this sequence number (from `next_after`).
+    pub after: Option<i64>,
+    /// 1–500, default 100.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementLineView {
+    pub transfer: TransferView,
+    /// What this line did to the account's posted balance (signed, normal direction).
+    pub change: String,
+    /// The posted balance after this line.
+    pub balance: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementView {
+    pub account: AccountView,
+    pub lines: Vec<StatementLineView>,
+    pub next_after: Option<i64>,
+}
+
+/// An account's transfers, oldest first, with its running posted balance.
+#[utoipa::path(get, path = "/api/v1/ledger/statement", tag = "ledger", params(StatementQuery),
+    responses((status = 200, body = StatementView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn statement(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Query(query): Query<StatementQuery>,
+) -> ApiResult<Json<StatementView>> {
+    let currency = query.currency.unwrap_or_else(|| state.app.settings.fund.currency.clone());
+    let limit = query.limit.unwrap_or(100);
+    let (account, lines) =
+        state.app.statement(&actor, &query.account, &currency, query.after, Some(limit)).await?;
+    let c = account.currency;
+    let next_after = (lines.len() as i64 == limit).then(|| lines.last().map(|l| l.transfer.seq)).flatten();
+    let lines = lines
+        .iter()
+        .map(|line: &StatementLine| {
+            let kind_sign = if account.kind().is_debit_normal() { 1 } else { -1 };
+            StatementLineView {
+                transfer: TransferView::from(&line.transfer),
+                change: Amount(line.posted_change * kind_sign).format(c),
+                balance: Amount(line.balance_after).format(c),
+            }
+        })
+        .collect();
+    Ok(Json(StatementView { account: AccountView::from(&account), lines, next_after }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BalancesQuery {
+    /// An instant (RFC 3339); default now.
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceView {
+    pub name: String,
+    pub currency: String,
+    /// Posted balance at the instant, in the account's normal direction.
+    pub posted: String,
+    pub debits_posted: String,
+    pub credits_posted: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalancesView {
+    pub at: String,
+    pub items: Vec<BalanceView>,
+}
+
+/// Every account's posted balance as it stood at an instant.
+#[utoipa::path(get, path = "/api/v1/ledger/balances", tag = "ledger", params(BalancesQuery),
+    responses((status = 200, body = BalancesView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn balances(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Query(query): Query<BalancesQuery>,
+) -> ApiResult<Json<BalancesView>> {
+    let at = match &query.at {
+        Some(text) => parse_instant("at", text)?,
+        None => state.app.clock.now(),
+    };
+    let balances = state.app.balances_at(&actor, at).await?;
+    let items = balances
+        .iter()
+        .map(|(account, totals)| BalanceView {
+            name: account.name.as_str().to_string(),
+            currency: account.currency.code().to_string(),
+            posted: Amount(totals.posted_balance(account.kind())).format(account.currency),
+            debits_posted: totals.debits_posted.format(account.currency),
+            credits_posted: totals.credits_posted.format(account.currency),
+        })
+        .collect();
+    Ok(Json(BalancesView { at: at.to_rfc3339(), items }))
+}
+
+/// Streams every transfer, page by page, in one read transaction (a consistent snapshot).
+async fn export(
+    app: App,
+    actor: Actor,
+    header_text: String,
+    render: fn(&Transfer) -> String,
+    content_type: &'static str,
+    file_name: &'static str,
+) -> Result<Response, ApiError> {
+    let tx = app.store.read().await.map_err(|e| ApiError(e.into()))?;
+    struct Cursor {
+        app: App,
+        actor: Actor,
+        tx: Box<dyn ReadTx>,
+        after: Option<i64>,
+        header: Option<String>,
+        done: bool,
+    }
+    let cursor = Cursor { app, actor, tx, after: None, header: Some(header_text), done: false };
+    let stream = futures_util::stream::unfold(cursor, move |mut cursor| async move {
+        if let Some(header) = cursor.header.take() {
+            return Some((Ok::<Bytes, std::io::Error>(Bytes::from(header)), cursor));
+        }
+        if cursor.done {
+            return None;
+        }
+        match cursor.app.transfers_page(&cursor.actor, cursor.tx.as_mut(), cursor.after, EXPORT_PAGE).await {
+            Ok(page) => {
+                cursor.done = (page.len() as i64) < EXPORT_PAGE;
+                cursor.after = page.last().map(|t| t.seq).or(cursor.after);
+                let mut text = String::with_capacity(page.len() * 256);
+                for transfer in &page {
+                    text.push_str(&render(transfer));
+                }
+                Some((Ok(Bytes::from(text)), cursor))
+            }
+            Err(error) => {
+                tracing::error!(%error, "export failed part-way");
+                cursor.done = true;
+                Some((Err(std::io::Error::other("export failed")), cursor))
+            }
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{file_name}\"")),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// The whole ledger as a plain-text journal that `hledger` and `ledger` read; its balances equal
+/// Redress's posted balances account by account. Holds appear as comments.
+#[utoipa::path(get, path = "/api/v1/ledger/journal", tag = "ledger",
+    responses((status = 200, content_type = "text/plain", description = "The journal"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn journal(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Response, ApiError> {
+    let accounts = state.app.ledger_accounts(&actor).await?;
+    let header_text = redress_formats::journal::header(&accounts, &state.app.clock.now().to_rfc3339());
+    export(
+        state.app.clone(),
+        actor,
+        header_text,
+        redress_formats::journal::entry,
+        "text/plain; charset=utf-8",
+        "redress.journal",
+    )
+    .await
+}
+
+/// Every transfer as CSV (one row per transfer, holds and voids included).
+#[utoipa::path(get, path = "/api/v1/ledger/export.csv", tag = "ledger",
+    responses((status = 200, content_type = "text/csv", description = "The transfers"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn export_csv(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> Result<Response, ApiError> {
+    state.app.ledger_accounts(&actor).await?;
+    export(
+        state.app.clone(),
+        actor,
+        redress_formats::csv::TRANSFER_HEADER.to_string(),
+        redress_formats::csv::transfer_row,
+        "text/csv; charset=utf-8",
+        "redress-transfers.csv",
+    )
+    .await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerCheckView {
+    /// Debits equal credits per currency, stored totals equal the transfers, no limit crossed.
+    pub balanced: bool,
+    pub problems: Vec<String>,
+    pub accounts: usize,
+    pub currencies: Vec<String>,
+}
+
+impl From<LedgerCheck> for LedgerCheckView {
+    fn from(check: LedgerCheck) -> Self {
+        LedgerCheckView {
+            balanced: check.balanced,
+            problems: check.problems,
+            accounts: check.accounts,
+            currencies: check.currencies,
+        }
+    }
+}
+
+/// Checks the ledger's invariants on what is stored.
+#[utoipa::path(get, path = "/api/v1/ledger/verify", tag = "ledger",
+    responses((status = 200, body = LedgerCheckView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn verify(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> ApiResult<Json<LedgerCheckView>> {
+    Ok(Json(state.app.verify_ledger(&actor).await?.into()))
+}
