@@ -632,11 +632,7 @@ async fn many_concurrent_clients_never_overdraw_or_double_apply(database: TestDa
                     roles: vec![redress_domain::Role::FundOfficer],
                     ..redress_app::Actor::system()
                 };
-                let direct = second.create_transfers(
-                    &actor,
-                    &context,
-                    std::slice::from_ref(&request),
-                );
+                let direct = second.create_transfers(&actor, &context, std::slice::from_ref(&request));
                 let (response, outcomes) = tokio::join!(via_http, direct);
                 let status = response.status().as_u16();
                 let outcome = outcomes.unwrap().remove(0);

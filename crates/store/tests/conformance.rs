@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use redress_app::audit::verify_audit_chain;
-use redress_app::store::{NewUser, Page, SessionRecord, Store, StoreError};
+use redress_app::store::{NewLedgerAccount, NewUser, Page, SessionRecord, Store, StoreError};
 use redress_domain::audit::{AuditEvent, GENESIS_HASH};
-use redress_domain::{InstitutionKind, Role, Timestamp, UserId};
+use redress_domain::ledger::{AccountFlags, AccountName, PendingStatus, References, Totals, Transfer};
+use redress_domain::{Amount, Currency, InstitutionKind, Role, Timestamp, UserId};
 use redress_store::testing::TestDatabase;
 use redress_store::SqlStore;
 
@@ -52,6 +53,13 @@ conformance!(
     an_audit_entry_rolled_back_leaves_the_chain_intact,
     concurrent_writers_keep_one_chain,
     two_stores_on_one_database_keep_one_chain,
+    ledger_accounts_are_unique_per_name_and_currency,
+    transfers_round_trip_with_every_field,
+    a_hold_can_be_resolved_only_once_in_the_database,
+    statements_and_past_totals_come_from_the_running_totals,
+    inflows_are_found_in_first_in_first_out_order,
+    only_due_pending_holds_expire,
+    account_totals_are_updated_and_summed,
 );
 
 fn t(micros: i64) -> Timestamp {
@@ -355,4 +363,259 @@ async fn two_stores_on_one_database_keep_one_chain(database: &TestDatabase) {
     }
     let summary = verify_audit_chain(first.as_ref(), |_| {}).await.unwrap().unwrap();
     assert_eq!(summary.entries, 30);
+}
+
+// ---- Ledger ------------------------------------------------------------------------------------
+
+fn pen() -> Currency {
+    Currency::parse("PEN").unwrap()
+}
+
+async fn open_account(store: &dyn Store, name: &str, currency: Currency) -> i64 {
+    let mut tx = store.write().await.unwrap();
+    let id = tx
+        .insert_ledger_account(&NewLedgerAccount {
+            name: AccountName::parse(name).unwrap(),
+            currency,
+            flags: AccountFlags {
+                credits_must_not_exceed_debits: name == "assets:bank:fund",
+                ..AccountFlags::default()
+            },
+            created_at: t(0),
+        })
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// A posted transfer of `units` from `credit` to `debit`, with the running totals it leaves
+/// given by the caller.
+fn posted_transfer(
+    seq: i64,
+    debit: i64,
+    credit: i64,
+    units: i64,
+    after: ((i64, i64), (i64, i64)),
+) -> Transfer {
+    Transfer {
+        seq,
+        id: format!("00000000-0000-4000-8000-{seq:012}"),
+        debit_account_id: debit,
+        credit_account_id: credit,
+        debit_account: String::new(),
+        credit_account: String::new(),
+        amount: Amount(units),
+        posted: Amount(units),
+        currency: pen(),
+        kind: "single".to_string(),
+        pending_id: None,
+        pending_status: None,
+        expires_at: None,
+        references: References::default(),
+        memo: None,
+        actor: "test".to_string(),
+        created_at: t(seq * 1_000),
+        debit_account_posted_after: (Amount(after.0 .0), Amount(after.0 .1)),
+        credit_account_posted_after: (Amount(after.1 .0), Amount(after.1 .1)),
+    }
+}
+
+async fn insert(store: &dyn Store, transfers: &[Transfer]) {
+    let mut tx = store.write().await.unwrap();
+    tx.insert_transfers(transfers).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn ledger_accounts_are_unique_per_name_and_currency(database: &TestDatabase) {
+    let store = database.open().await;
+    let pen_id = open_account(&store, "assets:bank:fund", pen()).await;
+    let usd_id = open_account(&store, "assets:bank:fund", Currency::parse("USD").unwrap()).await;
+    assert_ne!(pen_id, usd_id);
+    let mut tx = store.write().await.unwrap();
+    let error = tx
+        .insert_ledger_account(&NewLedgerAccount {
+            name: AccountName::parse("assets:bank:fund").unwrap(),
+            currency: pen(),
+            flags: AccountFlags::default(),
+            created_at: t(1),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+    drop(tx);
+    let mut tx = store.read().await.unwrap();
+    let account = tx.ledger_account("assets:bank:fund", pen()).await.unwrap().unwrap();
+    assert_eq!(account.id, pen_id);
+    assert!(account.flags.credits_must_not_exceed_debits);
+    assert_eq!(account.totals, Totals::default());
+    let named = tx
+        .ledger_accounts_named(&["assets:bank:fund".to_string(), "nowhere:x".to_string()], pen())
+        .await
+        .unwrap();
+    assert_eq!(named.len(), 1);
+    assert_eq!(tx.ledger_accounts(Page { after: None, limit: 10 }).await.unwrap().len(), 2);
+}
+
+async fn transfers_round_trip_with_every_field(database: &TestDatabase) {
+    let store = database.open().await;
+    let fund = open_account(&store, "assets:bank:fund", pen()).await;
+    let budget = open_account(&store, "income:budget", pen()).await;
+    let mut transfer = posted_transfer(1, fund, budget, 12_345, ((12_345, 0), (0, 12_345)));
+    transfer.kind = "pending".to_string();
+    transfer.posted = Amount(0);
+    transfer.pending_status = Some(PendingStatus::Pending);
+    transfer.expires_at = Some(t(99));
+    transfer.references = References {
+        case: Some("EXP-1".into()),
+        asset: Some("A-2".into()),
+        order: Some("R-3".into()),
+        claim: Some("C-4".into()),
+        batch: Some("B-5".into()),
+    };
+    transfer.memo = Some("Adelanto — niña de 14 años".to_string());
+    insert(&store, std::slice::from_ref(&transfer)).await;
+    let mut tx = store.read().await.unwrap();
+    let read = tx.transfers_by_ids(&[transfer.id.clone(), "missing".to_string()]).await.unwrap();
+    let expected = Transfer {
+        debit_account: "assets:bank:fund".into(),
+        credit_account: "income:budget".into(),
+        ..transfer
+    };
+    assert_eq!(read, vec![expected]);
+    assert_eq!(tx.last_transfer().await.unwrap(), Some((1, t(1_000))));
+}
+
+async fn a_hold_can_be_resolved_only_once_in_the_database(database: &TestDatabase) {
+    let store = database.open().await;
+    let fund = open_account(&store, "assets:bank:fund", pen()).await;
+    let spent = open_account(&store, "expenses:reparations", pen()).await;
+    let mut first = posted_transfer(1, spent, fund, 10, ((10, 0), (0, 10)));
+    first.pending_id = Some("hold-1".into());
+    first.kind = "post_pending".into();
+    insert(&store, &[first]).await;
+    let mut second = posted_transfer(2, spent, fund, 10, ((20, 0), (0, 20)));
+    second.pending_id = Some("hold-1".into());
+    second.kind = "void_pending".into();
+    let mut tx = store.write().await.unwrap();
+    let error = tx.insert_transfers(&[second]).await.unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+}
+
+async fn statements_and_past_totals_come_from_the_running_totals(database: &TestDatabase) {
+    let store = database.open().await;
+    let fund = open_account(&store, "assets:bank:fund", pen()).await;
+    let budget = open_account(&store, "income:budget", pen()).await;
+    let spent = open_account(&store, "expenses:reparations", pen()).await;
+    insert(
+        &store,
+        &[
+            posted_transfer(1, fund, budget, 1_000, ((1_000, 0), (0, 1_000))),
+            posted_transfer(2, spent, fund, 300, ((300, 0), (1_000, 300))),
+            posted_transfer(3, fund, budget, 500, ((1_500, 300), (0, 1_500))),
+        ],
+    )
+    .await;
+    let mut tx = store.read().await.unwrap();
+    let lines = tx.account_transfers(fund, None, 2).await.unwrap();
+    assert_eq!(lines.iter().map(|l| l.seq).collect::<Vec<_>>(), vec![1, 2]);
+    let rest = tx.account_transfers(fund, Some(2), 10).await.unwrap();
+    assert_eq!(rest.iter().map(|l| l.seq).collect::<Vec<_>>(), vec![3]);
+    assert_eq!(tx.account_transfers(spent, None, 10).await.unwrap().len(), 1);
+    // Transfer n happened at t(n * 1000).
+    assert_eq!(tx.posted_totals_at(fund, t(500)).await.unwrap(), (Amount(0), Amount(0)));
+    assert_eq!(tx.posted_totals_at(fund, t(2_000)).await.unwrap(), (Amount(1_000), Amount(300)));
+    assert_eq!(tx.posted_totals_at(fund, t(2_999)).await.unwrap(), (Amount(1_000), Amount(300)));
+    assert_eq!(tx.posted_totals_at(fund, t(9_999)).await.unwrap(), (Amount(1_500), Amount(300)));
+    assert_eq!(tx.posted_totals_at(budget, t(2_500)).await.unwrap(), (Amount(0), Amount(1_000)));
+    let all = tx.transfers_after(Some(1), 10).await.unwrap();
+    assert_eq!(all.iter().map(|l| l.seq).collect::<Vec<_>>(), vec![2, 3]);
+}
+
+async fn inflows_are_found_in_first_in_first_out_order(database: &TestDatabase) {
+    let store = database.open().await;
+    let fund = open_account(&store, "assets:bank:fund", pen()).await;
+    let budget = open_account(&store, "income:budget", pen()).await;
+    // Inflows of 100, 50, 200 bring the fund's cumulative debits to 100, 150, 350.
+    insert(
+        &store,
+        &[
+            posted_transfer(1, fund, budget, 100, ((100, 0), (0, 100))),
+            posted_transfer(2, fund, budget, 50, ((150, 0), (0, 150))),
+            posted_transfer(3, fund, budget, 200, ((350, 0), (0, 350))),
+        ],
+    )
+    .await;
+    let mut tx = store.read().await.unwrap();
+    let seqs = |v: Vec<Transfer>| v.iter().map(|t| t.seq).collect::<Vec<_>>();
+    assert_eq!(seqs(tx.inflows_covering(fund, 0, 100).await.unwrap()), vec![1]);
+    assert_eq!(seqs(tx.inflows_covering(fund, 90, 160).await.unwrap()), vec![1, 2, 3]);
+    assert_eq!(seqs(tx.inflows_covering(fund, 150, 350).await.unwrap()), vec![3]);
+    assert!(tx.inflows_covering(fund, 350, 400).await.unwrap().is_empty());
+}
+
+async fn only_due_pending_holds_expire(database: &TestDatabase) {
+    let store = database.open().await;
+    let fund = open_account(&store, "assets:bank:fund", pen()).await;
+    let spent = open_account(&store, "expenses:advances", pen()).await;
+    let hold = |seq: i64, expires: Option<i64>, status: PendingStatus| {
+        let mut hold = posted_transfer(seq, spent, fund, 10, ((0, 0), (0, 0)));
+        hold.kind = "pending".into();
+        hold.posted = Amount(0);
+        hold.expires_at = expires.map(t);
+        hold.pending_status = Some(status);
+        hold
+    };
+    insert(
+        &store,
+        &[
+            hold(1, Some(50), PendingStatus::Pending),
+            hold(2, Some(500), PendingStatus::Pending),
+            hold(3, None, PendingStatus::Pending),
+            hold(4, Some(50), PendingStatus::Voided),
+        ],
+    )
+    .await;
+    let due = store.read().await.unwrap().holds_expired(t(100), 10).await.unwrap();
+    assert_eq!(due.iter().map(|h| h.seq).collect::<Vec<_>>(), vec![1]);
+    let mut tx = store.write().await.unwrap();
+    tx.set_pending_status(&due[0].id, PendingStatus::Expired).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(store.read().await.unwrap().holds_expired(t(100), 10).await.unwrap().is_empty());
+}
+
+async fn account_totals_are_updated_and_summed(database: &TestDatabase) {
+    let store = database.open().await;
+    let mut ids = Vec::new();
+    for n in 0..45 {
+        ids.push(open_account(&store, &format!("assets:test:a{n}"), pen()).await);
+    }
+    let usd = open_account(&store, "assets:bank:fund", Currency::parse("USD").unwrap()).await;
+    let totals = |n: i64| Totals {
+        debits_pending: Amount(n),
+        debits_posted: Amount(2 * n),
+        credits_pending: Amount(3 * n),
+        credits_posted: Amount(4 * n),
+    };
+    let mut updates: Vec<(i64, Totals)> =
+        ids.iter().enumerate().map(|(n, id)| (*id, totals(n as i64 + 1))).collect();
+    updates.push((usd, totals(7)));
+    let mut tx = store.write().await.unwrap();
+    tx.set_ledger_totals_many(&updates).await.unwrap();
+    tx.set_ledger_totals(ids[0], &totals(100)).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.read().await.unwrap();
+    assert_eq!(tx.ledger_account_by_id(ids[44]).await.unwrap().unwrap().totals, totals(45));
+    assert_eq!(tx.ledger_account_by_id(ids[0]).await.unwrap().unwrap().totals, totals(100));
+    let sums = tx.ledger_sums().await.unwrap();
+    assert_eq!(sums.iter().map(|s| s.currency.as_str()).collect::<Vec<_>>(), vec!["PEN", "USD"]);
+    // 100 + (2 + … + 45) = 100 + 1034
+    assert_eq!(sums[0].totals.debits_pending, Amount(1_134));
+    assert_eq!(sums[1].totals, totals(7));
+    drop(tx);
+    insert(&store, &[posted_transfer(1, ids[1], ids[2], 70, ((70, 0), (0, 70)))]).await;
+    let sums = store.read().await.unwrap().posted_sums_from_transfers().await.unwrap();
+    let mut sums: Vec<(i64, Amount, Amount)> = sums;
+    sums.sort();
+    assert_eq!(sums, vec![(ids[1], Amount(70), Amount(0)), (ids[2], Amount(0), Amount(70))]);
 }
