@@ -69,6 +69,8 @@ pub struct TransferRequest {
     pub kind: Option<String>,
     /// The hold a post or void resolves.
     pub pending_id: Option<String>,
+    /// For `reversal`: the posted transfer to undo.
+    pub reverses: Option<String>,
     /// When a hold lapses (RFC 3339).
     pub expires_at: Option<String>,
     /// This transfer and the next succeed or fail together.
@@ -98,6 +100,7 @@ struct Parsed {
     currency: Currency,
     kind: TransferKind,
     pending_id: Option<String>,
+    reverses: Option<String>,
     linked: bool,
     references: References,
     memo: Option<String>,
@@ -138,15 +141,18 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
         "pending" => expires_at.map(|expires_at| TransferKind::Pending { expires_at }),
         "post_pending" => Some(TransferKind::PostPending),
         "void_pending" => Some(TransferKind::VoidPending),
+        "reversal" => Some(TransferKind::Reversal),
         other => {
             errors.push(FieldError::new(
                 "type",
-                format!("unknown type {other:?}; expected single, pending, post_pending or void_pending"),
+                format!("unknown type {other:?}; expected single, pending, post_pending, void_pending or reversal"),
             ));
             None
         }
     };
-    let resolves = matches!(kind, Some(TransferKind::PostPending | TransferKind::VoidPending));
+    let resolves =
+        matches!(kind, Some(TransferKind::PostPending | TransferKind::VoidPending | TransferKind::Reversal));
+    let reversal = matches!(kind, Some(TransferKind::Reversal));
     let mut account = |field: &str, value: &Option<String>| match value {
         Some(name) => errors.check(AccountName::parse(name).map_err(|e| e.at(field))).map(Some),
         None if resolves => Some(None),
@@ -157,7 +163,19 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
     };
     let debit = account("debit_account", &request.debit_account);
     let credit = account("credit_account", &request.credit_account);
-    let pending_id = match (&request.pending_id, resolves) {
+    let reverses = match (&request.reverses, reversal) {
+        (Some(text), true) => errors.check(parse_transfer_id("reverses", text)).map(Some),
+        (None, true) => {
+            errors.push(FieldError::new("reverses", "is required: the id of the transfer to reverse"));
+            None
+        }
+        (Some(_), false) => {
+            errors.push(FieldError::new("reverses", "is only for reversal"));
+            None
+        }
+        (None, false) => Some(None),
+    };
+    let pending_id = match (&request.pending_id, resolves && !reversal) {
         (Some(text), true) => errors.check(parse_transfer_id("pending_id", text)).map(Some),
         (None, true) => {
             errors.push(FieldError::new("pending_id", "is required to post or void a hold"));
@@ -189,21 +207,29 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
         Some(text) => Some(text.to_string()),
     };
     errors.into_result()?;
-    match (id, debit, credit, amount, currency, kind, pending_id) {
-        (Some(id), Some(debit), Some(credit), Some(amount), Some(currency), Some(kind), Some(pending_id)) => {
-            Ok(Parsed {
-                id,
-                debit,
-                credit,
-                amount,
-                currency,
-                kind,
-                pending_id,
-                linked: request.linked,
-                references: request.references.clone(),
-                memo,
-            })
-        }
+    match (id, debit, credit, amount, currency, kind, pending_id, reverses) {
+        (
+            Some(id),
+            Some(debit),
+            Some(credit),
+            Some(amount),
+            Some(currency),
+            Some(kind),
+            Some(pending_id),
+            Some(reverses),
+        ) => Ok(Parsed {
+            id,
+            debit,
+            credit,
+            amount,
+            currency,
+            kind,
+            pending_id,
+            reverses,
+            linked: request.linked,
+            references: request.references.clone(),
+            memo,
+        }),
         _ => Err(FieldError::new("body", "invalid transfer").into()),
     }
 }
@@ -218,6 +244,7 @@ fn same_request(stored: &StoredTransfer, parsed: &Parsed) -> bool {
         && same_account(&parsed.debit, &stored.debit_account)
         && same_account(&parsed.credit, &stored.credit_account)
         && stored.pending_id == parsed.pending_id
+        && stored.reverses_id == parsed.reverses
         && stored.references == parsed.references
         && stored.memo == parsed.memo
 }
@@ -249,6 +276,8 @@ struct Batch {
     staged: Vec<StoredTransfer>,
     /// Where each staged transfer is in `staged`, by id.
     positions: HashMap<String, usize>,
+    /// Transfers reversed by this batch.
+    reversed: HashSet<String>,
     statuses: HashMap<String, PendingStatus>,
     seq: i64,
 }
@@ -419,6 +448,7 @@ impl App {
         for item in parsed.iter().flatten() {
             ids.push(item.id.clone());
             ids.extend(item.pending_id.clone());
+            ids.extend(item.reverses.clone());
         }
         ids.sort();
         ids.dedup();
@@ -426,6 +456,8 @@ impl App {
         for transfer in tx.transfers_by_ids(&ids).await? {
             existing.insert(transfer.id.clone(), transfer);
         }
+        let to_reverse: Vec<String> = parsed.iter().flatten().filter_map(|p| p.reverses.clone()).collect();
+        let reversed: HashSet<String> = tx.reversals_of(&to_reverse).await?.into_iter().collect();
         let (last_seq, last_at) = tx.last_transfer().await?.unwrap_or((0, now));
 
         let created_at = now.max(last_at);
@@ -433,6 +465,7 @@ impl App {
             accounts: HashMap::new(),
             staged: Vec::new(),
             positions: HashMap::new(),
+            reversed: HashSet::new(),
             statuses: HashMap::new(),
             seq: last_seq,
         };
@@ -452,9 +485,11 @@ impl App {
                 batch.accounts.insert(key, account);
             }
         }
-        // Holds resolved by this batch but created before it: their accounts too.
+        // Holds resolved and transfers reversed by this batch but created before it: their
+        // accounts too.
         for item in parsed.iter().flatten() {
-            if let Some(hold) = item.pending_id.as_ref().and_then(|id| existing.get(id)) {
+            let referenced = item.pending_id.as_ref().or(item.reverses.as_ref());
+            if let Some(hold) = referenced.and_then(|id| existing.get(id)) {
                 for id in [hold.debit_account_id, hold.credit_account_id] {
                     if let std::collections::hash_map::Entry::Vacant(entry) = account_ids.entry(id) {
                         if let Some(account) = tx.ledger_account_by_id(id).await? {
@@ -486,24 +521,39 @@ impl App {
                 continue;
             }
             let chained = end > start;
-            let snapshot = chained
-                .then(|| (batch.accounts.clone(), batch.staged.len(), batch.statuses.clone(), batch.seq));
+            let snapshot = chained.then(|| {
+                (
+                    batch.accounts.clone(),
+                    batch.staged.len(),
+                    batch.statuses.clone(),
+                    batch.reversed.clone(),
+                    batch.seq,
+                )
+            });
             for index in start..=end {
                 let outcome = match &parsed[index] {
                     Err(errors) => invalid(errors.clone()),
-                    Ok(item) => {
-                        Self::apply_one(&mut batch, &existing, &account_ids, item, actor, created_at, now)
-                    }
+                    Ok(item) => Self::apply_one(
+                        &mut batch,
+                        &existing,
+                        &reversed,
+                        &account_ids,
+                        item,
+                        actor,
+                        created_at,
+                        now,
+                    ),
                 };
                 let failed = matches!(outcome, TransferOutcome::Failed { .. });
                 outcomes[index] = Some(outcome);
                 if failed && chained {
-                    if let Some((accounts, staged, statuses, seq)) = snapshot {
+                    if let Some((accounts, staged, statuses, reversed, seq)) = snapshot {
                         batch.accounts = accounts;
                         for dropped in batch.staged.drain(staged..) {
                             batch.positions.remove(&dropped.id);
                         }
                         batch.statuses = statuses;
+                        batch.reversed = reversed;
                         batch.seq = seq;
                     }
                     for (other, outcome) in outcomes.iter_mut().enumerate().take(end + 1).skip(start) {
@@ -529,9 +579,11 @@ impl App {
         Ok((outcomes, batch))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn apply_one(
         batch: &mut Batch,
         existing: &HashMap<String, StoredTransfer>,
+        reversed: &HashSet<String>,
         account_ids: &HashMap<i64, AccountKey>,
         item: &Parsed,
         actor: &str,
@@ -575,14 +627,38 @@ impl App {
                 })
             }
         };
+        // A reversal moves the original's posted amount back between the same accounts.
+        let mut amount = item.amount;
+        let mut sides = hold.as_ref().map(|h| (h.debit_account_id, h.credit_account_id));
+        if let Some(target) = &item.reverses {
+            let Some(original) =
+                batch.positions.get(target).map(|&i| &batch.staged[i]).or_else(|| existing.get(target))
+            else {
+                return refused(&TransferError::ReversedNotFound);
+            };
+            if original.kind == "reversal" {
+                return refused(&TransferError::ReversalOfReversal);
+            }
+            if original.posted.0 == 0 {
+                return refused(&TransferError::NotReversible);
+            }
+            if reversed.contains(target) || batch.reversed.contains(target) {
+                return refused(&TransferError::AlreadyReversed);
+            }
+            if amount != Amount::ZERO && amount != original.posted {
+                return refused(&TransferError::ExceedsPendingAmount);
+            }
+            amount = original.posted;
+            sides = Some((original.credit_account_id, original.debit_account_id));
+        }
         let key_for = |name: &Option<AccountName>, side_id: Option<i64>| -> Option<AccountKey> {
             match name {
                 Some(name) => Some((name.as_str().to_string(), item.currency.code())),
                 None => side_id.and_then(|id| account_ids.get(&id).cloned()),
             }
         };
-        let debit_key = key_for(&item.debit, hold.as_ref().map(|h| h.debit_account_id));
-        let credit_key = key_for(&item.credit, hold.as_ref().map(|h| h.credit_account_id));
+        let debit_key = key_for(&item.debit, sides.map(|(debit, _)| debit));
+        let credit_key = key_for(&item.credit, sides.map(|(_, credit)| credit));
         let missing = |field: &str, name: &Option<AccountName>| TransferOutcome::Failed {
             code: "account_not_found".to_string(),
             errors: FieldError::new(
@@ -601,9 +677,14 @@ impl App {
         let Some(mut credit) = credit_key.as_ref().and_then(|k| batch.accounts.get(k)).cloned() else {
             return missing("credit_account", &item.credit);
         };
+        if let Some((debit_id, credit_id)) = sides.filter(|_| item.reverses.is_some()) {
+            if debit.id != debit_id || credit.id != credit_id {
+                return refused(&TransferError::PendingMismatch);
+            }
+        }
         let effect = match Ledger::apply(
             item.kind,
-            item.amount,
+            amount,
             item.currency,
             &mut debit,
             &mut credit,
@@ -626,6 +707,7 @@ impl App {
             currency: item.currency,
             kind: item.kind.as_str().to_string(),
             pending_id: item.pending_id.clone(),
+            reverses_id: item.reverses.clone(),
             pending_status: matches!(item.kind, TransferKind::Pending { .. })
                 .then_some(PendingStatus::Pending),
             expires_at: match item.kind {
@@ -641,6 +723,9 @@ impl App {
         };
         if let (Some(status), Some(id)) = (effect.resolves, &item.pending_id) {
             batch.statuses.insert(id.clone(), status);
+        }
+        if let Some(target) = &item.reverses {
+            batch.reversed.insert(target.clone());
         }
         if let Some(key) = debit_key {
             batch.accounts.insert(key, debit);

@@ -193,6 +193,8 @@ pub trait LedgerReads: Send {
     async fn ledger_accounts(&mut self, page: Page) -> StoreResult<Vec<Account>>;
     /// The transfers among `ids` that exist (any order).
     async fn transfers_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<Transfer>>;
+    /// Which of `ids` have been reversed already.
+    async fn reversals_of(&mut self, ids: &[String]) -> StoreResult<Vec<String>>;
     /// The newest transfer's sequence number and time.
     async fn last_transfer(&mut self) -> StoreResult<Option<(i64, Timestamp)>>;
     /// Transfers touching `account_id` after sequence `after`, oldest first.

@@ -190,6 +190,8 @@ pub enum TransferKind {
     PostPending,
     /// Releases a pending transfer without moving anything.
     VoidPending,
+    /// Undoes a posted transfer by moving the same amount back (the only way to correct one).
+    Reversal,
 }
 
 impl TransferKind {
@@ -199,6 +201,7 @@ impl TransferKind {
             TransferKind::Pending { .. } => "pending",
             TransferKind::PostPending => "post_pending",
             TransferKind::VoidPending => "void_pending",
+            TransferKind::Reversal => "reversal",
         }
     }
 }
@@ -303,6 +306,14 @@ pub enum TransferError {
     LinkedTransferFailed,
     #[error("the last transfer of a linked chain must not be marked linked")]
     LinkedChainOpen,
+    #[error("no transfer has the id to reverse")]
+    ReversedNotFound,
+    #[error("only posted transfers can be reversed (void a hold instead)")]
+    NotReversible,
+    #[error("a reversal cannot itself be reversed; record a new transfer instead")]
+    ReversalOfReversal,
+    #[error("the transfer was already reversed")]
+    AlreadyReversed,
     #[error("the totals would overflow")]
     Overflow,
 }
@@ -333,6 +344,10 @@ impl TransferError {
             TransferError::ExpiryInPast => "expires_at",
             TransferError::ExistsWithDifferentFields => "id",
             TransferError::LinkedTransferFailed | TransferError::LinkedChainOpen => "linked",
+            TransferError::ReversedNotFound
+            | TransferError::NotReversible
+            | TransferError::ReversalOfReversal
+            | TransferError::AlreadyReversed => "reverses",
         }
     }
 
@@ -392,7 +407,7 @@ impl Ledger {
         }
         let (mut d, mut c) = (debit.totals, credit.totals);
         let effect = match kind {
-            TransferKind::Single | TransferKind::Pending { .. } => {
+            TransferKind::Single | TransferKind::Pending { .. } | TransferKind::Reversal => {
                 if !amount.is_positive() {
                     return Err(TransferError::AmountMustBePositive);
                 }
@@ -401,7 +416,7 @@ impl Ledger {
                         return Err(TransferError::ExpiryInPast);
                     }
                 }
-                if matches!(kind, TransferKind::Single) {
+                if matches!(kind, TransferKind::Single | TransferKind::Reversal) {
                     d.debits_posted = d.debits_posted.checked_add(amount)?;
                     c.credits_posted = c.credits_posted.checked_add(amount)?;
                     Effect { amount, posted: amount, resolves: None }
@@ -504,6 +519,8 @@ pub struct Transfer {
     /// `single`, `pending`, `post_pending` or `void_pending`.
     pub kind: String,
     pub pending_id: Option<String>,
+    /// For reversals: the transfer undone.
+    pub reverses_id: Option<String>,
     /// For holds: where the hold stands now.
     pub pending_status: Option<PendingStatus>,
     pub expires_at: Option<Timestamp>,
@@ -520,7 +537,7 @@ pub struct Transfer {
 impl Serialize for Transfer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Transfer", 14)?;
+        let mut s = serializer.serialize_struct("Transfer", 15)?;
         s.serialize_field("seq", &self.seq)?;
         s.serialize_field("id", &self.id)?;
         s.serialize_field("debit_account", &self.debit_account)?;
@@ -530,6 +547,7 @@ impl Serialize for Transfer {
         s.serialize_field("currency", self.currency.code())?;
         s.serialize_field("type", &self.kind)?;
         s.serialize_field("pending_id", &self.pending_id)?;
+        s.serialize_field("reverses_id", &self.reverses_id)?;
         s.serialize_field("pending_status", &self.pending_status.map(|s| s.as_str()))?;
         s.serialize_field("expires_at", &self.expires_at.map(|t| t.to_rfc3339()))?;
         s.serialize_field("references", &self.references)?;

@@ -19,7 +19,7 @@ pub fn cell(value: &str, numeric: bool) -> String {
 
 pub const TRANSFER_HEADER: &str =
     "seq,id,created_at,type,debit_account,credit_account,amount,posted,currency,\
-pending_id,pending_status,expires_at,case,asset,order,claim,batch,memo,actor\r\n";
+pending_id,reverses_id,pending_status,expires_at,case,asset,order,claim,batch,memo,actor\r\n";
 
 pub fn transfer_row(t: &Transfer) -> String {
     let text = |value: &Option<String>| cell(value.as_deref().unwrap_or(""), false);
@@ -34,6 +34,7 @@ pub fn transfer_row(t: &Transfer) -> String {
         t.posted.format(t.currency),
         t.currency.code().to_string(),
         text(&t.pending_id),
+        text(&t.reverses_id),
         t.pending_status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_default(),
         text(&t.references.case),

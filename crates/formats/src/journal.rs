@@ -63,6 +63,9 @@ pub fn entry(transfer: &Transfer) -> String {
     if let Some(pending) = &transfer.pending_id {
         tags.push(format!("hold: {pending}"));
     }
+    if let Some(reversed) = &transfer.reverses_id {
+        tags.push(format!("reverses: {reversed}"));
+    }
     if transfer.posted.0 == 0 {
         let what = match transfer.kind.as_str() {
             "pending" => "hold",
@@ -112,6 +115,7 @@ mod tests {
             currency: pen,
             kind: kind.into(),
             pending_id: None,
+            reverses_id: None,
             pending_status: None,
             expires_at: None,
             references: References { case: Some("EXP-2024-17".into()), ..References::default() },

@@ -232,7 +232,7 @@ async fn plain_inserts(
     sqlx::query(
         "CREATE TABLE bench_plain (seq BIGINT PRIMARY KEY, id TEXT NOT NULL UNIQUE, debit_account_id BIGINT NOT NULL, \
          credit_account_id BIGINT NOT NULL, amount BIGINT NOT NULL, posted BIGINT NOT NULL, currency TEXT NOT NULL, \
-         kind TEXT NOT NULL, pending_id TEXT, pending_status TEXT, expires_at BIGINT, ref_case TEXT, ref_asset TEXT, \
+         kind TEXT NOT NULL, pending_id TEXT, reverses_id TEXT, pending_status TEXT, expires_at BIGINT, ref_case TEXT, ref_asset TEXT, \
          ref_order TEXT, ref_claim TEXT, ref_batch TEXT, memo TEXT, actor TEXT NOT NULL, created_at BIGINT NOT NULL, \
          a BIGINT NOT NULL, b BIGINT NOT NULL, c BIGINT NOT NULL, d BIGINT NOT NULL)",
     )
@@ -261,10 +261,10 @@ async fn plain_inserts(
         for part in chunk.chunks(rows_per_statement) {
             let values: Vec<String> = (0..part.len())
                 .map(|r| {
-                    let first = r * 23 + 1;
+                    let first = r * 24 + 1;
                     format!(
                         "({})",
-                        (first..first + 23).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+                        (first..first + 24).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
                     )
                 })
                 .collect();
@@ -282,6 +282,7 @@ async fn plain_inserts(
                     .bind(units)
                     .bind(row.currency.clone())
                     .bind("single")
+                    .bind(None::<String>)
                     .bind(None::<String>)
                     .bind(None::<String>)
                     .bind(None::<i64>)

@@ -50,11 +50,14 @@ pub enum LedgerCommand {
         amount: String,
         #[arg(long)]
         currency: Option<String>,
-        /// single (default), pending, post_pending, void_pending.
+        /// single (default), pending, post_pending, void_pending, reversal.
         #[arg(long = "type")]
         kind: Option<String>,
         #[arg(long)]
         pending_id: Option<String>,
+        /// With --type reversal: the transfer to undo.
+        #[arg(long)]
+        reverses: Option<String>,
         #[arg(long)]
         expires_at: Option<String>,
         #[arg(long)]
@@ -134,6 +137,7 @@ pub async fn run(app: &App, command: LedgerCommand) -> anyhow::Result<ExitCode> 
             currency,
             kind,
             pending_id,
+            reverses,
             expires_at,
             memo,
             case,
@@ -150,6 +154,7 @@ pub async fn run(app: &App, command: LedgerCommand) -> anyhow::Result<ExitCode> 
                 currency: currency.unwrap_or(fund_currency),
                 kind,
                 pending_id,
+                reverses,
                 expires_at,
                 linked: false,
                 references: References { case, asset, order, claim, batch: None },

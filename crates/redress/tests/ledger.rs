@@ -25,6 +25,7 @@ on_both_engines!(
     the_csv_export_has_one_row_per_transfer,
     the_invariant_check_catches_a_hand_edited_balance,
     many_concurrent_clients_never_overdraw_or_double_apply,
+    a_mistake_is_corrected_by_a_reversal_once,
 );
 
 fn id() -> String {
@@ -662,4 +663,74 @@ async fn many_concurrent_clients_never_overdraw_or_double_apply(database: TestDa
     assert_eq!(fund, 100_000 - spent, "every applied transfer counted exactly once");
     let check: Value = server.get("/api/v1/ledger/verify", &auditor).await.json().await.unwrap();
     assert_eq!(check["balanced"], true, "{check}");
+}
+
+async fn a_mistake_is_corrected_by_a_reversal_once(database: TestDatabase) {
+    let (server, officer, _) = start(database).await;
+    let original = move_money(&server, &officer, "assets:bank:fund", "income:donations", "100.00").await;
+    let original_id = original["transfer"]["id"].as_str().unwrap().to_string();
+    let reversal_id = id();
+    let reversal = transfer(
+        &server,
+        &officer,
+        json!({"id": reversal_id, "type": "reversal", "reverses": original_id,
+        "amount": "0", "currency": "PEN", "memo": "Donación registrada dos veces"}),
+    )
+    .await;
+    assert_eq!(reversal.status(), 201);
+    let reversal: Value = reversal.json().await.unwrap();
+    assert_eq!(reversal["transfer"]["debit_account"], "income:donations");
+    assert_eq!(reversal["transfer"]["credit_account"], "assets:bank:fund");
+    assert_eq!(reversal["transfer"]["posted"], "100.00");
+    assert_eq!(reversal["transfer"]["reverses_id"], original_id.as_str());
+    let accounts = balances(&server, &officer).await;
+    assert_eq!(
+        (accounts["assets:bank:fund"].0.as_str(), accounts["income:donations"].0.as_str()),
+        ("0.00", "0.00")
+    );
+
+    let refuse = |body: Value, code: &'static str| {
+        let server = &server;
+        let officer = &officer;
+        async move {
+            let problem = expect_problem(transfer(server, officer, body).await, 422).await;
+            assert!(problem["title"].as_str().unwrap().contains(code), "{problem}");
+            assert_eq!(problem_fields(&problem), vec!["reverses"]);
+        }
+    };
+    let reverse = |target: &str| json!({"id": id(), "type": "reversal", "reverses": target, "amount": "0", "currency": "PEN"});
+    refuse(reverse(&reversal_id), "reversal_of_reversal").await;
+    refuse(reverse(&original_id), "already_reversed").await;
+    refuse(reverse(&id()), "reversed_not_found").await;
+    let hold = id();
+    move_money(&server, &officer, "assets:bank:fund", "income:budget", "100.00").await;
+    transfer(
+        &server,
+        &officer,
+        json!({"id": hold, "type": "pending", "debit_account": "expenses:reparations",
+        "credit_account": "assets:bank:fund", "amount": "10.00", "currency": "PEN"}),
+    )
+    .await;
+    refuse(reverse(&hold), "not_reversible").await;
+
+    // Reversing an inflow already spent would overdraw the fund: refused by its limit.
+    let inflow = move_money(&server, &officer, "assets:bank:fund", "income:leases", "50.00").await;
+    move_money(&server, &officer, "expenses:custody", "assets:bank:fund", "130.00").await;
+    let overdraw = expect_problem(
+        transfer(&server, &officer, reverse(inflow["transfer"]["id"].as_str().unwrap())).await,
+        422,
+    )
+    .await;
+    assert!(overdraw["title"].as_str().unwrap().contains("exceeds_debits"));
+    let missing = expect_problem(
+        transfer(
+            &server,
+            &officer,
+            json!({"id": id(), "type": "reversal", "amount": "0", "currency": "PEN"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(problem_fields(&missing), vec!["reverses"]);
 }

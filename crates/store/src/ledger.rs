@@ -26,7 +26,7 @@ const ACCOUNT_COLUMNS: &str =
     "id, name, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits, \
      debits_pending, debits_posted, credits_pending, credits_posted";
 
-const TRANSFER_COLUMNS: [&str; 23] = [
+const TRANSFER_COLUMNS: [&str; 24] = [
     "seq",
     "id",
     "debit_account_id",
@@ -36,6 +36,7 @@ const TRANSFER_COLUMNS: [&str; 23] = [
     "currency",
     "kind",
     "pending_id",
+    "reverses_id",
     "pending_status",
     "expires_at",
     "ref_case",
@@ -114,6 +115,7 @@ fn transfer_from(row: &AnyRow) -> StoreResult<StoredTransfer> {
         currency: currency_of(&currency)?,
         kind: get(row, "kind")?,
         pending_id: get(row, "pending_id")?,
+        reverses_id: get(row, "reverses_id")?,
         pending_status,
         expires_at: get::<Option<i64>>(row, "expires_at")?.map(Timestamp::from_unix_micros),
         references: References {
@@ -237,6 +239,24 @@ impl LedgerReads for SqlTx {
             }
         }
         Ok(transfers)
+    }
+
+    async fn reversals_of(&mut self, ids: &[String]) -> StoreResult<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(50) {
+            let sql = format!(
+                "SELECT reverses_id FROM ledger_transfers WHERE reverses_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.clone());
+            }
+            for row in query.fetch_all(&mut *self.tx).await.map_err(classify)? {
+                found.push(get(&row, "reverses_id")?);
+            }
+        }
+        Ok(found)
     }
 
     async fn last_transfer(&mut self) -> StoreResult<Option<(i64, Timestamp)>> {
@@ -485,6 +505,7 @@ impl LedgerWrites for SqlTx {
                     .bind(t.currency.code())
                     .bind(t.kind.clone())
                     .bind(t.pending_id.clone())
+                    .bind(t.reverses_id.clone())
                     .bind(t.pending_status.map(|s| s.as_str()))
                     .bind(t.expires_at.map(|at| at.unix_micros()))
                     .bind(t.references.case.clone())

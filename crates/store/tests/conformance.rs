@@ -410,6 +410,7 @@ fn posted_transfer(
         currency: pen(),
         kind: "single".to_string(),
         pending_id: None,
+        reverses_id: None,
         pending_status: None,
         expires_at: None,
         references: References::default(),

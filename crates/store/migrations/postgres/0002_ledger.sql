@@ -27,6 +27,7 @@ CREATE TABLE ledger_transfers (
     currency                      TEXT   NOT NULL,
     kind                          TEXT   NOT NULL,
     pending_id                    TEXT,
+    reverses_id                   TEXT,
     pending_status                TEXT,
     expires_at                    BIGINT,
     ref_case                      TEXT,
@@ -44,10 +45,11 @@ CREATE TABLE ledger_transfers (
 );
 -- Statements (an account's transfers in order), balances as of an instant (the last transfer
 -- at or before it), FIFO tracing (inflows by cumulative amount), expiring holds, and exactly
--- one post or void per hold. Kept few: every index costs on every insert.
+-- one post or void per hold, at most one reversal per transfer. Kept few: every index costs on every insert.
 CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account_id, seq);
 CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account_id, seq);
 CREATE INDEX ledger_transfers_time ON ledger_transfers (created_at);
 CREATE INDEX ledger_transfers_debit_cumulative ON ledger_transfers (debit_account_id, debit_account_debits_after);
 CREATE INDEX ledger_transfers_holds ON ledger_transfers (expires_at) WHERE pending_status = 'pending';
 CREATE UNIQUE INDEX ledger_transfers_resolution ON ledger_transfers (pending_id) WHERE pending_id IS NOT NULL;
+CREATE UNIQUE INDEX ledger_transfers_reversal ON ledger_transfers (reverses_id) WHERE reverses_id IS NOT NULL;

@@ -150,11 +150,14 @@ pub struct TransferBody {
     /// hold, `"0"` means the whole held amount.
     pub amount: String,
     pub currency: String,
-    /// `single` (default), `pending` (a hold), `post_pending` or `void_pending`.
+    /// `single` (default), `pending` (a hold), `post_pending`, `void_pending`, or `reversal`
+    /// (undoes a posted transfer: the same amount back between the same accounts).
     #[serde(rename = "type")]
     pub kind: Option<String>,
     /// The hold to post or void.
     pub pending_id: Option<String>,
+    /// For `reversal`: the posted transfer to undo (once; a reversal cannot be reversed).
+    pub reverses: Option<String>,
     /// When a hold lapses (RFC 3339).
     pub expires_at: Option<String>,
     /// In a batch: this transfer and the next succeed or fail together.
@@ -175,6 +178,7 @@ impl From<TransferBody> for TransferRequest {
             currency: body.currency,
             kind: body.kind,
             pending_id: body.pending_id,
+            reverses: body.reverses,
             expires_at: body.expires_at,
             linked: body.linked,
             references: body.references.into(),
@@ -198,6 +202,8 @@ pub struct TransferView {
     #[serde(rename = "type")]
     pub kind: String,
     pub pending_id: Option<String>,
+    /// For reversals: the transfer undone.
+    pub reverses_id: Option<String>,
     /// For holds: pending, posted, voided or expired.
     pub pending_status: Option<String>,
     pub expires_at: Option<String>,
@@ -219,6 +225,7 @@ impl From<&Transfer> for TransferView {
             currency: t.currency.code().to_string(),
             kind: t.kind.clone(),
             pending_id: t.pending_id.clone(),
+            reverses_id: t.reverses_id.clone(),
             pending_status: t.pending_status.map(|s| s.as_str().to_string()),
             expires_at: t.expires_at.map(|e| e.to_rfc3339()),
             references: ReferencesBody {
