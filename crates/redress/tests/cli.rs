@@ -229,9 +229,96 @@ async fn audit_verify_catches_a_hand_edited_row(database: TestDatabase) {
     std::fs::remove_dir_all(&folder).unwrap();
 }
 
+async fn the_ledger_works_from_the_command_line(database: TestDatabase) {
+    let folder = temporary_folder();
+    let command = |args: &[&str]| {
+        let mut command = redress(&folder);
+        command.args(args).args(["--database-url", &database.url]);
+        command
+    };
+    for (name, roles) in [("mrojas", vec!["fund_officer", "auditor"]), ("analista", vec!["analyst"])] {
+        let mut args = vec!["user", "add", "--username", name, "--password-stdin"];
+        for role in &roles {
+            args.extend(["--role", role]);
+        }
+        assert!(run(command(&args), "Clave-De-Prueba-2026\n").await.status.success());
+    }
+    let transfer_id = "1b4e28ba-2fa1-41d2-883f-0016d3cca427";
+    let budget = [
+        "ledger",
+        "transfer",
+        "--as",
+        "mrojas",
+        "--id",
+        transfer_id,
+        "--debit",
+        "assets:bank:fund",
+        "--credit",
+        "income:budget",
+        "--amount",
+        "250.00",
+        "--memo",
+        "Transferencia presupuestal",
+    ];
+    let created = run(command(&budget), "").await;
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    assert!(text(&created.stdout).contains("created transfer"));
+    let again = run(command(&budget), "").await;
+    assert!(again.status.success());
+    assert!(text(&again.stdout).contains("already exists"));
+
+    let overdraw = run(
+        command(&[
+            "ledger",
+            "transfer",
+            "--as",
+            "mrojas",
+            "--debit",
+            "expenses:reparations",
+            "--credit",
+            "assets:bank:fund",
+            "--amount",
+            "300.00",
+        ]),
+        "",
+    )
+    .await;
+    assert_eq!(overdraw.status.code(), Some(1));
+    assert!(text(&overdraw.stderr).contains("exceeds_debits"), "{}", text(&overdraw.stderr));
+
+    let accounts = text(&run(command(&["ledger", "accounts", "--as", "mrojas"]), "").await.stdout);
+    assert!(
+        accounts.lines().any(|l| l.starts_with("assets:bank:fund") && l.contains("250.00")),
+        "{accounts}"
+    );
+    let statement = text(
+        &run(command(&["ledger", "statement", "--as", "mrojas", "--account", "assets:bank:fund"]), "")
+            .await
+            .stdout,
+    );
+    assert!(statement.contains("Transferencia presupuestal") && statement.contains("250.00"), "{statement}");
+    let journal = folder.join("fund.journal");
+    let exported =
+        run(command(&["ledger", "journal", "--as", "mrojas", "--output", journal.to_str().unwrap()]), "")
+            .await;
+    assert!(exported.status.success());
+    assert!(std::fs::read_to_string(&journal).unwrap().contains("assets:bank:fund  PEN 250.00"));
+    let verified = run(command(&["ledger", "verify", "--as", "mrojas"]), "").await;
+    assert!(verified.status.success() && text(&verified.stdout).contains("balanced"));
+
+    let forbidden = run(command(&["ledger", "accounts", "--as", "analista"]), "").await;
+    assert_eq!(forbidden.status.code(), Some(1));
+    assert!(text(&forbidden.stderr).contains("forbidden"));
+    let nobody = run(command(&["ledger", "accounts", "--as", "nadie"]), "").await;
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(text(&nobody.stderr).contains("as: no user named nadie"), "{}", text(&nobody.stderr));
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
 on_both_engines!(
     user_add_works_without_a_server_and_refuses_bad_input,
-    audit_verify_catches_a_hand_edited_row
+    audit_verify_catches_a_hand_edited_row,
+    the_ledger_works_from_the_command_line,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
