@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use redress_domain::audit::AuditEvent;
 use redress_domain::ledger::{
     Account, AccountFlags, AccountName, Ledger, PendingStatus, PendingTransfer, References, Totals,
-    TraceNode, TransferError, TransferKind,
+    TraceNode, Transfer, TransferError, TransferKind,
 };
 use redress_domain::policy::rules;
 use redress_domain::{Amount, Currency, FieldError, FieldErrors, Timestamp};
@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::accounts::audit_event;
-use crate::store::{NewLedgerAccount, Page, ReadTx, StoredTransfer, WriteTx};
+use crate::store::{NewLedgerAccount, Page, ReadTx, WriteTx};
 use crate::{Actor, App, AppError, RequestContext};
 
 /// Holds released per sweep (the next sweep takes the rest).
@@ -82,9 +82,9 @@ pub struct TransferRequest {
 /// What became of one transfer of a batch.
 #[derive(Debug, Clone)]
 pub enum TransferOutcome {
-    Created(StoredTransfer),
+    Created(Transfer),
     /// The same id with the same fields was applied before; nothing changed.
-    Exists(StoredTransfer),
+    Exists(Transfer),
     Failed {
         code: String,
         errors: FieldErrors,
@@ -235,7 +235,7 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
 }
 
 /// Whether a stored transfer is the same request as `parsed` (for idempotent retries).
-fn same_request(stored: &StoredTransfer, parsed: &Parsed) -> bool {
+fn same_request(stored: &Transfer, parsed: &Parsed) -> bool {
     let same_account =
         |given: &Option<AccountName>, stored: &str| given.as_ref().is_none_or(|name| name.as_str() == stored);
     stored.kind == parsed.kind.as_str()
@@ -252,7 +252,7 @@ fn same_request(stored: &StoredTransfer, parsed: &Parsed) -> bool {
 /// An account's line in a statement.
 #[derive(Debug, Clone, Serialize)]
 pub struct StatementLine {
-    pub transfer: StoredTransfer,
+    pub transfer: Transfer,
     /// Positive when the account was debited, negative when credited (posted amount).
     pub posted_change: i64,
     /// The account's posted balance after this line, in its normal direction.
@@ -273,7 +273,7 @@ type AccountKey = (String, &'static str);
 /// The in-memory state of a batch being applied.
 struct Batch {
     accounts: HashMap<AccountKey, Account>,
-    staged: Vec<StoredTransfer>,
+    staged: Vec<Transfer>,
     /// Where each staged transfer is in `staged`, by id.
     positions: HashMap<String, usize>,
     /// Transfers reversed by this batch.
@@ -402,7 +402,7 @@ impl App {
         let now = self.clock.now();
         let expired = self.expire_holds_in(&mut *tx, now).await?;
         let (outcomes, batch) = self.apply_batch(&mut *tx, &actor.username, parsed, now).await?;
-        let created: Vec<&StoredTransfer> = batch.staged.iter().collect();
+        let created: Vec<&Transfer> = batch.staged.iter().collect();
         if created.is_empty() {
             if expired > 0 {
                 tx.commit().await?;
@@ -452,7 +452,7 @@ impl App {
         }
         ids.sort();
         ids.dedup();
-        let mut existing: HashMap<String, StoredTransfer> = HashMap::new();
+        let mut existing: HashMap<String, Transfer> = HashMap::new();
         for transfer in tx.transfers_by_ids(&ids).await? {
             existing.insert(transfer.id.clone(), transfer);
         }
@@ -582,7 +582,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     fn apply_one(
         batch: &mut Batch,
-        existing: &HashMap<String, StoredTransfer>,
+        existing: &HashMap<String, Transfer>,
         reversed: &HashSet<String>,
         account_ids: &HashMap<i64, AccountKey>,
         item: &Parsed,
@@ -695,7 +695,7 @@ impl App {
             Err(error) => return refused(&error),
         };
         batch.seq += 1;
-        let transfer = StoredTransfer {
+        let transfer = Transfer {
             seq: batch.seq,
             id: item.id.clone(),
             debit_account_id: debit.id,
@@ -795,7 +795,7 @@ impl App {
         Ok(expired)
     }
 
-    pub async fn transfer(&self, actor: &Actor, id: &str) -> Result<StoredTransfer, AppError> {
+    pub async fn transfer(&self, actor: &Actor, id: &str) -> Result<Transfer, AppError> {
         actor.require(rules::READ_LEDGER)?;
         let id = parse_transfer_id("id", id)?;
         let mut tx = self.store.read().await?;
@@ -893,7 +893,7 @@ impl App {
     /// of `outflow`.
     async fn sources(
         tx: &mut dyn ReadTx,
-        outflow: &StoredTransfer,
+        outflow: &Transfer,
         range: (i64, i64),
         depth: usize,
     ) -> Result<Vec<TraceNode>, AppError> {
@@ -931,7 +931,7 @@ impl App {
         tx: &mut dyn ReadTx,
         after: Option<i64>,
         limit: i64,
-    ) -> Result<Vec<StoredTransfer>, AppError> {
+    ) -> Result<Vec<Transfer>, AppError> {
         actor.require(rules::READ_LEDGER)?;
         Ok(tx.transfers_after(after, limit).await?)
     }

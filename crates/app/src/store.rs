@@ -9,9 +9,6 @@ use async_trait::async_trait;
 use redress_domain::audit::{AuditEvent, AuditRecord};
 use redress_domain::ledger::{Account, AccountFlags, AccountName, PendingStatus, Totals, Transfer};
 use redress_domain::{Amount, Currency, FieldError, InstitutionId, InstitutionKind, Role, Timestamp, UserId};
-
-/// Kept under its old name for readability in storage code.
-pub type StoredTransfer = Transfer;
 use serde::Serialize;
 
 /// Why storage failed. Callers act on `Conflict`; the rest are reported.

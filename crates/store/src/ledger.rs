@@ -3,9 +3,11 @@
 use async_trait::async_trait;
 use redress_app::settings::Engine;
 use redress_app::store::{
-    CurrencySums, LedgerReads, LedgerWrites, NewLedgerAccount, Page, StoreError, StoreResult, StoredTransfer,
+    CurrencySums, LedgerReads, LedgerWrites, NewLedgerAccount, Page, StoreError, StoreResult,
 };
-use redress_domain::ledger::{Account, AccountFlags, AccountName, PendingStatus, References, Totals};
+use redress_domain::ledger::{
+    Account, AccountFlags, AccountName, PendingStatus, References, Totals, Transfer,
+};
 use redress_domain::{Amount, Currency, Timestamp};
 use sqlx::any::AnyRow;
 
@@ -95,7 +97,7 @@ fn account_from(row: &AnyRow) -> StoreResult<Account> {
     })
 }
 
-fn transfer_from(row: &AnyRow) -> StoreResult<StoredTransfer> {
+fn transfer_from(row: &AnyRow) -> StoreResult<Transfer> {
     let currency: String = get(row, "currency")?;
     let status: Option<String> = get(row, "pending_status")?;
     let pending_status = match status {
@@ -103,7 +105,7 @@ fn transfer_from(row: &AnyRow) -> StoreResult<StoredTransfer> {
         None => None,
     };
     let amount = |column: &str| -> StoreResult<Amount> { Ok(Amount(get(row, column)?)) };
-    Ok(StoredTransfer {
+    Ok(Transfer {
         seq: get(row, "seq")?,
         id: get(row, "id")?,
         debit_account_id: get(row, "debit_account_id")?,
@@ -145,7 +147,7 @@ fn placeholders(first: usize, count: usize) -> String {
 }
 
 impl SqlTx {
-    async fn transfers_where(&mut self, filter: &str, binds: Vec<i64>) -> StoreResult<Vec<StoredTransfer>> {
+    async fn transfers_where(&mut self, filter: &str, binds: Vec<i64>) -> StoreResult<Vec<Transfer>> {
         let sql = format!("{} WHERE {filter}", select_transfers());
         let mut query = sqlx::query(&sql);
         for value in binds {
@@ -208,7 +210,7 @@ impl LedgerReads for SqlTx {
         rows.iter().map(account_from).collect()
     }
 
-    async fn transfers_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<StoredTransfer>> {
+    async fn transfers_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<Transfer>> {
         // Most ids of a batch are new: find the few that exist with a narrow index-only query,
         // then read those in full.
         let chunk_size = match self.engine {
@@ -273,7 +275,7 @@ impl LedgerReads for SqlTx {
         account_id: i64,
         after: Option<i64>,
         limit: i64,
-    ) -> StoreResult<Vec<StoredTransfer>> {
+    ) -> StoreResult<Vec<Transfer>> {
         let select = select_transfers();
         let sql = format!(
             "SELECT * FROM ({select} WHERE t.debit_account_id = $1 AND t.seq > $2 ORDER BY t.seq LIMIT $3) debited \
@@ -322,7 +324,7 @@ impl LedgerReads for SqlTx {
         Ok(latest.map_or((Amount::ZERO, Amount::ZERO), |(_, d, c)| (Amount(d), Amount(c))))
     }
 
-    async fn transfers_after(&mut self, after: Option<i64>, limit: i64) -> StoreResult<Vec<StoredTransfer>> {
+    async fn transfers_after(&mut self, after: Option<i64>, limit: i64) -> StoreResult<Vec<Transfer>> {
         let sql = format!("{} WHERE t.seq > $1 ORDER BY t.seq LIMIT $2", select_transfers());
         let rows = sqlx::query(&sql)
             .bind(after.unwrap_or(0))
@@ -333,12 +335,7 @@ impl LedgerReads for SqlTx {
         rows.iter().map(transfer_from).collect()
     }
 
-    async fn inflows_covering(
-        &mut self,
-        account_id: i64,
-        from: i64,
-        to: i64,
-    ) -> StoreResult<Vec<StoredTransfer>> {
+    async fn inflows_covering(&mut self, account_id: i64, from: i64, to: i64) -> StoreResult<Vec<Transfer>> {
         // Inflows are contiguous in cumulative order: read forward from `from` until an inflow
         // starts at or after `to`.
         let mut found = Vec::new();
@@ -366,7 +363,7 @@ impl LedgerReads for SqlTx {
         }
     }
 
-    async fn holds_expired(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<StoredTransfer>> {
+    async fn holds_expired(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<Transfer>> {
         let sql = format!(
             "{} WHERE t.pending_status = 'pending' AND t.expires_at IS NOT NULL AND t.expires_at <= $1 ORDER BY t.seq LIMIT $2",
             select_transfers()
@@ -485,7 +482,7 @@ impl LedgerWrites for SqlTx {
         Ok(())
     }
 
-    async fn insert_transfers(&mut self, transfers: &[StoredTransfer]) -> StoreResult<()> {
+    async fn insert_transfers(&mut self, transfers: &[Transfer]) -> StoreResult<()> {
         let columns = transfer_columns();
         for chunk in transfers.chunks(insert_chunk(self.engine)) {
             let rows: Vec<String> = (0..chunk.len())
