@@ -25,6 +25,7 @@ pub mod role;
 pub mod secret;
 pub mod time;
 pub mod user;
+pub mod victims;
 
 pub use error::{FieldError, FieldErrors};
 pub use ids::{InstitutionId, UserId};
