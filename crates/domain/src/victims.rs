@@ -63,8 +63,13 @@ pub enum DocumentType {
 }
 
 impl DocumentType {
-    pub const ALL: [DocumentType; 5] =
-        [DocumentType::Dni, DocumentType::Ce, DocumentType::Passport, DocumentType::Ptp, DocumentType::OtherForeign];
+    pub const ALL: [DocumentType; 5] = [
+        DocumentType::Dni,
+        DocumentType::Ce,
+        DocumentType::Passport,
+        DocumentType::Ptp,
+        DocumentType::OtherForeign,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -273,7 +278,10 @@ mod tests {
 
     #[test]
     fn names_keep_particles_and_accents() {
-        assert_eq!(parse_person_name("surnames", "  de la Cruz   Ñahui "), Ok("de la Cruz Ñahui".to_string()));
+        assert_eq!(
+            parse_person_name("surnames", "  de la Cruz   Ñahui "),
+            Ok("de la Cruz Ñahui".to_string())
+        );
         assert!(parse_person_name("given_names", "Ana 2").is_err());
     }
 
