@@ -28,6 +28,7 @@ pub mod password;
 pub mod protect;
 pub mod settings;
 pub mod store;
+pub mod victims;
 
 use std::sync::Arc;
 
@@ -43,11 +44,18 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
+    /// The data keys protecting victims' identity; `None` where no victim is handled (tools).
+    pub keys: Option<Arc<protect::KeyRing>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
-        Self { store, settings: Arc::new(settings), clock: Arc::new(SystemClock) }
+        Self { store, settings: Arc::new(settings), clock: Arc::new(SystemClock), keys: None }
+    }
+
+    pub fn with_keys(mut self, keys: protect::KeyRing) -> Self {
+        self.keys = Some(Arc::new(keys));
+        self
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {

@@ -68,15 +68,27 @@ impl KeyRing {
         KeyRing { current: "k1".to_string(), keys, index_key: random_key() }
     }
 
-    /// Loads the ring from `path`, creating it (0600) when it does not exist.
+    /// Loads the ring from `path`, creating it (0600) when it does not exist. Two processes
+    /// starting at once agree on one file: the new ring is written aside and linked into place
+    /// only if no file is there yet (an atomic no-clobber), then whatever is in place is loaded.
     pub fn load_or_create(path: &Path) -> Result<KeyRing, AppError> {
-        if path.exists() {
-            return Self::load(path);
+        if !path.exists() {
+            let aside = path.with_extension(format!("new-{}", uuid::Uuid::new_v4().simple()));
+            Self::generate().save(&aside)?;
+            match std::fs::hard_link(&aside, path) {
+                Ok(()) => tracing::info!(path = %path.display(), "created a new data key file"),
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(error) => {
+                    let _ = std::fs::remove_file(&aside);
+                    return Err(AppError::Internal(format!(
+                        "cannot create the key file {}: {error}",
+                        path.display()
+                    )));
+                }
+            }
+            let _ = std::fs::remove_file(&aside);
         }
-        let ring = Self::generate();
-        ring.save(path)?;
-        tracing::info!(path = %path.display(), "created a new data key file");
-        Ok(ring)
+        Self::load(path)
     }
 
     pub fn load(path: &Path) -> Result<KeyRing, AppError> {
@@ -102,7 +114,7 @@ impl KeyRing {
             index_key: URL_SAFE_NO_PAD.encode(self.index_key),
         };
         let text = serde_json::to_string_pretty(&file).map_err(|e| AppError::Internal(e.to_string()))?;
-        let temporary = path.with_extension("tmp");
+        let temporary = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
         let fail = |e: std::io::Error| {
             AppError::Internal(format!("cannot write the key file {}: {e}", path.display()))
         };
@@ -133,8 +145,17 @@ impl KeyRing {
 
     /// Encrypts `plain`, bound to `context` (the record's code).
     pub fn seal(&self, plain: &[u8], context: &str) -> Result<String, AppError> {
-        let key =
-            self.keys.get(&self.current).ok_or_else(|| AppError::Internal("no current data key".into()))?;
+        self.seal_with(&self.current, plain, context)
+    }
+
+    /// The ids of every key in the ring.
+    pub fn key_ids(&self) -> Vec<String> {
+        self.keys.keys().cloned().collect()
+    }
+
+    /// Encrypts under a given key of the ring.
+    pub fn seal_with(&self, key_id: &str, plain: &[u8], context: &str) -> Result<String, AppError> {
+        let key = self.keys.get(key_id).ok_or_else(|| AppError::Internal(format!("no data key {key_id}")))?;
         let cipher = XChaCha20Poly1305::new(key.into());
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let sealed = cipher
@@ -142,7 +163,7 @@ impl KeyRing {
             .map_err(|_| AppError::Internal("encryption failed".into()))?;
         let mut bytes = nonce.to_vec();
         bytes.extend(sealed);
-        Ok(format!("{PREFIX}:{}:{}", self.current, URL_SAFE_NO_PAD.encode(bytes)))
+        Ok(format!("{PREFIX}:{key_id}:{}", URL_SAFE_NO_PAD.encode(bytes)))
     }
 
     /// Decrypts a value sealed for `context`. Fails if the key is unknown, the value was

@@ -97,6 +97,9 @@ pub struct SecuritySettings {
     pub login_failures_per_address_max: i64,
     pub login_failure_window_seconds: i64,
     pub password_length_min: usize,
+    /// The data key file (victims' identity). Default: `keys.json` in `data_dir`. Keep it out
+    /// of database backups, and back it up separately: without it identities cannot be read.
+    pub keys_file: Option<PathBuf>,
 }
 
 impl Default for SecuritySettings {
@@ -108,6 +111,7 @@ impl Default for SecuritySettings {
             login_failures_per_address_max: 50,
             login_failure_window_seconds: 15 * 60,
             password_length_min: 12,
+            keys_file: None,
         }
     }
 }
@@ -312,6 +316,11 @@ impl Settings {
             "must be between 1 and 3600",
         );
         problems
+    }
+
+    /// Where the data key file is.
+    pub fn keys_path(&self) -> PathBuf {
+        self.security.keys_file.clone().unwrap_or_else(|| self.data_dir.join("keys.json"))
     }
 
     /// The fund's currency (validated at start-up).

@@ -41,11 +41,11 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Everything a read transaction can do.
-pub trait ReadTx: AccountReads + AuditReads + LedgerReads + Send {}
+pub trait ReadTx: AccountReads + AuditReads + LedgerReads + VictimReads + Send {}
 
 /// Everything a write transaction can do; dropped without `commit`, it rolls back.
 #[async_trait]
-pub trait WriteTx: ReadTx + AccountWrites + AuditWrites + LedgerWrites {
+pub trait WriteTx: ReadTx + AccountWrites + AuditWrites + LedgerWrites + VictimWrites {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
@@ -225,4 +225,51 @@ pub trait LedgerWrites: Send {
     /// Inserts transfers in bulk (their `seq` already assigned, ascending).
     async fn insert_transfers(&mut self, transfers: &[Transfer]) -> StoreResult<()>;
     async fn set_pending_status(&mut self, id: &str, status: PendingStatus) -> StoreResult<()>;
+}
+
+// ---- Victims -----------------------------------------------------------------------------------
+
+/// A victim as stored: the sealed identity and the clear, coarse attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VictimRecord {
+    pub id: i64,
+    pub code: String,
+    pub year: i32,
+    pub number: i64,
+    /// The institution that registered the victim (scopes victim services' access).
+    pub institution_id: InstitutionId,
+    /// `v1:<key id>:<…>`: decrypt with the key ring, bound to `code`.
+    pub identity: String,
+    pub document_index: String,
+    pub sex: String,
+    pub nationality: String,
+    pub age_band: String,
+    pub minor: bool,
+    pub region: Option<String>,
+    pub exploitation: Option<String>,
+    pub consent_given_at: Timestamp,
+    pub consent_scope: String,
+    pub consent_withdrawn_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+#[async_trait]
+pub trait VictimReads: Send {
+    /// The highest number given in `year` (0 when none).
+    async fn last_victim_number(&mut self, year: i32) -> StoreResult<i64>;
+    async fn victim(&mut self, code: &str) -> StoreResult<Option<VictimRecord>>;
+    async fn victims_with_document(&mut self, document_index: &str) -> StoreResult<Vec<VictimRecord>>;
+    /// Victims after id `after`, by id (for key rotation and lists).
+    async fn victims(&mut self, page: Page) -> StoreResult<Vec<VictimRecord>>;
+    /// (key id, sealed check value) for every data key the database has seen.
+    async fn data_key_checks(&mut self) -> StoreResult<Vec<(String, String)>>;
+}
+
+#[async_trait]
+pub trait VictimWrites: Send {
+    async fn insert_victim(&mut self, victim: &VictimRecord) -> StoreResult<i64>;
+    async fn set_victim_identity(&mut self, code: &str, identity: &str) -> StoreResult<()>;
+    async fn set_consent_withdrawn(&mut self, code: &str, at: Timestamp) -> StoreResult<()>;
+    async fn insert_data_key_check(&mut self, key_id: &str, sealed: &str) -> StoreResult<()>;
 }

@@ -56,6 +56,37 @@ pub mod rules {
     pub const WRITE_LEDGER: Policy = Policy::AnyOf(&[Role::FundOfficer]);
     /// Checking the ledger's invariants.
     pub const VERIFY_LEDGER: Policy = Policy::AnyOf(&[Role::Auditor, Role::FundOfficer]);
+    /// Registering victims, their consent and its withdrawal.
+    pub const REGISTER_VICTIMS: Policy = Policy::AnyOf(&[Role::VictimServices]);
+    /// Reading a victim's record (identity only as [`identity_visible`] allows).
+    pub const READ_VICTIMS: Policy = Policy::AnyOf(&[
+        Role::VictimServices,
+        Role::Prosecutor,
+        Role::CourtClerk,
+        Role::FundOfficer,
+        Role::Treasurer,
+        Role::Auditor,
+    ]);
+
+    /// Whether a caller with `roles` may see a victim's identity (DESIGN.md's role table):
+    /// victim services only for victims of their own institution; prosecutors and court clerks
+    /// only for victims of their cases; fund officers and auditors always (every read audited);
+    /// treasurers only as payees of their batches; analysts and administrators never.
+    pub fn identity_visible(
+        roles: &[Role],
+        same_institution: bool,
+        in_their_case: bool,
+        payee_of_their_batch: bool,
+    ) -> bool {
+        roles.iter().any(|role| match role {
+            Role::VictimServices => same_institution,
+            Role::Prosecutor | Role::CourtClerk => in_their_case,
+            Role::FundOfficer | Role::Auditor => true,
+            Role::Treasurer => payee_of_their_batch,
+            Role::AssetManager | Role::Analyst | Role::Admin => false,
+        })
+    }
+
     /// Scraping operational metrics (no personal data in them).
     pub const READ_METRICS: Policy = Policy::AnyOf(&[Role::Admin, Role::Auditor]);
 }
@@ -80,6 +111,19 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(rules::READ_AUDIT_TRAIL.allows(&[role]), role == Role::Auditor);
         }
+    }
+
+    #[test]
+    fn identity_is_never_visible_to_analysts_or_admins() {
+        for role in [Role::Analyst, Role::Admin, Role::AssetManager] {
+            assert!(!rules::identity_visible(&[role], true, true, true), "{role}");
+        }
+        assert!(rules::identity_visible(&[Role::VictimServices], true, false, false));
+        assert!(!rules::identity_visible(&[Role::VictimServices], false, false, false));
+        assert!(!rules::identity_visible(&[Role::Prosecutor], true, false, false));
+        assert!(rules::identity_visible(&[Role::Prosecutor], false, true, false));
+        assert!(rules::identity_visible(&[Role::Auditor], false, false, false));
+        assert!(!rules::identity_visible(&[Role::Treasurer], true, false, false));
     }
 
     #[test]

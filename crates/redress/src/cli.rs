@@ -65,6 +65,9 @@ enum Command {
     /// The fund ledger.
     #[command(subcommand)]
     Ledger(crate::ledger::LedgerCommand),
+    /// The data keys that protect victims' identity.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Benchmarks (print measured figures next to their baselines).
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
@@ -97,6 +100,13 @@ enum UserCommand {
 enum AuditCommand {
     /// Recompute the hash chain; exit 1 naming the first broken entry.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new data key, make it current, and re-encrypt every identity under it. Old keys
+    /// stay in the file so nothing becomes unreadable. Restart running servers afterwards.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -181,8 +191,22 @@ fn prepare_data_dir(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Loads the data key ring, creating the file (and its folder, owner-only) on first use.
+fn load_keys(settings: &Settings) -> anyhow::Result<redress_app::protect::KeyRing> {
+    let path = settings.keys_path();
+    if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty() && !f.exists()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(folder)?;
+    }
+    Ok(redress_app::protect::KeyRing::load_or_create(&path)?)
+}
+
 pub(crate) async fn open_app(settings: Settings) -> anyhow::Result<App> {
     prepare_data_dir(&settings)?;
+    let keys = load_keys(&settings)?;
     let options = StoreOptions {
         connections_max: settings.database.connections_max,
         busy_timeout_ms: settings.database.busy_timeout_ms,
@@ -191,7 +215,9 @@ pub(crate) async fn open_app(settings: Settings) -> anyhow::Result<App> {
     let store = SqlStore::open(&url, options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url_masked()))?;
-    Ok(App::new(Arc::new(store), settings))
+    let app = App::new(Arc::new(store), settings).with_keys(keys);
+    app.check_data_keys().await?;
+    Ok(app)
 }
 
 /// The operator at this terminal, as the audit trail names them.
@@ -346,6 +372,19 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Bench(command) => crate::bench::run(command, settings).await,
+        Command::Keys(KeysCommand::Rotate) => {
+            let path = settings.keys_path();
+            let app = open_app(settings).await?;
+            let mut keys = redress_app::protect::KeyRing::load(&path)?;
+            let id = keys.rotate();
+            keys.save(&path)?;
+            let app = app.with_keys(keys.clone());
+            app.check_data_keys().await?;
+            let resealed = app.reseal_identities(&keys).await?;
+            println!("new data key {id} is current; {resealed} identities re-encrypted under it");
+            println!("restart running servers so that they load the new key");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

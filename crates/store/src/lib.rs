@@ -22,6 +22,7 @@ mod ledger;
 mod migrations;
 mod sql;
 pub mod testing;
+mod victims;
 
 pub use ledger::insert_chunk;
 pub use sql::{SqlStore, StoreOptions};

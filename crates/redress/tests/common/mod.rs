@@ -90,7 +90,10 @@ impl TestServer {
         settings.server.listen = "127.0.0.1:0".to_string();
         adjust(&mut settings);
         let clock = Arc::new(TestClock(AtomicI64::new(SystemClock.now().unix_micros())));
-        let app = App::new(store.clone(), settings).with_clock(clock.clone());
+        let app = App::new(store.clone(), settings)
+            .with_clock(clock.clone())
+            .with_keys(redress_app::protect::KeyRing::generate());
+        app.check_data_keys().await.expect("data keys");
         app.ensure_chart_of_accounts().await.expect("chart of accounts");
         let admin = app.bootstrap().await.expect("bootstrap").expect("a new database gets an administrator");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");

@@ -6,6 +6,7 @@ mod institutions;
 mod ledger;
 mod session;
 mod users;
+mod victims;
 
 use redress_domain::policy::rules;
 use redress_domain::Policy;
@@ -33,6 +34,7 @@ use crate::access::{Access, Routes};
         (name = "administration", description = "Users and institutions"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "ledger", description = "The fund's double-entry ledger"),
+        (name = "victims", description = "Victims, their consent and their protected identity"),
     )
 )]
 pub struct ApiDoc;
@@ -95,4 +97,7 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::journal))
         .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::export_csv))
         .add(Access::Policy(rules::VERIFY_LEDGER), routes!(ledger::verify))
+        .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(victims::register_victim))
+        .add(Access::Policy(rules::READ_VICTIMS), routes!(victims::get_victim))
+        .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(victims::withdraw_consent))
 }

@@ -1,0 +1,400 @@
+//! Registering victims with their consent, reading a victim's record (identity only for those
+//! allowed, every such read audited with its purpose), withdrawing consent, and re-encrypting
+//! identities under a new key.
+
+use redress_domain::policy::rules;
+use redress_domain::victims::{
+    age_band, is_minor, parse_birth_date, parse_country, parse_person_name, DocumentType, Identity, Sex,
+    VictimCode,
+};
+use redress_domain::{FieldError, FieldErrors, Timestamp};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::accounts::audit_event;
+use crate::protect::KeyRing;
+use crate::store::{Page, VictimRecord};
+use crate::{Actor, App, AppError, RequestContext};
+
+/// Longest free-text field of the identity (contact, address, bank account, representative).
+pub const TEXT_LENGTH_MAX: usize = 300;
+
+/// A registration as received (unparsed).
+#[derive(Debug, Clone, Default)]
+pub struct RegisterVictim {
+    pub given_names: String,
+    pub surnames: String,
+    pub document_type: String,
+    pub document_number: String,
+    /// Issuing country (ISO 3166 alpha-2); default: the nationality.
+    pub document_country: Option<String>,
+    pub birth_date: String,
+    pub sex: String,
+    pub nationality: String,
+    /// The victim agreed to the processing of personal data.
+    pub consent: bool,
+    pub consent_scope: Option<String>,
+    pub contact: Option<String>,
+    pub address: Option<String>,
+    pub bank_account: Option<String>,
+    pub legal_representative: Option<String>,
+    /// Region (department) where the victim lives or was identified: statistics only.
+    pub region: Option<String>,
+    /// Type of exploitation (HTCDS `vic_TypeOfExploitation`): statistics only.
+    pub exploitation: Option<String>,
+}
+
+/// A victim's record as a caller may see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct VictimView {
+    pub code: String,
+    pub sex: String,
+    pub nationality: String,
+    pub age_band: String,
+    pub minor: bool,
+    pub region: Option<String>,
+    pub exploitation: Option<String>,
+    pub consent_given_at: Timestamp,
+    pub consent_scope: String,
+    pub consent_withdrawn_at: Option<Timestamp>,
+    pub institution_id: i64,
+    pub created_at: Timestamp,
+    /// Present only for callers allowed to see it, while consent stands.
+    pub identity: Option<Identity>,
+    /// Why the identity is not shown (`not_allowed`, `consent_withdrawn`), when it is not.
+    pub identity_withheld: Option<&'static str>,
+}
+
+fn optional_text(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option<String> {
+    let text = value.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
+    if text.chars().count() > TEXT_LENGTH_MAX || text.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            field,
+            format!("must be one line of at most {TEXT_LENGTH_MAX} characters"),
+        ));
+        return None;
+    }
+    Some(text.to_string())
+}
+
+impl App {
+    fn key_ring(&self) -> Result<&KeyRing, AppError> {
+        self.keys.as_deref().ok_or_else(|| AppError::Internal("no data keys are loaded".into()))
+    }
+
+    fn view(
+        &self,
+        record: &VictimRecord,
+        identity: Option<Identity>,
+        withheld: Option<&'static str>,
+    ) -> VictimView {
+        VictimView {
+            code: record.code.clone(),
+            sex: record.sex.clone(),
+            nationality: record.nationality.clone(),
+            age_band: record.age_band.clone(),
+            minor: record.minor,
+            region: record.region.clone(),
+            exploitation: record.exploitation.clone(),
+            consent_given_at: record.consent_given_at,
+            consent_scope: record.consent_scope.clone(),
+            consent_withdrawn_at: record.consent_withdrawn_at,
+            institution_id: record.institution_id.0,
+            created_at: record.created_at,
+            identity,
+            identity_withheld: withheld,
+        }
+    }
+
+    /// Registers a victim of the actor's institution. Every field is checked first; a document
+    /// already registered is a conflict naming the existing code; the identity is sealed before
+    /// it reaches storage.
+    pub async fn register_victim(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        request: RegisterVictim,
+    ) -> Result<VictimView, AppError> {
+        actor.require(rules::REGISTER_VICTIMS)?;
+        let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
+        let keys = self.key_ring()?;
+        let now = self.clock.now();
+        let today = now.to_datetime().date();
+        let mut errors = FieldErrors::new();
+        let given_names = errors.check(parse_person_name("given_names", &request.given_names));
+        let surnames = errors.check(parse_person_name("surnames", &request.surnames));
+        let document_type = errors.check(DocumentType::parse(&request.document_type));
+        let document_number =
+            document_type.and_then(|t| errors.check(t.normalize_number(&request.document_number)));
+        let nationality = errors.check(parse_country("nationality", &request.nationality));
+        let document_country = match &request.document_country {
+            Some(country) => errors.check(parse_country("document_country", country)),
+            None => nationality.clone(),
+        };
+        let birth_date = errors.check(parse_birth_date(&request.birth_date, today));
+        let sex = errors.check(Sex::parse(&request.sex));
+        if !request.consent {
+            errors.push(FieldError::new(
+                "consent",
+                "the victim's consent to the processing of personal data is required to register them",
+            ));
+        }
+        let consent_scope = optional_text(&mut errors, "consent_scope", &request.consent_scope)
+            .unwrap_or_else(|| "reparation_fund".to_string());
+        let contact = optional_text(&mut errors, "contact", &request.contact);
+        let address = optional_text(&mut errors, "address", &request.address);
+        let bank_account = optional_text(&mut errors, "bank_account", &request.bank_account);
+        let legal_representative =
+            optional_text(&mut errors, "legal_representative", &request.legal_representative);
+        let region = optional_text(&mut errors, "region", &request.region);
+        let exploitation = optional_text(&mut errors, "exploitation", &request.exploitation);
+        errors.into_result()?;
+        let (
+            Some(given_names),
+            Some(surnames),
+            Some(document_type),
+            Some(document_number),
+            Some(nationality),
+        ) = (given_names, surnames, document_type, document_number, nationality)
+        else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        let (Some(document_country), Some(birth_date), Some(sex)) = (document_country, birth_date, sex)
+        else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        let minor = is_minor(birth_date, today);
+        if minor && legal_representative.is_none() {
+            return Err(FieldError::new("legal_representative", "is required for a minor").into());
+        }
+        let document_index = keys.blind_index(document_type.as_str(), &document_number);
+        let identity = Identity {
+            given_names,
+            surnames,
+            document_type,
+            document_number,
+            document_country,
+            birth_date: birth_date.to_string(),
+            contact,
+            address,
+            bank_account,
+            legal_representative,
+        };
+
+        let mut tx = self.store.write().await?;
+        if let Some(existing) = tx.victims_with_document(&document_index).await?.first() {
+            return Err(AppError::Conflict(FieldError::new(
+                "document_number",
+                format!("a victim with this document is already registered as {}", existing.code),
+            )));
+        }
+        let year = today.year();
+        let number = tx.last_victim_number(year).await? + 1;
+        let code = VictimCode::new(year, number);
+        let plain = serde_json::to_vec(&identity).map_err(|e| AppError::Internal(e.to_string()))?;
+        let record = VictimRecord {
+            id: 0,
+            code: code.as_str().to_string(),
+            year,
+            number,
+            institution_id,
+            identity: keys.seal(&plain, code.as_str())?,
+            document_index,
+            sex: sex.as_str().to_string(),
+            nationality,
+            age_band: age_band(birth_date, today).to_string(),
+            minor,
+            region,
+            exploitation,
+            consent_given_at: now,
+            consent_scope,
+            consent_withdrawn_at: None,
+            created_at: now,
+            created_by: actor.username.clone(),
+        };
+        let id = tx.insert_victim(&record).await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "victim.register",
+            Some(("victim", code.as_str().to_string())),
+            json!({"consent_scope": record.consent_scope, "minor": minor}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(self.view(&VictimRecord { id, ..record }, Some(identity), None))
+    }
+
+    /// A victim's record. The identity is included only when the caller's roles allow it and
+    /// consent stands; such a read is written to the audit trail with its `purpose` before the
+    /// identity is returned.
+    pub async fn victim(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        code: &str,
+        purpose: Option<&str>,
+    ) -> Result<VictimView, AppError> {
+        actor.require(rules::READ_VICTIMS)?;
+        let code = VictimCode::parse(code)?;
+        let record = self
+            .store
+            .read()
+            .await?
+            .victim(code.as_str())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no victim has the code {code}")))?;
+        let same_institution = actor.institution_id == Some(record.institution_id);
+        // Cases and batches arrive with their issues; until then nobody is "in their case".
+        if !rules::identity_visible(&actor.roles, same_institution, false, false) {
+            return Ok(self.view(&record, None, Some("not_allowed")));
+        }
+        if record.consent_withdrawn_at.is_some() {
+            return Ok(self.view(&record, None, Some("consent_withdrawn")));
+        }
+        let purpose = match purpose.map(str::trim) {
+            Some(text)
+                if !text.is_empty() && text.chars().count() <= 200 && !text.chars().any(char::is_control) =>
+            {
+                text.to_string()
+            }
+            Some(_) => {
+                return Err(FieldError::new("purpose", "must be one line of 1 to 200 characters").into())
+            }
+            None => "record_view".to_string(),
+        };
+        let plain = self.key_ring()?.open(&record.identity, &record.code)?;
+        let identity: Identity = serde_json::from_slice(&plain)
+            .map_err(|_| AppError::Internal("a sealed identity is malformed".into()))?;
+        let mut tx = self.store.write().await?;
+        let mut event = audit_event(
+            actor,
+            context,
+            self.clock.now(),
+            "victim.identity_read",
+            Some(("victim", record.code.clone())),
+            json!({}),
+        );
+        event.purpose = Some(purpose);
+        tx.append_audit(event).await?;
+        tx.commit().await?;
+        Ok(self.view(&record, Some(identity), None))
+    }
+
+    /// Records that the victim withdrew consent: from then on nobody sees the identity; the
+    /// record and its statistics remain.
+    pub async fn withdraw_consent(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        code: &str,
+    ) -> Result<VictimView, AppError> {
+        actor.require(rules::REGISTER_VICTIMS)?;
+        let code = VictimCode::parse(code)?;
+        let mut tx = self.store.write().await?;
+        let record = tx
+            .victim(code.as_str())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no victim has the code {code}")))?;
+        if actor.institution_id != Some(record.institution_id) {
+            return Err(AppError::Forbidden);
+        }
+        if record.consent_withdrawn_at.is_some() {
+            return Err(AppError::Conflict(FieldError::new("consent", "was already withdrawn")));
+        }
+        let now = self.clock.now();
+        tx.set_consent_withdrawn(code.as_str(), now).await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "victim.consent_withdraw",
+            Some(("victim", record.code.clone())),
+            json!({}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(self.view(
+            &VictimRecord { consent_withdrawn_at: Some(now), ..record },
+            None,
+            Some("consent_withdrawn"),
+        ))
+    }
+
+    /// Checks that the loaded key ring belongs to this database: every key the database has
+    /// seen must be in the ring and open its check value; keys new to the database get one.
+    /// Run at start-up, before anything is sealed, so a wrong key file stops the server.
+    pub async fn check_data_keys(&self) -> Result<(), AppError> {
+        const CHECK: &[u8] = b"redress-data-key-check";
+        let keys = self.key_ring()?;
+        let mut tx = self.store.write().await?;
+        let known = tx.data_key_checks().await?;
+        for (key_id, sealed) in &known {
+            let opened = keys.open(sealed, "data-key-check").map_err(|_| {
+                AppError::Internal(format!(
+                    "the data key file does not match this database: key {key_id} is missing from it or differs"
+                ))
+            })?;
+            if opened != CHECK {
+                return Err(AppError::Internal(format!("the check value of data key {key_id} is wrong")));
+            }
+        }
+        let mut added = Vec::new();
+        for key_id in keys.key_ids() {
+            if !known.iter().any(|(id, _)| id == &key_id) {
+                tx.insert_data_key_check(&key_id, &keys.seal_with(&key_id, CHECK, "data-key-check")?).await?;
+                added.push(key_id);
+            }
+        }
+        if !added.is_empty() {
+            tx.append_audit(audit_event(
+                &Actor::system(),
+                &RequestContext::default(),
+                self.clock.now(),
+                "keys.register",
+                None,
+                json!({"keys": added}),
+            ))
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Re-encrypts every identity not sealed under the ring's current key, in batches, and
+    /// returns how many were re-sealed. The caller has saved the ring (with the old keys still
+    /// in it) before calling, so an interruption leaves every record readable.
+    pub async fn reseal_identities(&self, keys: &KeyRing) -> Result<usize, AppError> {
+        let mut after = None;
+        let mut resealed = 0;
+        loop {
+            let page = self.store.read().await?.victims(Page { after, limit: 500 }).await?;
+            let Some(last) = page.last().map(|v| v.id) else { break };
+            let mut tx = self.store.write().await?;
+            let mut changed = 0;
+            for record in
+                page.iter().filter(|v| KeyRing::key_id_of(&v.identity) != Some(keys.current_key_id()))
+            {
+                let plain = keys.open(&record.identity, &record.code)?;
+                tx.set_victim_identity(&record.code, &keys.seal(&plain, &record.code)?).await?;
+                changed += 1;
+            }
+            if changed > 0 {
+                tx.append_audit(audit_event(
+                    &Actor::operator(),
+                    &RequestContext::default(),
+                    self.clock.now(),
+                    "victim.identities_reseal",
+                    None,
+                    json!({"count": changed, "key": keys.current_key_id()}),
+                ))
+                .await?;
+                tx.commit().await?;
+            }
+            resealed += changed;
+            after = Some(last);
+        }
+        Ok(resealed)
+    }
+}

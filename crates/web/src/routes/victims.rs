@@ -1,0 +1,200 @@
+//! Victims: registration with consent, the record (identity only for those allowed, every such
+//! read audited with its purpose), consent withdrawal.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use redress_app::victims::{RegisterVictim, VictimView};
+use redress_domain::victims::Identity;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::problem::{ApiResult, Problem};
+use crate::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterVictimRequest {
+    /// As the person writes them, particles and accents kept.
+    pub given_names: String,
+    /// Both surnames where there are two ("Quispe de la Cruz").
+    pub surnames: String,
+    /// dni, ce, passport, ptp or other_foreign.
+    pub document_type: String,
+    pub document_number: String,
+    /// Issuing country (ISO 3166 alpha-2); default: the nationality.
+    pub document_country: Option<String>,
+    /// ISO date, `1998-04-23`.
+    pub birth_date: String,
+    /// female, male, other or unknown.
+    pub sex: String,
+    /// ISO 3166 alpha-2, `PE`, `VE`.
+    pub nationality: String,
+    /// `true` when the victim agreed to the processing of personal data (required).
+    pub consent: bool,
+    /// What the consent covers (default `reparation_fund`).
+    pub consent_scope: Option<String>,
+    pub contact: Option<String>,
+    pub address: Option<String>,
+    pub bank_account: Option<String>,
+    /// Required for a minor; may be the payee.
+    pub legal_representative: Option<String>,
+    /// Region (department): kept in clear for statistics.
+    pub region: Option<String>,
+    /// Type of exploitation (HTCDS): kept in clear for statistics.
+    pub exploitation: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdentityJson {
+    pub given_names: String,
+    pub surnames: String,
+    pub document_type: String,
+    pub document_number: String,
+    pub document_country: String,
+    pub birth_date: String,
+    pub contact: Option<String>,
+    pub address: Option<String>,
+    pub bank_account: Option<String>,
+    pub legal_representative: Option<String>,
+}
+
+impl From<Identity> for IdentityJson {
+    fn from(i: Identity) -> Self {
+        IdentityJson {
+            given_names: i.given_names,
+            surnames: i.surnames,
+            document_type: i.document_type.as_str().to_string(),
+            document_number: i.document_number,
+            document_country: i.document_country,
+            birth_date: i.birth_date,
+            contact: i.contact,
+            address: i.address,
+            bank_account: i.bank_account,
+            legal_representative: i.legal_representative,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VictimJson {
+    /// The pseudonymous code used everywhere else, `V-2026-000123`.
+    pub code: String,
+    pub sex: String,
+    pub nationality: String,
+    pub age_band: String,
+    pub minor: bool,
+    pub region: Option<String>,
+    pub exploitation: Option<String>,
+    pub consent_given_at: String,
+    pub consent_scope: String,
+    pub consent_withdrawn_at: Option<String>,
+    pub institution_id: i64,
+    pub created_at: String,
+    /// Only for callers allowed to see it, while consent stands.
+    pub identity: Option<IdentityJson>,
+    /// `not_allowed` or `consent_withdrawn` when the identity is not shown.
+    pub identity_withheld: Option<String>,
+}
+
+impl From<VictimView> for VictimJson {
+    fn from(v: VictimView) -> Self {
+        VictimJson {
+            code: v.code,
+            sex: v.sex,
+            nationality: v.nationality,
+            age_band: v.age_band,
+            minor: v.minor,
+            region: v.region,
+            exploitation: v.exploitation,
+            consent_given_at: v.consent_given_at.to_rfc3339(),
+            consent_scope: v.consent_scope,
+            consent_withdrawn_at: v.consent_withdrawn_at.map(|t| t.to_rfc3339()),
+            institution_id: v.institution_id,
+            created_at: v.created_at.to_rfc3339(),
+            identity: v.identity.map(IdentityJson::from),
+            identity_withheld: v.identity_withheld.map(str::to_string),
+        }
+    }
+}
+
+/// Registers a victim of the caller's institution, with their consent. The identity is
+/// encrypted before it is stored; a document registered before is a 409 naming its code.
+#[utoipa::path(post, path = "/api/v1/victims", tag = "victims", request_body = RegisterVictimRequest,
+    responses((status = 201, body = VictimJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn register_victim(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    ApiJson(r): ApiJson<RegisterVictimRequest>,
+) -> ApiResult<(StatusCode, Json<VictimJson>)> {
+    let request = RegisterVictim {
+        given_names: r.given_names,
+        surnames: r.surnames,
+        document_type: r.document_type,
+        document_number: r.document_number,
+        document_country: r.document_country,
+        birth_date: r.birth_date,
+        sex: r.sex,
+        nationality: r.nationality,
+        consent: r.consent,
+        consent_scope: r.consent_scope,
+        contact: r.contact,
+        address: r.address,
+        bank_account: r.bank_account,
+        legal_representative: r.legal_representative,
+        region: r.region,
+        exploitation: r.exploitation,
+    };
+    let view = state.app.register_victim(&actor, &context, request).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VictimQuery {
+    /// Why the identity is being read (recorded in the audit trail); default `record_view`.
+    pub purpose: Option<String>,
+}
+
+/// A victim's record. Identity fields appear only for roles allowed to see them (victim
+/// services of the registering institution, fund officers, auditors), never after consent is
+/// withdrawn; each such read is audited with its purpose.
+#[utoipa::path(get, path = "/api/v1/victims/{code}", tag = "victims",
+    params(("code" = String, Path, description = "V-2026-000123"), VictimQuery),
+    responses((status = 200, body = VictimJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_victim(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(code): Path<String>,
+    Query(query): Query<VictimQuery>,
+) -> ApiResult<Json<VictimJson>> {
+    Ok(Json(state.app.victim(&actor, &context, &code, query.purpose.as_deref()).await?.into()))
+}
+
+/// Records that the victim withdrew consent: the identity is no longer shown to anyone; the
+/// record and its statistics remain.
+#[utoipa::path(post, path = "/api/v1/victims/{code}/consent-withdrawal", tag = "victims",
+    params(("code" = String, Path, description = "V-2026-000123")),
+    responses((status = 200, body = VictimJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(code): Path<String>,
+) -> ApiResult<Json<VictimJson>> {
+    Ok(Json(state.app.withdraw_consent(&actor, &context, &code).await?.into()))
+}
