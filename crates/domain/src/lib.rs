@@ -16,10 +16,12 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod audit;
+pub mod cases;
 pub mod error;
 pub mod ids;
 pub mod ledger;
 pub mod money;
+pub mod orders;
 pub mod policy;
 pub mod role;
 pub mod secret;

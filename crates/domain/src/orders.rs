@@ -1,0 +1,221 @@
+//! Reparation orders: what a court ordered for a victim, itemised by heads of damage (Ley 28950
+//! art. 9), what has been paid on it and by whom, what is still owed, and whether the fund may
+//! pay it.
+
+use serde::Serialize;
+use time::{Date, Duration};
+
+use crate::money::{Amount, Overflow};
+use crate::FieldError;
+
+/// Heads of damage of a reparation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadOfDamage {
+    /// Remuneraciones devengadas: wages earned and never paid.
+    UnpaidWages,
+    /// Medical, psychiatric and psychological treatment.
+    Treatment,
+    /// Physical, social and occupational rehabilitation.
+    Rehabilitation,
+    /// Lost opportunities: employment, education, social benefits.
+    LostOpportunities,
+    /// Daño moral.
+    MoralDamage,
+    Other,
+}
+
+impl HeadOfDamage {
+    pub const ALL: [HeadOfDamage; 6] = [
+        HeadOfDamage::UnpaidWages,
+        HeadOfDamage::Treatment,
+        HeadOfDamage::Rehabilitation,
+        HeadOfDamage::LostOpportunities,
+        HeadOfDamage::MoralDamage,
+        HeadOfDamage::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HeadOfDamage::UnpaidWages => "unpaid_wages",
+            HeadOfDamage::Treatment => "treatment",
+            HeadOfDamage::Rehabilitation => "rehabilitation",
+            HeadOfDamage::LostOpportunities => "lost_opportunities",
+            HeadOfDamage::MoralDamage => "moral_damage",
+            HeadOfDamage::Other => "other",
+        }
+    }
+
+    pub fn parse(field: &str, value: &str) -> Result<HeadOfDamage, FieldError> {
+        let wanted = value.trim().to_ascii_lowercase();
+        HeadOfDamage::ALL.into_iter().find(|h| h.as_str() == wanted).ok_or_else(|| {
+            FieldError::new(
+                field,
+                "must be unpaid_wages, treatment, rehabilitation, lost_opportunities, moral_damage or other",
+            )
+        })
+    }
+}
+
+/// Where an order stands in money.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OrderFigures {
+    pub ordered: Amount,
+    /// Paid by the convicted persons (or third parties liable) directly to the victim.
+    pub paid_by_debtors: Amount,
+    /// Paid by the fund against the order.
+    pub paid_by_fund: Amount,
+    /// Advanced by the fund before the order was final, to be deducted from it.
+    pub advanced_by_fund: Amount,
+}
+
+impl OrderFigures {
+    /// What is still owed to the victim: never below zero (an overpayment is owed nothing).
+    pub fn owed(&self) -> Result<Amount, Overflow> {
+        let paid = self.paid_by_debtors.checked_add(self.paid_by_fund)?.checked_add(self.advanced_by_fund)?;
+        Ok(Amount(self.ordered.checked_sub(paid)?.0.max(0)))
+    }
+}
+
+/// The facts the fund's eligibility rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderFacts {
+    pub figures: OrderFigures,
+    /// The date the order became final (firme), if it did.
+    pub final_on: Option<Date>,
+    pub payment_deadline: Option<Date>,
+    /// An insolvency finding on the debtors was recorded.
+    pub insolvency_found: bool,
+}
+
+/// One condition of the rule, met or not, with a reason a person can read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    pub condition: &'static str,
+    pub met: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Eligibility {
+    pub eligible: bool,
+    pub conditions: Vec<Condition>,
+}
+
+/// The fund pays when the convicted cannot: the order is final, something is still owed, and
+/// either insolvency was found or the payment deadline passed more than `grace_days` ago.
+pub fn fund_eligibility(facts: &OrderFacts, today: Date, grace_days: i64) -> Eligibility {
+    let owed = facts.figures.owed().unwrap_or(Amount::ZERO);
+    let final_condition = Condition {
+        condition: "order_final",
+        met: facts.final_on.is_some_and(|on| on <= today),
+        detail: match facts.final_on {
+            Some(on) => format!("final since {on}"),
+            None => "the order is not final (firme) yet".to_string(),
+        },
+    };
+    let owed_condition = Condition {
+        condition: "something_owed",
+        met: owed.is_positive(),
+        detail: format!("{} minor units still owed", owed.0),
+    };
+    let overdue_since = facts.payment_deadline.map(|deadline| deadline + Duration::days(grace_days));
+    let cannot_pay = Condition {
+        condition: "debtor_cannot_pay",
+        met: facts.insolvency_found || overdue_since.is_some_and(|since| today > since),
+        detail: if facts.insolvency_found {
+            "insolvency was found".to_string()
+        } else {
+            match overdue_since {
+                Some(since) if today > since => {
+                    format!(
+                        "unpaid more than {grace_days} days after the deadline ({})",
+                        facts.payment_deadline.unwrap_or(since)
+                    )
+                }
+                Some(since) => {
+                    format!("no insolvency finding, and the deadline plus {grace_days} days ends on {since}")
+                }
+                None => "no insolvency finding and no payment deadline".to_string(),
+            }
+        },
+    };
+    let conditions = vec![final_condition, owed_condition, cannot_pay];
+    Eligibility { eligible: conditions.iter().all(|c| c.met), conditions }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn facts() -> OrderFacts {
+        OrderFacts {
+            figures: OrderFigures { ordered: Amount(1_000_000), ..OrderFigures::default() },
+            final_on: Some(date!(2026 - 03 - 01)),
+            payment_deadline: Some(date!(2026 - 04 - 01)),
+            insolvency_found: false,
+        }
+    }
+
+    #[test]
+    fn what_is_owed_deducts_every_payment_and_never_goes_negative() {
+        let figures = OrderFigures {
+            ordered: Amount(1_000),
+            paid_by_debtors: Amount(200),
+            paid_by_fund: Amount(300),
+            advanced_by_fund: Amount(100),
+        };
+        assert_eq!(figures.owed(), Ok(Amount(400)));
+        let over = OrderFigures { paid_by_debtors: Amount(2_000), ..figures };
+        assert_eq!(over.owed(), Ok(Amount::ZERO));
+    }
+
+    #[test]
+    fn an_order_unpaid_past_the_deadline_and_grace_is_eligible() {
+        let eligibility = fund_eligibility(&facts(), date!(2026 - 05 - 02), 30);
+        assert!(eligibility.eligible, "{eligibility:?}");
+        assert!(
+            !fund_eligibility(&facts(), date!(2026 - 05 - 01), 30).eligible,
+            "the grace period ends that day"
+        );
+    }
+
+    #[test]
+    fn insolvency_makes_an_order_eligible_before_the_deadline() {
+        let insolvent = OrderFacts { insolvency_found: true, ..facts() };
+        assert!(fund_eligibility(&insolvent, date!(2026 - 03 - 02), 30).eligible);
+    }
+
+    #[test]
+    fn each_unmet_condition_is_reported() {
+        let not_final = OrderFacts { final_on: None, ..facts() };
+        let eligibility = fund_eligibility(&not_final, date!(2026 - 03 - 02), 30);
+        assert!(!eligibility.eligible);
+        let unmet: Vec<&str> =
+            eligibility.conditions.iter().filter(|c| !c.met).map(|c| c.condition).collect();
+        assert_eq!(unmet, vec!["order_final", "debtor_cannot_pay"]);
+        let paid = OrderFacts {
+            figures: OrderFigures {
+                ordered: Amount(100),
+                paid_by_debtors: Amount(100),
+                ..OrderFigures::default()
+            },
+            insolvency_found: true,
+            ..facts()
+        };
+        let unmet: Vec<&str> = fund_eligibility(&paid, date!(2026 - 06 - 01), 30)
+            .conditions
+            .iter()
+            .filter(|c| !c.met)
+            .map(|c| c.condition)
+            .collect();
+        assert_eq!(unmet, vec!["something_owed"]);
+    }
+
+    #[test]
+    fn heads_of_damage_are_named() {
+        assert_eq!(HeadOfDamage::parse("items[0].head", "moral_damage"), Ok(HeadOfDamage::MoralDamage));
+        assert_eq!(HeadOfDamage::parse("items[1].head", "pain").unwrap_err().field, "items[1].head");
+    }
+}
