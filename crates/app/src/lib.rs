@@ -21,6 +21,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod audit;
+pub mod cases;
 pub mod clock;
 pub mod error;
 pub mod ledger;

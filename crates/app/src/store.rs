@@ -41,11 +41,11 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Everything a read transaction can do.
-pub trait ReadTx: AccountReads + AuditReads + LedgerReads + VictimReads + Send {}
+pub trait ReadTx: AccountReads + AuditReads + LedgerReads + VictimReads + CaseReads + Send {}
 
 /// Everything a write transaction can do; dropped without `commit`, it rolls back.
 #[async_trait]
-pub trait WriteTx: ReadTx + AccountWrites + AuditWrites + LedgerWrites + VictimWrites {
+pub trait WriteTx: ReadTx + AccountWrites + AuditWrites + LedgerWrites + VictimWrites + CaseWrites {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
@@ -272,4 +272,61 @@ pub trait VictimWrites: Send {
     async fn set_victim_identity(&mut self, code: &str, identity: &str) -> StoreResult<()>;
     async fn set_consent_withdrawn(&mut self, code: &str, at: Timestamp) -> StoreResult<()>;
     async fn insert_data_key_check(&mut self, key_id: &str, sealed: &str) -> StoreResult<()>;
+}
+
+// ---- Cases -------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub id: i64,
+    pub prosecutor_file: String,
+    pub court_file: Option<String>,
+    pub jurisdiction: String,
+    /// Offence codes (`129-A`).
+    pub offences: Vec<String>,
+    pub stage: String,
+    /// `YYYY-MM-DD`.
+    pub stage_changed_on: String,
+    pub cross_border: bool,
+    pub partner_country: Option<String>,
+    pub tracing_notes: Option<String>,
+    pub institution_id: InstitutionId,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageChange {
+    pub from_stage: Option<String>,
+    pub to_stage: String,
+    pub on_date: String,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Defendant {
+    pub id: i64,
+    pub name: String,
+}
+
+#[async_trait]
+pub trait CaseReads: Send {
+    async fn case(&mut self, id: i64) -> StoreResult<Option<CaseRecord>>;
+    async fn case_by_prosecutor_file(&mut self, file: &str) -> StoreResult<Option<CaseRecord>>;
+    async fn case_stage_changes(&mut self, case_id: i64) -> StoreResult<Vec<StageChange>>;
+    async fn case_defendants(&mut self, case_id: i64) -> StoreResult<Vec<Defendant>>;
+    /// The codes of the case's victims.
+    async fn case_victim_codes(&mut self, case_id: i64) -> StoreResult<Vec<String>>;
+    /// Whether the victim is in a case of the institution.
+    async fn victim_in_cases_of(&mut self, victim_id: i64, institution: InstitutionId) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait CaseWrites: Send {
+    async fn insert_case(&mut self, case: &CaseRecord) -> StoreResult<i64>;
+    async fn set_case_stage(&mut self, case_id: i64, stage: &str, on_date: &str) -> StoreResult<()>;
+    async fn insert_stage_change(&mut self, case_id: i64, change: &StageChange) -> StoreResult<()>;
+    async fn insert_defendant(&mut self, case_id: i64, name: &str) -> StoreResult<i64>;
+    async fn link_victim(&mut self, case_id: i64, victim_id: i64) -> StoreResult<()>;
 }

@@ -7,7 +7,7 @@ use redress_domain::victims::{
     age_band, is_minor, parse_birth_date, parse_country, parse_person_name, DocumentType, Identity, Sex,
     VictimCode,
 };
-use redress_domain::{FieldError, FieldErrors, Timestamp};
+use redress_domain::{FieldError, FieldErrors, Role, Timestamp};
 use serde::Serialize;
 use serde_json::json;
 
@@ -246,8 +246,15 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound(format!("no victim has the code {code}")))?;
         let same_institution = actor.institution_id == Some(record.institution_id);
-        // Cases and batches arrive with their issues; until then nobody is "in their case".
-        if !rules::identity_visible(&actor.roles, same_institution, false, false) {
+        let handles_cases = actor.roles.iter().any(|r| matches!(r, Role::Prosecutor | Role::CourtClerk));
+        let in_their_case = match (handles_cases, actor.institution_id) {
+            (true, Some(institution)) => {
+                self.store.read().await?.victim_in_cases_of(record.id, institution).await?
+            }
+            _ => false,
+        };
+        // Payment batches arrive with their issue; until then no treasurer is a batch's payer.
+        if !rules::identity_visible(&actor.roles, same_institution, in_their_case, false) {
             return Ok(self.view(&record, None, Some("not_allowed")));
         }
         if record.consent_withdrawn_at.is_some() {

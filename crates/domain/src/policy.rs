@@ -56,6 +56,16 @@ pub mod rules {
     pub const WRITE_LEDGER: Policy = Policy::AnyOf(&[Role::FundOfficer]);
     /// Checking the ledger's invariants.
     pub const VERIFY_LEDGER: Policy = Policy::AnyOf(&[Role::Auditor, Role::FundOfficer]);
+    /// Opening cases, moving them through their stages, adding defendants and victims.
+    pub const MANAGE_CASES: Policy = Policy::AnyOf(&[Role::Prosecutor, Role::CourtClerk]);
+    /// Reading cases (no identity in them: victims appear by code).
+    pub const READ_CASES: Policy = Policy::AnyOf(&[
+        Role::VictimServices,
+        Role::Prosecutor,
+        Role::CourtClerk,
+        Role::FundOfficer,
+        Role::Auditor,
+    ]);
     /// Registering victims, their consent and its withdrawal.
     pub const REGISTER_VICTIMS: Policy = Policy::AnyOf(&[Role::VictimServices]);
     /// Reading a victim's record (identity only as [`identity_visible`] allows).

@@ -20,8 +20,12 @@ macro_rules! migrations {
 
 pub(crate) fn migrator(engine: Engine) -> Migrator {
     let migrations = match engine {
-        Engine::Sqlite => migrations!("sqlite": 1 "0001_foundation", 2 "0002_ledger", 3 "0003_victims"),
-        Engine::Postgres => migrations!("postgres": 1 "0001_foundation", 2 "0002_ledger", 3 "0003_victims"),
+        Engine::Sqlite => {
+            migrations!("sqlite": 1 "0001_foundation", 2 "0002_ledger", 3 "0003_victims", 4 "0004_cases")
+        }
+        Engine::Postgres => {
+            migrations!("postgres": 1 "0001_foundation", 2 "0002_ledger", 3 "0003_victims", 4 "0004_cases")
+        }
     };
     // `Migrator` has no public constructor from a list; its fields are what `sqlx::migrate!`
     // fills in. Building it here avoids compiling sqlx's macros (and a second SQLite for the

@@ -1,6 +1,7 @@
 //! Every route of the application, each added with its access rule.
 
 mod audit;
+mod cases;
 mod health;
 mod institutions;
 mod ledger;
@@ -35,6 +36,7 @@ use crate::access::{Access, Routes};
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "ledger", description = "The fund's double-entry ledger"),
         (name = "victims", description = "Victims, their consent and their protected identity"),
+        (name = "cases", description = "Criminal cases, their stages, defendants and victims"),
     )
 )]
 pub struct ApiDoc;
@@ -100,4 +102,9 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(victims::register_victim))
         .add(Access::Policy(rules::READ_VICTIMS), routes!(victims::get_victim))
         .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(victims::withdraw_consent))
+        .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::open_case))
+        .add(Access::Policy(rules::READ_CASES), routes!(cases::get_case))
+        .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::change_stage))
+        .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::add_victim))
+        .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::add_defendant))
 }

@@ -1,0 +1,347 @@
+//! Criminal cases: opening one, moving it through its stages, its defendants and victims.
+
+use redress_domain::cases::{parse_date, parse_file_number, parse_offence, Stage, OFFENCES_PERU};
+use redress_domain::policy::rules;
+use redress_domain::user::parse_name;
+use redress_domain::victims::{parse_country, parse_person_name, VictimCode};
+use redress_domain::{FieldError, FieldErrors};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::accounts::audit_event;
+use crate::store::{CaseRecord, Defendant, StageChange, WriteTx};
+use crate::{Actor, App, AppError, RequestContext};
+
+/// A case to open, as received.
+#[derive(Debug, Clone, Default)]
+pub struct OpenCase {
+    pub prosecutor_file: String,
+    pub court_file: Option<String>,
+    pub jurisdiction: String,
+    pub offences: Vec<String>,
+    /// The date the case was reported (`YYYY-MM-DD`).
+    pub reported_on: String,
+    pub cross_border: bool,
+    pub partner_country: Option<String>,
+    pub tracing_notes: Option<String>,
+    pub defendants: Vec<String>,
+    /// Victim codes.
+    pub victims: Vec<String>,
+}
+
+/// A case with its history, defendants and victims.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub id: i64,
+    pub prosecutor_file: String,
+    pub court_file: Option<String>,
+    pub jurisdiction: String,
+    pub offences: Vec<String>,
+    pub stage: String,
+    pub stage_changed_on: String,
+    pub cross_border: bool,
+    pub partner_country: Option<String>,
+    pub tracing_notes: Option<String>,
+    pub institution_id: i64,
+    pub history: Vec<(Option<String>, String, String)>,
+    pub defendants: Vec<(i64, String)>,
+    pub victims: Vec<String>,
+}
+
+fn notes(errors: &mut FieldErrors, value: &Option<String>) -> Option<String> {
+    let text = value.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
+    if text.chars().count() > 2_000 {
+        errors.push(FieldError::new("tracing_notes", "must be at most 2000 characters long"));
+        return None;
+    }
+    Some(text.to_string())
+}
+
+impl App {
+    async fn case_view(&self, tx: &mut dyn WriteTx, id: i64) -> Result<CaseView, AppError> {
+        let record = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
+        let history = tx.case_stage_changes(id).await?;
+        let defendants = tx.case_defendants(id).await?;
+        let victims = tx.case_victim_codes(id).await?;
+        Ok(view(record, history, defendants, victims))
+    }
+
+    /// Opens a case at the `reported` stage, with its defendants and victims.
+    pub async fn open_case(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        request: OpenCase,
+    ) -> Result<CaseView, AppError> {
+        actor.require(rules::MANAGE_CASES)?;
+        let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
+        let today = self.clock.now().to_datetime().date();
+        let mut errors = FieldErrors::new();
+        let prosecutor_file = errors.check(parse_file_number("prosecutor_file", &request.prosecutor_file));
+        let court_file = match &request.court_file {
+            Some(file) => errors.check(parse_file_number("court_file", file)),
+            None => None,
+        };
+        let jurisdiction = errors.check(parse_name("jurisdiction", &request.jurisdiction, 120));
+        if request.offences.is_empty() {
+            errors.push(FieldError::new("offences", "at least one offence is required"));
+        }
+        let mut offences = Vec::new();
+        for (index, offence) in request.offences.iter().enumerate() {
+            if let Some(code) =
+                errors.check(parse_offence(&format!("offences[{index}]"), offence, OFFENCES_PERU))
+            {
+                if !offences.contains(&code) {
+                    offences.push(code);
+                }
+            }
+        }
+        let reported_on = errors.check(parse_date("reported_on", &request.reported_on));
+        if reported_on.is_some_and(|on| on > today) {
+            errors.push(FieldError::new("reported_on", "must not be in the future"));
+        }
+        let partner_country = match (&request.partner_country, request.cross_border) {
+            (Some(country), true) => errors.check(parse_country("partner_country", country)),
+            (None, true) => {
+                errors.push(FieldError::new("partner_country", "is required for a cross-border case"));
+                None
+            }
+            (Some(_), false) => {
+                errors.push(FieldError::new("partner_country", "is only for cross-border cases"));
+                None
+            }
+            (None, false) => None,
+        };
+        let tracing_notes = notes(&mut errors, &request.tracing_notes);
+        let mut defendants = Vec::new();
+        for (index, name) in request.defendants.iter().enumerate() {
+            if let Some(name) = errors.check(parse_person_name(&format!("defendants[{index}]"), name)) {
+                defendants.push(name);
+            }
+        }
+        let mut victims = Vec::new();
+        for (index, code) in request.victims.iter().enumerate() {
+            if let Some(code) =
+                errors.check(VictimCode::parse(code).map_err(|e| e.at(format!("victims[{index}]"))))
+            {
+                victims.push(code);
+            }
+        }
+        errors.into_result()?;
+        let (Some(prosecutor_file), Some(jurisdiction), Some(reported_on)) =
+            (prosecutor_file, jurisdiction, reported_on)
+        else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+
+        let mut tx = self.store.write().await?;
+        if let Some(existing) = tx.case_by_prosecutor_file(&prosecutor_file).await? {
+            return Err(AppError::Conflict(FieldError::new(
+                "prosecutor_file",
+                format!("a case with this file number exists (id {})", existing.id),
+            )));
+        }
+        let mut victim_ids = Vec::new();
+        for (index, code) in victims.iter().enumerate() {
+            let victim = tx.victim(code.as_str()).await?.ok_or_else(|| {
+                FieldError::new(format!("victims[{index}]"), format!("no victim has the code {code}"))
+            })?;
+            if !victim_ids.contains(&victim.id) {
+                victim_ids.push(victim.id);
+            }
+        }
+        let now = self.clock.now();
+        let record = CaseRecord {
+            id: 0,
+            prosecutor_file,
+            court_file,
+            jurisdiction,
+            offences,
+            stage: Stage::Reported.as_str().to_string(),
+            stage_changed_on: reported_on.to_string(),
+            cross_border: request.cross_border,
+            partner_country,
+            tracing_notes,
+            institution_id,
+            created_at: now,
+            created_by: actor.username.clone(),
+        };
+        let id = tx.insert_case(&record).await?;
+        tx.insert_stage_change(
+            id,
+            &StageChange {
+                from_stage: None,
+                to_stage: record.stage.clone(),
+                on_date: record.stage_changed_on.clone(),
+                recorded_at: now,
+                recorded_by: actor.username.clone(),
+            },
+        )
+        .await?;
+        for name in &defendants {
+            tx.insert_defendant(id, name).await?;
+        }
+        for victim in &victim_ids {
+            tx.link_victim(id, *victim).await?;
+        }
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "case.open",
+            Some(("case", id.to_string())),
+            json!({"offences": record.offences, "defendants": defendants.len(), "victims": victim_ids.len()}),
+        ))
+        .await?;
+        let view = self.case_view(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    pub async fn case(&self, actor: &Actor, id: i64) -> Result<CaseView, AppError> {
+        actor.require(rules::READ_CASES)?;
+        let mut tx = self.store.read().await?;
+        let record = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
+        let history = tx.case_stage_changes(id).await?;
+        let defendants = tx.case_defendants(id).await?;
+        let victims = tx.case_victim_codes(id).await?;
+        Ok(view(record, history, defendants, victims))
+    }
+
+    /// Moves a case to its next stage on a date; illegal moves and bad dates are refused.
+    pub async fn change_case_stage(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+        stage: &str,
+        on: &str,
+    ) -> Result<CaseView, AppError> {
+        actor.require(rules::MANAGE_CASES)?;
+        let mut errors = FieldErrors::new();
+        let to = errors.check(Stage::parse(stage));
+        let on = errors.check(parse_date("date", on));
+        errors.into_result()?;
+        let (Some(to), Some(on)) = (to, on) else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        let today = self.clock.now().to_datetime().date();
+        let mut tx = self.store.write().await?;
+        let record = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
+        let from = Stage::parse(&record.stage)
+            .map_err(|_| AppError::Internal("a stored stage is unknown".into()))?;
+        let last = parse_date("date", &record.stage_changed_on)
+            .map_err(|_| AppError::Internal("a stored date is malformed".into()))?;
+        let to = from.transition(to, on, last, today)?;
+        let now = self.clock.now();
+        tx.set_case_stage(id, to.as_str(), &on.to_string()).await?;
+        tx.insert_stage_change(
+            id,
+            &StageChange {
+                from_stage: Some(from.as_str().to_string()),
+                to_stage: to.as_str().to_string(),
+                on_date: on.to_string(),
+                recorded_at: now,
+                recorded_by: actor.username.clone(),
+            },
+        )
+        .await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "case.stage_change",
+            Some(("case", id.to_string())),
+            json!({"from": from.as_str(), "to": to.as_str(), "on": on.to_string()}),
+        ))
+        .await?;
+        let view = self.case_view(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Adds a victim (by code) to a case.
+    pub async fn add_case_victim(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+        code: &str,
+    ) -> Result<CaseView, AppError> {
+        actor.require(rules::MANAGE_CASES)?;
+        let code = VictimCode::parse(code)?;
+        let mut tx = self.store.write().await?;
+        tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
+        let victim = tx
+            .victim(code.as_str())
+            .await?
+            .ok_or_else(|| FieldError::new("code", format!("no victim has the code {code}")))?;
+        if tx.case_victim_codes(id).await?.contains(&victim.code) {
+            return Err(AppError::Conflict(FieldError::new("code", "the victim is already in this case")));
+        }
+        tx.link_victim(id, victim.id).await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            self.clock.now(),
+            "case.victim_add",
+            Some(("case", id.to_string())),
+            json!({"victim": victim.code}),
+        ))
+        .await?;
+        let view = self.case_view(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Adds a defendant to a case.
+    pub async fn add_defendant(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+        name: &str,
+    ) -> Result<CaseView, AppError> {
+        actor.require(rules::MANAGE_CASES)?;
+        let name = parse_person_name("name", name)?;
+        let mut tx = self.store.write().await?;
+        tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
+        let defendant = tx.insert_defendant(id, &name).await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            self.clock.now(),
+            "case.defendant_add",
+            Some(("case", id.to_string())),
+            json!({"defendant_id": defendant}),
+        ))
+        .await?;
+        let view = self.case_view(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+}
+
+fn view(
+    record: CaseRecord,
+    history: Vec<StageChange>,
+    defendants: Vec<Defendant>,
+    victims: Vec<String>,
+) -> CaseView {
+    CaseView {
+        id: record.id,
+        prosecutor_file: record.prosecutor_file,
+        court_file: record.court_file,
+        jurisdiction: record.jurisdiction,
+        offences: record.offences,
+        stage: record.stage,
+        stage_changed_on: record.stage_changed_on,
+        cross_border: record.cross_border,
+        partner_country: record.partner_country,
+        tracing_notes: record.tracing_notes,
+        institution_id: record.institution_id.0,
+        history: history.into_iter().map(|c| (c.from_stage, c.to_stage, c.on_date)).collect(),
+        defendants: defendants.into_iter().map(|d| (d.id, d.name)).collect(),
+        victims,
+    }
+}
