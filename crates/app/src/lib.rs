@@ -25,6 +25,7 @@ pub mod cases;
 pub mod clock;
 pub mod error;
 pub mod ledger;
+pub mod orders;
 pub mod password;
 pub mod protect;
 pub mod settings;

@@ -171,11 +171,14 @@ pub struct MetricsSettings {
 pub struct FundSettings {
     /// The fund's currency (ISO 4217); its chart of accounts is created on first start.
     pub currency: String,
+    /// An order unpaid this many days after its deadline counts as unpayable by the convicted
+    /// (the other way being an insolvency finding).
+    pub eligibility_grace_days: i64,
 }
 
 impl Default for FundSettings {
     fn default() -> Self {
-        Self { currency: "PEN".to_string() }
+        Self { currency: "PEN".to_string(), eligibility_grace_days: 30 }
     }
 }
 
@@ -308,6 +311,11 @@ impl Settings {
             redress_domain::Currency::parse(&self.fund.currency).is_ok(),
             "fund.currency",
             "must be a supported ISO 4217 code such as PEN, USD, COP, BRL, DOP, TTD, AWG or XCG",
+        );
+        check(
+            (0..=3_650).contains(&self.fund.eligibility_grace_days),
+            "fund.eligibility_grace_days",
+            "must be between 0 and 3650",
         );
         check((1..=8_000).contains(&self.ledger.batch_max), "ledger.batch_max", "must be between 1 and 8000");
         check(

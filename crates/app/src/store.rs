@@ -41,11 +41,16 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Everything a read transaction can do.
-pub trait ReadTx: AccountReads + AuditReads + LedgerReads + VictimReads + CaseReads + Send {}
+pub trait ReadTx:
+    AccountReads + AuditReads + LedgerReads + VictimReads + CaseReads + OrderReads + Send
+{
+}
 
 /// Everything a write transaction can do; dropped without `commit`, it rolls back.
 #[async_trait]
-pub trait WriteTx: ReadTx + AccountWrites + AuditWrites + LedgerWrites + VictimWrites + CaseWrites {
+pub trait WriteTx:
+    ReadTx + AccountWrites + AuditWrites + LedgerWrites + VictimWrites + CaseWrites + OrderWrites
+{
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
@@ -329,4 +334,74 @@ pub trait CaseWrites: Send {
     async fn insert_stage_change(&mut self, case_id: i64, change: &StageChange) -> StoreResult<()>;
     async fn insert_defendant(&mut self, case_id: i64, name: &str) -> StoreResult<i64>;
     async fn link_victim(&mut self, case_id: i64, victim_id: i64) -> StoreResult<()>;
+}
+
+// ---- Judgments and reparation orders ------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JudgmentRecord {
+    pub id: i64,
+    pub case_id: i64,
+    pub judged_on: String,
+    pub court: String,
+    pub final_on: Option<String>,
+    pub convicted: Vec<i64>,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRecord {
+    pub id: i64,
+    pub judgment_id: i64,
+    pub victim_id: i64,
+    pub victim_code: String,
+    pub currency: Currency,
+    pub payment_deadline: Option<String>,
+    /// (head of damage, amount).
+    pub items: Vec<(String, Amount)>,
+    pub debtors: Vec<i64>,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPayment {
+    /// `debtor`, `fund` or `advance`.
+    pub source: String,
+    pub amount: Amount,
+    pub paid_on: String,
+    pub reference: Option<String>,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsolvencyFinding {
+    pub found_on: String,
+    pub basis: String,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+}
+
+#[async_trait]
+pub trait OrderReads: Send {
+    async fn judgment(&mut self, id: i64) -> StoreResult<Option<JudgmentRecord>>;
+    async fn orders_of_judgment(&mut self, judgment_id: i64) -> StoreResult<Vec<OrderRecord>>;
+    async fn order(&mut self, id: i64) -> StoreResult<Option<OrderRecord>>;
+    async fn order_payments(&mut self, order_id: i64) -> StoreResult<Vec<OrderPayment>>;
+    async fn insolvency_findings(&mut self, order_id: i64) -> StoreResult<Vec<InsolvencyFinding>>;
+}
+
+#[async_trait]
+pub trait OrderWrites: Send {
+    async fn insert_judgment(&mut self, judgment: &JudgmentRecord) -> StoreResult<i64>;
+    async fn set_judgment_final(&mut self, id: i64, final_on: &str) -> StoreResult<()>;
+    async fn insert_order(&mut self, order: &OrderRecord) -> StoreResult<i64>;
+    async fn insert_order_payment(&mut self, order_id: i64, payment: &OrderPayment) -> StoreResult<()>;
+    async fn insert_insolvency_finding(
+        &mut self,
+        order_id: i64,
+        finding: &InsolvencyFinding,
+    ) -> StoreResult<()>;
 }

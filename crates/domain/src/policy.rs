@@ -66,6 +66,17 @@ pub mod rules {
         Role::FundOfficer,
         Role::Auditor,
     ]);
+    /// Recording judgments, reparation orders, finality, payments by the convicted and
+    /// insolvency findings.
+    pub const RECORD_JUDGMENTS: Policy = Policy::AnyOf(&[Role::CourtClerk]);
+    /// Reading judgments and orders with their figures and fund eligibility.
+    pub const READ_ORDERS: Policy = Policy::AnyOf(&[
+        Role::VictimServices,
+        Role::Prosecutor,
+        Role::CourtClerk,
+        Role::FundOfficer,
+        Role::Auditor,
+    ]);
     /// Registering victims, their consent and its withdrawal.
     pub const REGISTER_VICTIMS: Policy = Policy::AnyOf(&[Role::VictimServices]);
     /// Reading a victim's record (identity only as [`identity_visible`] allows).

@@ -21,6 +21,7 @@
 mod cases;
 mod ledger;
 mod migrations;
+mod orders;
 mod sql;
 pub mod testing;
 mod victims;

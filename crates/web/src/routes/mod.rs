@@ -5,6 +5,7 @@ mod cases;
 mod health;
 mod institutions;
 mod ledger;
+mod orders;
 mod session;
 mod users;
 mod victims;
@@ -37,6 +38,7 @@ use crate::access::{Access, Routes};
         (name = "ledger", description = "The fund's double-entry ledger"),
         (name = "victims", description = "Victims, their consent and their protected identity"),
         (name = "cases", description = "Criminal cases, their stages, defendants and victims"),
+        (name = "orders", description = "Judgments and reparation orders"),
     )
 )]
 pub struct ApiDoc;
@@ -107,4 +109,10 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::change_stage))
         .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::add_victim))
         .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::add_defendant))
+        .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_judgment))
+        .add(Access::Policy(rules::READ_ORDERS), routes!(orders::get_judgment))
+        .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::set_final))
+        .add(Access::Policy(rules::READ_ORDERS), routes!(orders::get_order))
+        .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_payment))
+        .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_insolvency))
 }

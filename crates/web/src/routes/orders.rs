@@ -1,0 +1,312 @@
+//! Judgments and reparation orders: recording, finality, payments by the convicted, insolvency
+//! findings, and each order's figures and fund eligibility.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use redress_app::orders::{JudgmentView, OrderRequest, OrderView, RecordJudgment};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::problem::{ApiResult, Problem};
+use crate::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemBody {
+    /// unpaid_wages, treatment, rehabilitation, lost_opportunities, moral_damage or other.
+    pub head: String,
+    /// Decimal string in the order's currency.
+    pub amount: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderBody {
+    /// The victim's code; the victim must be in the case.
+    pub victim: String,
+    pub currency: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub payment_deadline: Option<String>,
+    pub items: Vec<ItemBody>,
+    /// Defendant ids (jointly and severally liable), all convicted by this judgment.
+    pub debtors: Vec<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JudgmentBody {
+    pub case_id: i64,
+    /// `YYYY-MM-DD`, not in the future.
+    pub judged_on: String,
+    pub court: String,
+    /// Defendant ids of the case.
+    pub convicted: Vec<i64>,
+    /// When the judgment became final (firme), if it already is.
+    pub final_on: Option<String>,
+    pub orders: Vec<OrderBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConditionJson {
+    /// order_final, something_owed or debtor_cannot_pay.
+    pub condition: String,
+    pub met: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentJson {
+    /// debtor, fund or advance.
+    pub source: String,
+    pub amount: String,
+    pub paid_on: String,
+    pub reference: Option<String>,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingJson {
+    pub found_on: String,
+    pub basis: String,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderJson {
+    pub id: i64,
+    pub judgment_id: i64,
+    pub victim: String,
+    pub currency: String,
+    pub payment_deadline: Option<String>,
+    pub final_on: Option<String>,
+    /// Head of damage → amount.
+    pub items: Vec<(String, String)>,
+    pub debtors: Vec<i64>,
+    pub ordered: String,
+    pub paid_by_debtors: String,
+    pub paid_by_fund: String,
+    pub advanced_by_fund: String,
+    pub owed: String,
+    /// Whether the fund may pay it, and why (or why not).
+    pub eligible: bool,
+    pub conditions: Vec<ConditionJson>,
+    pub payments: Vec<PaymentJson>,
+    pub insolvency_findings: Vec<FindingJson>,
+}
+
+impl From<OrderView> for OrderJson {
+    fn from(v: OrderView) -> Self {
+        let c = v.order.currency;
+        OrderJson {
+            id: v.order.id,
+            judgment_id: v.order.judgment_id,
+            victim: v.order.victim_code,
+            currency: c.code().to_string(),
+            payment_deadline: v.order.payment_deadline,
+            final_on: v.final_on,
+            items: v.order.items.iter().map(|(head, amount)| (head.clone(), amount.format(c))).collect(),
+            debtors: v.order.debtors,
+            ordered: v.figures.ordered.format(c),
+            paid_by_debtors: v.figures.paid_by_debtors.format(c),
+            paid_by_fund: v.figures.paid_by_fund.format(c),
+            advanced_by_fund: v.figures.advanced_by_fund.format(c),
+            owed: v.owed.format(c),
+            eligible: v.eligibility.eligible,
+            conditions: v
+                .eligibility
+                .conditions
+                .into_iter()
+                .map(|x| ConditionJson { condition: x.condition.to_string(), met: x.met, detail: x.detail })
+                .collect(),
+            payments: v
+                .payments
+                .into_iter()
+                .map(|p| PaymentJson {
+                    source: p.source,
+                    amount: p.amount.format(c),
+                    paid_on: p.paid_on,
+                    reference: p.reference,
+                    recorded_by: p.recorded_by,
+                })
+                .collect(),
+            insolvency_findings: v
+                .insolvency
+                .into_iter()
+                .map(|f| FindingJson { found_on: f.found_on, basis: f.basis, recorded_by: f.recorded_by })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JudgmentJson {
+    pub id: i64,
+    pub case_id: i64,
+    pub judged_on: String,
+    pub court: String,
+    pub final_on: Option<String>,
+    pub convicted: Vec<i64>,
+    pub orders: Vec<OrderJson>,
+}
+
+impl From<JudgmentView> for JudgmentJson {
+    fn from(v: JudgmentView) -> Self {
+        JudgmentJson {
+            id: v.judgment.id,
+            case_id: v.judgment.case_id,
+            judged_on: v.judgment.judged_on,
+            court: v.judgment.court,
+            final_on: v.judgment.final_on,
+            convicted: v.judgment.convicted,
+            orders: v.orders.into_iter().map(OrderJson::from).collect(),
+        }
+    }
+}
+
+/// Records a judgment with its convicted defendants and a reparation order per victim.
+#[utoipa::path(post, path = "/api/v1/judgments", tag = "orders", request_body = JudgmentBody,
+    responses((status = 201, body = JudgmentJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn record_judgment(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    ApiJson(body): ApiJson<JudgmentBody>,
+) -> ApiResult<(StatusCode, Json<JudgmentJson>)> {
+    let request = RecordJudgment {
+        case_id: body.case_id,
+        judged_on: body.judged_on,
+        court: body.court,
+        convicted: body.convicted,
+        final_on: body.final_on,
+        orders: body
+            .orders
+            .into_iter()
+            .map(|o| OrderRequest {
+                victim: o.victim,
+                currency: o.currency,
+                payment_deadline: o.payment_deadline,
+                items: o.items.into_iter().map(|i| (i.head, i.amount)).collect(),
+                debtors: o.debtors,
+            })
+            .collect(),
+    };
+    let view = state.app.record_judgment(&actor, &context, request).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+/// A judgment with its orders.
+#[utoipa::path(get, path = "/api/v1/judgments/{id}", tag = "orders", params(("id" = i64, Path, description = "The judgment's id")),
+    responses((status = 200, body = JudgmentJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_judgment(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<JudgmentJson>> {
+    Ok(Json(state.app.judgment(&actor, id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinalityBody {
+    /// `YYYY-MM-DD`: when the judgment became final (firme).
+    pub final_on: String,
+}
+
+/// Records that a judgment, and so its orders, became final.
+#[utoipa::path(post, path = "/api/v1/judgments/{id}/finality", tag = "orders", params(("id" = i64, Path, description = "The judgment's id")),
+    request_body = FinalityBody,
+    responses((status = 200, body = JudgmentJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn set_final(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<FinalityBody>,
+) -> ApiResult<Json<JudgmentJson>> {
+    Ok(Json(state.app.set_judgment_final(&actor, &context, id, &body.final_on).await?.into()))
+}
+
+/// A reparation order: ordered, paid by debtors, paid and advanced by the fund, still owed,
+/// and whether the fund may pay it, with the reason for each condition.
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "The order's id")),
+    responses((status = 200, body = OrderJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_order(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<OrderJson>> {
+    Ok(Json(state.app.order(&actor, id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DebtorPaymentBody {
+    /// Paid by the convicted to the victim; at most what is still owed.
+    pub amount: String,
+    pub paid_on: String,
+    pub reference: Option<String>,
+}
+
+/// Records a payment by the convicted (to the victim).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/payments", tag = "orders", params(("id" = i64, Path, description = "The order's id")),
+    request_body = DebtorPaymentBody,
+    responses((status = 200, body = OrderJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn record_payment(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<DebtorPaymentBody>,
+) -> ApiResult<Json<OrderJson>> {
+    let view = state
+        .app
+        .record_debtor_payment(&actor, &context, id, &body.amount, &body.paid_on, body.reference.as_deref())
+        .await?;
+    Ok(Json(view.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InsolvencyBody {
+    pub found_on: String,
+    /// The basis of the finding (resolution, report).
+    pub basis: String,
+}
+
+/// Records a finding that the debtors cannot pay.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/insolvency", tag = "orders", params(("id" = i64, Path, description = "The order's id")),
+    request_body = InsolvencyBody,
+    responses((status = 200, body = OrderJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn record_insolvency(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<InsolvencyBody>,
+) -> ApiResult<Json<OrderJson>> {
+    Ok(Json(state.app.record_insolvency(&actor, &context, id, &body.found_on, &body.basis).await?.into()))
+}
