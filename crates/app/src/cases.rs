@@ -1,6 +1,6 @@
 //! Criminal cases: opening one, moving it through its stages, its defendants and victims.
 
-use redress_domain::cases::{parse_date, parse_file_number, parse_offence, Stage, OFFENCES_PERU};
+use redress_domain::cases::{parse_date, parse_file_number, parse_offence, Stage};
 use redress_domain::policy::rules;
 use redress_domain::user::parse_name;
 use redress_domain::victims::{parse_country, parse_person_name, VictimCode};
@@ -86,10 +86,12 @@ impl App {
         if request.offences.is_empty() {
             errors.push(FieldError::new("offences", "at least one offence is required"));
         }
+        let reference: Vec<(&str, &str)> =
+            self.settings.cases.offences.iter().map(|o| (o.code.as_str(), o.name.as_str())).collect();
         let mut offences = Vec::new();
         for (index, offence) in request.offences.iter().enumerate() {
             if let Some(code) =
-                errors.check(parse_offence(&format!("offences[{index}]"), offence, OFFENCES_PERU))
+                errors.check(parse_offence(&format!("offences[{index}]"), offence, &reference))
             {
                 if !offences.contains(&code) {
                     offences.push(code);

@@ -21,6 +21,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub fund: FundSettings,
     pub ledger: LedgerSettings,
+    pub cases: CaseSettings,
 }
 
 impl Default for Settings {
@@ -35,6 +36,7 @@ impl Default for Settings {
             metrics: MetricsSettings::default(),
             fund: FundSettings::default(),
             ledger: LedgerSettings::default(),
+            cases: CaseSettings::default(),
         }
     }
 }
@@ -197,6 +199,33 @@ impl Default for LedgerSettings {
     }
 }
 
+/// One offence of the reference list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Offence {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaseSettings {
+    /// The offences cases may concern (reference data). Default: Peru's Código Penal
+    /// arts. 129-A to 129-Ñ; another country lists its own.
+    pub offences: Vec<Offence>,
+}
+
+impl Default for CaseSettings {
+    fn default() -> Self {
+        Self {
+            offences: redress_domain::cases::OFFENCES_PERU
+                .iter()
+                .map(|(code, name)| Offence { code: code.to_string(), name: name.to_string() })
+                .collect(),
+        }
+    }
+}
+
 /// Which engine a database URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -316,6 +345,16 @@ impl Settings {
             (0..=3_650).contains(&self.fund.eligibility_grace_days),
             "fund.eligibility_grace_days",
             "must be between 0 and 3650",
+        );
+        check(
+            !self.cases.offences.is_empty()
+                && self
+                    .cases
+                    .offences
+                    .iter()
+                    .all(|o| !o.code.trim().is_empty() && o.code == o.code.to_uppercase()),
+            "cases.offences",
+            "must list at least one offence, each with an upper-case code",
         );
         check((1..=8_000).contains(&self.ledger.batch_max), "ledger.batch_max", "must be between 1 and 8000");
         check(

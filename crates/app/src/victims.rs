@@ -42,6 +42,11 @@ pub struct RegisterVictim {
     pub region: Option<String>,
     /// Type of exploitation (HTCDS `vic_TypeOfExploitation`): statistics only.
     pub exploitation: Option<String>,
+    /// Languages spoken (kept in the protected identity).
+    pub languages: Vec<String>,
+    /// HTCDS context, kept in the protected identity.
+    pub recruitment: Option<String>,
+    pub methods_of_control: Vec<String>,
 }
 
 /// A victim's record as a caller may see it.
@@ -148,6 +153,20 @@ impl App {
             optional_text(&mut errors, "legal_representative", &request.legal_representative);
         let region = optional_text(&mut errors, "region", &request.region);
         let exploitation = optional_text(&mut errors, "exploitation", &request.exploitation);
+        let recruitment = optional_text(&mut errors, "recruitment", &request.recruitment);
+        let mut list = |field: &str, values: &[String]| -> Vec<String> {
+            if values.len() > 20 {
+                errors.push(FieldError::new(field, "must list at most 20 entries"));
+                return Vec::new();
+            }
+            values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| optional_text(&mut errors, &format!("{field}[{i}]"), &Some(v.clone())))
+                .collect()
+        };
+        let languages = list("languages", &request.languages);
+        let methods_of_control = list("methods_of_control", &request.methods_of_control);
         errors.into_result()?;
         let (
             Some(given_names),
@@ -179,6 +198,9 @@ impl App {
             address,
             bank_account,
             legal_representative,
+            languages,
+            recruitment,
+            methods_of_control,
         };
 
         let mut tx = self.store.write().await?;

@@ -218,6 +218,15 @@ pub struct Identity {
     pub address: Option<String>,
     pub bank_account: Option<String>,
     pub legal_representative: Option<String>,
+    /// Languages the victim speaks (ISO 639 codes or names: `es`, `qu`, `ay`).
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// HTCDS context: how the victim was recruited.
+    #[serde(default)]
+    pub recruitment: Option<String>,
+    /// HTCDS context: methods of control (debt bondage, withheld documents, threats…).
+    #[serde(default)]
+    pub methods_of_control: Vec<String>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -298,6 +307,9 @@ mod tests {
             address: None,
             bank_account: None,
             legal_representative: None,
+            languages: vec![],
+            recruitment: None,
+            methods_of_control: vec![],
         };
         assert_eq!(format!("{identity:?}"), "Identity(***)");
     }

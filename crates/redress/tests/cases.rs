@@ -11,6 +11,7 @@ on_both_engines!(
     a_case_is_opened_and_moves_through_its_stages,
     bad_cases_and_moves_name_the_field_and_write_nothing,
     prosecutors_see_the_identity_of_victims_of_their_own_cases,
+    the_offence_list_is_reference_data_set_by_configuration,
 );
 
 /// A user with `role` in a new institution of `kind`; returns their token.
@@ -201,4 +202,21 @@ async fn prosecutors_see_the_identity_of_victims_of_their_own_cases(database: Te
     )
     .await;
     assert_eq!(problem_fields(&again), vec!["code"]);
+}
+
+async fn the_offence_list_is_reference_data_set_by_configuration(database: TestDatabase) {
+    let server = TestServer::start_with(database, |settings| {
+        settings.cases.offences =
+            vec![redress_app::settings::Offence { code: "TIP-1".into(), name: "Trata de personas".into() }];
+    })
+    .await;
+    let admin = server.admin_token().await;
+    let prosecutor = member(&server, &admin, "Fiscalía de Quito", "prosecutor", "fiscal", "prosecutor").await;
+    let listed: Value = server.get("/api/v1/reference/offences", &prosecutor).await.json().await.unwrap();
+    assert_eq!(listed, json!([{"code": "TIP-1", "name": "Trata de personas"}]));
+    let mut body = case_body("FQ-2025-0001", &[]);
+    let problem = expect_problem(server.post("/api/v1/cases", &prosecutor, body.clone()).await, 422).await;
+    assert_eq!(problem_fields(&problem), vec!["offences[0]", "offences[1]"]);
+    body["offences"] = json!(["tip-1"]);
+    assert_eq!(server.post("/api/v1/cases", &prosecutor, body).await.status(), 201);
 }

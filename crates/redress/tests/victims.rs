@@ -30,7 +30,10 @@ fn rosa() -> Value {
         "contact": "+51 987 654 321",
         "address": "Jr. Los Olivos 123, Tumbes",
         "region": "Tumbes",
-        "exploitation": "sexual"
+        "exploitation": "sexual",
+        "languages": ["es", "qu"],
+        "recruitment": "oferta de empleo falsa por redes sociales",
+        "methods_of_control": ["deuda", "retención de documentos"]
     })
 }
 
@@ -61,6 +64,8 @@ async fn a_victim_is_registered_and_known_by_a_code(database: TestDatabase) {
     let year = time::OffsetDateTime::now_utc().year();
     assert_eq!(first["code"], format!("V-{year}-000001"));
     assert_eq!(first["identity"]["surnames"], "Quispe de la Cruz");
+    assert_eq!(first["identity"]["languages"], json!(["es", "qu"]));
+    assert_eq!(first["identity"]["methods_of_control"], json!(["deuda", "retención de documentos"]));
     assert_eq!(first["age_band"], "25-34");
     assert_eq!(first["minor"], false);
     assert_eq!(first["consent_scope"], "reparation_fund");
@@ -77,7 +82,15 @@ async fn a_victim_is_registered_and_known_by_a_code(database: TestDatabase) {
         for entry in std::fs::read_dir(folder).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
             let text = String::from_utf8_lossy(&bytes);
-            for secret in ["Quispe", "Rosa María", "45678912", "12345678", "987 654 321", "Los Olivos"] {
+            for secret in [
+                "Quispe",
+                "Rosa María",
+                "45678912",
+                "12345678",
+                "987 654 321",
+                "Los Olivos",
+                "redes sociales",
+            ] {
                 assert!(!text.contains(secret), "{secret:?} is in the database file");
             }
         }

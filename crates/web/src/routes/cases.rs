@@ -208,3 +208,26 @@ pub async fn add_defendant(
 ) -> ApiResult<Json<CaseJson>> {
     Ok(Json(state.app.add_defendant(&actor, &context, id, &r.name).await?.into()))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OffenceJson {
+    pub code: String,
+    pub name: String,
+}
+
+/// The offences cases may concern (configurable reference data; Peru: arts. 129-A to 129-Ñ).
+#[utoipa::path(get, path = "/api/v1/reference/offences", tag = "cases",
+    responses((status = 200, body = Vec<OffenceJson>),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn offences(State(state): State<AppState>) -> Json<Vec<OffenceJson>> {
+    Json(
+        state
+            .app
+            .settings
+            .cases
+            .offences
+            .iter()
+            .map(|o| OffenceJson { code: o.code.clone(), name: o.name.clone() })
+            .collect(),
+    )
+}

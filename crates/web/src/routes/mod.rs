@@ -109,6 +109,7 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::change_stage))
         .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::add_victim))
         .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::add_defendant))
+        .add(AUTHENTICATED, routes!(cases::offences))
         .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_judgment))
         .add(Access::Policy(rules::READ_ORDERS), routes!(orders::get_judgment))
         .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::set_final))

@@ -44,6 +44,14 @@ pub struct RegisterVictimRequest {
     pub region: Option<String>,
     /// Type of exploitation (HTCDS): kept in clear for statistics.
     pub exploitation: Option<String>,
+    /// Languages spoken (`es`, `qu`, `ay`…); protected.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// HTCDS context: how the victim was recruited; protected.
+    pub recruitment: Option<String>,
+    /// HTCDS context: methods of control; protected.
+    #[serde(default)]
+    pub methods_of_control: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,6 +66,9 @@ pub struct IdentityJson {
     pub address: Option<String>,
     pub bank_account: Option<String>,
     pub legal_representative: Option<String>,
+    pub languages: Vec<String>,
+    pub recruitment: Option<String>,
+    pub methods_of_control: Vec<String>,
 }
 
 impl From<Identity> for IdentityJson {
@@ -73,6 +84,9 @@ impl From<Identity> for IdentityJson {
             address: i.address,
             bank_account: i.bank_account,
             legal_representative: i.legal_representative,
+            languages: i.languages,
+            recruitment: i.recruitment,
+            methods_of_control: i.methods_of_control,
         }
     }
 }
@@ -150,6 +164,9 @@ pub async fn register_victim(
         legal_representative: r.legal_representative,
         region: r.region,
         exploitation: r.exploitation,
+        languages: r.languages,
+        recruitment: r.recruitment,
+        methods_of_control: r.methods_of_control,
     };
     let view = state.app.register_victim(&actor, &context, request).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
