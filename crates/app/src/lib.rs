@@ -24,6 +24,7 @@ pub mod audit;
 pub mod cases;
 pub mod clock;
 pub mod error;
+pub mod import;
 pub mod ledger;
 pub mod orders;
 pub mod password;

@@ -65,6 +65,9 @@ enum Command {
     /// The fund ledger.
     #[command(subcommand)]
     Ledger(crate::ledger::LedgerCommand),
+    /// Import existing records from CSV (all or nothing, with a row-by-row report).
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// The data keys that protect victims' identity.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -100,6 +103,17 @@ enum UserCommand {
 enum AuditCommand {
     /// Recompute the hash chain; exit 1 naming the first broken entry.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Cases, defendants, victims (by code), judgments and orders, one row per victim.
+    Cases {
+        /// The user the import is recorded under (prosecutor or court clerk).
+        #[arg(long = "as", value_name = "USERNAME")]
+        username: String,
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -372,6 +386,19 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Bench(command) => crate::bench::run(command, settings).await,
+        Command::Import(ImportCommand::Cases { username, file }) => {
+            let app = open_app(settings).await?;
+            match crate::import::run(&app, &username, &file).await {
+                Ok(code) => Ok(code),
+                Err(error) => match error.downcast::<AppError>() {
+                    Ok(app_error) => {
+                        print_app_error(&app_error);
+                        Ok(ExitCode::from(EXIT_FAILED))
+                    }
+                    Err(other) => Err(other),
+                },
+            }
+        }
         Command::Keys(KeysCommand::Rotate) => {
             let path = settings.keys_path();
             let app = open_app(settings).await?;

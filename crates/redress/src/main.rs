@@ -6,6 +6,7 @@
 mod bench;
 mod cli;
 mod config;
+mod import;
 mod ledger;
 
 use std::process::ExitCode;
