@@ -267,6 +267,8 @@ pub trait VictimReads: Send {
     async fn victims_with_document(&mut self, document_index: &str) -> StoreResult<Vec<VictimRecord>>;
     /// Victims after id `after`, by id (for key rotation and lists).
     async fn victims(&mut self, page: Page) -> StoreResult<Vec<VictimRecord>>;
+    /// Whether the victim was referred to the institution.
+    async fn victim_referred_to(&mut self, victim_id: i64, institution: InstitutionId) -> StoreResult<bool>;
     /// (key id, sealed check value) for every data key the database has seen.
     async fn data_key_checks(&mut self) -> StoreResult<Vec<(String, String)>>;
 }
@@ -277,6 +279,13 @@ pub trait VictimWrites: Send {
     async fn set_victim_identity(&mut self, code: &str, identity: &str) -> StoreResult<()>;
     async fn set_consent_withdrawn(&mut self, code: &str, at: Timestamp) -> StoreResult<()>;
     async fn insert_data_key_check(&mut self, key_id: &str, sealed: &str) -> StoreResult<()>;
+    async fn insert_referral(
+        &mut self,
+        victim_id: i64,
+        institution: InstitutionId,
+        at: Timestamp,
+        by: &str,
+    ) -> StoreResult<()>;
 }
 
 // ---- Cases -------------------------------------------------------------------------------------

@@ -267,7 +267,13 @@ impl App {
             .victim(code.as_str())
             .await?
             .ok_or_else(|| AppError::NotFound(format!("no victim has the code {code}")))?;
-        let same_institution = actor.institution_id == Some(record.institution_id);
+        let same_institution = match actor.institution_id {
+            Some(institution) if institution == record.institution_id => true,
+            Some(institution) if actor.has_role(Role::VictimServices) => {
+                self.store.read().await?.victim_referred_to(record.id, institution).await?
+            }
+            _ => false,
+        };
         let handles_cases = actor.roles.iter().any(|r| matches!(r, Role::Prosecutor | Role::CourtClerk));
         let in_their_case = match (handles_cases, actor.institution_id) {
             (true, Some(institution)) => {
@@ -309,6 +315,79 @@ impl App {
         tx.append_audit(event).await?;
         tx.commit().await?;
         Ok(self.view(&record, Some(identity), None))
+    }
+
+    /// Refers a victim to another institution, whose victim services then see the victim as
+    /// their own. Only the registering institution refers.
+    pub async fn refer_victim(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        code: &str,
+        institution_id: i64,
+    ) -> Result<VictimView, AppError> {
+        actor.require(rules::REGISTER_VICTIMS)?;
+        let code = VictimCode::parse(code)?;
+        let mut tx = self.store.write().await?;
+        let record = tx
+            .victim(code.as_str())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no victim has the code {code}")))?;
+        if actor.institution_id != Some(record.institution_id) {
+            return Err(AppError::Forbidden);
+        }
+        let target = redress_domain::InstitutionId(institution_id);
+        if tx.institution_by_id(target).await?.is_none() {
+            return Err(FieldError::new("institution_id", "no institution has this id").into());
+        }
+        if target == record.institution_id || tx.victim_referred_to(record.id, target).await? {
+            return Err(AppError::Conflict(FieldError::new(
+                "institution_id",
+                "the victim is already with this institution",
+            )));
+        }
+        let now = self.clock.now();
+        tx.insert_referral(record.id, target, now, &actor.username).await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "victim.refer",
+            Some(("victim", record.code.clone())),
+            json!({"institution_id": institution_id}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(self.view(&record, None, None))
+    }
+
+    /// Finds victims by identity document through its blind index, without decrypting anything.
+    /// Answers codes only; the look-up is audited because it links a document to a code.
+    pub async fn find_victims_by_document(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        document_type: &str,
+        document_number: &str,
+    ) -> Result<Vec<String>, AppError> {
+        actor.require(rules::READ_VICTIMS)?;
+        let document_type = DocumentType::parse(document_type)?;
+        let number = document_type.normalize_number(document_number)?;
+        let index = self.key_ring()?.blind_index(document_type.as_str(), &number);
+        let mut tx = self.store.write().await?;
+        let codes: Vec<String> =
+            tx.victims_with_document(&index).await?.into_iter().map(|v| v.code).collect();
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            self.clock.now(),
+            "victim.lookup",
+            None,
+            json!({"document_type": document_type.as_str(), "found": codes}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(codes)
     }
 
     /// Records that the victim withdrew consent: from then on nobody sees the identity; the

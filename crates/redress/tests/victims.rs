@@ -15,6 +15,7 @@ on_both_engines!(
     withdrawn_consent_hides_the_identity_and_keeps_the_record,
     key_rotation_keeps_every_record_readable,
     a_server_with_the_wrong_key_file_refuses_to_start,
+    a_referred_victim_is_seen_by_the_other_institution_and_found_by_document,
 );
 
 fn rosa() -> Value {
@@ -256,4 +257,47 @@ async fn a_server_with_the_wrong_key_file_refuses_to_start(database: TestDatabas
     let error = wrong.check_data_keys().await.unwrap_err().to_string();
     assert!(error.contains("does not match this database"), "{error}");
     server.app.check_data_keys().await.unwrap();
+}
+
+async fn a_referred_victim_is_seen_by_the_other_institution_and_found_by_document(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    let admin = server.admin_token().await;
+    let cem = services_of(&server, &admin, "CEM Tumbes", "cem").await;
+    let other = services_of(&server, &admin, "Defensoría de Lima", "defensoria").await;
+    let code = register(&server, &cem, rosa()).await["code"].as_str().unwrap().to_string();
+    let lima: Value = server.get("/api/v1/institutions", &admin).await.json().await.unwrap();
+    let lima_id =
+        lima["items"].as_array().unwrap().iter().find(|i| i["name"] == "Defensoría de Lima").unwrap()["id"]
+            .clone();
+    let referrals = format!("/api/v1/victims/{code}/referrals");
+    expect_problem(server.post(&referrals, &other, json!({"institution_id": lima_id})).await, 403).await;
+    let bad = expect_problem(server.post(&referrals, &cem, json!({"institution_id": 999})).await, 422).await;
+    assert_eq!(problem_fields(&bad), vec!["institution_id"]);
+    assert_eq!(server.post(&referrals, &cem, json!({"institution_id": lima_id})).await.status(), 200);
+    expect_problem(server.post(&referrals, &cem, json!({"institution_id": lima_id})).await, 409).await;
+    let view: Value = server.get(&format!("/api/v1/victims/{code}"), &other).await.json().await.unwrap();
+    assert_eq!(view["identity"]["surnames"], "Quispe de la Cruz");
+
+    let found: Value = server
+        .get("/api/v1/victims?document_type=DNI&document_number=4567-8912", &other)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["codes"], json!([code]));
+    let none: Value = server
+        .get("/api/v1/victims?document_type=dni&document_number=11111111", &other)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none["codes"], json!([]));
+    let bad =
+        expect_problem(server.get("/api/v1/victims?document_type=dni&document_number=12", &other).await, 422)
+            .await;
+    assert_eq!(problem_fields(&bad), vec!["document_number"]);
+    let auditor = server.user_token("auditora", &["auditor"]).await;
+    let trail: Value = server.get("/api/v1/audit?limit=50", &auditor).await.json().await.unwrap();
+    assert!(trail["items"].as_array().unwrap().iter().any(|e| e["action"] == "victim.lookup"));
+    assert!(trail["items"].as_array().unwrap().iter().any(|e| e["action"] == "victim.refer"));
 }

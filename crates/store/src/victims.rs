@@ -74,6 +74,18 @@ impl VictimReads for SqlTx {
         rows.iter().map(victim_from).collect()
     }
 
+    async fn victim_referred_to(&mut self, victim_id: i64, institution: InstitutionId) -> StoreResult<bool> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM victim_referrals WHERE victim_id = $1 AND institution_id = $2",
+        )
+        .bind(victim_id)
+        .bind(institution.0)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(get::<i64>(&row, "n")? > 0)
+    }
+
     async fn data_key_checks(&mut self) -> StoreResult<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT key_id, sealed FROM data_key_checks ORDER BY key_id")
             .fetch_all(&mut *self.tx)
@@ -85,6 +97,24 @@ impl VictimReads for SqlTx {
 
 #[async_trait]
 impl VictimWrites for SqlTx {
+    async fn insert_referral(
+        &mut self,
+        victim_id: i64,
+        institution: InstitutionId,
+        at: Timestamp,
+        by: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO victim_referrals (victim_id, institution_id, referred_at, referred_by) VALUES ($1, $2, $3, $4)")
+            .bind(victim_id)
+            .bind(institution.0)
+            .bind(at.unix_micros())
+            .bind(by.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     async fn insert_data_key_check(&mut self, key_id: &str, sealed: &str) -> StoreResult<()> {
         sqlx::query("INSERT INTO data_key_checks (key_id, sealed) VALUES ($1, $2)")
             .bind(key_id.to_string())

@@ -32,3 +32,13 @@ CREATE TABLE data_key_checks (
     key_id  TEXT NOT NULL PRIMARY KEY,
     sealed  TEXT NOT NULL
 );
+
+-- Victims referred by the registering institution to another one, whose victim services then
+-- see them as their own.
+CREATE TABLE victim_referrals (
+    victim_id       BIGINT NOT NULL REFERENCES victims (id),
+    institution_id  BIGINT NOT NULL REFERENCES institutions (id),
+    referred_at     BIGINT NOT NULL,
+    referred_by     TEXT   NOT NULL,
+    PRIMARY KEY (victim_id, institution_id)
+);

@@ -104,6 +104,8 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(victims::register_victim))
         .add(Access::Policy(rules::READ_VICTIMS), routes!(victims::get_victim))
         .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(victims::withdraw_consent))
+        .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(victims::refer_victim))
+        .add(Access::Policy(rules::READ_VICTIMS), routes!(victims::find_victims))
         .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::open_case))
         .add(Access::Policy(rules::READ_CASES), routes!(cases::get_case))
         .add(Access::Policy(rules::MANAGE_CASES), routes!(cases::change_stage))

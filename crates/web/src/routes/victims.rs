@@ -215,3 +215,61 @@ pub async fn withdraw_consent(
 ) -> ApiResult<Json<VictimJson>> {
     Ok(Json(state.app.withdraw_consent(&actor, &context, &code).await?.into()))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralRequest {
+    /// The institution whose victim services take the victim on.
+    pub institution_id: i64,
+}
+
+/// Refers a victim to another institution (its victim services then see the identity).
+#[utoipa::path(post, path = "/api/v1/victims/{code}/referrals", tag = "victims",
+    params(("code" = String, Path, description = "V-2026-000123")), request_body = ReferralRequest,
+    responses((status = 200, body = VictimJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn refer_victim(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(code): Path<String>,
+    ApiJson(r): ApiJson<ReferralRequest>,
+) -> ApiResult<Json<VictimJson>> {
+    Ok(Json(state.app.refer_victim(&actor, &context, &code, r.institution_id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentQuery {
+    pub document_type: String,
+    pub document_number: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VictimCodes {
+    pub codes: Vec<String>,
+}
+
+/// Finds victims by identity document (an exact match through a keyed hash; nothing is
+/// decrypted). Answers codes only; the look-up is audited.
+#[utoipa::path(get, path = "/api/v1/victims", tag = "victims", params(DocumentQuery),
+    responses((status = 200, body = VictimCodes),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn find_victims(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Query(query): Query<DocumentQuery>,
+) -> ApiResult<Json<VictimCodes>> {
+    let codes = state
+        .app
+        .find_victims_by_document(&actor, &context, &query.document_type, &query.document_number)
+        .await?;
+    Ok(Json(VictimCodes { codes }))
+}
