@@ -14,7 +14,8 @@ use figment::Figment;
 use redress_app::Settings;
 
 /// Top-level keys that may come from the environment.
-const SECTIONS: [&str; 6] = ["server", "database", "security", "bootstrap", "logging", "metrics"];
+const SECTIONS: [&str; 9] =
+    ["server", "database", "security", "bootstrap", "logging", "metrics", "fund", "ledger", "cases"];
 
 /// Values given on the command line, which win over everything else.
 #[derive(Debug, Default, Clone)]

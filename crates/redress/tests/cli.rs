@@ -370,6 +370,7 @@ async fn config_print_shows_the_layers_and_masks_secrets() {
         .env("REDRESS_DATABASE_URL", "postgres://fund:s3cr3t-pw@db.internal/redress")
         .env("REDRESS_SECURITY__SESSION_IDLE_MINUTES", "15")
         .env("REDRESS_METRICS__TOKEN", "scrape-token-that-is-long-enough")
+        .env("REDRESS_FUND__CURRENCY", "USD")
         .env("REDRESS_TEST_POSTGRES_URL", "ignored");
     let output = run(command, "").await;
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -377,6 +378,7 @@ async fn config_print_shows_the_layers_and_masks_secrets() {
     assert!(printed.contains("listen = \"127.0.0.1:9000\""), "{printed}");
     assert!(printed.contains("session_idle_minutes = 15"), "the environment wins over the file: {printed}");
     assert!(printed.contains("postgres://fund:***@db.internal/redress"));
+    assert!(printed.contains("currency = \"USD\""), "every section can come from the environment: {printed}");
     assert!(!printed.contains("s3cr3t") && !printed.contains("scrape-token"), "{printed}");
     std::fs::remove_dir_all(&folder).unwrap();
 }
