@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::accounts::audit_event;
-use crate::store::{CaseRecord, Defendant, StageChange, WriteTx};
+use crate::store::{CaseRecord, Defendant, ReadTx, StageChange};
 use crate::{Actor, App, AppError, RequestContext};
 
 /// A case to open, as received.
@@ -58,7 +58,7 @@ fn notes(errors: &mut FieldErrors, value: &Option<String>) -> Option<String> {
 }
 
 impl App {
-    async fn case_view(&self, tx: &mut dyn WriteTx, id: i64) -> Result<CaseView, AppError> {
+    async fn case_view(&self, tx: &mut dyn ReadTx, id: i64) -> Result<CaseView, AppError> {
         let record = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
         let history = tx.case_stage_changes(id).await?;
         let defendants = tx.case_defendants(id).await?;
@@ -203,11 +203,7 @@ impl App {
     pub async fn case(&self, actor: &Actor, id: i64) -> Result<CaseView, AppError> {
         actor.require(rules::READ_CASES)?;
         let mut tx = self.store.read().await?;
-        let record = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
-        let history = tx.case_stage_changes(id).await?;
-        let defendants = tx.case_defendants(id).await?;
-        let victims = tx.case_victim_codes(id).await?;
-        Ok(view(record, history, defendants, victims))
+        self.case_view(&mut *tx, id).await
     }
 
     /// Moves a case to its next stage on a date; illegal moves and bad dates are refused.
