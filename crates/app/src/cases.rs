@@ -24,6 +24,8 @@ pub struct OpenCase {
     pub cross_border: bool,
     pub partner_country: Option<String>,
     pub tracing_notes: Option<String>,
+    /// The court (an institution of kind `court`) handling the case, when known.
+    pub court_id: Option<i64>,
     pub defendants: Vec<String>,
     /// Victim codes.
     pub victims: Vec<String>,
@@ -43,6 +45,7 @@ pub struct CaseView {
     pub partner_country: Option<String>,
     pub tracing_notes: Option<String>,
     pub institution_id: i64,
+    pub court_id: Option<i64>,
     pub history: Vec<(Option<String>, String, String)>,
     pub defendants: Vec<(i64, String)>,
     pub victims: Vec<String>,
@@ -143,6 +146,16 @@ impl App {
                 format!("a case with this file number exists (id {})", existing.id),
             )));
         }
+        let court_id = match request.court_id {
+            None => None,
+            Some(id) => match tx.institution_by_id(redress_domain::InstitutionId(id)).await? {
+                Some(institution) if institution.kind == redress_domain::InstitutionKind::Court => {
+                    Some(institution.id)
+                }
+                Some(_) => return Err(FieldError::new("court_id", "is not a court").into()),
+                None => return Err(FieldError::new("court_id", "no institution has this id").into()),
+            },
+        };
         let mut victim_ids = Vec::new();
         for (index, code) in victims.iter().enumerate() {
             let victim = tx.victim(code.as_str()).await?.ok_or_else(|| {
@@ -165,6 +178,7 @@ impl App {
             partner_country,
             tracing_notes,
             institution_id,
+            court_id,
             created_at: now,
             created_by: actor.username.clone(),
         };
@@ -338,6 +352,7 @@ fn view(
         partner_country: record.partner_country,
         tracing_notes: record.tracing_notes,
         institution_id: record.institution_id.0,
+        court_id: record.court_id.map(|id| id.0),
         history: history.into_iter().map(|c| (c.from_stage, c.to_stage, c.on_date)).collect(),
         defendants: defendants.into_iter().map(|d| (d.id, d.name)).collect(),
         victims,

@@ -502,6 +502,7 @@ impl App {
                     partner_country: case.partner_country.clone(),
                     tracing_notes: None,
                     institution_id,
+                    court_id: None,
                     created_at: now,
                     created_by: actor.username.clone(),
                 })

@@ -274,6 +274,12 @@ impl App {
         for order in &orders {
             tx.insert_order(&OrderRecord { judgment_id: id, ..order.clone() }).await?;
         }
+        // The court whose clerk records the judgment handles the case, if none was named.
+        if let (Some(case), Some(institution)) = (&case, actor.institution_id) {
+            if case.court_id.is_none() {
+                tx.set_case_court(case.id, institution).await?;
+            }
+        }
         tx.append_audit(audit_event(
             actor,
             context,

@@ -305,6 +305,8 @@ pub struct CaseRecord {
     pub partner_country: Option<String>,
     pub tracing_notes: Option<String>,
     pub institution_id: InstitutionId,
+    /// The court handling the case: its clerks see the identity of the case's victims.
+    pub court_id: Option<InstitutionId>,
     pub created_at: Timestamp,
     pub created_by: String,
 }
@@ -332,7 +334,7 @@ pub trait CaseReads: Send {
     async fn case_defendants(&mut self, case_id: i64) -> StoreResult<Vec<Defendant>>;
     /// The codes of the case's victims.
     async fn case_victim_codes(&mut self, case_id: i64) -> StoreResult<Vec<String>>;
-    /// Whether the victim is in a case of the institution.
+    /// Whether the victim is in a case of the institution (opened by it, or at its court).
     async fn victim_in_cases_of(&mut self, victim_id: i64, institution: InstitutionId) -> StoreResult<bool>;
 }
 
@@ -340,6 +342,7 @@ pub trait CaseReads: Send {
 pub trait CaseWrites: Send {
     async fn insert_case(&mut self, case: &CaseRecord) -> StoreResult<i64>;
     async fn set_case_stage(&mut self, case_id: i64, stage: &str, on_date: &str) -> StoreResult<()>;
+    async fn set_case_court(&mut self, case_id: i64, court: InstitutionId) -> StoreResult<()>;
     async fn insert_stage_change(&mut self, case_id: i64, change: &StageChange) -> StoreResult<()>;
     async fn insert_defendant(&mut self, case_id: i64, name: &str) -> StoreResult<i64>;
     async fn link_victim(&mut self, case_id: i64, victim_id: i64) -> StoreResult<()>;

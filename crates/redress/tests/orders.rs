@@ -91,9 +91,14 @@ async fn an_order_becomes_eligible_when_final_owed_and_the_debtor_cannot_pay(dat
     let s = setup(database, true).await;
     let server = &s.server;
     let deadline = (time::OffsetDateTime::now_utc().date() + time::Duration::days(60)).to_string();
+    let identity_path = format!("/api/v1/victims/{}", s.victim);
+    let before: Value = server.get(&identity_path, &s.clerk).await.json().await.unwrap();
+    assert_eq!(before["identity_withheld"], "not_allowed", "the court does not handle the case yet");
     let response = server.post("/api/v1/judgments", &s.clerk, judgment(&s, None, &deadline)).await;
     assert_eq!(response.status(), 201);
     let recorded: Value = response.json().await.unwrap();
+    let after: Value = server.get(&identity_path, &s.clerk).await.json().await.unwrap();
+    assert_eq!(after["identity"]["document_number"], "70112233", "the judging court's clerk sees the victim");
     let order = &recorded["orders"][0];
     assert_eq!(order["ordered"], "5000.00");
     assert_eq!(order["owed"], "5000.00");

@@ -9,7 +9,7 @@ use crate::sql::{classify, get, SqlTx};
 
 const COLUMNS: &str =
     "id, prosecutor_file, court_file, jurisdiction, offences, stage, stage_changed_on, cross_border, \
-     partner_country, tracing_notes, institution_id, created_at, created_by";
+     partner_country, tracing_notes, institution_id, court_id, created_at, created_by";
 
 fn case_from(row: &AnyRow) -> StoreResult<CaseRecord> {
     let offences: String = get(row, "offences")?;
@@ -25,6 +25,7 @@ fn case_from(row: &AnyRow) -> StoreResult<CaseRecord> {
         partner_country: get(row, "partner_country")?,
         tracing_notes: get(row, "tracing_notes")?,
         institution_id: InstitutionId(get(row, "institution_id")?),
+        court_id: get::<Option<i64>>(row, "court_id")?.map(InstitutionId),
         created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
         created_by: get(row, "created_by")?,
     })
@@ -90,7 +91,7 @@ impl CaseReads for SqlTx {
     async fn victim_in_cases_of(&mut self, victim_id: i64, institution: InstitutionId) -> StoreResult<bool> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n FROM case_victims cv JOIN cases c ON c.id = cv.case_id \
-             WHERE cv.victim_id = $1 AND c.institution_id = $2",
+             WHERE cv.victim_id = $1 AND (c.institution_id = $2 OR c.court_id = $2)",
         )
         .bind(victim_id)
         .bind(institution.0)
@@ -106,8 +107,8 @@ impl CaseWrites for SqlTx {
     async fn insert_case(&mut self, c: &CaseRecord) -> StoreResult<i64> {
         let row = sqlx::query(
             "INSERT INTO cases (prosecutor_file, court_file, jurisdiction, offences, stage, stage_changed_on, cross_border, \
-             partner_country, tracing_notes, institution_id, created_at, created_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             partner_country, tracing_notes, institution_id, court_id, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(c.prosecutor_file.clone())
         .bind(c.court_file.clone())
@@ -119,12 +120,23 @@ impl CaseWrites for SqlTx {
         .bind(c.partner_country.clone())
         .bind(c.tracing_notes.clone())
         .bind(c.institution_id.0)
+        .bind(c.court_id.map(|id| id.0))
         .bind(c.created_at.unix_micros())
         .bind(c.created_by.clone())
         .fetch_one(&mut *self.tx)
         .await
         .map_err(classify)?;
         get(&row, "id")
+    }
+
+    async fn set_case_court(&mut self, case_id: i64, court: InstitutionId) -> StoreResult<()> {
+        sqlx::query("UPDATE cases SET court_id = $1 WHERE id = $2")
+            .bind(court.0)
+            .bind(case_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 
     async fn set_case_stage(&mut self, case_id: i64, stage: &str, on_date: &str) -> StoreResult<()> {

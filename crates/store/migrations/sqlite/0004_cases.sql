@@ -12,6 +12,7 @@ CREATE TABLE cases (
     partner_country   TEXT,
     tracing_notes     TEXT,
     institution_id    BIGINT  NOT NULL REFERENCES institutions (id),
+    court_id          BIGINT  REFERENCES institutions (id),
     created_at        BIGINT  NOT NULL,
     created_by        TEXT    NOT NULL
 );

@@ -28,6 +28,9 @@ pub struct OpenCaseRequest {
     pub partner_country: Option<String>,
     /// Asset tracing and precautionary measures.
     pub tracing_notes: Option<String>,
+    /// The court (institution of kind `court`) handling the case; its clerks then see the
+    /// identity of the case's victims. Set by the first judgment recorded when omitted.
+    pub court_id: Option<i64>,
     #[serde(default)]
     pub defendants: Vec<String>,
     /// Victim codes.
@@ -62,6 +65,7 @@ pub struct CaseJson {
     pub partner_country: Option<String>,
     pub tracing_notes: Option<String>,
     pub institution_id: i64,
+    pub court_id: Option<i64>,
     pub history: Vec<StageChangeJson>,
     pub defendants: Vec<DefendantJson>,
     /// Victim codes (no identity here).
@@ -82,6 +86,7 @@ impl From<CaseView> for CaseJson {
             partner_country: v.partner_country,
             tracing_notes: v.tracing_notes,
             institution_id: v.institution_id,
+            court_id: v.court_id,
             history: v.history.into_iter().map(|(from, to, on)| StageChangeJson { from, to, on }).collect(),
             defendants: v.defendants.into_iter().map(|(id, name)| DefendantJson { id, name }).collect(),
             victims: v.victims,
@@ -111,6 +116,7 @@ pub async fn open_case(
         cross_border: r.cross_border,
         partner_country: r.partner_country,
         tracing_notes: r.tracing_notes,
+        court_id: r.court_id,
         defendants: r.defendants,
         victims: r.victims,
     };
