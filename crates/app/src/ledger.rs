@@ -397,29 +397,15 @@ impl App {
             )
             .into());
         }
-        let parsed: Vec<Result<Parsed, FieldErrors>> = requests.iter().map(parse).collect();
         let mut tx = self.store.write().await?;
         let now = self.clock.now();
         let expired = self.expire_holds_in(&mut *tx, now).await?;
-        let (outcomes, batch) = self.apply_batch(&mut *tx, &actor.username, parsed, now).await?;
-        let created: Vec<&Transfer> = batch.staged.iter().collect();
+        let (outcomes, created) = self.apply_transfers_in(&mut *tx, &actor.username, requests, now).await?;
         if created.is_empty() {
             if expired > 0 {
                 tx.commit().await?;
             }
             return Ok(outcomes);
-        }
-        tx.insert_transfers(&batch.staged).await?;
-        let touched: HashSet<i64> =
-            batch.staged.iter().flat_map(|t| [t.debit_account_id, t.credit_account_id]).collect();
-        let totals: Vec<(i64, Totals)> =
-            batch.accounts.values().filter(|a| touched.contains(&a.id)).map(|a| (a.id, a.totals)).collect();
-        tx.set_ledger_totals_many(&totals).await?;
-        let staged_ids: HashSet<&str> = batch.staged.iter().map(|t| t.id.as_str()).collect();
-        for (id, status) in &batch.statuses {
-            if !staged_ids.contains(id.as_str()) {
-                tx.set_pending_status(id, *status).await?;
-            }
         }
         let target = (created.len() == 1).then(|| ("transfer", created[0].id.clone()));
         let ids: Vec<&str> = created.iter().take(50).map(|t| t.id.as_str()).collect();
@@ -434,6 +420,36 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(outcomes)
+    }
+
+    /// Applies transfers inside the caller's write transaction and writes them (no audit entry,
+    /// no commit): for use cases whose own change moves money, so that both commit together.
+    /// Returns each transfer's outcome and the transfers created.
+    pub async fn apply_transfers_in(
+        &self,
+        tx: &mut dyn WriteTx,
+        actor: &str,
+        requests: &[TransferRequest],
+        now: Timestamp,
+    ) -> Result<(Vec<TransferOutcome>, Vec<Transfer>), AppError> {
+        let parsed: Vec<Result<Parsed, FieldErrors>> = requests.iter().map(parse).collect();
+        let (outcomes, batch) = self.apply_batch(tx, actor, parsed, now).await?;
+        if batch.staged.is_empty() {
+            return Ok((outcomes, Vec::new()));
+        }
+        tx.insert_transfers(&batch.staged).await?;
+        let touched: HashSet<i64> =
+            batch.staged.iter().flat_map(|t| [t.debit_account_id, t.credit_account_id]).collect();
+        let totals: Vec<(i64, Totals)> =
+            batch.accounts.values().filter(|a| touched.contains(&a.id)).map(|a| (a.id, a.totals)).collect();
+        tx.set_ledger_totals_many(&totals).await?;
+        let staged_ids: HashSet<&str> = batch.staged.iter().map(|t| t.id.as_str()).collect();
+        for (id, status) in &batch.statuses {
+            if !staged_ids.contains(id.as_str()) {
+                tx.set_pending_status(id, *status).await?;
+            }
+        }
+        Ok((outcomes, batch.staged))
     }
 
     async fn apply_batch(

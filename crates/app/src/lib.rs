@@ -20,6 +20,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod assets;
 pub mod audit;
 pub mod cases;
 pub mod clock;

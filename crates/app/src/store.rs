@@ -42,14 +42,14 @@ pub trait Store: Send + Sync + 'static {
 
 /// Everything a read transaction can do.
 pub trait ReadTx:
-    AccountReads + AuditReads + LedgerReads + VictimReads + CaseReads + OrderReads + Send
+    AccountReads + AuditReads + LedgerReads + VictimReads + CaseReads + OrderReads + AssetReads + Send
 {
 }
 
 /// Everything a write transaction can do; dropped without `commit`, it rolls back.
 #[async_trait]
 pub trait WriteTx:
-    ReadTx + AccountWrites + AuditWrites + LedgerWrites + VictimWrites + CaseWrites + OrderWrites
+    ReadTx + AccountWrites + AuditWrites + LedgerWrites + VictimWrites + CaseWrites + OrderWrites + AssetWrites
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
@@ -416,4 +416,54 @@ pub trait OrderWrites: Send {
         order_id: i64,
         finding: &InsolvencyFinding,
     ) -> StoreResult<()>;
+}
+
+// ---- Assets ------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetRecord {
+    pub id: i64,
+    pub kind: String,
+    pub description: String,
+    pub identifiers: Option<String>,
+    pub location: Option<String>,
+    /// Region only: the public feed shows nothing finer.
+    pub region: Option<String>,
+    pub custodian: Option<String>,
+    pub case_id: Option<i64>,
+    pub agency_reference: Option<String>,
+    pub currency: Currency,
+    pub estimated_value: Option<Amount>,
+    pub state: String,
+    pub state_changed_on: String,
+    pub institution_id: InstitutionId,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetMove {
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub on_date: String,
+    pub document: String,
+    pub amount: Option<Amount>,
+    pub costs: Option<Amount>,
+    pub recorded_at: Timestamp,
+    pub recorded_by: String,
+}
+
+#[async_trait]
+pub trait AssetReads: Send {
+    async fn asset(&mut self, id: i64) -> StoreResult<Option<AssetRecord>>;
+    async fn asset_moves(&mut self, asset_id: i64) -> StoreResult<Vec<AssetMove>>;
+    /// Transfers whose `references.asset` is this asset's id, in order.
+    async fn asset_transfers(&mut self, asset_id: i64) -> StoreResult<Vec<Transfer>>;
+}
+
+#[async_trait]
+pub trait AssetWrites: Send {
+    async fn insert_asset(&mut self, asset: &AssetRecord) -> StoreResult<i64>;
+    async fn set_asset_state(&mut self, id: i64, state: &str, on_date: &str) -> StoreResult<()>;
+    async fn insert_asset_move(&mut self, asset_id: i64, movement: &AssetMove) -> StoreResult<()>;
 }

@@ -57,7 +57,10 @@ impl AssetKind {
     pub fn parse(value: &str) -> Result<AssetKind, FieldError> {
         let wanted = value.trim().to_ascii_lowercase();
         AssetKind::ALL.into_iter().find(|k| k.as_str() == wanted).ok_or_else(|| {
-            FieldError::new("kind", "must be cash, bank_balance, vehicle, real_estate, business, valuables or other")
+            FieldError::new(
+                "kind",
+                "must be cash, bank_balance, vehicle, real_estate, business, valuables or other",
+            )
         })
     }
 

@@ -77,6 +77,11 @@ pub mod rules {
         Role::FundOfficer,
         Role::Auditor,
     ]);
+    /// The asset register and its lifecycle (the money moves with it).
+    pub const MANAGE_ASSETS: Policy = Policy::AnyOf(&[Role::AssetManager]);
+    /// Reading assets with their money trail.
+    pub const READ_ASSETS: Policy =
+        Policy::AnyOf(&[Role::AssetManager, Role::FundOfficer, Role::Auditor, Role::Prosecutor]);
     /// Registering victims, their consent and its withdrawal.
     pub const REGISTER_VICTIMS: Policy = Policy::AnyOf(&[Role::VictimServices]);
     /// Reading a victim's record (identity only as [`identity_visible`] allows).

@@ -1,5 +1,6 @@
 //! Every route of the application, each added with its access rule.
 
+mod assets;
 mod audit;
 mod cases;
 mod health;
@@ -39,6 +40,7 @@ use crate::access::{Access, Routes};
         (name = "victims", description = "Victims, their consent and their protected identity"),
         (name = "cases", description = "Criminal cases, their stages, defendants and victims"),
         (name = "orders", description = "Judgments and reparation orders"),
+        (name = "assets", description = "Seized and confiscated assets, from seizure to money in the fund"),
     )
 )]
 pub struct ApiDoc;
@@ -118,4 +120,7 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::READ_ORDERS), routes!(orders::get_order))
         .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_payment))
         .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_insolvency))
+        .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::register_asset))
+        .add(Access::Policy(rules::READ_ASSETS), routes!(assets::get_asset))
+        .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::move_asset))
 }

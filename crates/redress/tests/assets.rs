@@ -1,0 +1,195 @@
+//! Seized assets end to end, on both engines: the three paths of the issue with the fund's and
+//! escrow's balances after each step, and refused moves that write and move nothing.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{expect_problem, problem_fields, TestServer};
+use redress_store::testing::TestDatabase;
+use serde_json::{json, Value};
+
+on_both_engines!(
+    an_early_sale_then_confiscation_brings_the_proceeds_to_the_fund,
+    a_confiscation_then_auction_brings_the_price_to_the_fund,
+    an_early_sale_then_return_pays_the_escrow_back,
+    refused_moves_write_nothing_and_move_no_money,
+);
+
+struct Setup {
+    server: TestServer,
+    manager: String,
+    officer: String,
+}
+
+async fn setup(database: TestDatabase) -> Setup {
+    let server = TestServer::start(database).await;
+    let manager = server.user_token("pronabi", &["asset_manager"]).await;
+    let officer = server.user_token("oficial", &["fund_officer"]).await;
+    Setup { server, manager, officer }
+}
+
+async fn register(s: &Setup, kind: &str) -> i64 {
+    let body = json!({"kind": kind, "description": "Camioneta Toyota Hilux 2019", "identifiers": "Placa ABC-123",
+        "location": "Depósito PRONABI, Tumbes", "region": "Tumbes", "custodian": "PRONABI", "seized_on": "2025-01-10",
+        "document": "Resolución de incautación 12-2025"});
+    let response = s.server.post("/api/v1/assets", &s.manager, body).await;
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+async fn step(s: &Setup, id: i64, body: Value) -> Value {
+    let response = s.server.post(&format!("/api/v1/assets/{id}/moves"), &s.manager, body.clone()).await;
+    assert_eq!(response.status(), 200, "{body}");
+    response.json().await.unwrap()
+}
+
+fn to(state: &str, date: &str) -> Value {
+    json!({"to": state, "date": date, "document": format!("Resolución {state}")})
+}
+
+/// Account name → posted balance.
+async fn balances(s: &Setup) -> HashMap<String, String> {
+    let accounts: Value = s.server.get("/api/v1/ledger/accounts", &s.officer).await.json().await.unwrap();
+    accounts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap().to_string(), a["posted"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+async fn an_early_sale_then_confiscation_brings_the_proceeds_to_the_fund(database: TestDatabase) {
+    let s = setup(database).await;
+    let id = register(&s, "vehicle").await;
+    step(&s, id, to("in_custody", "2025-01-12")).await;
+    step(&s, id, to("sale_authorised", "2025-03-01")).await;
+    let mut sale = to("sold_early", "2025-04-01");
+    sale["amount"] = json!("30000.00");
+    sale["costs"] = json!("1500.00");
+    let sold = step(&s, id, sale).await;
+    assert_eq!(sold["escrow"], "28500.00");
+    let b = balances(&s).await;
+    assert_eq!(b["assets:bank:escrow"], "28500.00");
+    assert_eq!(b[&format!("liabilities:escrow:asset/{id}")], "28500.00");
+    assert_eq!(b["assets:bank:fund"], "0.00");
+
+    let released = step(&s, id, to("released", "2026-05-01")).await;
+    assert_eq!(released["state"], "released");
+    assert_eq!(released["escrow"], "0.00");
+    assert_eq!(released["money"].as_array().unwrap().len(), 3, "{released}");
+    let asset_id = id.to_string();
+    assert!(released["money"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["references"]["asset"].as_str() == Some(asset_id.as_str())));
+    let b = balances(&s).await;
+    assert_eq!(b["assets:bank:fund"], "28500.00");
+    assert_eq!(b["assets:bank:escrow"], "0.00");
+    assert_eq!(b["income:confiscations"], "28500.00");
+    assert_eq!(b[&format!("liabilities:escrow:asset/{id}")], "0.00");
+
+    let twice = expect_problem(
+        s.server.post(&format!("/api/v1/assets/{id}/moves"), &s.manager, to("released", "2026-05-02")).await,
+        422,
+    )
+    .await;
+    assert_eq!(problem_fields(&twice), vec!["to"]);
+    assert_eq!(balances(&s).await["assets:bank:fund"], "28500.00", "released once");
+}
+
+async fn a_confiscation_then_auction_brings_the_price_to_the_fund(database: TestDatabase) {
+    let s = setup(database).await;
+    let id = register(&s, "real_estate").await;
+    step(&s, id, to("in_custody", "2025-01-12")).await;
+    step(&s, id, to("leased", "2025-02-01")).await;
+    step(&s, id, to("in_custody", "2025-08-01")).await;
+    let confiscated = step(&s, id, to("confiscated", "2026-01-15")).await;
+    assert_eq!(balances(&s).await["assets:bank:fund"], "0.00", "confiscation alone moves no money");
+    assert_eq!(confiscated["money"].as_array().unwrap().len(), 0);
+    let mut auction = to("sold", "2026-06-20");
+    auction["amount"] = json!("120000.00");
+    auction["costs"] = json!("5000.00");
+    auction["currency"] = json!("PEN");
+    let sold = step(&s, id, auction).await;
+    assert_eq!(sold["moves"].as_array().unwrap().len(), 6);
+    let b = balances(&s).await;
+    assert_eq!(b["assets:bank:fund"], "115000.00");
+    assert_eq!(b["income:confiscations"], "115000.00");
+    assert_eq!(b["assets:bank:escrow"], "0.00");
+}
+
+async fn an_early_sale_then_return_pays_the_escrow_back(database: TestDatabase) {
+    let s = setup(database).await;
+    let id = register(&s, "valuables").await;
+    step(&s, id, to("in_custody", "2025-01-12")).await;
+    step(&s, id, to("sale_authorised", "2025-03-01")).await;
+    let mut sale = to("sold_early", "2025-04-01");
+    sale["amount"] = json!("10000.00");
+    step(&s, id, sale).await;
+    assert_eq!(balances(&s).await["assets:bank:escrow"], "10000.00");
+    let returned = step(&s, id, to("returned", "2026-02-01")).await;
+    assert_eq!(returned["state"], "returned");
+    let b = balances(&s).await;
+    assert_eq!(b["assets:bank:escrow"], "0.00");
+    assert_eq!(b["assets:bank:fund"], "0.00");
+    assert_eq!(b["income:confiscations"], "0.00");
+    let again = expect_problem(
+        s.server
+            .post(&format!("/api/v1/assets/{id}/moves"), &s.manager, to("confiscated", "2026-03-01"))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(problem_fields(&again), vec!["to"]);
+}
+
+async fn refused_moves_write_nothing_and_move_no_money(database: TestDatabase) {
+    let s = setup(database).await;
+    let id = register(&s, "vehicle").await;
+    step(&s, id, to("in_custody", "2025-01-12")).await;
+    let before = (s.server.audit_length().await, balances(&s).await);
+    let path = format!("/api/v1/assets/{id}/moves");
+    let with = |base: Value, changes: Value| {
+        let mut body = base;
+        for (key, value) in changes.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    };
+    let cases = vec![
+        (with(to("sold_early", "2025-04-01"), json!({"amount": "100.00"})), vec!["to"]),
+        (with(to("confiscated", "2025-04-01"), json!({"amount": "100.00"})), vec!["amount"]),
+        (to("teleported", "2025-04-01"), vec!["to"]),
+        (to("confiscated", "2999-01-01"), vec!["date"]),
+        (to("confiscated", "2025-01-01"), vec!["date"]),
+        (with(to("confiscated", "2025-04-01"), json!({"document": " "})), vec!["document"]),
+    ];
+    for (body, fields) in cases {
+        let problem = expect_problem(s.server.post(&path, &s.manager, body.clone()).await, 422).await;
+        assert_eq!(problem_fields(&problem), fields, "{body}");
+    }
+    step(&s, id, to("sale_authorised", "2025-03-01")).await;
+    let after_authorisation = (s.server.audit_length().await, balances(&s).await);
+    assert_eq!(after_authorisation.1, before.1);
+    let sale =
+        |changes: Value| with(with(to("sold_early", "2025-04-01"), json!({"amount": "500.00"})), changes);
+    for (body, fields) in [
+        (sale(json!({"currency": "USD"})), vec!["currency"]),
+        (sale(json!({"costs": "-5.00"})), vec!["costs"]),
+        (sale(json!({"costs": "600.00"})), vec!["costs"]),
+        (sale(json!({"amount": "500.001"})), vec!["amount"]),
+    ] {
+        let problem = expect_problem(s.server.post(&path, &s.manager, body.clone()).await, 422).await;
+        assert_eq!(problem_fields(&problem), fields, "{body}");
+    }
+    assert_eq!(
+        (s.server.audit_length().await, balances(&s).await),
+        after_authorisation,
+        "refused moves changed something"
+    );
+    expect_problem(s.server.post(&path, &s.officer, to("in_custody", "2025-04-01")).await, 403).await;
+    let view: Value = s.server.get(&format!("/api/v1/assets/{id}"), &s.officer).await.json().await.unwrap();
+    assert_eq!(view["state"], "sale_authorised");
+}

@@ -1,0 +1,38 @@
+-- Seized and confiscated assets and the dated, documented moves of their lifecycle.
+
+CREATE TABLE assets (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind              TEXT    NOT NULL,
+    description       TEXT    NOT NULL,
+    identifiers       TEXT,
+    location          TEXT,
+    region            TEXT,
+    custodian         TEXT,
+    case_id           BIGINT  REFERENCES cases (id),
+    agency_reference  TEXT,
+    currency          TEXT    NOT NULL,
+    estimated_value   BIGINT,
+    state             TEXT    NOT NULL,
+    state_changed_on  TEXT    NOT NULL,
+    institution_id    BIGINT  NOT NULL REFERENCES institutions (id),
+    created_at        BIGINT  NOT NULL,
+    created_by        TEXT    NOT NULL
+);
+CREATE INDEX assets_state ON assets (state);
+
+CREATE TABLE asset_moves (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    asset_id     BIGINT  NOT NULL REFERENCES assets (id),
+    from_state   TEXT,
+    to_state     TEXT    NOT NULL,
+    on_date      TEXT    NOT NULL,
+    document     TEXT    NOT NULL,
+    amount       BIGINT,
+    costs        BIGINT,
+    recorded_at  BIGINT  NOT NULL,
+    recorded_by  TEXT    NOT NULL
+);
+CREATE INDEX asset_moves_asset ON asset_moves (asset_id, id);
+
+-- An asset's money trail: the transfers that name it.
+CREATE INDEX ledger_transfers_asset ON ledger_transfers (ref_asset) WHERE ref_asset IS NOT NULL;

@@ -1,0 +1,143 @@
+//! Assets and their moves.
+
+use async_trait::async_trait;
+use redress_app::store::{AssetMove, AssetReads, AssetRecord, AssetWrites, StoreError, StoreResult};
+use redress_domain::ledger::Transfer;
+use redress_domain::{Amount, Currency, InstitutionId, Timestamp};
+use sqlx::any::AnyRow;
+
+use crate::sql::{classify, get, SqlTx};
+
+const COLUMNS: &str =
+    "id, kind, description, identifiers, location, region, custodian, case_id, agency_reference, \
+     currency, estimated_value, state, state_changed_on, institution_id, created_at, created_by";
+
+fn asset_from(row: &AnyRow) -> StoreResult<AssetRecord> {
+    let currency: String = get(row, "currency")?;
+    Ok(AssetRecord {
+        id: get(row, "id")?,
+        kind: get(row, "kind")?,
+        description: get(row, "description")?,
+        identifiers: get(row, "identifiers")?,
+        location: get(row, "location")?,
+        region: get(row, "region")?,
+        custodian: get(row, "custodian")?,
+        case_id: get(row, "case_id")?,
+        agency_reference: get(row, "agency_reference")?,
+        currency: Currency::parse(&currency)
+            .map_err(|_| StoreError::Corrupt(format!("currency {currency}")))?,
+        estimated_value: get::<Option<i64>>(row, "estimated_value")?.map(Amount),
+        state: get(row, "state")?,
+        state_changed_on: get(row, "state_changed_on")?,
+        institution_id: InstitutionId(get(row, "institution_id")?),
+        created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
+        created_by: get(row, "created_by")?,
+    })
+}
+
+#[async_trait]
+impl AssetReads for SqlTx {
+    async fn asset(&mut self, id: i64) -> StoreResult<Option<AssetRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM assets WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *self.tx).await.map_err(classify)?;
+        row.as_ref().map(asset_from).transpose()
+    }
+
+    async fn asset_moves(&mut self, asset_id: i64) -> StoreResult<Vec<AssetMove>> {
+        let rows = sqlx::query(
+            "SELECT from_state, to_state, on_date, document, amount, costs, recorded_at, recorded_by FROM asset_moves \
+             WHERE asset_id = $1 ORDER BY id",
+        )
+        .bind(asset_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok(AssetMove {
+                    from_state: get(row, "from_state")?,
+                    to_state: get(row, "to_state")?,
+                    on_date: get(row, "on_date")?,
+                    document: get(row, "document")?,
+                    amount: get::<Option<i64>>(row, "amount")?.map(Amount),
+                    costs: get::<Option<i64>>(row, "costs")?.map(Amount),
+                    recorded_at: Timestamp::from_unix_micros(get(row, "recorded_at")?),
+                    recorded_by: get(row, "recorded_by")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn asset_transfers(&mut self, asset_id: i64) -> StoreResult<Vec<Transfer>> {
+        let rows = sqlx::query("SELECT id FROM ledger_transfers WHERE ref_asset = $1 ORDER BY seq")
+            .bind(asset_id.to_string())
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        let ids: Vec<String> = rows.iter().map(|row| get(row, "id")).collect::<StoreResult<_>>()?;
+        let mut transfers = redress_app::store::LedgerReads::transfers_by_ids(self, &ids).await?;
+        transfers.sort_by_key(|t| t.seq);
+        Ok(transfers)
+    }
+}
+
+#[async_trait]
+impl AssetWrites for SqlTx {
+    async fn insert_asset(&mut self, a: &AssetRecord) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "INSERT INTO assets (kind, description, identifiers, location, region, custodian, case_id, agency_reference, \
+             currency, estimated_value, state, state_changed_on, institution_id, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+        )
+        .bind(a.kind.clone())
+        .bind(a.description.clone())
+        .bind(a.identifiers.clone())
+        .bind(a.location.clone())
+        .bind(a.region.clone())
+        .bind(a.custodian.clone())
+        .bind(a.case_id)
+        .bind(a.agency_reference.clone())
+        .bind(a.currency.code())
+        .bind(a.estimated_value.map(|v| v.0))
+        .bind(a.state.clone())
+        .bind(a.state_changed_on.clone())
+        .bind(a.institution_id.0)
+        .bind(a.created_at.unix_micros())
+        .bind(a.created_by.clone())
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        get(&row, "id")
+    }
+
+    async fn set_asset_state(&mut self, id: i64, state: &str, on_date: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE assets SET state = $1, state_changed_on = $2 WHERE id = $3")
+            .bind(state.to_string())
+            .bind(on_date.to_string())
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn insert_asset_move(&mut self, asset_id: i64, m: &AssetMove) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO asset_moves (asset_id, from_state, to_state, on_date, document, amount, costs, recorded_at, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(asset_id)
+        .bind(m.from_state.clone())
+        .bind(m.to_state.clone())
+        .bind(m.on_date.clone())
+        .bind(m.document.clone())
+        .bind(m.amount.map(|a| a.0))
+        .bind(m.costs.map(|a| a.0))
+        .bind(m.recorded_at.unix_micros())
+        .bind(m.recorded_by.clone())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+}

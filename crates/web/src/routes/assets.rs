@@ -1,0 +1,192 @@
+//! Seized assets: the register, lifecycle moves with their money, and each asset's money trail.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use redress_app::assets::{AssetView, MoveAsset, RegisterAsset};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ledger::TransferView;
+use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::problem::{ApiResult, Problem};
+use crate::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterAssetRequest {
+    /// cash, bank_balance, vehicle, real_estate, business, valuables or other.
+    pub kind: String,
+    pub description: String,
+    /// Plate, registry entry, account number…
+    pub identifiers: Option<String>,
+    pub location: Option<String>,
+    /// Region (department): the only place shown publicly.
+    pub region: Option<String>,
+    pub custodian: Option<String>,
+    pub case_id: Option<i64>,
+    /// The asset agency's own reference.
+    pub agency_reference: Option<String>,
+    pub currency: Option<String>,
+    pub estimated_value: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub seized_on: String,
+    /// The seizure order.
+    pub document: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveAssetRequest {
+    /// The next state: in_custody, leased, assigned, sale_authorised, sold_early, confiscated,
+    /// sold, released, returned or written_off.
+    pub to: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// The court order or resolution allowing the move.
+    pub document: String,
+    /// Sale price, or the money confiscated (when released to the fund).
+    pub amount: Option<String>,
+    /// Must be the asset's currency when given.
+    pub currency: Option<String>,
+    /// Sale costs, deducted from the price.
+    pub costs: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssetMoveJson {
+    pub from: Option<String>,
+    pub to: String,
+    pub on: String,
+    pub document: String,
+    pub amount: Option<String>,
+    pub costs: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssetJson {
+    pub id: i64,
+    pub kind: String,
+    pub description: String,
+    pub identifiers: Option<String>,
+    pub location: Option<String>,
+    pub region: Option<String>,
+    pub custodian: Option<String>,
+    pub case_id: Option<i64>,
+    pub agency_reference: Option<String>,
+    pub currency: String,
+    pub estimated_value: Option<String>,
+    pub state: String,
+    pub state_changed_on: String,
+    pub moves: Vec<AssetMoveJson>,
+    /// The ledger transfers this asset caused, in order.
+    pub money: Vec<TransferView>,
+    /// What its escrow account holds now.
+    pub escrow: String,
+}
+
+impl From<AssetView> for AssetJson {
+    fn from(v: AssetView) -> Self {
+        let c = v.asset.currency;
+        AssetJson {
+            id: v.asset.id,
+            kind: v.asset.kind,
+            description: v.asset.description,
+            identifiers: v.asset.identifiers,
+            location: v.asset.location,
+            region: v.asset.region,
+            custodian: v.asset.custodian,
+            case_id: v.asset.case_id,
+            agency_reference: v.asset.agency_reference,
+            currency: c.code().to_string(),
+            estimated_value: v.asset.estimated_value.map(|a| a.format(c)),
+            state: v.asset.state,
+            state_changed_on: v.asset.state_changed_on,
+            moves: v
+                .moves
+                .into_iter()
+                .map(|m| AssetMoveJson {
+                    from: m.from_state,
+                    to: m.to_state,
+                    on: m.on_date,
+                    document: m.document,
+                    amount: m.amount.map(|a| a.format(c)),
+                    costs: m.costs.map(|a| a.format(c)),
+                })
+                .collect(),
+            money: v.money.iter().map(TransferView::from).collect(),
+            escrow: v.escrow.format(c),
+        }
+    }
+}
+
+/// Registers a seized asset.
+#[utoipa::path(post, path = "/api/v1/assets", tag = "assets", request_body = RegisterAssetRequest,
+    responses((status = 201, body = AssetJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn register_asset(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    ApiJson(r): ApiJson<RegisterAssetRequest>,
+) -> ApiResult<(StatusCode, Json<AssetJson>)> {
+    let request = RegisterAsset {
+        kind: r.kind,
+        description: r.description,
+        identifiers: r.identifiers,
+        location: r.location,
+        region: r.region,
+        custodian: r.custodian,
+        case_id: r.case_id,
+        agency_reference: r.agency_reference,
+        currency: r.currency,
+        estimated_value: r.estimated_value,
+        seized_on: r.seized_on,
+        document: r.document,
+    };
+    let view = state.app.register_asset(&actor, &context, request).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+/// An asset with its moves and money trail.
+#[utoipa::path(get, path = "/api/v1/assets/{id}", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
+    responses((status = 200, body = AssetJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_asset(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AssetJson>> {
+    Ok(Json(state.app.asset(&actor, id).await?.into()))
+}
+
+/// Moves an asset to its next state; sales, confiscation and return move the money through
+/// the ledger in the same transaction.
+#[utoipa::path(post, path = "/api/v1/assets/{id}/moves", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
+    request_body = MoveAssetRequest,
+    responses((status = 200, body = AssetJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn move_asset(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<MoveAssetRequest>,
+) -> ApiResult<Json<AssetJson>> {
+    let request = MoveAsset {
+        to: r.to,
+        date: r.date,
+        document: r.document,
+        amount: r.amount,
+        currency: r.currency,
+        costs: r.costs,
+    };
+    Ok(Json(state.app.move_asset(&actor, &context, id, request).await?.into()))
+}
