@@ -30,6 +30,7 @@ pub mod ledger;
 pub mod orders;
 pub mod password;
 pub mod protect;
+pub mod public;
 pub mod settings;
 pub mod store;
 pub mod victims;

@@ -459,6 +459,15 @@ pub trait AssetReads: Send {
     async fn asset_moves(&mut self, asset_id: i64) -> StoreResult<Vec<AssetMove>>;
     /// Transfers whose `references.asset` is this asset's id, in order.
     async fn asset_transfers(&mut self, asset_id: i64) -> StoreResult<Vec<Transfer>>;
+    /// Assets in any of `states`, by id.
+    async fn assets_in_states(&mut self, states: &[&str], page: Page) -> StoreResult<Vec<AssetRecord>>;
+    /// Posted debits and credits of an account by transfers created in [`from`, `to`).
+    async fn account_flows(
+        &mut self,
+        account_id: i64,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<(Amount, Amount)>;
 }
 
 #[async_trait]

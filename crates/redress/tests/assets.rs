@@ -14,6 +14,7 @@ on_both_engines!(
     a_confiscation_then_auction_brings_the_price_to_the_fund,
     an_early_sale_then_return_pays_the_escrow_back,
     refused_moves_write_nothing_and_move_no_money,
+    the_public_feed_shows_assets_and_money_without_personal_data,
 );
 
 struct Setup {
@@ -192,4 +193,71 @@ async fn refused_moves_write_nothing_and_move_no_money(database: TestDatabase) {
     expect_problem(s.server.post(&path, &s.officer, to("in_custody", "2025-04-01")).await, 403).await;
     let view: Value = s.server.get(&format!("/api/v1/assets/{id}"), &s.officer).await.json().await.unwrap();
     assert_eq!(view["state"], "sale_authorised");
+}
+
+async fn the_public_feed_shows_assets_and_money_without_personal_data(database: TestDatabase) {
+    let s = setup(database).await;
+    let prosecutor = s.server.user_token("fiscal", &["prosecutor"]).await;
+    let case: Value = s
+        .server
+        .post(
+            "/api/v1/cases",
+            &prosecutor,
+            json!({"prosecutor_file": "FPT-2025-0777", "jurisdiction": "Tumbes",
+            "offences": ["129-A"], "reported_on": "2025-01-02", "defendants": ["Juan Pérez Salas"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let body = json!({"kind": "vehicle", "description": "Camioneta de Juan Pérez Salas", "identifiers": "Placa ABC-123",
+        "location": "Jr. Los Olivos 123, Tumbes", "region": "Tumbes", "custodian": "Depósito Norte", "case_id": case["id"],
+        "agency_reference": "PRONABI-7788", "seized_on": "2025-01-10", "document": "Resolución 1"});
+    let id = s.server.post("/api/v1/assets", &s.manager, body).await.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    step(&s, id, to("in_custody", "2025-01-12")).await;
+    step(&s, id, to("confiscated", "2026-01-15")).await;
+    let mut auction = to("sold", "2026-06-20");
+    auction["amount"] = json!("120000.00");
+    auction["costs"] = json!("5000.00");
+    step(&s, id, auction).await;
+    // Not published: an asset still in custody.
+    register(&s, "cash").await;
+
+    let client = &s.server.client;
+    let feed: Value =
+        client.get(s.server.url("/public/assets.json")).send().await.unwrap().json().await.unwrap();
+    let assets = feed["assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 1);
+    assert_eq!(assets[0]["kind"], "vehicle");
+    assert_eq!(assets[0]["region"], "Tumbes");
+    assert_eq!(assets[0]["state"], "sold");
+    assert_eq!(assets[0]["confiscated_on"], "2026-01-15");
+    assert_eq!(assets[0]["sale_amount"], "120000.00");
+    let csv = client.get(s.server.url("/public/assets.csv")).send().await.unwrap().text().await.unwrap();
+    let page = client.get(s.server.url("/public")).send().await.unwrap();
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Transparencia") && page.contains("120000.00"));
+    let flows: Value =
+        client.get(s.server.url("/public/fund-flows.json")).send().await.unwrap().json().await.unwrap();
+    let months = flows["months"].as_array().unwrap();
+    assert_eq!(months.len(), 24);
+    let inflows: Vec<&str> = months.iter().map(|m| m["inflows"].as_str().unwrap()).collect();
+    assert!(inflows.contains(&"115000.00"), "{flows}");
+    for published in [feed.to_string(), csv, page, flows.to_string()] {
+        for private in [
+            "Pérez",
+            "Juan",
+            "ABC-123",
+            "Olivos",
+            "FPT-2025-0777",
+            "PRONABI-7788",
+            "Depósito Norte",
+            "Resolución",
+        ] {
+            assert!(!published.contains(private), "{private:?} is published");
+        }
+    }
 }

@@ -79,6 +79,48 @@ impl AssetReads for SqlTx {
         transfers.sort_by_key(|t| t.seq);
         Ok(transfers)
     }
+
+    async fn assets_in_states(
+        &mut self,
+        states: &[&str],
+        page: redress_app::store::Page,
+    ) -> StoreResult<Vec<AssetRecord>> {
+        let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM assets WHERE id > $1 AND state IN ({}) ORDER BY id LIMIT $2",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(page.after.unwrap_or(0)).bind(page.limit);
+        for state in states {
+            query = query.bind(state.to_string());
+        }
+        let rows = query.fetch_all(&mut *self.tx).await.map_err(classify)?;
+        rows.iter().map(asset_from).collect()
+    }
+
+    async fn account_flows(
+        &mut self,
+        account_id: i64,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<(Amount, Amount)> {
+        let mut sums = [0i64; 2];
+        for (index, side) in ["debit", "credit"].iter().enumerate() {
+            let sql = format!(
+                "SELECT CAST(COALESCE(SUM(posted), 0) AS BIGINT) AS total FROM ledger_transfers \
+                 WHERE {side}_account_id = $1 AND created_at >= $2 AND created_at < $3"
+            );
+            let row = sqlx::query(&sql)
+                .bind(account_id)
+                .bind(from.unix_micros())
+                .bind(to.unix_micros())
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(classify)?;
+            sums[index] = get(&row, "total")?;
+        }
+        Ok((Amount(sums[0]), Amount(sums[1])))
+    }
 }
 
 #[async_trait]

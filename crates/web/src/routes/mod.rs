@@ -7,6 +7,7 @@ mod health;
 mod institutions;
 mod ledger;
 mod orders;
+mod public;
 mod session;
 mod users;
 mod victims;
@@ -41,6 +42,7 @@ use crate::access::{Access, Routes};
         (name = "cases", description = "Criminal cases, their stages, defendants and victims"),
         (name = "orders", description = "Judgments and reparation orders"),
         (name = "assets", description = "Seized and confiscated assets, from seizure to money in the fund"),
+        (name = "public", description = "The public transparency page and feeds (no login, no personal data)"),
     )
 )]
 pub struct ApiDoc;
@@ -123,4 +125,8 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::register_asset))
         .add(Access::Policy(rules::READ_ASSETS), routes!(assets::get_asset))
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::move_asset))
+        .add(PUBLIC, routes!(public::page))
+        .add(PUBLIC, routes!(public::assets_json))
+        .add(PUBLIC, routes!(public::assets_csv))
+        .add(PUBLIC, routes!(public::fund_flows))
 }
