@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::accounts::audit_event;
 use crate::ledger::{TransferOutcome, TransferRequest};
-use crate::store::{AssetMove, AssetRecord, NewLedgerAccount, ReadTx};
+use crate::store::{AssetMove, AssetRecord, Lease, NewLedgerAccount, ReadTx, Valuation};
 use crate::{Actor, App, AppError, RequestContext};
 
 /// An asset to register, as received.
@@ -66,6 +66,27 @@ pub struct AssetView {
     pub money: Vec<redress_domain::ledger::Transfer>,
     /// What the asset's escrow account holds now.
     pub escrow: Amount,
+    pub valuations: Vec<Valuation>,
+    pub leases: Vec<Lease>,
+    /// Rent due so far under its leases (a month's rent when each month of a lease begins).
+    pub rent_expected: Amount,
+    /// Rent received (ledger transfers to `income:leases` naming the asset).
+    pub rent_received: Amount,
+    /// Expected minus received, never below zero.
+    pub rent_arrears: Amount,
+    /// Custody costs paid (ledger transfers to `expenses:custody` naming the asset).
+    pub custody_costs: Amount,
+}
+
+/// Rent periods begun between `start` and `until` (both inclusive): one when the lease starts,
+/// then one on the same day of each following month.
+pub fn rent_periods(start: time::Date, until: time::Date) -> i64 {
+    if until < start {
+        return 0;
+    }
+    let months = (i64::from(until.year()) - i64::from(start.year())) * 12 + i64::from(until.month() as u8)
+        - i64::from(start.month() as u8);
+    months + i64::from(until.day() >= start.day())
 }
 
 fn escrow_account(id: i64) -> String {
@@ -86,7 +107,45 @@ impl App {
             Some(account) => Amount(account.totals.posted_balance(account.kind())),
             None => Amount::ZERO,
         };
-        Ok(AssetView { asset, moves, money, escrow })
+        let valuations = tx.asset_valuations(id).await?;
+        let leases = tx.asset_leases(id).await?;
+        let today = self.clock.now().to_datetime().date();
+        let mut rent_expected = 0i64;
+        for lease in &leases {
+            let (Ok(start), end) = (
+                parse_date("starts_on", &lease.starts_on),
+                lease.ends_on.as_deref().map(|d| parse_date("ends_on", d)),
+            ) else {
+                continue;
+            };
+            let until = match end {
+                Some(Ok(end)) if end < today => end,
+                _ => today,
+            };
+            rent_expected =
+                rent_expected.saturating_add(lease.monthly_rent.0.saturating_mul(rent_periods(start, until)));
+        }
+        let sum = |account: &str, debit: bool| -> i64 {
+            money
+                .iter()
+                .filter(|t| if debit { t.debit_account == account } else { t.credit_account == account })
+                .map(|t| t.posted.0)
+                .sum()
+        };
+        let rent_received = sum("income:leases", false);
+        let custody_costs = sum("expenses:custody", true);
+        Ok(AssetView {
+            asset,
+            moves,
+            money,
+            escrow,
+            valuations,
+            leases,
+            rent_expected: Amount(rent_expected),
+            rent_received: Amount(rent_received),
+            rent_arrears: Amount((rent_expected - rent_received).max(0)),
+            custody_costs: Amount(custody_costs),
+        })
     }
 
     pub async fn asset(&self, actor: &Actor, id: i64) -> Result<AssetView, AppError> {
@@ -406,5 +465,224 @@ impl App {
         let view = self.asset_view(&mut *tx, id).await?;
         tx.commit().await?;
         Ok(view)
+    }
+}
+
+impl App {
+    /// Records an appraisal; the asset's estimated value becomes the newest one.
+    pub async fn add_valuation(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+        valued_on: &str,
+        amount: &str,
+        basis: &str,
+    ) -> Result<AssetView, AppError> {
+        actor.require(rules::MANAGE_ASSETS)?;
+        let today = self.clock.now().to_datetime().date();
+        let mut tx = self.store.write().await?;
+        let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
+        let mut errors = FieldErrors::new();
+        let valued_on = errors.check(parse_date("valued_on", valued_on));
+        if valued_on.is_some_and(|d| d > today) {
+            errors.push(FieldError::new("valued_on", "must not be in the future"));
+        }
+        let amount = errors.check(Amount::parse(amount, asset.currency));
+        if amount.is_some_and(|a| a.0 < 0) {
+            errors.push(FieldError::new("amount", "must not be negative"));
+        }
+        let basis = errors.check(parse_name("basis", basis, 300));
+        errors.into_result()?;
+        let (Some(valued_on), Some(amount), Some(basis)) = (valued_on, amount, basis) else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        let now = self.clock.now();
+        tx.insert_valuation(
+            id,
+            &Valuation {
+                valued_on: valued_on.to_string(),
+                amount,
+                basis,
+                recorded_by: actor.username.clone(),
+            },
+            now,
+        )
+        .await?;
+        tx.set_estimated_value(id, amount).await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "asset.valuation",
+            Some(("asset", id.to_string())),
+            json!({"amount": amount.format(asset.currency)}),
+        ))
+        .await?;
+        let view = self.asset_view(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Records a lease: the rent expected each month from its start (until its end, if given).
+    pub async fn add_lease(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+        monthly_rent: &str,
+        starts_on: &str,
+        ends_on: Option<&str>,
+    ) -> Result<AssetView, AppError> {
+        actor.require(rules::MANAGE_ASSETS)?;
+        let mut tx = self.store.write().await?;
+        let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
+        let mut errors = FieldErrors::new();
+        let rent =
+            errors.check(Amount::parse(monthly_rent, asset.currency).map_err(|e| e.at("monthly_rent")));
+        if rent.is_some_and(|r| !r.is_positive()) {
+            errors.push(FieldError::new("monthly_rent", "must be greater than zero"));
+        }
+        let starts = errors.check(parse_date("starts_on", starts_on));
+        let ends = ends_on.and_then(|d| errors.check(parse_date("ends_on", d)));
+        if let (Some(starts), Some(ends)) = (starts, ends) {
+            if ends < starts {
+                errors.push(FieldError::new("ends_on", "must not be before starts_on"));
+            }
+        }
+        errors.into_result()?;
+        let (Some(rent), Some(starts)) = (rent, starts) else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        let now = self.clock.now();
+        let lease = Lease {
+            monthly_rent: rent,
+            starts_on: starts.to_string(),
+            ends_on: ends.map(|d| d.to_string()),
+            recorded_by: actor.username.clone(),
+        };
+        tx.insert_lease(id, &lease, now).await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "asset.lease",
+            Some(("asset", id.to_string())),
+            json!({"monthly_rent": rent.format(asset.currency)}),
+        ))
+        .await?;
+        let view = self.asset_view(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Records rent received (into the fund) or a custody cost paid (from the fund) for an
+    /// asset, as a ledger transfer naming it. The fund's cash limit applies to costs.
+    pub async fn record_asset_money(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+        event: MoneyEvent,
+    ) -> Result<AssetView, AppError> {
+        let MoneyEvent { kind, amount, date, memo } = event;
+        let (amount, on, memo) = (amount.as_str(), date.as_str(), memo.as_deref());
+        actor.require(rules::MANAGE_ASSETS)?;
+        let today = self.clock.now().to_datetime().date();
+        let mut tx = self.store.write().await?;
+        let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
+        let mut errors = FieldErrors::new();
+        let amount = errors.check(Amount::parse(amount, asset.currency));
+        if amount.is_some_and(|a| !a.is_positive()) {
+            errors.push(FieldError::new("amount", "must be greater than zero"));
+        }
+        let on = errors.check(parse_date("date", on));
+        if on.is_some_and(|d| d > today) {
+            errors.push(FieldError::new("date", "must not be in the future"));
+        }
+        let memo = memo
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .and_then(|m| errors.check(parse_name("memo", m, 300)));
+        errors.into_result()?;
+        let (Some(amount), Some(on)) = (amount, on) else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        let (debit, credit, label) = match kind {
+            AssetMoney::Rent => ("assets:bank:fund", "income:leases", "Renta recibida"),
+            AssetMoney::CustodyCost => ("expenses:custody", "assets:bank:fund", "Costo de custodia"),
+        };
+        let request = TransferRequest {
+            id: uuid::Uuid::new_v4().to_string(),
+            debit_account: Some(debit.to_string()),
+            credit_account: Some(credit.to_string()),
+            amount: amount.format(asset.currency),
+            currency: asset.currency.code().to_string(),
+            references: References {
+                asset: Some(id.to_string()),
+                case: asset.case_id.map(|c| c.to_string()),
+                ..References::default()
+            },
+            memo: Some(format!("{label} {on}{}", memo.map(|m| format!(" — {m}")).unwrap_or_default())),
+            ..TransferRequest::default()
+        };
+        let now = self.clock.now();
+        let (outcomes, _) = self.apply_transfers_in(&mut *tx, &actor.username, &[request], now).await?;
+        if let Some(TransferOutcome::Failed { errors, .. }) = outcomes.first() {
+            return Err(AppError::Invalid(errors.clone()));
+        }
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            kind.action(),
+            Some(("asset", id.to_string())),
+            json!({"amount": amount.format(asset.currency), "on": on.to_string()}),
+        ))
+        .await?;
+        let view = self.asset_view(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+}
+
+/// Rent received or a custody cost paid, as received.
+#[derive(Debug, Clone)]
+pub struct MoneyEvent {
+    pub kind: AssetMoney,
+    pub amount: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub memo: Option<String>,
+}
+
+/// Money an asset brings in or costs while in custody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssetMoney {
+    Rent,
+    CustodyCost,
+}
+
+impl AssetMoney {
+    fn action(self) -> &'static str {
+        match self {
+            AssetMoney::Rent => "asset.rent",
+            AssetMoney::CustodyCost => "asset.custody_cost",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rent_periods;
+    use time::macros::date;
+
+    #[test]
+    fn a_rent_period_begins_each_month_on_the_lease_day() {
+        assert_eq!(rent_periods(date!(2026 - 01 - 15), date!(2026 - 01 - 15)), 1);
+        assert_eq!(rent_periods(date!(2026 - 01 - 15), date!(2026 - 02 - 14)), 1);
+        assert_eq!(rent_periods(date!(2026 - 01 - 15), date!(2026 - 02 - 15)), 2);
+        assert_eq!(rent_periods(date!(2025 - 11 - 01), date!(2026 - 11 - 28)), 13);
+        assert_eq!(rent_periods(date!(2026 - 03 - 01), date!(2026 - 02 - 01)), 0);
     }
 }

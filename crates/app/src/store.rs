@@ -453,8 +453,26 @@ pub struct AssetMove {
     pub recorded_by: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Valuation {
+    pub valued_on: String,
+    pub amount: Amount,
+    pub basis: String,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub monthly_rent: Amount,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+    pub recorded_by: String,
+}
+
 #[async_trait]
 pub trait AssetReads: Send {
+    async fn asset_valuations(&mut self, asset_id: i64) -> StoreResult<Vec<Valuation>>;
+    async fn asset_leases(&mut self, asset_id: i64) -> StoreResult<Vec<Lease>>;
     async fn asset(&mut self, id: i64) -> StoreResult<Option<AssetRecord>>;
     async fn asset_moves(&mut self, asset_id: i64) -> StoreResult<Vec<AssetMove>>;
     /// Transfers whose `references.asset` is this asset's id, in order.
@@ -472,6 +490,14 @@ pub trait AssetReads: Send {
 
 #[async_trait]
 pub trait AssetWrites: Send {
+    async fn insert_valuation(
+        &mut self,
+        asset_id: i64,
+        valuation: &Valuation,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    async fn set_estimated_value(&mut self, asset_id: i64, amount: Amount) -> StoreResult<()>;
+    async fn insert_lease(&mut self, asset_id: i64, lease: &Lease, at: Timestamp) -> StoreResult<()>;
     async fn insert_asset(&mut self, asset: &AssetRecord) -> StoreResult<i64>;
     async fn set_asset_state(&mut self, id: i64, state: &str, on_date: &str) -> StoreResult<()>;
     async fn insert_asset_move(&mut self, asset_id: i64, movement: &AssetMove) -> StoreResult<()>;

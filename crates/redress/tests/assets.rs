@@ -15,6 +15,7 @@ on_both_engines!(
     an_early_sale_then_return_pays_the_escrow_back,
     refused_moves_write_nothing_and_move_no_money,
     the_public_feed_shows_assets_and_money_without_personal_data,
+    valuations_rent_arrears_and_custody_costs_are_kept,
 );
 
 struct Setup {
@@ -259,5 +260,90 @@ async fn the_public_feed_shows_assets_and_money_without_personal_data(database: 
         ] {
             assert!(!published.contains(private), "{private:?} is published");
         }
+    }
+}
+
+async fn valuations_rent_arrears_and_custody_costs_are_kept(database: TestDatabase) {
+    let s = setup(database).await;
+    let id = register(&s, "real_estate").await;
+    let base = format!("/api/v1/assets/{id}");
+    let valued: Value = s
+        .server
+        .post(
+            &format!("{base}/valuations"),
+            &s.manager,
+            json!({"valued_on": "2025-02-01", "amount": "250000.00", "basis": "Tasación CONATA 55"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(valued["estimated_value"], "250000.00");
+    assert_eq!(valued["valuations"][0]["basis"], "Tasación CONATA 55");
+    // A lease of 1,000.00 a month over three months: 3,000.00 expected.
+    let leased: Value = s
+        .server
+        .post(
+            &format!("{base}/leases"),
+            &s.manager,
+            json!({"monthly_rent": "1000.00", "starts_on": "2025-03-01", "ends_on": "2025-05-20"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(leased["rent_expected"], "3000.00");
+    assert_eq!(leased["rent_arrears"], "3000.00");
+    let paid: Value = s
+        .server
+        .post(&format!("{base}/rent"), &s.manager, json!({"amount": "2000.00", "date": "2025-04-02"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid["rent_received"], "2000.00");
+    assert_eq!(paid["rent_arrears"], "1000.00");
+    assert_eq!(balances(&s).await["income:leases"], "2000.00");
+    // Custody is paid from the fund: more than it holds is refused, and nothing moves.
+    let too_much = expect_problem(
+        s.server
+            .post(
+                &format!("{base}/custody-costs"),
+                &s.manager,
+                json!({"amount": "2500.00", "date": "2025-04-03"}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(problem_fields(&too_much), vec!["amount"]);
+    let costs: Value = s
+        .server
+        .post(
+            &format!("{base}/custody-costs"),
+            &s.manager,
+            json!({"amount": "300.00", "date": "2025-04-03", "memo": "Vigilancia"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(costs["custody_costs"], "300.00");
+    let b = balances(&s).await;
+    assert_eq!(b["assets:bank:fund"], "1700.00");
+    assert_eq!(b["expenses:custody"], "300.00");
+    for (path, body, field) in [
+        ("valuations", json!({"valued_on": "2999-01-01", "amount": "1.00", "basis": "x"}), "valued_on"),
+        ("leases", json!({"monthly_rent": "-1.00", "starts_on": "2025-01-01"}), "monthly_rent"),
+        (
+            "leases",
+            json!({"monthly_rent": "1.00", "starts_on": "2025-05-01", "ends_on": "2025-04-01"}),
+            "ends_on",
+        ),
+        ("rent", json!({"amount": "0", "date": "2025-01-01"}), "amount"),
+    ] {
+        let problem =
+            expect_problem(s.server.post(&format!("{base}/{path}"), &s.manager, body).await, 422).await;
+        assert_eq!(problem_fields(&problem), vec![field], "{path}");
     }
 }

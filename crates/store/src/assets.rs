@@ -1,7 +1,9 @@
 //! Assets and their moves.
 
 use async_trait::async_trait;
-use redress_app::store::{AssetMove, AssetReads, AssetRecord, AssetWrites, StoreError, StoreResult};
+use redress_app::store::{
+    AssetMove, AssetReads, AssetRecord, AssetWrites, Lease, StoreError, StoreResult, Valuation,
+};
 use redress_domain::ledger::Transfer;
 use redress_domain::{Amount, Currency, InstitutionId, Timestamp};
 use sqlx::any::AnyRow;
@@ -37,6 +39,42 @@ fn asset_from(row: &AnyRow) -> StoreResult<AssetRecord> {
 
 #[async_trait]
 impl AssetReads for SqlTx {
+    async fn asset_valuations(&mut self, asset_id: i64) -> StoreResult<Vec<Valuation>> {
+        let rows = sqlx::query("SELECT valued_on, amount, basis, recorded_by FROM asset_valuations WHERE asset_id = $1 ORDER BY id")
+            .bind(asset_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Valuation {
+                    valued_on: get(row, "valued_on")?,
+                    amount: Amount(get(row, "amount")?),
+                    basis: get(row, "basis")?,
+                    recorded_by: get(row, "recorded_by")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn asset_leases(&mut self, asset_id: i64) -> StoreResult<Vec<Lease>> {
+        let rows = sqlx::query("SELECT monthly_rent, starts_on, ends_on, recorded_by FROM asset_leases WHERE asset_id = $1 ORDER BY id")
+            .bind(asset_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Lease {
+                    monthly_rent: Amount(get(row, "monthly_rent")?),
+                    starts_on: get(row, "starts_on")?,
+                    ends_on: get(row, "ends_on")?,
+                    recorded_by: get(row, "recorded_by")?,
+                })
+            })
+            .collect()
+    }
+
     async fn asset(&mut self, id: i64) -> StoreResult<Option<AssetRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM assets WHERE id = $1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *self.tx).await.map_err(classify)?;
@@ -125,6 +163,48 @@ impl AssetReads for SqlTx {
 
 #[async_trait]
 impl AssetWrites for SqlTx {
+    async fn insert_valuation(&mut self, asset_id: i64, v: &Valuation, at: Timestamp) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO asset_valuations (asset_id, valued_on, amount, basis, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(asset_id)
+        .bind(v.valued_on.clone())
+        .bind(v.amount.0)
+        .bind(v.basis.clone())
+        .bind(at.unix_micros())
+        .bind(v.recorded_by.clone())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn set_estimated_value(&mut self, asset_id: i64, amount: Amount) -> StoreResult<()> {
+        sqlx::query("UPDATE assets SET estimated_value = $1 WHERE id = $2")
+            .bind(amount.0)
+            .bind(asset_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn insert_lease(&mut self, asset_id: i64, l: &Lease, at: Timestamp) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO asset_leases (asset_id, monthly_rent, starts_on, ends_on, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(asset_id)
+        .bind(l.monthly_rent.0)
+        .bind(l.starts_on.clone())
+        .bind(l.ends_on.clone())
+        .bind(at.unix_micros())
+        .bind(l.recorded_by.clone())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
     async fn insert_asset(&mut self, a: &AssetRecord) -> StoreResult<i64> {
         let row = sqlx::query(
             "INSERT INTO assets (kind, description, identifiers, location, region, custodian, case_id, agency_reference, \

@@ -34,5 +34,28 @@ CREATE TABLE asset_moves (
 );
 CREATE INDEX asset_moves_asset ON asset_moves (asset_id, id);
 
+CREATE TABLE asset_valuations (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    asset_id     BIGINT  NOT NULL REFERENCES assets (id),
+    valued_on    TEXT    NOT NULL,
+    amount       BIGINT  NOT NULL,
+    basis        TEXT    NOT NULL,
+    recorded_at  BIGINT  NOT NULL,
+    recorded_by  TEXT    NOT NULL
+);
+CREATE INDEX asset_valuations_asset ON asset_valuations (asset_id, id);
+
+-- Leases: what rent is expected; what was received is in the ledger (income:leases).
+CREATE TABLE asset_leases (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    asset_id      BIGINT  NOT NULL REFERENCES assets (id),
+    monthly_rent  BIGINT  NOT NULL,
+    starts_on     TEXT    NOT NULL,
+    ends_on       TEXT,
+    recorded_at   BIGINT  NOT NULL,
+    recorded_by   TEXT    NOT NULL
+);
+CREATE INDEX asset_leases_asset ON asset_leases (asset_id, id);
+
 -- An asset's money trail: the transfers that name it.
 CREATE INDEX ledger_transfers_asset ON ledger_transfers (ref_asset) WHERE ref_asset IS NOT NULL;

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use redress_app::assets::{AssetView, MoveAsset, RegisterAsset};
+use redress_app::assets::{AssetMoney, AssetView, MoneyEvent, MoveAsset, RegisterAsset};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -83,6 +83,28 @@ pub struct AssetJson {
     pub money: Vec<TransferView>,
     /// What its escrow account holds now.
     pub escrow: String,
+    pub valuations: Vec<ValuationJson>,
+    pub leases: Vec<LeaseJson>,
+    /// Rent due so far under its leases.
+    pub rent_expected: String,
+    pub rent_received: String,
+    /// Expected minus received.
+    pub rent_arrears: String,
+    pub custody_costs: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValuationJson {
+    pub valued_on: String,
+    pub amount: String,
+    pub basis: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaseJson {
+    pub monthly_rent: String,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
 }
 
 impl From<AssetView> for AssetJson {
@@ -116,6 +138,24 @@ impl From<AssetView> for AssetJson {
                 .collect(),
             money: v.money.iter().map(TransferView::from).collect(),
             escrow: v.escrow.format(c),
+            valuations: v
+                .valuations
+                .into_iter()
+                .map(|x| ValuationJson { valued_on: x.valued_on, amount: x.amount.format(c), basis: x.basis })
+                .collect(),
+            leases: v
+                .leases
+                .into_iter()
+                .map(|l| LeaseJson {
+                    monthly_rent: l.monthly_rent.format(c),
+                    starts_on: l.starts_on,
+                    ends_on: l.ends_on,
+                })
+                .collect(),
+            rent_expected: v.rent_expected.format(c),
+            rent_received: v.rent_received.format(c),
+            rent_arrears: v.rent_arrears.format(c),
+            custody_costs: v.custody_costs.format(c),
         }
     }
 }
@@ -189,4 +229,113 @@ pub async fn move_asset(
         costs: r.costs,
     };
     Ok(Json(state.app.move_asset(&actor, &context, id, request).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValuationRequest {
+    pub valued_on: String,
+    pub amount: String,
+    /// Who appraised it and how.
+    pub basis: String,
+}
+
+/// Records an appraisal (the estimated value becomes the newest).
+#[utoipa::path(post, path = "/api/v1/assets/{id}/valuations", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
+    request_body = ValuationRequest,
+    responses((status = 200, body = AssetJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_valuation(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<ValuationRequest>,
+) -> ApiResult<Json<AssetJson>> {
+    Ok(Json(state.app.add_valuation(&actor, &context, id, &r.valued_on, &r.amount, &r.basis).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaseRequest {
+    pub monthly_rent: String,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+}
+
+/// Records a lease: the rent expected each month.
+#[utoipa::path(post, path = "/api/v1/assets/{id}/leases", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
+    request_body = LeaseRequest,
+    responses((status = 200, body = AssetJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_lease(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<LeaseRequest>,
+) -> ApiResult<Json<AssetJson>> {
+    Ok(Json(
+        state
+            .app
+            .add_lease(&actor, &context, id, &r.monthly_rent, &r.starts_on, r.ends_on.as_deref())
+            .await?
+            .into(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetMoneyRequest {
+    pub amount: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub memo: Option<String>,
+}
+
+/// Records rent received for the asset, into the fund (`income:leases`).
+#[utoipa::path(post, path = "/api/v1/assets/{id}/rent", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
+    request_body = AssetMoneyRequest,
+    responses((status = 200, body = AssetJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn record_rent(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<AssetMoneyRequest>,
+) -> ApiResult<Json<AssetJson>> {
+    let event = MoneyEvent { kind: AssetMoney::Rent, amount: r.amount, date: r.date, memo: r.memo };
+    let view = state.app.record_asset_money(&actor, &context, id, event).await?;
+    Ok(Json(view.into()))
+}
+
+/// Records a custody cost paid from the fund (`expenses:custody`); refused if the fund's cash
+/// does not cover it.
+#[utoipa::path(post, path = "/api/v1/assets/{id}/custody-costs", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
+    request_body = AssetMoneyRequest,
+    responses((status = 200, body = AssetJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn record_custody_cost(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<AssetMoneyRequest>,
+) -> ApiResult<Json<AssetJson>> {
+    let event = MoneyEvent { kind: AssetMoney::CustodyCost, amount: r.amount, date: r.date, memo: r.memo };
+    let view = state.app.record_asset_money(&actor, &context, id, event).await?;
+    Ok(Json(view.into()))
 }
