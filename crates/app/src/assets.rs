@@ -18,6 +18,7 @@ use redress_domain::ledger::{AccountFlags, AccountName, References};
 use redress_domain::policy::rules;
 use redress_domain::user::parse_name;
 use redress_domain::{Amount, Currency, FieldError, FieldErrors};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::accounts::audit_event;
@@ -684,5 +685,82 @@ mod tests {
         assert_eq!(rent_periods(date!(2026 - 01 - 15), date!(2026 - 02 - 15)), 2);
         assert_eq!(rent_periods(date!(2025 - 11 - 01), date!(2026 - 11 - 28)), 13);
         assert_eq!(rent_periods(date!(2026 - 03 - 01), date!(2026 - 02 - 01)), 0);
+    }
+}
+
+/// One state of the asset pipeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineStage {
+    pub state: String,
+    pub assets: u64,
+    /// Sum of estimated values (assets without one count as zero).
+    pub estimated_value: Amount,
+    /// Average days since the assets entered this state.
+    pub average_days_in_state: i64,
+    /// What the fund can count on from this state: escrow held for early-sold assets (paid in
+    /// on confiscation), estimated value for confiscated ones (paid in on sale), nothing
+    /// otherwise (the outcome is not yet decided).
+    pub expected_inflow: Amount,
+}
+
+impl App {
+    /// Assets by state, in the fund's currency, with the inflow the fund can count on.
+    pub async fn asset_pipeline(&self, actor: &Actor) -> Result<Vec<PipelineStage>, AppError> {
+        actor.require(rules::READ_ASSETS)?;
+        let currency = self.settings.fund_currency();
+        let today = self.clock.now().to_datetime().date();
+        let states: Vec<&str> = AssetState::ALL.iter().map(|s| s.as_str()).collect();
+        let mut stages: Vec<(PipelineStage, i64)> = AssetState::ALL
+            .iter()
+            .map(|s| {
+                (
+                    PipelineStage {
+                        state: s.as_str().to_string(),
+                        assets: 0,
+                        estimated_value: Amount::ZERO,
+                        average_days_in_state: 0,
+                        expected_inflow: Amount::ZERO,
+                    },
+                    0,
+                )
+            })
+            .collect();
+        let mut tx = self.store.read().await?;
+        let mut after = None;
+        loop {
+            let page = tx.assets_in_states(&states, crate::store::Page { after, limit: 500 }).await?;
+            let full = page.len() == 500;
+            after = page.last().map(|a| a.id);
+            for asset in page.into_iter().filter(|a| a.currency == currency) {
+                let Some((stage, days)) = stages.iter_mut().find(|(s, _)| s.state == asset.state) else {
+                    continue;
+                };
+                stage.assets += 1;
+                let value = asset.estimated_value.unwrap_or(Amount::ZERO);
+                stage.estimated_value = Amount(stage.estimated_value.0.saturating_add(value.0));
+                if let Ok(since) = parse_date("state_changed_on", &asset.state_changed_on) {
+                    *days += (today - since).whole_days();
+                }
+                let expected = match asset.state.as_str() {
+                    "sold_early" => match tx.ledger_account(&escrow_account(asset.id), currency).await? {
+                        Some(account) => Amount(account.totals.posted_balance(account.kind())),
+                        None => Amount::ZERO,
+                    },
+                    "confiscated" => value,
+                    _ => Amount::ZERO,
+                };
+                stage.expected_inflow = Amount(stage.expected_inflow.0.saturating_add(expected.0));
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(stages
+            .into_iter()
+            .map(|(mut stage, days)| {
+                stage.average_days_in_state = if stage.assets > 0 { days / stage.assets as i64 } else { 0 };
+                stage
+            })
+            .collect())
     }
 }

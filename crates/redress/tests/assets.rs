@@ -16,6 +16,7 @@ on_both_engines!(
     refused_moves_write_nothing_and_move_no_money,
     the_public_feed_shows_assets_and_money_without_personal_data,
     valuations_rent_arrears_and_custody_costs_are_kept,
+    the_pipeline_shows_what_the_fund_can_count_on,
 );
 
 struct Setup {
@@ -346,4 +347,37 @@ async fn valuations_rent_arrears_and_custody_costs_are_kept(database: TestDataba
             expect_problem(s.server.post(&format!("{base}/{path}"), &s.manager, body).await, 422).await;
         assert_eq!(problem_fields(&problem), vec![field], "{path}");
     }
+}
+
+async fn the_pipeline_shows_what_the_fund_can_count_on(database: TestDatabase) {
+    let s = setup(database).await;
+    let early = register(&s, "vehicle").await;
+    step(&s, early, to("in_custody", "2025-01-12")).await;
+    step(&s, early, to("sale_authorised", "2025-03-01")).await;
+    let mut sale = to("sold_early", "2025-04-01");
+    sale["amount"] = json!("8000.00");
+    step(&s, early, sale).await;
+    let house = register(&s, "real_estate").await;
+    step(&s, house, to("in_custody", "2025-01-12")).await;
+    s.server
+        .post(
+            &format!("/api/v1/assets/{house}/valuations"),
+            &s.manager,
+            json!({"valued_on": "2025-02-01", "amount": "90000.00", "basis": "Tasación"}),
+        )
+        .await;
+    step(&s, house, to("confiscated", "2026-01-15")).await;
+    register(&s, "cash").await;
+    let pipeline: Value = s.server.get("/api/v1/assets/pipeline", &s.officer).await.json().await.unwrap();
+    let stage = |name: &str| {
+        pipeline["stages"].as_array().unwrap().iter().find(|x| x["state"] == name).unwrap().clone()
+    };
+    assert_eq!(stage("sold_early")["assets"], 1);
+    assert_eq!(stage("sold_early")["expected_inflow"], "8000.00");
+    assert_eq!(stage("confiscated")["expected_inflow"], "90000.00");
+    assert_eq!(stage("seized")["assets"], 1);
+    assert!(stage("confiscated")["average_days_in_state"].as_i64().unwrap() > 0);
+    assert_eq!(pipeline["expected_inflow"], "98000.00");
+    let analyst = s.server.user_token("analista", &["analyst"]).await;
+    expect_problem(s.server.get("/api/v1/assets/pipeline", &analyst).await, 403).await;
 }

@@ -339,3 +339,50 @@ pub async fn record_custody_cost(
     let view = state.app.record_asset_money(&actor, &context, id, event).await?;
     Ok(Json(view.into()))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PipelineStageJson {
+    pub state: String,
+    pub assets: u64,
+    pub estimated_value: String,
+    pub average_days_in_state: i64,
+    /// Escrow held for early-sold assets, estimated value of confiscated ones.
+    pub expected_inflow: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PipelineJson {
+    pub currency: String,
+    pub stages: Vec<PipelineStageJson>,
+    /// What the fund can count on, all states together.
+    pub expected_inflow: String,
+}
+
+/// Assets by state: how many, their estimated value, how long they have been there, and the
+/// inflow the fund can count on.
+#[utoipa::path(get, path = "/api/v1/assets/pipeline", tag = "assets",
+    responses((status = 200, body = PipelineJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn pipeline(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> ApiResult<Json<PipelineJson>> {
+    let currency = state.app.settings.fund_currency();
+    let stages = state.app.asset_pipeline(&actor).await?;
+    let total: i64 = stages.iter().map(|s| s.expected_inflow.0).sum();
+    Ok(Json(PipelineJson {
+        currency: currency.code().to_string(),
+        expected_inflow: redress_domain::Amount(total).format(currency),
+        stages: stages
+            .into_iter()
+            .map(|s| PipelineStageJson {
+                state: s.state,
+                assets: s.assets,
+                estimated_value: s.estimated_value.format(currency),
+                average_days_in_state: s.average_days_in_state,
+                expected_inflow: s.expected_inflow.format(currency),
+            })
+            .collect(),
+    }))
+}

@@ -124,6 +124,7 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_insolvency))
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::register_asset))
         .add(Access::Policy(rules::READ_ASSETS), routes!(assets::get_asset))
+        .add(Access::Policy(rules::READ_ASSETS), routes!(assets::pipeline))
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::move_asset))
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::add_valuation))
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::add_lease))
