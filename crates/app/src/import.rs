@@ -18,7 +18,9 @@ use serde_json::json;
 use time::Date;
 
 use crate::accounts::audit_event;
-use crate::store::{CaseRecord, InsolvencyFinding, JudgmentRecord, OrderPayment, OrderRecord, StageChange};
+use crate::store::{
+    AssetRecord, CaseRecord, InsolvencyFinding, JudgmentRecord, OrderPayment, OrderRecord, StageChange,
+};
 use crate::{Actor, App, AppError, RequestContext};
 
 /// The columns a file may have; `prosecutor_file`, `jurisdiction`, `offences` and
@@ -598,5 +600,256 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(summary)
+    }
+}
+
+/// Columns of an asset register import; `kind`, `description`, `seized_on` and `document` are
+/// required.
+pub const ASSET_COLUMNS: &[&str] = &[
+    "kind",
+    "description",
+    "identifiers",
+    "location",
+    "region",
+    "custodian",
+    "prosecutor_file",
+    "agency_reference",
+    "currency",
+    "estimated_value",
+    "seized_on",
+    "document",
+    "state",
+    "state_on",
+];
+
+/// States an import may place an asset in: those that carry no money. An asset sold or
+/// released is imported in the state before, then moved, so that its money enters the ledger.
+const IMPORTABLE_STATES: [AssetState; 6] = [
+    AssetState::Seized,
+    AssetState::InCustody,
+    AssetState::Leased,
+    AssetState::Assigned,
+    AssetState::SaleAuthorised,
+    AssetState::Confiscated,
+];
+
+use redress_domain::assets::{AssetKind, AssetState};
+
+impl App {
+    /// Imports an asset agency's register: every row checked first, all or nothing.
+    pub async fn import_assets(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        rows: &[HashMap<String, String>],
+        mut progress: impl FnMut(usize),
+    ) -> Result<usize, ImportError> {
+        actor.require(rules::MANAGE_ASSETS)?;
+        let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
+        let today = self.clock.now().to_datetime().date();
+        if rows.len() > ROWS_MAX {
+            return Err(ImportError::Invalid(vec![RowError {
+                row: 0,
+                column: "file".into(),
+                reason: format!("has more than {ROWS_MAX} rows; split it"),
+            }]));
+        }
+        let mut problems = Vec::new();
+        if rows.is_empty() {
+            problems.push(RowError { row: 0, column: "file".into(), reason: "has no data rows".into() });
+        }
+        let mut parsed = Vec::new();
+        let mut references: HashMap<String, usize> = HashMap::new();
+        for (index, values) in rows.iter().enumerate() {
+            let row = index + 1;
+            let mut fail = |column: &str, reason: String| {
+                problems.push(RowError { row, column: column.to_string(), reason })
+            };
+            for column in values.keys().filter(|c| !ASSET_COLUMNS.contains(&c.as_str())) {
+                fail(column, format!("unknown column; expected some of {}", ASSET_COLUMNS.join(", ")));
+            }
+            let get = |column: &str| values.get(column).map(|v| v.trim()).filter(|v| !v.is_empty());
+            let optional =
+                |fail: &mut dyn FnMut(&str, String), column: &str, length: usize| -> Option<String> {
+                    get(column)
+                        .and_then(|v| parse_name(column, v, length).map_err(|e| fail(column, e.reason)).ok())
+                };
+            let kind = get("kind")
+                .ok_or("is required".to_string())
+                .and_then(|v| AssetKind::parse(v).map_err(|e| e.reason));
+            let kind = kind.map_err(|reason| fail("kind", reason)).ok();
+            let description = match get("description") {
+                Some(v) => parse_name("description", v, 500).map_err(|e| fail("description", e.reason)).ok(),
+                None => {
+                    fail("description", "is required".into());
+                    None
+                }
+            };
+            let identifiers = optional(&mut fail, "identifiers", 200);
+            let location = optional(&mut fail, "location", 300);
+            let region = optional(&mut fail, "region", 100);
+            let custodian = optional(&mut fail, "custodian", 200);
+            let agency_reference = optional(&mut fail, "agency_reference", 100);
+            if let Some(reference) = &agency_reference {
+                if let Some(first) = references.insert(reference.clone(), row) {
+                    fail("agency_reference", format!("repeats row {first}"));
+                }
+            }
+            let currency = match get("currency") {
+                Some(code) => Currency::parse(code).map_err(|e| fail("currency", e.reason)).ok(),
+                None => Some(self.settings.fund_currency()),
+            };
+            let estimated_value = match (get("estimated_value"), currency) {
+                (Some(text), Some(currency)) => match Amount::parse(text, currency) {
+                    Ok(amount) if amount.0 >= 0 => Some(amount),
+                    Ok(_) => {
+                        fail("estimated_value", "must not be negative".into());
+                        None
+                    }
+                    Err(error) => {
+                        fail("estimated_value", error.reason);
+                        None
+                    }
+                },
+                _ => None,
+            };
+            let date = |fail: &mut dyn FnMut(&str, String), column: &str| -> Option<Date> {
+                let value = get(column)?;
+                match parse_date(column, value) {
+                    Ok(date) if date > today => {
+                        fail(column, "must not be in the future".into());
+                        None
+                    }
+                    Ok(date) => Some(date),
+                    Err(error) => {
+                        fail(column, error.reason);
+                        None
+                    }
+                }
+            };
+            let seized_on = date(&mut fail, "seized_on");
+            if get("seized_on").is_none() {
+                fail("seized_on", "is required".into());
+            }
+            let document = match get("document") {
+                Some(v) => parse_name("document", v, 200).map_err(|e| fail("document", e.reason)).ok(),
+                None => {
+                    fail("document", "is required".into());
+                    None
+                }
+            };
+            let state = match get("state").map(AssetState::parse) {
+                None => Some(AssetState::Seized),
+                Some(Ok(state)) if IMPORTABLE_STATES.contains(&state) => Some(state),
+                Some(Ok(state)) => {
+                    fail(
+                        "state",
+                        format!("{} carries money: import the asset before it, then move it", state.as_str()),
+                    );
+                    None
+                }
+                Some(Err(error)) => {
+                    fail("state", error.reason);
+                    None
+                }
+            };
+            let state_on = date(&mut fail, "state_on").or(seized_on);
+            if let (Some(state_on), Some(seized_on)) = (state_on, seized_on) {
+                if state_on < seized_on {
+                    fail("state_on", "must not be before seized_on".into());
+                }
+            }
+            let file = get("prosecutor_file").map(str::to_string);
+            if let (
+                Some(kind),
+                Some(description),
+                Some(currency),
+                Some(seized_on),
+                Some(document),
+                Some(state),
+                Some(state_on),
+            ) = (kind, description, currency, seized_on, document, state, state_on)
+            {
+                parsed.push((
+                    row,
+                    file,
+                    seized_on,
+                    document,
+                    state,
+                    state_on,
+                    AssetRecord {
+                        id: 0,
+                        kind: kind.as_str().to_string(),
+                        description,
+                        identifiers,
+                        location,
+                        region,
+                        custodian,
+                        case_id: None,
+                        agency_reference,
+                        currency,
+                        estimated_value,
+                        state: state.as_str().to_string(),
+                        state_changed_on: state_on.to_string(),
+                        institution_id,
+                        created_at: self.clock.now(),
+                        created_by: actor.username.clone(),
+                    },
+                ));
+            }
+            progress(row);
+        }
+        let mut tx = self.store.write().await?;
+        for (row, file, _, _, _, _, asset) in parsed.iter_mut() {
+            if let Some(file) = file {
+                match tx.case_by_prosecutor_file(file).await? {
+                    Some(case) => asset.case_id = Some(case.id),
+                    None => problems.push(RowError {
+                        row: *row,
+                        column: "prosecutor_file".into(),
+                        reason: format!("no case has the file number {file}"),
+                    }),
+                }
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| p.row);
+            return Err(ImportError::Invalid(problems));
+        }
+        let now = self.clock.now();
+        for (_, _, seized_on, document, state, state_on, asset) in &parsed {
+            let id = tx.insert_asset(asset).await?;
+            let mut moves = vec![(None, AssetState::Seized, *seized_on)];
+            if *state != AssetState::Seized {
+                moves.push((Some(AssetState::Seized), *state, *state_on));
+            }
+            for (from, to, on) in moves {
+                tx.insert_asset_move(
+                    id,
+                    &crate::store::AssetMove {
+                        from_state: from.map(|s| s.as_str().to_string()),
+                        to_state: to.as_str().to_string(),
+                        on_date: on.to_string(),
+                        document: document.clone(),
+                        amount: None,
+                        costs: None,
+                        recorded_at: now,
+                        recorded_by: format!("{} (import)", actor.username),
+                    },
+                )
+                .await?;
+            }
+        }
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "import.assets",
+            None,
+            json!({"assets": parsed.len()}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(parsed.len())
     }
 }

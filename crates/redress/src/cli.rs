@@ -107,6 +107,13 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// An asset agency's register: one row per asset.
+    Assets {
+        /// The asset manager the import is recorded under.
+        #[arg(long = "as", value_name = "USERNAME")]
+        username: String,
+        file: PathBuf,
+    },
     /// Cases, defendants, victims (by code), judgments and orders, one row per victim.
     Cases {
         /// The user the import is recorded under (prosecutor or court clerk).
@@ -386,9 +393,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Bench(command) => crate::bench::run(command, settings).await,
-        Command::Import(ImportCommand::Cases { username, file }) => {
+        Command::Import(command) => {
             let app = open_app(settings).await?;
-            match crate::import::run(&app, &username, &file).await {
+            let outcome = match command {
+                ImportCommand::Cases { username, file } => crate::import::run(&app, &username, &file).await,
+                ImportCommand::Assets { username, file } => {
+                    crate::import::run_assets(&app, &username, &file).await
+                }
+            };
+            match outcome {
                 Ok(code) => Ok(code),
                 Err(error) => match error.downcast::<AppError>() {
                     Ok(app_error) => {

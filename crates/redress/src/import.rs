@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use redress_app::import::{ImportError, COLUMNS};
+use redress_app::import::{ImportError, ASSET_COLUMNS, COLUMNS};
 use redress_app::{App, RequestContext};
 
 /// A text progress bar on standard error, drawn only on a terminal and only for large files.
@@ -84,6 +84,27 @@ pub async fn run(app: &App, username: &str, path: &Path) -> anyhow::Result<ExitC
                 println!("  {problem}");
             }
             println!("columns: {}", COLUMNS.join(","));
+            Ok(ExitCode::from(1))
+        }
+        Err(ImportError::Failed(error)) => Err(error.into()),
+    }
+}
+
+pub async fn run_assets(app: &App, username: &str, path: &Path) -> anyhow::Result<ExitCode> {
+    let actor = app.act_as(username).await?;
+    let rows = read_rows(path)?;
+    let mut progress = Progress::new(rows.len(), "checking");
+    match app.import_assets(&actor, &RequestContext::default(), &rows, |done| progress.update(done)).await {
+        Ok(count) => {
+            println!("imported {count} assets from {} rows", rows.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ImportError::Invalid(problems)) => {
+            println!("nothing was imported: {} problems", problems.len());
+            for problem in &problems {
+                println!("  {problem}");
+            }
+            println!("columns: {}", ASSET_COLUMNS.join(","));
             Ok(ExitCode::from(1))
         }
         Err(ImportError::Failed(error)) => Err(error.into()),

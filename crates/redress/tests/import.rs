@@ -10,7 +10,11 @@ use common::{TestServer, USER_PASSWORD};
 use redress_store::testing::TestDatabase;
 use serde_json::{json, Value};
 
-on_both_engines!(a_valid_file_imports_everything, a_file_with_an_invalid_row_imports_nothing);
+on_both_engines!(
+    a_valid_file_imports_everything,
+    a_file_with_an_invalid_row_imports_nothing,
+    an_asset_register_is_imported_all_or_nothing,
+);
 
 struct Setup {
     server: TestServer,
@@ -52,14 +56,18 @@ async fn setup(database: TestDatabase) -> Setup {
 }
 
 async fn import(setup: &Setup, csv: &str) -> (i32, String) {
-    let file = setup.folder.join("cases.csv");
+    import_as(setup, "cases", "secretario", csv).await
+}
+
+async fn import_as(setup: &Setup, what: &str, username: &str, csv: &str) -> (i32, String) {
+    let file = setup.folder.join(format!("{what}.csv"));
     std::fs::write(&file, csv).unwrap();
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_redress"));
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("REDRESS_")) {
         command.env_remove(key);
     }
     let output = command
-        .args(["import", "cases", "--as", "secretario", file.to_str().unwrap()])
+        .args(["import", what, "--as", username, file.to_str().unwrap()])
         .args(["--database-url", &setup.server.database.url, "--data-dir", setup.folder.to_str().unwrap()])
         .stdin(Stdio::null())
         .output()
@@ -134,5 +142,55 @@ async fn a_file_with_an_invalid_row_imports_nothing(database: TestDatabase) {
     let (code, text) = import(&setup, &unknown_victim).await;
     assert_eq!(code, 1);
     assert!(text.contains("row 1, victim: no victim has the code V-2020-999999"), "{text}");
+    std::fs::remove_dir_all(&setup.folder).unwrap();
+}
+
+async fn an_asset_register_is_imported_all_or_nothing(database: TestDatabase) {
+    let setup = setup(database).await;
+    let server = &setup.server;
+    server.user_token("pronabi", &["asset_manager"]).await;
+    let (code, text) = import(
+        &setup,
+        "prosecutor_file,jurisdiction,offences,reported_on\nFPT-2020-0005,Tumbes,129-A,2020-01-01\n",
+    )
+    .await;
+    assert_eq!(code, 0, "{text}");
+    let header = "kind,description,identifiers,region,prosecutor_file,agency_reference,estimated_value,seized_on,document,state,state_on";
+    let invalid = format!(
+        "{header}\n\
+         vehicle,Camioneta Nissan,Placa XYZ-987,Tumbes,FPT-2020-0005,PR-1,45000.00,2020-03-01,Res. 10,in_custody,2020-03-05\n\
+         boat,Lancha,,Tumbes,,PR-2,,2020-03-01,Res. 11,,\n\
+         real_estate,Casa,,Lima,FPT-1999-0001,PR-1,-5.00,2020-03-01,Res. 12,sold,2020-04-01\n"
+    );
+    let before = server.audit_length().await;
+    let (code, text) = import_as(&setup, "assets", "pronabi", &invalid).await;
+    assert_eq!(code, 1, "{text}");
+    for expected in [
+        "row 2, kind",
+        "row 3, agency_reference: repeats row 1",
+        "row 3, estimated_value",
+        "row 3, state: sold carries money",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing:\n{text}");
+    }
+    assert_eq!(server.audit_length().await, before, "nothing written");
+
+    let valid = format!(
+        "{header}\n\
+         vehicle,Camioneta Nissan,Placa XYZ-987,Tumbes,FPT-2020-0005,PR-1,45000.00,2020-03-01,Res. 10,in_custody,2020-03-05\n\
+         real_estate,Casa en Zorritos,Partida 110,Tumbes,,PR-2,300000.00,2020-03-01,Res. 11,confiscated,2024-06-01\n"
+    );
+    let (code, text) = import_as(&setup, "assets", "pronabi", &valid).await;
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("imported 2 assets from 2 rows"), "{text}");
+    let officer = server.user_token("oficial", &["fund_officer"]).await;
+    let pipeline: Value = server.get("/api/v1/assets/pipeline", &officer).await.json().await.unwrap();
+    let confiscated =
+        pipeline["stages"].as_array().unwrap().iter().find(|s| s["state"] == "confiscated").unwrap().clone();
+    assert_eq!(confiscated["expected_inflow"], "300000.00");
+    let first: Value = server.get("/api/v1/assets/1", &officer).await.json().await.unwrap();
+    assert_eq!(first["state"], "in_custody");
+    assert_eq!(first["case_id"], 1);
+    assert_eq!(first["moves"].as_array().unwrap().len(), 2);
     std::fs::remove_dir_all(&setup.folder).unwrap();
 }
