@@ -1,0 +1,268 @@
+//! Claims on the fund: their states, the needs assessment that sets a priority tier, and the
+//! deadlines the fund holds itself to.
+
+use serde::Serialize;
+use time::{Date, Duration, Weekday};
+
+use crate::FieldError;
+
+/// Where a claim stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimState {
+    /// Filed, waiting for a decision.
+    Received,
+    /// Approved for an amount and tier; waiting for money.
+    Approved,
+    Rejected,
+    /// An allocation round placed a hold for it.
+    Allocated,
+    /// In a payment batch sent to the bank.
+    InBatch,
+    Paid,
+    Withdrawn,
+}
+
+impl ClaimState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimState::Received => "received",
+            ClaimState::Approved => "approved",
+            ClaimState::Rejected => "rejected",
+            ClaimState::Allocated => "allocated",
+            ClaimState::InBatch => "in_batch",
+            ClaimState::Paid => "paid",
+            ClaimState::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The states a claim may move to from this one. A bank's rejection sends an allocated or
+    /// batched claim back to `approved`: it waits for the next round.
+    pub fn next(self) -> &'static [ClaimState] {
+        use ClaimState::*;
+        match self {
+            Received => &[Approved, Rejected, Withdrawn],
+            Approved => &[Allocated, Withdrawn],
+            Allocated => &[InBatch, Approved],
+            InBatch => &[Paid, Approved],
+            Rejected | Paid | Withdrawn => &[],
+        }
+    }
+
+    pub fn transition(self, to: ClaimState) -> Result<ClaimState, FieldError> {
+        if self.next().contains(&to) {
+            Ok(to)
+        } else {
+            let allowed: Vec<&str> = self.next().iter().map(|s| s.as_str()).collect();
+            Err(FieldError::new(
+                "state",
+                if allowed.is_empty() {
+                    format!("a claim that is {} cannot change state", self.as_str())
+                } else {
+                    format!("a claim that is {} can move only to {}", self.as_str(), allowed.join(", "))
+                },
+            ))
+        }
+    }
+
+    /// A claim still open on its order (at most one per order).
+    pub fn is_open(self) -> bool {
+        !matches!(self, ClaimState::Rejected | ClaimState::Paid | ClaimState::Withdrawn)
+    }
+}
+
+/// Facts of a needs assessment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Need {
+    Minor,
+    Pregnancy,
+    SeriousHealthNeed,
+    NoSafeHousing,
+    FacingRemoval,
+    Dependants,
+    NoIncome,
+    Disability,
+    ForeignWithoutDocuments,
+}
+
+impl Need {
+    pub const ALL: [Need; 9] = [
+        Need::Minor,
+        Need::Pregnancy,
+        Need::SeriousHealthNeed,
+        Need::NoSafeHousing,
+        Need::FacingRemoval,
+        Need::Dependants,
+        Need::NoIncome,
+        Need::Disability,
+        Need::ForeignWithoutDocuments,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Need::Minor => "minor",
+            Need::Pregnancy => "pregnancy",
+            Need::SeriousHealthNeed => "serious_health_need",
+            Need::NoSafeHousing => "no_safe_housing",
+            Need::FacingRemoval => "facing_removal",
+            Need::Dependants => "dependants",
+            Need::NoIncome => "no_income",
+            Need::Disability => "disability",
+            Need::ForeignWithoutDocuments => "foreign_without_documents",
+        }
+    }
+
+    pub fn parse(field: &str, value: &str) -> Result<Need, FieldError> {
+        let wanted = value.trim().to_ascii_lowercase();
+        Need::ALL.into_iter().find(|n| n.as_str() == wanted).ok_or_else(|| {
+            let names: Vec<&str> = Need::ALL.iter().map(|n| n.as_str()).collect();
+            FieldError::new(field, format!("unknown need; expected one of {}", names.join(", ")))
+        })
+    }
+}
+
+/// Which needs make a claim urgent (tier 1) or high priority (tier 2); everything else is
+/// standard (tier 3). Configuration, not code: DESIGN.md's defaults for Peru are
+/// [`TierRules::default`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierRules {
+    pub urgent: Vec<Need>,
+    pub high: Vec<Need>,
+}
+
+impl Default for TierRules {
+    fn default() -> Self {
+        TierRules {
+            urgent: vec![
+                Need::Minor,
+                Need::Pregnancy,
+                Need::SeriousHealthNeed,
+                Need::NoSafeHousing,
+                Need::FacingRemoval,
+            ],
+            high: vec![Need::Dependants, Need::NoIncome, Need::Disability, Need::ForeignWithoutDocuments],
+        }
+    }
+}
+
+/// The tier a set of needs gives, and the needs that decided it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub tier: u8,
+    pub reasons: Vec<Need>,
+}
+
+impl TierRules {
+    pub fn assess(&self, needs: &[Need]) -> Assessment {
+        let matching =
+            |list: &[Need]| -> Vec<Need> { needs.iter().copied().filter(|n| list.contains(n)).collect() };
+        let urgent = matching(&self.urgent);
+        if !urgent.is_empty() {
+            return Assessment { tier: 1, reasons: urgent };
+        }
+        let high = matching(&self.high);
+        if !high.is_empty() {
+            return Assessment { tier: 2, reasons: high };
+        }
+        Assessment { tier: 3, reasons: Vec::new() }
+    }
+}
+
+/// `days` working days (Monday to Friday) after `from`.
+pub fn add_working_days(from: Date, days: u32) -> Date {
+    let mut date = from;
+    let mut left = days;
+    while left > 0 {
+        date += Duration::days(1);
+        if !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
+            left -= 1;
+        }
+    }
+    date
+}
+
+/// The fund's deadlines (DESIGN.md): an urgent claim is decided within 72 hours and a standard
+/// one within 8 weeks of filing; an approved claim is paid within 10 working days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadlines {
+    pub urgent_decision_hours: i64,
+    pub standard_decision_days: i64,
+    pub payment_working_days: u32,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Deadlines { urgent_decision_hours: 72, standard_decision_days: 56, payment_working_days: 10 }
+    }
+}
+
+impl Deadlines {
+    /// When a claim of `tier` filed at `filed` (unix seconds) must be decided (unix seconds).
+    pub fn decision_due(&self, tier: u8, filed_unix_seconds: i64) -> i64 {
+        if tier == 1 {
+            filed_unix_seconds + self.urgent_decision_hours * 3_600
+        } else {
+            filed_unix_seconds + self.standard_decision_days * 86_400
+        }
+    }
+
+    /// The date by which a claim approved on `approved_on` must be paid.
+    pub fn payment_due(&self, approved_on: Date) -> Date {
+        add_working_days(approved_on, self.payment_working_days)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+    use ClaimState::*;
+
+    #[test]
+    fn a_claim_goes_from_filing_to_payment_or_back_to_the_queue() {
+        let paid = [Approved, Allocated, InBatch, Paid]
+            .iter()
+            .try_fold(Received, |state, next| state.transition(*next));
+        assert_eq!(paid, Ok(Paid));
+        assert_eq!(InBatch.transition(Approved), Ok(Approved), "a bank rejection requeues");
+        assert!(Received.transition(Paid).is_err());
+        assert!(Paid.transition(Approved).is_err());
+        assert!(Approved.is_open() && !Rejected.is_open());
+    }
+
+    #[test]
+    fn needs_give_a_tier_with_its_reasons() {
+        let rules = TierRules::default();
+        assert_eq!(
+            rules.assess(&[Need::NoIncome, Need::Minor]),
+            Assessment { tier: 1, reasons: vec![Need::Minor] }
+        );
+        assert_eq!(
+            rules.assess(&[Need::Dependants]),
+            Assessment { tier: 2, reasons: vec![Need::Dependants] }
+        );
+        assert_eq!(rules.assess(&[]).tier, 3);
+        let strict = TierRules { urgent: vec![Need::Minor], high: vec![] };
+        assert_eq!(strict.assess(&[Need::Pregnancy]).tier, 3, "the rules are configuration");
+        assert_eq!(Need::parse("needs[0]", "x").unwrap_err().field, "needs[0]");
+    }
+
+    #[test]
+    fn payment_is_due_ten_working_days_after_approval() {
+        // Friday 2026-11-27 + 10 working days = Friday 2026-12-11.
+        assert_eq!(Deadlines::default().payment_due(date!(2026 - 11 - 27)), date!(2026 - 12 - 11));
+        assert_eq!(
+            add_working_days(date!(2026 - 11 - 28), 1),
+            date!(2026 - 11 - 30),
+            "from a Saturday to Monday"
+        );
+    }
+
+    #[test]
+    fn urgent_claims_are_decided_within_72_hours_and_others_within_8_weeks() {
+        let deadlines = Deadlines::default();
+        assert_eq!(deadlines.decision_due(1, 0), 72 * 3_600);
+        assert_eq!(deadlines.decision_due(3, 0), 56 * 86_400);
+    }
+}
