@@ -13,7 +13,7 @@
 //! is one query, and FIFO traces from a victim's payment lead back to it.
 
 use redress_domain::assets::{AssetKind, AssetState};
-use redress_domain::cases::parse_date;
+use redress_domain::cases::{parse_date, parse_past_date};
 use redress_domain::ledger::{AccountFlags, AccountName, References};
 use redress_domain::policy::rules;
 use redress_domain::user::parse_name;
@@ -191,10 +191,7 @@ impl App {
             },
             _ => None,
         };
-        let seized_on = errors.check(parse_date("seized_on", &request.seized_on));
-        if seized_on.is_some_and(|d| d > today) {
-            errors.push(FieldError::new("seized_on", "must not be in the future"));
-        }
+        let seized_on = errors.check(parse_past_date("seized_on", &request.seized_on, today));
         let document = errors.check(parse_name("document", &request.document, 200));
         errors.into_result()?;
         let (Some(kind), Some(description), Some(currency), Some(seized_on), Some(document)) =
@@ -278,10 +275,7 @@ impl App {
 
         let mut errors = FieldErrors::new();
         let to = errors.check(AssetState::parse(&request.to).map_err(|e| e.at("to")));
-        let date = errors.check(parse_date("date", &request.date));
-        if date.is_some_and(|d| d > today) {
-            errors.push(FieldError::new("date", "must not be in the future"));
-        }
+        let date = errors.check(parse_past_date("date", &request.date, today));
         let last = parse_date("date", &asset.state_changed_on).ok();
         if let (Some(date), Some(last)) = (date, last) {
             if date < last {
@@ -485,10 +479,7 @@ impl App {
         let mut tx = self.store.write().await?;
         let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
         let mut errors = FieldErrors::new();
-        let valued_on = errors.check(parse_date("valued_on", valued_on));
-        if valued_on.is_some_and(|d| d > today) {
-            errors.push(FieldError::new("valued_on", "must not be in the future"));
-        }
+        let valued_on = errors.check(parse_past_date("valued_on", valued_on, today));
         let amount = errors.check(Amount::parse(amount, asset.currency));
         if amount.is_some_and(|a| a.0 < 0) {
             errors.push(FieldError::new("amount", "must not be negative"));
@@ -597,10 +588,7 @@ impl App {
         if amount.is_some_and(|a| !a.is_positive()) {
             errors.push(FieldError::new("amount", "must be greater than zero"));
         }
-        let on = errors.check(parse_date("date", on));
-        if on.is_some_and(|d| d > today) {
-            errors.push(FieldError::new("date", "must not be in the future"));
-        }
+        let on = errors.check(parse_past_date("date", on, today));
         let memo = memo
             .map(str::trim)
             .filter(|m| !m.is_empty())

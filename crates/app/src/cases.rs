@@ -1,6 +1,6 @@
 //! Criminal cases: opening one, moving it through its stages, its defendants and victims.
 
-use redress_domain::cases::{parse_date, parse_file_number, parse_offence, Stage};
+use redress_domain::cases::{parse_date, parse_file_number, parse_offence, parse_past_date, Stage};
 use redress_domain::policy::rules;
 use redress_domain::user::parse_name;
 use redress_domain::victims::{parse_country, parse_person_name, VictimCode};
@@ -101,10 +101,7 @@ impl App {
                 }
             }
         }
-        let reported_on = errors.check(parse_date("reported_on", &request.reported_on));
-        if reported_on.is_some_and(|on| on > today) {
-            errors.push(FieldError::new("reported_on", "must not be in the future"));
-        }
+        let reported_on = errors.check(parse_past_date("reported_on", &request.reported_on, today));
         let partner_country = match (&request.partner_country, request.cross_border) {
             (Some(country), true) => errors.check(parse_country("partner_country", country)),
             (None, true) => {

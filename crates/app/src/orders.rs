@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use redress_domain::cases::parse_date;
+use redress_domain::cases::{parse_date, parse_past_date};
 use redress_domain::orders::{fund_eligibility, Eligibility, HeadOfDamage, OrderFacts, OrderFigures};
 use redress_domain::policy::rules;
 use redress_domain::user::parse_name;
@@ -59,14 +59,6 @@ pub struct OrderView {
 pub struct JudgmentView {
     pub judgment: JudgmentRecord,
     pub orders: Vec<OrderView>,
-}
-
-fn date_not_after(field: &str, value: &str, today: Date) -> Result<Date, FieldError> {
-    let date = parse_date(field, value)?;
-    if date > today {
-        return Err(FieldError::new(field, "must not be in the future"));
-    }
-    Ok(date)
 }
 
 impl App {
@@ -132,10 +124,10 @@ impl App {
         actor.require(rules::RECORD_JUDGMENTS)?;
         let today = self.today();
         let mut errors = FieldErrors::new();
-        let judged_on = errors.check(date_not_after("judged_on", &request.judged_on, today));
+        let judged_on = errors.check(parse_past_date("judged_on", &request.judged_on, today));
         let court = errors.check(parse_name("court", &request.court, 200));
         let final_on = match &request.final_on {
-            Some(text) => errors.check(date_not_after("final_on", text, today)),
+            Some(text) => errors.check(parse_past_date("final_on", text, today)),
             None => None,
         };
         if let (Some(judged), Some(final_on)) = (judged_on, final_on) {
@@ -309,7 +301,7 @@ impl App {
         final_on: &str,
     ) -> Result<JudgmentView, AppError> {
         actor.require(rules::RECORD_JUDGMENTS)?;
-        let final_on = date_not_after("final_on", final_on, self.today())?;
+        let final_on = parse_past_date("final_on", final_on, self.today())?;
         let mut tx = self.store.write().await?;
         let judgment =
             tx.judgment(id).await?.ok_or_else(|| AppError::NotFound(format!("no judgment has id {id}")))?;
@@ -372,7 +364,7 @@ impl App {
                 ));
             }
         }
-        let paid_on = errors.check(date_not_after("paid_on", paid_on, today));
+        let paid_on = errors.check(parse_past_date("paid_on", paid_on, today));
         let reference = reference.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
         if reference.as_ref().is_some_and(|r| r.chars().count() > 200) {
             errors.push(FieldError::new("reference", "must be at most 200 characters long"));
@@ -419,7 +411,7 @@ impl App {
     ) -> Result<OrderView, AppError> {
         actor.require(rules::RECORD_JUDGMENTS)?;
         let mut errors = FieldErrors::new();
-        let found_on = errors.check(date_not_after("found_on", found_on, self.today()));
+        let found_on = errors.check(parse_past_date("found_on", found_on, self.today()));
         let basis = errors.check(parse_name("basis", basis, 500));
         errors.into_result()?;
         let (Some(found_on), Some(basis)) = (found_on, basis) else {

@@ -160,6 +160,15 @@ pub fn parse_date(field: &str, value: &str) -> Result<Date, FieldError> {
         .map_err(|_| FieldError::new(field, "must be a date such as 2026-03-14"))
 }
 
+/// A date given as `YYYY-MM-DD` that has already happened (not after `today`).
+pub fn parse_past_date(field: &str, value: &str, today: Date) -> Result<Date, FieldError> {
+    let date = parse_date(field, value)?;
+    if date > today {
+        return Err(FieldError::new(field, "must not be in the future"));
+    }
+    Ok(date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
