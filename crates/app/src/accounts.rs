@@ -107,7 +107,7 @@ pub(crate) fn audit_event(
     }
 }
 
-fn page(after: Option<i64>, limit: Option<i64>) -> Result<Page, AppError> {
+pub(crate) fn page(after: Option<i64>, limit: Option<i64>) -> Result<Page, AppError> {
     let limit = limit.unwrap_or(100);
     if !(1..=PAGE_LIMIT_MAX).contains(&limit) {
         return Err(FieldError::new("limit", format!("must be between 1 and {PAGE_LIMIT_MAX}")).into());

@@ -283,8 +283,9 @@ struct Batch {
 }
 
 impl App {
-    /// Creates the chart of accounts for the fund's currency where missing. Idempotent; audited
-    /// when it creates something.
+    /// Creates the chart of accounts for the fund's currency where missing, and the first
+    /// version of the fund's policy from its defaults. Idempotent; audited when it creates
+    /// something. Returns how many accounts it created.
     pub async fn ensure_chart_of_accounts(&self) -> Result<usize, AppError> {
         let currency = self.settings.fund_currency();
         let mut tx = self.store.write().await?;
@@ -302,6 +303,18 @@ impl App {
                 created.push(name.as_str().to_string());
             }
         }
+        let policy_created = self.ensure_policy_in(&mut *tx).await?;
+        if policy_created {
+            let event = audit_event(
+                &Actor::system(),
+                &RequestContext::default(),
+                self.clock.now(),
+                "policy.publish",
+                Some(("policy", "1".to_string())),
+                json!({"defaults": true}),
+            );
+            tx.append_audit(event).await?;
+        }
         if !created.is_empty() {
             let event = audit_event(
                 &Actor::system(),
@@ -312,6 +325,8 @@ impl App {
                 json!({"currency": currency.code(), "accounts": created}),
             );
             tx.append_audit(event).await?;
+        }
+        if !created.is_empty() || policy_created {
             tx.commit().await?;
         }
         Ok(created.len())

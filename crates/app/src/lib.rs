@@ -23,6 +23,7 @@ pub mod actor;
 pub mod assets;
 pub mod audit;
 pub mod cases;
+pub mod claims;
 pub mod clock;
 pub mod error;
 pub mod import;

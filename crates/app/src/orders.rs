@@ -62,11 +62,11 @@ pub struct JudgmentView {
 }
 
 impl App {
-    fn today(&self) -> Date {
+    pub(crate) fn today(&self) -> Date {
         self.clock.now().to_datetime().date()
     }
 
-    async fn order_view(&self, tx: &mut dyn ReadTx, order: OrderRecord) -> Result<OrderView, AppError> {
+    pub(crate) async fn order_view(&self, tx: &mut dyn ReadTx, order: OrderRecord) -> Result<OrderView, AppError> {
         let judgment = tx
             .judgment(order.judgment_id)
             .await?

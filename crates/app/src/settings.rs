@@ -176,11 +176,24 @@ pub struct FundSettings {
     /// An order unpaid this many days after its deadline counts as unpayable by the convicted
     /// (the other way being an insolvency finding).
     pub eligibility_grace_days: i64,
+    /// The fund's name as the bank knows it (the debtor and initiating party of bank files).
+    pub name: String,
+    /// The fund's own bank account paying victims: an IBAN, or another id such as Peru's
+    /// 20-digit CCI. Bank files cannot be exported until it is set.
+    pub bank_account: Option<String>,
+    /// The BIC of the fund's bank, if it has one.
+    pub bank_bic: Option<String>,
 }
 
 impl Default for FundSettings {
     fn default() -> Self {
-        Self { currency: "PEN".to_string(), eligibility_grace_days: 30 }
+        Self {
+            currency: "PEN".to_string(),
+            eligibility_grace_days: 30,
+            name: "Fondo de Reparación a Víctimas de Trata de Personas".to_string(),
+            bank_account: None,
+            bank_bic: None,
+        }
     }
 }
 
@@ -345,6 +358,25 @@ impl Settings {
             (0..=3_650).contains(&self.fund.eligibility_grace_days),
             "fund.eligibility_grace_days",
             "must be between 0 and 3650",
+        );
+        check(
+            !self.fund.name.trim().is_empty() && self.fund.name.chars().count() <= 140,
+            "fund.name",
+            "must be a name of 1 to 140 characters (the bank's limit)",
+        );
+        check(
+            self.fund.bank_account.as_ref().is_none_or(|a| {
+                (5..=34).contains(&a.len()) && a.chars().all(|c| c.is_ascii_alphanumeric())
+            }),
+            "fund.bank_account",
+            "must be an IBAN or an account id (such as a 20-digit CCI) of 5 to 34 letters and digits",
+        );
+        check(
+            self.fund.bank_bic.as_ref().is_none_or(|b| {
+                matches!(b.len(), 8 | 11) && b.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            }),
+            "fund.bank_bic",
+            "must be a BIC of 8 or 11 capital letters and digits",
         );
         check(
             !self.cases.offences.is_empty()

@@ -42,14 +42,30 @@ pub trait Store: Send + Sync + 'static {
 
 /// Everything a read transaction can do.
 pub trait ReadTx:
-    AccountReads + AuditReads + LedgerReads + VictimReads + CaseReads + OrderReads + AssetReads + Send
+    AccountReads
+    + AuditReads
+    + LedgerReads
+    + VictimReads
+    + CaseReads
+    + OrderReads
+    + AssetReads
+    + ClaimReads
+    + Send
 {
 }
 
 /// Everything a write transaction can do; dropped without `commit`, it rolls back.
 #[async_trait]
 pub trait WriteTx:
-    ReadTx + AccountWrites + AuditWrites + LedgerWrites + VictimWrites + CaseWrites + OrderWrites + AssetWrites
+    ReadTx
+    + AccountWrites
+    + AuditWrites
+    + LedgerWrites
+    + VictimWrites
+    + CaseWrites
+    + OrderWrites
+    + AssetWrites
+    + ClaimWrites
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
@@ -501,4 +517,199 @@ pub trait AssetWrites: Send {
     async fn insert_asset(&mut self, asset: &AssetRecord) -> StoreResult<i64>;
     async fn set_asset_state(&mut self, id: i64, state: &str, on_date: &str) -> StoreResult<()>;
     async fn insert_asset_move(&mut self, asset_id: i64, movement: &AssetMove) -> StoreResult<()>;
+}
+
+// ---- Claims, allocation rounds, payment batches ---------------------------------------------
+
+/// A claim on the fund as stored. Lists (`needs`, `tier_reasons`) and the eligibility
+/// snapshot are JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRecord {
+    pub id: i64,
+    pub kind: String,
+    pub victim_id: i64,
+    pub victim_code: String,
+    /// The institution that registered the victim (scopes victim services' lists).
+    pub victim_institution: InstitutionId,
+    pub case_id: i64,
+    pub order_id: Option<i64>,
+    pub currency: Currency,
+    pub state: String,
+    pub requested: Amount,
+    pub needs: Vec<String>,
+    pub tier: u8,
+    pub tier_reasons: Vec<String>,
+    pub policy_version: i64,
+    /// The eligibility shown at filing, or at the last re-check (JSON).
+    pub eligibility: String,
+    pub approved_amount: Option<Amount>,
+    /// What the bank confirmed paid so far.
+    pub paid: Amount,
+    pub decision_reason: Option<String>,
+    pub filed_at: Timestamp,
+    pub filed_by: String,
+    pub decision_due: Timestamp,
+    pub decided_at: Option<Timestamp>,
+    pub decided_by: Option<String>,
+    /// `YYYY-MM-DD`, set on approval.
+    pub payment_due: Option<String>,
+    /// The open ledger hold placed by an allocation round, and its amount.
+    pub hold_id: Option<String>,
+    pub hold_amount: Option<Amount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ClaimEvent {
+    pub from_state: Option<String>,
+    pub to_state: String,
+    #[schema(value_type = String)]
+    pub at: Timestamp,
+    pub by: String,
+    pub note: Option<String>,
+}
+
+/// Which claims a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimFilter {
+    pub states: Vec<String>,
+    pub tier: Option<u8>,
+    pub currency: Option<Currency>,
+    pub victim_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub case_id: Option<i64>,
+    /// Only victims registered by this institution.
+    pub institution: Option<InstitutionId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRecord {
+    pub version: i64,
+    /// The policy as JSON (see `crate::claims::PolicyDocument`).
+    pub document: String,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundRecord {
+    pub id: i64,
+    pub currency: Currency,
+    pub policy_version: i64,
+    pub cash: Amount,
+    pub holds: Amount,
+    pub reserve: Amount,
+    pub available: Amount,
+    pub minimum_line: Amount,
+    /// The claims as the rule saw them (JSON), so anyone can replay the round.
+    pub inputs: String,
+    pub inputs_hash: String,
+    pub allocated: Amount,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundLine {
+    pub claim_id: i64,
+    pub position: i64,
+    pub amount: Amount,
+    /// JSON of `redress_domain::allocation::Explanation`.
+    pub explanation: String,
+    pub hold_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRecord {
+    pub id: i64,
+    pub round_id: i64,
+    pub currency: Currency,
+    /// `proposed`, `approved`, `exported`, `closed`.
+    pub state: String,
+    pub execution_date: String,
+    pub total: Amount,
+    pub proposed_at: Timestamp,
+    pub proposed_by: String,
+    pub approved_at: Option<Timestamp>,
+    pub approved_by: Option<String>,
+    pub message_id: Option<String>,
+    pub file_sha256: Option<String>,
+    pub exported_at: Option<Timestamp>,
+    pub exported_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchLine {
+    pub batch_id: i64,
+    pub claim_id: i64,
+    pub amount: Amount,
+    pub hold_id: String,
+    pub end_to_end_id: String,
+    /// The payee as frozen at approval, sealed with the data key (bound to the end-to-end id).
+    pub payee: Option<String>,
+    /// `pending`, `accepted`, `rejected`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub resolved_at: Option<Timestamp>,
+    pub resolved_by: Option<String>,
+    /// `pain.002` or `manual`.
+    pub result_source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BankReport {
+    pub message_id: String,
+    pub sha256: String,
+    pub applied: i64,
+    pub unchanged: i64,
+    pub received_at: Timestamp,
+    pub received_by: String,
+}
+
+#[async_trait]
+pub trait ClaimReads: Send {
+    /// The given version, or the newest when `None`.
+    async fn fund_policy(&mut self, version: Option<i64>) -> StoreResult<Option<PolicyRecord>>;
+    async fn fund_policies(&mut self) -> StoreResult<Vec<PolicyRecord>>;
+    /// (method, verified at, verified by).
+    async fn identity_verification(
+        &mut self,
+        victim_id: i64,
+    ) -> StoreResult<Option<(String, Timestamp, String)>>;
+    async fn claim(&mut self, id: i64) -> StoreResult<Option<ClaimRecord>>;
+    /// Claims matching `filter`, by id, after `page.after`.
+    async fn claims(&mut self, filter: &ClaimFilter, page: Page) -> StoreResult<Vec<ClaimRecord>>;
+    async fn claim_events(&mut self, claim_id: i64) -> StoreResult<Vec<ClaimEvent>>;
+    async fn round(&mut self, id: i64) -> StoreResult<Option<RoundRecord>>;
+    async fn rounds(&mut self, page: Page) -> StoreResult<Vec<RoundRecord>>;
+    async fn round_lines(&mut self, round_id: i64) -> StoreResult<Vec<RoundLine>>;
+    async fn batch(&mut self, id: i64) -> StoreResult<Option<BatchRecord>>;
+    async fn batch_of_round(&mut self, round_id: i64) -> StoreResult<Option<BatchRecord>>;
+    async fn batches(&mut self, page: Page) -> StoreResult<Vec<BatchRecord>>;
+    async fn batch_lines(&mut self, batch_id: i64) -> StoreResult<Vec<BatchLine>>;
+    /// The batch lines a claim has been in, oldest first.
+    async fn batch_lines_of_claim(&mut self, claim_id: i64) -> StoreResult<Vec<BatchLine>>;
+    async fn bank_reports(&mut self, batch_id: i64) -> StoreResult<Vec<BankReport>>;
+}
+
+#[async_trait]
+pub trait ClaimWrites: Send {
+    async fn insert_fund_policy(&mut self, policy: &PolicyRecord) -> StoreResult<()>;
+    async fn insert_identity_verification(
+        &mut self,
+        victim_id: i64,
+        method: &str,
+        at: Timestamp,
+        by: &str,
+    ) -> StoreResult<()>;
+    async fn insert_claim(&mut self, claim: &ClaimRecord) -> StoreResult<i64>;
+    /// Writes every mutable column of the claim.
+    async fn update_claim(&mut self, claim: &ClaimRecord) -> StoreResult<()>;
+    async fn insert_claim_event(&mut self, claim_id: i64, event: &ClaimEvent) -> StoreResult<()>;
+    async fn insert_round(&mut self, round: &RoundRecord, lines: &[RoundLine]) -> StoreResult<i64>;
+    async fn insert_batch(&mut self, batch: &BatchRecord, lines: &[BatchLine]) -> StoreResult<i64>;
+    /// Writes every mutable column of the batch.
+    async fn update_batch(&mut self, batch: &BatchRecord) -> StoreResult<()>;
+    /// Writes every mutable column of the line (payee, status, reason, resolution).
+    async fn update_batch_line(&mut self, line: &BatchLine) -> StoreResult<()>;
+    async fn insert_bank_report(&mut self, batch_id: i64, report: &BankReport) -> StoreResult<()>;
 }

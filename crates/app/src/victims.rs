@@ -83,7 +83,7 @@ fn optional_text(errors: &mut FieldErrors, field: &str, value: &Option<String>) 
 }
 
 impl App {
-    fn key_ring(&self) -> Result<&KeyRing, AppError> {
+    pub(crate) fn key_ring(&self) -> Result<&KeyRing, AppError> {
         self.keys.as_deref().ok_or_else(|| AppError::Internal("no data keys are loaded".into()))
     }
 

@@ -11,7 +11,7 @@
 //!
 //! The result does not depend on the order the claims are given in.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::money::Amount;
 use crate::Timestamp;
@@ -28,7 +28,7 @@ pub struct ClaimInput {
 }
 
 /// Why a line got what it got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "rule")]
 pub enum Explanation {
     /// "tier 1, paid in full".

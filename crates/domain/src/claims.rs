@@ -4,7 +4,36 @@
 use serde::Serialize;
 use time::{Date, Duration, Weekday};
 
+use crate::money::Amount;
+use crate::orders::{Condition, Eligibility};
 use crate::FieldError;
+
+/// What a claim asks the fund for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimKind {
+    /// The unpaid part of a final reparation order.
+    Reparation,
+    /// Urgent help before a final judgment, capped, deducted from the eventual reparation.
+    Advance,
+}
+
+impl ClaimKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimKind::Reparation => "reparation",
+            ClaimKind::Advance => "advance",
+        }
+    }
+
+    pub fn parse(field: &str, value: &str) -> Result<ClaimKind, FieldError> {
+        match value.trim() {
+            "reparation" => Ok(ClaimKind::Reparation),
+            "advance" => Ok(ClaimKind::Advance),
+            _ => Err(FieldError::new(field, "must be reparation or advance")),
+        }
+    }
+}
 
 /// Where a claim stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -24,6 +53,23 @@ pub enum ClaimState {
 }
 
 impl ClaimState {
+    pub const ALL: [ClaimState; 7] = [
+        ClaimState::Received,
+        ClaimState::Approved,
+        ClaimState::Rejected,
+        ClaimState::Allocated,
+        ClaimState::InBatch,
+        ClaimState::Paid,
+        ClaimState::Withdrawn,
+    ];
+
+    pub fn parse(field: &str, value: &str) -> Result<ClaimState, FieldError> {
+        ClaimState::ALL.into_iter().find(|s| s.as_str() == value.trim()).ok_or_else(|| {
+            let names: Vec<&str> = ClaimState::ALL.iter().map(|s| s.as_str()).collect();
+            FieldError::new(field, format!("unknown state; expected one of {}", names.join(", ")))
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ClaimState::Received => "received",
@@ -213,6 +259,101 @@ impl Deadlines {
     }
 }
 
+/// The facts a claim's eligibility looks at, gathered by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimFacts {
+    pub kind: ClaimKind,
+    /// The order's own fund eligibility (reparation claims; for an advance, the order if one
+    /// exists already is not required).
+    pub order: Option<Eligibility>,
+    /// What the victim is still owed on the order, if there is one.
+    pub owed: Option<Amount>,
+    pub identity_verified: bool,
+    pub consent_given: bool,
+    /// Another claim on the same order (or, for an advance, another open advance for the same
+    /// victim and case) is still open.
+    pub other_open_claim: bool,
+    /// Advances: the case has reached `charged` (or later, short of a final judgment).
+    pub case_charged: bool,
+    pub requested: Amount,
+    /// Advances: the cap less what was already advanced to this victim in this case.
+    pub advance_room: Amount,
+}
+
+/// Whether the fund may pay a claim, condition by condition (DESIGN.md, "money flow").
+pub fn claim_eligibility(facts: &ClaimFacts) -> Eligibility {
+    let mut conditions = Vec::new();
+    match facts.kind {
+        ClaimKind::Reparation => match &facts.order {
+            Some(order) => conditions.extend(order.conditions.iter().cloned()),
+            None => conditions.push(Condition {
+                condition: "order_exists",
+                met: false,
+                detail: "a reparation claim needs a reparation order".into(),
+            }),
+        },
+        ClaimKind::Advance => {
+            conditions.push(Condition {
+                condition: "case_charged",
+                met: facts.case_charged,
+                detail: if facts.case_charged {
+                    "the case is at least charged".into()
+                } else {
+                    "an advance needs a case that is at least charged and not closed".into()
+                },
+            });
+            conditions.push(Condition {
+                condition: "within_advance_cap",
+                met: facts.requested <= facts.advance_room,
+                detail: format!(
+                    "{} minor units may still be advanced to this victim in this case",
+                    facts.advance_room.0.max(0)
+                ),
+            });
+        }
+    }
+    if let Some(owed) = facts.owed {
+        conditions.push(Condition {
+            condition: "within_owed",
+            met: facts.requested <= owed,
+            detail: format!("{} minor units are still owed on the order", owed.0),
+        });
+    }
+    conditions.push(Condition {
+        condition: "identity_verified",
+        met: facts.identity_verified,
+        detail: if facts.identity_verified {
+            "the victim's identity was verified".into()
+        } else {
+            "victim services must verify the victim's identity first".into()
+        },
+    });
+    conditions.push(Condition {
+        condition: "consent_given",
+        met: facts.consent_given,
+        detail: if facts.consent_given {
+            "consent stands".into()
+        } else {
+            "the victim withdrew consent".into()
+        },
+    });
+    conditions.push(Condition {
+        condition: "no_other_open_claim",
+        met: !facts.other_open_claim,
+        detail: if facts.other_open_claim {
+            "another claim on the same order is still open".into()
+        } else {
+            "no other open claim".into()
+        },
+    });
+    conditions.push(Condition {
+        condition: "amount_positive",
+        met: facts.requested.is_positive(),
+        detail: "the amount must be greater than zero".into(),
+    });
+    Eligibility { eligible: conditions.iter().all(|c| c.met), conditions }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +387,52 @@ mod tests {
         let strict = TierRules { urgent: vec![Need::Minor], high: vec![] };
         assert_eq!(strict.assess(&[Need::Pregnancy]).tier, 3, "the rules are configuration");
         assert_eq!(Need::parse("needs[0]", "x").unwrap_err().field, "needs[0]");
+    }
+
+    fn facts() -> ClaimFacts {
+        ClaimFacts {
+            kind: ClaimKind::Advance,
+            order: None,
+            owed: None,
+            identity_verified: true,
+            consent_given: true,
+            other_open_claim: false,
+            case_charged: true,
+            requested: Amount(100_000),
+            advance_room: Amount(500_000),
+        }
+    }
+
+    #[test]
+    fn an_advance_is_capped_and_needs_a_charged_case() {
+        assert!(claim_eligibility(&facts()).eligible);
+        let over = ClaimFacts { requested: Amount(500_001), ..facts() };
+        let result = claim_eligibility(&over);
+        assert!(!result.eligible);
+        assert!(result.conditions.iter().any(|c| c.condition == "within_advance_cap" && !c.met));
+        let early = ClaimFacts { case_charged: false, ..facts() };
+        assert!(!claim_eligibility(&early).eligible);
+        let owed_less = ClaimFacts { owed: Some(Amount(50_000)), ..facts() };
+        assert!(!claim_eligibility(&owed_less).eligible, "never above what is still owed");
+    }
+
+    #[test]
+    fn a_reparation_claim_needs_an_eligible_order_consent_and_verified_identity() {
+        let order = Eligibility {
+            eligible: true,
+            conditions: vec![Condition { condition: "order_final", met: true, detail: String::new() }],
+        };
+        let base = ClaimFacts { kind: ClaimKind::Reparation, order: Some(order), ..facts() };
+        assert!(claim_eligibility(&base).eligible);
+        for broken in [
+            ClaimFacts { identity_verified: false, ..base.clone() },
+            ClaimFacts { consent_given: false, ..base.clone() },
+            ClaimFacts { other_open_claim: true, ..base.clone() },
+            ClaimFacts { order: None, ..base.clone() },
+            ClaimFacts { requested: Amount(0), ..base.clone() },
+        ] {
+            assert!(!claim_eligibility(&broken).eligible, "{broken:?}");
+        }
     }
 
     #[test]

@@ -113,6 +113,22 @@ pub mod rules {
         })
     }
 
+    /// Filing claims and advance requests for victims, and recording identity verification.
+    pub const FILE_CLAIMS: Policy = Policy::AnyOf(&[Role::VictimServices]);
+    /// Deciding claims (approve or reject), running allocation rounds, proposing payment
+    /// batches and recording recoveries from the convicted.
+    pub const DECIDE_CLAIMS: Policy = Policy::AnyOf(&[Role::FundOfficer]);
+    /// Reading claims with their eligibility, tier and deadlines (victim services: only their
+    /// institution's victims).
+    pub const READ_CLAIMS: Policy =
+        Policy::AnyOf(&[Role::VictimServices, Role::FundOfficer, Role::Treasurer, Role::Auditor]);
+    /// Reading allocation rounds and payment batches.
+    pub const READ_PAYMENTS: Policy = Policy::AnyOf(&[Role::FundOfficer, Role::Treasurer, Role::Auditor]);
+    /// Approving payment batches (never one's own), exporting bank files, recording bank results.
+    pub const APPROVE_PAYMENTS: Policy = Policy::AnyOf(&[Role::Treasurer]);
+    /// Publishing a new version of the fund's allocation policy (configuration).
+    pub const MANAGE_POLICY: Policy = Policy::AnyOf(&[Role::Admin]);
+
     /// Scraping operational metrics (no personal data in them).
     pub const READ_METRICS: Policy = Policy::AnyOf(&[Role::Admin, Role::Auditor]);
 }

@@ -20,6 +20,7 @@
 
 mod assets;
 mod cases;
+mod claims;
 mod ledger;
 mod migrations;
 mod orders;
