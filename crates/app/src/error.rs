@@ -15,6 +15,10 @@ pub enum AppError {
     /// Logged in, but the role does not allow it.
     #[error("forbidden")]
     Forbidden,
+    /// The role allows the action in general, but not for this caller on this record (the
+    /// proposer of a payment batch approving it, for example).
+    #[error("refused: {0}")]
+    Refused(FieldError),
     #[error("not found: {0}")]
     NotFound(String),
     /// The request conflicts with the current state (a duplicate name, a stale transition).

@@ -30,6 +30,7 @@ pub mod import;
 pub mod ledger;
 pub mod orders;
 pub mod password;
+pub mod payments;
 pub mod protect;
 pub mod public;
 pub mod settings;

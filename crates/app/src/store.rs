@@ -655,12 +655,13 @@ pub struct BatchLine {
     pub result_source: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BankReport {
     pub message_id: String,
     pub sha256: String,
     pub applied: i64,
     pub unchanged: i64,
+    #[schema(value_type = String)]
     pub received_at: Timestamp,
     pub received_by: String,
 }

@@ -144,6 +144,11 @@ impl From<AppError> for Problem {
             AppError::Invalid(errors) => Problem::invalid(&errors),
             AppError::Unauthenticated => Problem::unauthenticated(),
             AppError::Forbidden => Problem::forbidden("your roles do not allow this"),
+            AppError::Refused(field) => {
+                let mut problem = Problem::forbidden(&field.reason);
+                problem.errors = vec![ProblemField { field: field.field, reason: field.reason }];
+                problem
+            }
             AppError::NotFound(what) => Problem::not_found(what),
             AppError::Conflict(field) => {
                 let mut problem =
