@@ -359,9 +359,9 @@ impl App {
     fn policy_from(&self, record: &PolicyRecord) -> Result<FundPolicy, AppError> {
         let document: PolicyDocument = serde_json::from_str(&record.document)
             .map_err(|e| AppError::Internal(format!("policy {} is malformed: {e}", record.version)))?;
-        let policy = document.validate(self.settings.fund_currency()).map_err(|e| {
-            AppError::Internal(format!("policy {} no longer validates: {e}", record.version))
-        })?;
+        let policy = document
+            .validate(self.settings.fund_currency())
+            .map_err(|e| AppError::Internal(format!("policy {} no longer validates: {e}", record.version)))?;
         Ok(FundPolicy {
             version: record.version,
             created_at: record.created_at,
@@ -429,7 +429,8 @@ impl App {
         let version = tx.fund_policy(None).await?.map_or(1, |p| p.version + 1);
         let now = self.clock.now();
         let text = serde_json::to_string(&document).map_err(|e| AppError::Internal(e.to_string()))?;
-        let record = PolicyRecord { version, document: text, created_at: now, created_by: actor.username.clone() };
+        let record =
+            PolicyRecord { version, document: text, created_at: now, created_by: actor.username.clone() };
         tx.insert_fund_policy(&record).await?;
         tx.append_audit(audit_event(
             actor,
@@ -445,7 +446,12 @@ impl App {
     }
 
     /// Whether victim services of the actor's institution look after this victim.
-    async fn looks_after(&self, tx: &mut dyn ReadTx, actor: &Actor, victim: &VictimRecord) -> Result<bool, AppError> {
+    async fn looks_after(
+        &self,
+        tx: &mut dyn ReadTx,
+        actor: &Actor,
+        victim: &VictimRecord,
+    ) -> Result<bool, AppError> {
         Ok(match actor.institution_id {
             Some(institution) if institution == victim.institution_id => true,
             Some(institution) => tx.victim_referred_to(victim.id, institution).await?,
@@ -506,7 +512,8 @@ impl App {
         case_id: i64,
         except: Option<i64>,
     ) -> Result<(Amount, bool), AppError> {
-        let filter = ClaimFilter { victim_id: Some(victim_id), case_id: Some(case_id), ..ClaimFilter::default() };
+        let filter =
+            ClaimFilter { victim_id: Some(victim_id), case_id: Some(case_id), ..ClaimFilter::default() };
         let claims = tx.claims(&filter, crate::store::Page { after: None, limit: 10_000 }).await?;
         let mut taken = Amount::ZERO;
         let mut open = false;
@@ -537,7 +544,10 @@ impl App {
         let kind = ClaimKind::parse("kind", &claim.kind)?;
         let (order, owed) = match claim.order_id {
             Some(id) => {
-                let order = tx.order(id).await?.ok_or_else(|| AppError::Internal("a claim without its order".into()))?;
+                let order = tx
+                    .order(id)
+                    .await?
+                    .ok_or_else(|| AppError::Internal("a claim without its order".into()))?;
                 let view = self.order_view(tx, order).await?;
                 (Some(view.eligibility), Some(view.owed))
             }
@@ -546,10 +556,11 @@ impl App {
         let other_open = match claim.order_id {
             Some(order_id) if kind == ClaimKind::Reparation => {
                 let filter = ClaimFilter { order_id: Some(order_id), ..ClaimFilter::default() };
-                tx.claims(&filter, crate::store::Page { after: None, limit: 1_000 })
-                    .await?
-                    .iter()
-                    .any(|c| c.id != claim.id && c.kind == "reparation" && ClaimState::parse("state", &c.state).is_ok_and(|s| s.is_open()))
+                tx.claims(&filter, crate::store::Page { after: None, limit: 1_000 }).await?.iter().any(|c| {
+                    c.id != claim.id
+                        && c.kind == "reparation"
+                        && ClaimState::parse("state", &c.state).is_ok_and(|s| s.is_open())
+                })
             }
             _ => false,
         };
@@ -693,10 +704,11 @@ impl App {
             },
             None => match (&order, kind) {
                 (Some(o), Some(ClaimKind::Reparation)) => Some(o.owed),
-                _ => {
+                (_, Some(ClaimKind::Advance)) => {
                     errors.push(FieldError::new("amount", "an advance states the amount asked"));
                     None
                 }
+                _ => None,
             },
         };
         if let (Some(amount), Some(order)) = (amount, &order) {
@@ -710,7 +722,9 @@ impl App {
                 errors.push(FieldError::new("order_id", "nothing is owed on this order any more"));
             }
         }
-        if let (Some(ClaimKind::Advance), Some(victim), Some(case_id), Some(amount)) = (kind, &victim, case_id, amount) {
+        if let (Some(ClaimKind::Advance), Some(victim), Some(case_id), Some(amount)) =
+            (kind, &victim, case_id, amount)
+        {
             let (taken, open) = self.advances_taken(&mut *tx, victim.id, case_id, None).await?;
             if open {
                 errors.push(FieldError::new("victim", "already has an open advance request in this case"));
@@ -732,7 +746,9 @@ impl App {
                 .claims(&filter, crate::store::Page { after: None, limit: 1_000 })
                 .await?
                 .into_iter()
-                .any(|c| c.kind == "reparation" && ClaimState::parse("state", &c.state).is_ok_and(|s| s.is_open()));
+                .any(|c| {
+                    c.kind == "reparation" && ClaimState::parse("state", &c.state).is_ok_and(|s| s.is_open())
+                });
             if open {
                 return Err(AppError::Conflict(FieldError::new(
                     "order_id",
@@ -778,11 +794,18 @@ impl App {
             hold_amount: None,
         };
         let eligibility = self.eligibility_of(&mut *tx, &claim, &policy, amount).await?;
-        claim.eligibility = serde_json::to_string(&eligibility).map_err(|e| AppError::Internal(e.to_string()))?;
+        claim.eligibility =
+            serde_json::to_string(&eligibility).map_err(|e| AppError::Internal(e.to_string()))?;
         let id = tx.insert_claim(&claim).await?;
         tx.insert_claim_event(
             id,
-            &ClaimEvent { from_state: None, to_state: claim.state.clone(), at: now, by: actor.username.clone(), note },
+            &ClaimEvent {
+                from_state: None,
+                to_state: claim.state.clone(),
+                at: now,
+                by: actor.username.clone(),
+                note,
+            },
         )
         .await?;
         // Advances already paid in this case are deducted from the order they precede.
@@ -814,9 +837,12 @@ impl App {
         now: Timestamp,
         by: &str,
     ) -> Result<(), AppError> {
-        let filter = ClaimFilter { victim_id: Some(victim_id), case_id: Some(case_id), ..ClaimFilter::default() };
+        let filter =
+            ClaimFilter { victim_id: Some(victim_id), case_id: Some(case_id), ..ClaimFilter::default() };
         let claims = tx.claims(&filter, crate::store::Page { after: None, limit: 10_000 }).await?;
-        for mut advance in claims.into_iter().filter(|c| c.kind == "advance" && c.order_id.is_none() && c.paid.is_positive()) {
+        for mut advance in
+            claims.into_iter().filter(|c| c.kind == "advance" && c.order_id.is_none() && c.paid.is_positive())
+        {
             tx.insert_order_payment(
                 order_id,
                 &crate::store::OrderPayment {
@@ -837,7 +863,11 @@ impl App {
 
     /// What a claim may still receive: approved − paid − held, and for a reparation claim no
     /// more than is still owed on the order (a convict's later payment lowers it).
-    pub(crate) async fn outstanding(&self, tx: &mut dyn ReadTx, claim: &ClaimRecord) -> Result<Amount, AppError> {
+    pub(crate) async fn outstanding(
+        &self,
+        tx: &mut dyn ReadTx,
+        claim: &ClaimRecord,
+    ) -> Result<Amount, AppError> {
         let base = claim.approved_amount.unwrap_or(claim.requested);
         let left = base.0 - claim.paid.0 - claim.hold_amount.map_or(0, |a| a.0);
         let mut outstanding = left.max(0);
@@ -862,7 +892,11 @@ impl App {
                 .ok()
                 .and_then(|v| {
                     let conditions = v.get("conditions")?.as_array()?.iter().map(|c| ConditionView {
-                        condition: c.get("condition").and_then(|x| x.as_str()).unwrap_or_default().to_string(),
+                        condition: c
+                            .get("condition")
+                            .and_then(|x| x.as_str())
+                            .unwrap_or_default()
+                            .to_string(),
                         met: c.get("met").and_then(|x| x.as_bool()).unwrap_or(false),
                         detail: c.get("detail").and_then(|x| x.as_str()).unwrap_or_default().to_string(),
                     });
@@ -929,7 +963,8 @@ impl App {
 
     async fn may_read_claim(&self, actor: &Actor, claim: &ClaimRecord) -> Result<(), AppError> {
         actor.require(rules::READ_CLAIMS)?;
-        let officer = actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Treasurer | Role::Auditor));
+        let officer =
+            actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Treasurer | Role::Auditor));
         if officer {
             return Ok(());
         }
@@ -972,7 +1007,8 @@ impl App {
             }
             filter.tier = Some(tier);
         }
-        let officer = actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Treasurer | Role::Auditor));
+        let officer =
+            actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Treasurer | Role::Auditor));
         if !officer {
             filter.institution = Some(actor.institution_id.ok_or(AppError::Forbidden)?);
         }
@@ -1012,8 +1048,11 @@ impl App {
     ) -> Result<(), AppError> {
         let event = Self::transition(claim, to)?;
         tx.update_claim(claim).await?;
-        tx.insert_claim_event(claim.id, &ClaimEvent { at: self.clock.now(), by: by.to_string(), note, ..event })
-            .await?;
+        tx.insert_claim_event(
+            claim.id,
+            &ClaimEvent { at: self.clock.now(), by: by.to_string(), note, ..event },
+        )
+        .await?;
         Ok(())
     }
 
@@ -1029,14 +1068,17 @@ impl App {
         actor.require(rules::DECIDE_CLAIMS)?;
         let reason = one_line("reason", decision.reason.as_deref(), 500)?;
         let mut tx = self.store.write().await?;
-        let mut claim = tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
+        let mut claim =
+            tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
         let policy = self.current_policy(&mut *tx).await?;
         let now = self.clock.now();
         match decision.decision.as_str() {
             "approve" => {
                 let mut errors = FieldErrors::new();
                 let amount = match &decision.amount {
-                    Some(text) => errors.check(Amount::parse(text, claim.currency).map_err(|e| e.at("amount"))),
+                    Some(text) => {
+                        errors.check(Amount::parse(text, claim.currency).map_err(|e| e.at("amount")))
+                    }
                     None => Some(claim.requested),
                 };
                 if let Some(amount) = amount {
@@ -1082,15 +1124,18 @@ impl App {
                 claim.approved_amount = Some(amount);
                 if let Some(tier) = decision.tier {
                     if tier != claim.tier {
-                        claim.tier_reasons = vec![format!("set by the fund officer: {}", reason.clone().unwrap_or_default())];
+                        claim.tier_reasons =
+                            vec![format!("set by the fund officer: {}", reason.clone().unwrap_or_default())];
                     }
                     claim.tier = tier;
                 }
                 claim.decided_at = Some(now);
                 claim.decided_by = Some(actor.username.clone());
                 claim.decision_reason = reason.clone();
-                claim.payment_due =
-                    Some(add_working_days(now.to_datetime().date(), policy.deadlines.payment_working_days).to_string());
+                claim.payment_due = Some(
+                    add_working_days(now.to_datetime().date(), policy.deadlines.payment_working_days)
+                        .to_string(),
+                );
                 self.move_claim(&mut *tx, &mut claim, ClaimState::Approved, &actor.username, reason).await?;
             }
             "reject" => {
@@ -1100,7 +1145,8 @@ impl App {
                 claim.decided_at = Some(now);
                 claim.decided_by = Some(actor.username.clone());
                 claim.decision_reason = Some(reason.clone());
-                self.move_claim(&mut *tx, &mut claim, ClaimState::Rejected, &actor.username, Some(reason)).await?;
+                self.move_claim(&mut *tx, &mut claim, ClaimState::Rejected, &actor.username, Some(reason))
+                    .await?;
             }
             _ => return Err(FieldError::new("decision", "must be approve or reject").into()),
         }
@@ -1131,21 +1177,33 @@ impl App {
         let reason = one_line("reason", Some(reason), 500)?
             .ok_or_else(|| FieldError::new("reason", "a withdrawal states its reason"))?;
         let mut tx = self.store.write().await?;
-        let mut claim = tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
+        let mut claim =
+            tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
         let victim = tx.victim(&claim.victim_code).await?.ok_or(AppError::Forbidden)?;
         if !self.looks_after(&mut *tx, actor, &victim).await? {
             return Err(AppError::Forbidden);
         }
         self.move_claim(&mut *tx, &mut claim, ClaimState::Withdrawn, &actor.username, Some(reason)).await?;
-        tx.append_audit(audit_event(actor, context, self.clock.now(), "claim.withdraw", Some(("claim", id.to_string())), json!({})))
-            .await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            self.clock.now(),
+            "claim.withdraw",
+            Some(("claim", id.to_string())),
+            json!({}),
+        ))
+        .await?;
         let view = self.claim_view(&mut *tx, id).await?;
         tx.commit().await?;
         Ok(view)
     }
 
     /// The money a round may share: posted cash less open holds less the reserve.
-    async fn round_money(&self, tx: &mut dyn ReadTx, policy: &FundPolicy) -> Result<(Amount, Amount, Amount), AppError> {
+    async fn round_money(
+        &self,
+        tx: &mut dyn ReadTx,
+        policy: &FundPolicy,
+    ) -> Result<(Amount, Amount, Amount), AppError> {
         let account = tx
             .ledger_account(FUND_CASH, policy.currency)
             .await?
@@ -1244,11 +1302,15 @@ impl App {
         for (position, (line, amount, _)) in lines.iter().enumerate() {
             let hold_id = amount.is_positive().then(new_transfer_id);
             if let Some(hold_id) = &hold_id {
-                let claim = claims.iter().find(|c| c.id == line.claim_id).ok_or_else(|| AppError::Internal("line without claim".into()))?;
+                let claim = claims
+                    .iter()
+                    .find(|c| c.id == line.claim_id)
+                    .ok_or_else(|| AppError::Internal("line without claim".into()))?;
                 holds_requests.push(TransferRequest {
                     id: hold_id.clone(),
                     debit_account: Some(
-                        if claim.kind == "advance" { HOLD_ACCOUNT_ADVANCE } else { HOLD_ACCOUNT_REPARATION }.to_string(),
+                        if claim.kind == "advance" { HOLD_ACCOUNT_ADVANCE } else { HOLD_ACCOUNT_REPARATION }
+                            .to_string(),
                     ),
                     credit_account: Some(FUND_CASH.to_string()),
                     amount: amount.format(policy.currency),
@@ -1268,7 +1330,8 @@ impl App {
                 claim_id: line.claim_id,
                 position: position as i64,
                 amount: *amount,
-                explanation: serde_json::to_string(&lines[position].2).map_err(|e| AppError::Internal(e.to_string()))?,
+                explanation: serde_json::to_string(&lines[position].2)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
                 hold_id,
             });
         }
@@ -1295,11 +1358,21 @@ impl App {
         };
         let round_id = tx.insert_round(&record, &stored).await?;
         for line in stored.iter().filter(|l| l.amount.is_positive()) {
-            let mut claim = claims.iter().find(|c| c.id == line.claim_id).cloned().ok_or_else(|| AppError::Internal("line without claim".into()))?;
+            let mut claim = claims
+                .iter()
+                .find(|c| c.id == line.claim_id)
+                .cloned()
+                .ok_or_else(|| AppError::Internal("line without claim".into()))?;
             claim.hold_id = line.hold_id.clone();
             claim.hold_amount = Some(line.amount);
-            self.move_claim(&mut *tx, &mut claim, ClaimState::Allocated, &actor.username, Some(format!("round {round_id}")))
-                .await?;
+            self.move_claim(
+                &mut *tx,
+                &mut claim,
+                ClaimState::Allocated,
+                &actor.username,
+                Some(format!("round {round_id}")),
+            )
+            .await?;
         }
         tx.append_audit(audit_event(
             actor,
@@ -1364,7 +1437,12 @@ impl App {
         })
     }
 
-    pub async fn rounds(&self, actor: &Actor, after: Option<i64>, limit: Option<i64>) -> Result<Vec<RoundView>, AppError> {
+    pub async fn rounds(
+        &self,
+        actor: &Actor,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Vec<RoundView>, AppError> {
         actor.require(rules::READ_PAYMENTS)?;
         let page = page(after, limit)?;
         let ids: Vec<i64> = self.store.read().await?.rounds(page).await?.iter().map(|r| r.id).collect();
@@ -1419,8 +1497,8 @@ fn static_condition(name: &str) -> &'static str {
 }
 
 fn round_inputs(round: &RoundRecord) -> Result<Vec<RoundInput>, AppError> {
-    let value: serde_json::Value =
-        serde_json::from_str(&round.inputs).map_err(|e| AppError::Internal(format!("round {}: {e}", round.id)))?;
+    let value: serde_json::Value = serde_json::from_str(&round.inputs)
+        .map_err(|e| AppError::Internal(format!("round {}: {e}", round.id)))?;
     serde_json::from_value(value.get("claims").cloned().unwrap_or_default())
         .map_err(|e| AppError::Internal(format!("round {}: {e}", round.id)))
 }

@@ -66,7 +66,11 @@ impl App {
         self.clock.now().to_datetime().date()
     }
 
-    pub(crate) async fn order_view(&self, tx: &mut dyn ReadTx, order: OrderRecord) -> Result<OrderView, AppError> {
+    pub(crate) async fn order_view(
+        &self,
+        tx: &mut dyn ReadTx,
+        order: OrderRecord,
+    ) -> Result<OrderView, AppError> {
         let judgment = tx
             .judgment(order.judgment_id)
             .await?

@@ -153,7 +153,11 @@ fn end_to_end_id(round_id: i64, claim_id: i64) -> String {
 }
 
 fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 impl App {
@@ -199,7 +203,12 @@ impl App {
         self.batch_view(&mut *tx, id).await
     }
 
-    pub async fn batches(&self, actor: &Actor, after: Option<i64>, limit: Option<i64>) -> Result<Vec<BatchView>, AppError> {
+    pub async fn batches(
+        &self,
+        actor: &Actor,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Vec<BatchView>, AppError> {
         actor.require(rules::READ_PAYMENTS)?;
         let page = page(after, limit)?;
         let mut tx = self.store.read().await?;
@@ -233,8 +242,10 @@ impl App {
             None => add_working_days(today, 1),
         };
         let mut tx = self.store.write().await?;
-        let round =
-            tx.round(round_id).await?.ok_or_else(|| AppError::NotFound(format!("no round has id {round_id}")))?;
+        let round = tx
+            .round(round_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no round has id {round_id}")))?;
         if let Some(existing) = tx.batch_of_round(round_id).await? {
             return Err(AppError::Conflict(FieldError::new(
                 "round_id",
@@ -291,8 +302,14 @@ impl App {
         };
         let id = tx.insert_batch(&batch, &lines).await?;
         for mut claim in claims {
-            self.move_claim(&mut *tx, &mut claim, ClaimState::InBatch, &actor.username, Some(format!("batch {id}")))
-                .await?;
+            self.move_claim(
+                &mut *tx,
+                &mut claim,
+                ClaimState::InBatch,
+                &actor.username,
+                Some(format!("batch {id}")),
+            )
+            .await?;
         }
         tx.append_audit(audit_event(
             actor,
@@ -311,11 +328,17 @@ impl App {
     /// A treasurer approves a proposed batch. The proposer can never approve it (maker-checker,
     /// enforced here whatever roles the proposer holds). The payees are frozen and sealed now,
     /// so that the bank file exported later is the one approved.
-    pub async fn approve_batch(&self, actor: &Actor, context: &RequestContext, id: i64) -> Result<BatchView, AppError> {
+    pub async fn approve_batch(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+    ) -> Result<BatchView, AppError> {
         actor.require(rules::APPROVE_PAYMENTS)?;
         let keys = self.key_ring()?;
         let mut tx = self.store.write().await?;
-        let mut batch = tx.batch(id).await?.ok_or_else(|| AppError::NotFound(format!("no batch has id {id}")))?;
+        let mut batch =
+            tx.batch(id).await?.ok_or_else(|| AppError::NotFound(format!("no batch has id {id}")))?;
         if batch.proposed_by == actor.username {
             return Err(AppError::Refused(FieldError::new(
                 "approved_by",
@@ -331,8 +354,10 @@ impl App {
         let now = self.clock.now();
         let mut victims = Vec::new();
         for mut line in tx.batch_lines(id).await? {
-            let claim =
-                tx.claim(line.claim_id).await?.ok_or_else(|| AppError::Internal("a line without its claim".into()))?;
+            let claim = tx
+                .claim(line.claim_id)
+                .await?
+                .ok_or_else(|| AppError::Internal("a line without its claim".into()))?;
             let victim = tx
                 .victim(&claim.victim_code)
                 .await?
@@ -390,7 +415,8 @@ impl App {
             )));
         };
         let mut tx = self.store.write().await?;
-        let mut batch = tx.batch(id).await?.ok_or_else(|| AppError::NotFound(format!("no batch has id {id}")))?;
+        let mut batch =
+            tx.batch(id).await?.ok_or_else(|| AppError::NotFound(format!("no batch has id {id}")))?;
         if batch.state == "proposed" {
             return Err(AppError::Conflict(FieldError::new("state", "the batch is not approved yet")));
         }
@@ -401,11 +427,14 @@ impl App {
         let mut transfers = Vec::new();
         let mut cheques = Vec::new();
         for line in &lines {
-            let sealed = line.payee.as_deref().ok_or_else(|| AppError::Internal("a line without its payee".into()))?;
+            let sealed =
+                line.payee.as_deref().ok_or_else(|| AppError::Internal("a line without its payee".into()))?;
             let payee: Payee = serde_json::from_slice(&keys.open(sealed, &line.end_to_end_id)?)
                 .map_err(|_| AppError::Internal("a sealed payee is malformed".into()))?;
-            let claim =
-                tx.claim(line.claim_id).await?.ok_or_else(|| AppError::Internal("a line without its claim".into()))?;
+            let claim = tx
+                .claim(line.claim_id)
+                .await?
+                .ok_or_else(|| AppError::Internal("a line without its claim".into()))?;
             let remittance = match claim.order_id {
                 Some(order) => format!("Reparacion civil - reclamo {} - orden {}", claim.id, order),
                 None => format!("Adelanto de reparacion - reclamo {}", claim.id),
@@ -458,7 +487,8 @@ impl App {
             currency: batch.currency,
             blocks,
         };
-        let xml = iso20022::write_pain001(&initiation).map_err(|e| AppError::Invalid(FieldError::from(e).into()))?;
+        let xml = iso20022::write_pain001(&initiation)
+            .map_err(|e| AppError::Invalid(FieldError::from(e).into()))?;
         let hash = sha256_hex(xml.as_bytes());
         let now = self.clock.now();
         match &batch.file_sha256 {
@@ -499,8 +529,7 @@ impl App {
         actor: &Actor,
         batch: &BatchRecord,
         line: &mut BatchLine,
-        accepted: bool,
-        reason: Option<String>,
+        (accepted, reason): (bool, Option<String>),
         source: &str,
     ) -> Result<Result<bool, String>, AppError> {
         let wanted = if accepted { "accepted" } else { "rejected" };
@@ -514,8 +543,10 @@ impl App {
             )));
         }
         let now = self.clock.now();
-        let mut claim =
-            tx.claim(line.claim_id).await?.ok_or_else(|| AppError::Internal("a line without its claim".into()))?;
+        let mut claim = tx
+            .claim(line.claim_id)
+            .await?
+            .ok_or_else(|| AppError::Internal("a line without its claim".into()))?;
         let request = TransferRequest {
             id: new_transfer_id(),
             kind: Some(if accepted { "post_pending" } else { "void_pending" }.into()),
@@ -598,7 +629,10 @@ impl App {
         let mut errors = FieldErrors::new();
         for (index, (e2e, _, _)) in results.iter().enumerate() {
             if !lines.contains_key(e2e) {
-                errors.push(FieldError::new(format!("results[{index}].end_to_end_id"), format!("{e2e} is not in this batch")));
+                errors.push(FieldError::new(
+                    format!("results[{index}].end_to_end_id"),
+                    format!("{e2e} is not in this batch"),
+                ));
             }
         }
         errors.into_result()?;
@@ -609,7 +643,7 @@ impl App {
                 continue;
             };
             let line = lines.get_mut(&e2e).ok_or_else(|| AppError::Internal("line vanished".into()))?;
-            match self.settle_line(tx, actor, batch, line, accepted, reason, source).await? {
+            match self.settle_line(tx, actor, batch, line, (accepted, reason), source).await? {
                 Ok(true) => summary.applied += 1,
                 Ok(false) => summary.unchanged += 1,
                 Err(conflict) => summary.conflicts.push(conflict),
@@ -642,18 +676,29 @@ impl App {
                 "accepted" => Some(true),
                 "rejected" => Some(false),
                 _ => {
-                    errors.push(FieldError::new(format!("results[{index}].status"), "must be accepted or rejected"));
+                    errors.push(FieldError::new(
+                        format!("results[{index}].status"),
+                        "must be accepted or rejected",
+                    ));
                     None
                 }
             };
             let reason = match result.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-                Some(r) if r.chars().count() <= 200 && !r.chars().any(char::is_control) => Some(r.to_string()),
+                Some(r) if r.chars().count() <= 200 && !r.chars().any(char::is_control) => {
+                    Some(r.to_string())
+                }
                 Some(_) => {
-                    errors.push(FieldError::new(format!("results[{index}].reason"), "must be one line of at most 200 characters"));
+                    errors.push(FieldError::new(
+                        format!("results[{index}].reason"),
+                        "must be one line of at most 200 characters",
+                    ));
                     None
                 }
                 None if accepted == Some(false) => {
-                    errors.push(FieldError::new(format!("results[{index}].reason"), "a rejection states the bank's reason"));
+                    errors.push(FieldError::new(
+                        format!("results[{index}].reason"),
+                        "a rejection states the bank's reason",
+                    ));
                     None
                 }
                 None => None,
@@ -662,7 +707,8 @@ impl App {
         }
         errors.into_result()?;
         let mut tx = self.store.write().await?;
-        let mut batch = tx.batch(id).await?.ok_or_else(|| AppError::NotFound(format!("no batch has id {id}")))?;
+        let mut batch =
+            tx.batch(id).await?.ok_or_else(|| AppError::NotFound(format!("no batch has id {id}")))?;
         let summary = self.apply_results(&mut *tx, actor, &mut batch, parsed, "manual").await?;
         tx.append_audit(audit_event(
             actor,
@@ -692,7 +738,8 @@ impl App {
             .map_err(|e| AppError::Invalid(FieldError::new("report", e.to_string()).into()))?;
         let hash = sha256_hex(xml.as_bytes());
         let mut tx = self.store.write().await?;
-        let mut batch = tx.batch(id).await?.ok_or_else(|| AppError::NotFound(format!("no batch has id {id}")))?;
+        let mut batch =
+            tx.batch(id).await?.ok_or_else(|| AppError::NotFound(format!("no batch has id {id}")))?;
         if batch.message_id.as_deref() != Some(report.original_message_id.as_str()) {
             return Err(FieldError::new(
                 "report",
@@ -705,16 +752,25 @@ impl App {
             .into());
         }
         if tx.bank_reports(id).await?.iter().any(|r| r.sha256 == hash) {
-            return Ok(ResultsSummary { duplicate: true, batch_state: batch.state, ..ResultsSummary::default() });
+            return Ok(ResultsSummary {
+                duplicate: true,
+                batch_state: batch.state,
+                ..ResultsSummary::default()
+            });
         }
         let lines = tx.batch_lines(id).await?;
         let blocks = [format!("B{id}-TRF"), format!("B{id}-CHQ")];
         let mut results = Vec::new();
         for line in &lines {
-            let status = blocks
+            // The line's own entry wherever the bank put it, else its block's or the group's.
+            let status = report
+                .transactions
                 .iter()
-                .find_map(|block| report.status_for(block, &line.end_to_end_id))
-                .cloned();
+                .find(|t| t.original_end_to_end_id == line.end_to_end_id)
+                .map(|t| t.status.clone())
+                .or_else(|| {
+                    blocks.iter().find_map(|block| report.status_for(block, &line.end_to_end_id)).cloned()
+                });
             let Some(status) = status else { continue };
             let reason = report
                 .transactions
@@ -727,7 +783,11 @@ impl App {
                 TxStatus::Rejected(_) => Some(false),
                 _ => None,
             };
-            results.push((line.end_to_end_id.clone(), outcome, reason.map(|r| format!("{} {}", status.code(), r))));
+            results.push((
+                line.end_to_end_id.clone(),
+                outcome,
+                reason.map(|r| format!("{} {}", status.code(), r)),
+            ));
         }
         let summary = self.apply_results(&mut *tx, actor, &mut batch, results, "pain.002").await?;
         let now = self.clock.now();
@@ -759,7 +819,12 @@ impl App {
 
     /// A printable payment receipt, in Spanish, for a claim with confirmed payments. It shows
     /// the payee's name: reading it is audited like any identity read.
-    pub async fn claim_receipt(&self, actor: &Actor, context: &RequestContext, id: i64) -> Result<String, AppError> {
+    pub async fn claim_receipt(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+    ) -> Result<String, AppError> {
         // The same access as reading the claim.
         self.claim(actor, id).await?;
         let keys = self.key_ring()?;
@@ -768,7 +833,10 @@ impl App {
         let paid: Vec<BatchLine> =
             tx.batch_lines_of_claim(id).await?.into_iter().filter(|l| l.status == "accepted").collect();
         if paid.is_empty() {
-            return Err(AppError::Conflict(FieldError::new("state", "nothing has been paid on this claim yet")));
+            return Err(AppError::Conflict(FieldError::new(
+                "state",
+                "nothing has been paid on this claim yet",
+            )));
         }
         let mut rows = String::new();
         let mut payee_name = String::new();
@@ -856,17 +924,22 @@ subrogado en el derecho de la víctima frente a la persona condenada por el mont
     ) -> Result<RecoveryView, AppError> {
         actor.require(rules::DECIDE_CLAIMS)?;
         let mut tx = self.store.write().await?;
-        let order = tx.order(order_id).await?.ok_or_else(|| AppError::NotFound(format!("no order has id {order_id}")))?;
+        let order = tx
+            .order(order_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no order has id {order_id}")))?;
         let view = self.order_view(&mut *tx, order.clone()).await?;
         let c = order.currency;
         let mut errors = FieldErrors::new();
         let amount = errors.check(Amount::parse(amount, c));
-        let received_on: Option<Date> = errors.check(parse_past_date("received_on", received_on, self.today()));
+        let received_on: Option<Date> =
+            errors.check(parse_past_date("received_on", received_on, self.today()));
         let reference = reference.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
         if reference.as_ref().is_some_and(|r| r.chars().count() > 200 || r.chars().any(char::is_control)) {
             errors.push(FieldError::new("reference", "must be one line of at most 200 characters"));
         }
-        let recovered: i64 = view.payments.iter().filter(|p| p.source == "recovery").map(|p| p.amount.0).sum();
+        let recovered: i64 =
+            view.payments.iter().filter(|p| p.source == "recovery").map(|p| p.amount.0).sum();
         let fund_paid = view.figures.paid_by_fund.0 + view.figures.advanced_by_fund.0;
         let (to_victim, to_fund) = match amount {
             Some(a) if !a.is_positive() => {
@@ -903,7 +976,10 @@ subrogado en el derecho de la víctima frente a la persona condenada por el mont
                     source: "debtor".into(),
                     amount: to_victim,
                     paid_on: received_on.to_string(),
-                    reference: Some(format!("recovery, endorsed to the victim{}", reference.as_ref().map(|r| format!(": {r}")).unwrap_or_default())),
+                    reference: Some(format!(
+                        "recovery, endorsed to the victim{}",
+                        reference.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+                    )),
                     recorded_at: now,
                     recorded_by: actor.username.clone(),
                 },
@@ -986,7 +1062,9 @@ mod tests {
 
     #[test]
     fn accounts_are_told_apart() {
-        assert!(matches!(account_id("00219300123456789012"), AccountId::Other { scheme: Some(s), .. } if s == "CCI"));
+        assert!(
+            matches!(account_id("00219300123456789012"), AccountId::Other { scheme: Some(s), .. } if s == "CCI")
+        );
         assert!(matches!(account_id("PE12345678901234567890"), AccountId::Iban(_)));
         assert!(matches!(account_id("1234567"), AccountId::Other { scheme: None, .. }));
         assert_eq!(clean_account("002-193 00123456789012"), "00219300123456789012");

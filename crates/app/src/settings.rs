@@ -365,9 +365,10 @@ impl Settings {
             "must be a name of 1 to 140 characters (the bank's limit)",
         );
         check(
-            self.fund.bank_account.as_ref().is_none_or(|a| {
-                (5..=34).contains(&a.len()) && a.chars().all(|c| c.is_ascii_alphanumeric())
-            }),
+            self.fund
+                .bank_account
+                .as_ref()
+                .is_none_or(|a| (5..=34).contains(&a.len()) && a.chars().all(|c| c.is_ascii_alphanumeric())),
             "fund.bank_account",
             "must be an IBAN or an account id (such as a 20-digit CCI) of 5 to 34 letters and digits",
         );

@@ -89,8 +89,12 @@ pub fn allocate(claims: &[ClaimInput], available: Amount, minimum_line: Amount) 
             }
             left -= i64::try_from(need).unwrap_or(i64::MAX);
         } else {
-            lines.extend(pro_rata(members, left, minimum_line, tier));
-            for claim in &ordered[end..] {
+            // Nothing left at all: this tier waits like the later ones.
+            let from = if left == 0 { index } else { end };
+            if left > 0 {
+                lines.extend(pro_rata(members, left, minimum_line, tier));
+            }
+            for claim in &ordered[from..] {
                 lines.push(Line {
                     claim_id: claim.id,
                     amount: Amount::ZERO,

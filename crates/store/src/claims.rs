@@ -15,10 +15,12 @@ const CLAIM_COLUMNS: &str = "c.id, c.kind, c.victim_id, v.code AS victim_code, v
      c.eligibility, c.approved_amount, c.paid, c.decision_reason, c.filed_at, c.filed_by, c.decision_due, \
      c.decided_at, c.decided_by, c.payment_due, c.hold_id, c.hold_amount";
 
-const ROUND_COLUMNS: &str = "id, currency, policy_version, cash, holds, reserve, available, minimum_line, inputs, \
+const ROUND_COLUMNS: &str =
+    "id, currency, policy_version, cash, holds, reserve, available, minimum_line, inputs, \
      inputs_hash, allocated, created_at, created_by";
 
-const BATCH_COLUMNS: &str = "id, round_id, currency, state, execution_date, total, proposed_at, proposed_by, \
+const BATCH_COLUMNS: &str =
+    "id, round_id, currency, state, execution_date, total, proposed_at, proposed_by, \
      approved_at, approved_by, message_id, file_sha256, exported_at, exported_by";
 
 const LINE_COLUMNS: &str = "batch_id, claim_id, amount, hold_id, end_to_end_id, payee, status, reason, \
@@ -168,10 +170,12 @@ impl ClaimReads for SqlTx {
     }
 
     async fn fund_policies(&mut self) -> StoreResult<Vec<PolicyRecord>> {
-        let rows = sqlx::query("SELECT version, document, created_at, created_by FROM fund_policies ORDER BY version")
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(classify)?;
+        let rows = sqlx::query(
+            "SELECT version, document, created_at, created_by FROM fund_policies ORDER BY version",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
         rows.iter().map(policy_from).collect()
     }
 
@@ -191,7 +195,9 @@ impl ClaimReads for SqlTx {
     }
 
     async fn claim(&mut self, id: i64) -> StoreResult<Option<ClaimRecord>> {
-        let sql = format!("SELECT {CLAIM_COLUMNS} FROM claims c JOIN victims v ON v.id = c.victim_id WHERE c.id = $1");
+        let sql = format!(
+            "SELECT {CLAIM_COLUMNS} FROM claims c JOIN victims v ON v.id = c.victim_id WHERE c.id = $1"
+        );
         let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *self.tx).await.map_err(classify)?;
         row.as_ref().map(claim_from).transpose()
     }
@@ -275,9 +281,8 @@ impl ClaimReads for SqlTx {
     }
 
     async fn rounds(&mut self, page: Page) -> StoreResult<Vec<RoundRecord>> {
-        let sql = format!(
-            "SELECT {ROUND_COLUMNS} FROM allocation_rounds WHERE id < $1 ORDER BY id DESC LIMIT $2"
-        );
+        let sql =
+            format!("SELECT {ROUND_COLUMNS} FROM allocation_rounds WHERE id < $1 ORDER BY id DESC LIMIT $2");
         let rows = sqlx::query(&sql)
             .bind(page.after.unwrap_or(i64::MAX))
             .bind(page.limit)
@@ -371,14 +376,16 @@ impl ClaimReads for SqlTx {
 #[async_trait]
 impl ClaimWrites for SqlTx {
     async fn insert_fund_policy(&mut self, policy: &PolicyRecord) -> StoreResult<()> {
-        sqlx::query("INSERT INTO fund_policies (version, document, created_at, created_by) VALUES ($1, $2, $3, $4)")
-            .bind(policy.version)
-            .bind(policy.document.clone())
-            .bind(policy.created_at.unix_micros())
-            .bind(policy.created_by.clone())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(classify)?;
+        sqlx::query(
+            "INSERT INTO fund_policies (version, document, created_at, created_by) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(policy.version)
+        .bind(policy.document.clone())
+        .bind(policy.created_at.unix_micros())
+        .bind(policy.created_by.clone())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
         Ok(())
     }
 

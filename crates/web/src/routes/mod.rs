@@ -3,6 +3,7 @@
 mod assets;
 mod audit;
 mod cases;
+mod claims;
 mod health;
 mod institutions;
 mod ledger;
@@ -42,6 +43,7 @@ use crate::access::{Access, Routes};
         (name = "cases", description = "Criminal cases, their stages, defendants and victims"),
         (name = "orders", description = "Judgments and reparation orders"),
         (name = "assets", description = "Seized and confiscated assets, from seizure to money in the fund"),
+        (name = "claims", description = "Claims, the allocation policy and rounds, payment batches, bank files and results"),
         (name = "public", description = "The public transparency page and feeds (no login, no personal data)"),
     )
 )]
@@ -120,6 +122,28 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::READ_ORDERS), routes!(orders::get_judgment))
         .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::set_final))
         .add(Access::Policy(rules::READ_ORDERS), routes!(orders::get_order))
+        .add(Access::Policy(rules::FILE_CLAIMS), routes!(claims::file_claim))
+        .add(Access::Policy(rules::READ_CLAIMS), routes!(claims::list_claims))
+        .add(Access::Policy(rules::READ_CLAIMS), routes!(claims::get_claim))
+        .add(Access::Policy(rules::DECIDE_CLAIMS), routes!(claims::decide_claim))
+        .add(Access::Policy(rules::FILE_CLAIMS), routes!(claims::withdraw_claim))
+        .add(Access::Policy(rules::READ_CLAIMS), routes!(claims::claim_receipt))
+        .add(Access::Policy(rules::FILE_CLAIMS), routes!(claims::verify_identity))
+        .add(AUTHENTICATED, routes!(claims::get_policy))
+        .add(AUTHENTICATED, routes!(claims::list_policies))
+        .add(Access::Policy(rules::MANAGE_POLICY), routes!(claims::publish_policy))
+        .add(Access::Policy(rules::DECIDE_CLAIMS), routes!(claims::run_round))
+        .add(Access::Policy(rules::READ_PAYMENTS), routes!(claims::list_rounds))
+        .add(Access::Policy(rules::READ_PAYMENTS), routes!(claims::get_round))
+        .add(Access::Policy(rules::READ_PAYMENTS), routes!(claims::replay_round))
+        .add(Access::Policy(rules::DECIDE_CLAIMS), routes!(claims::propose_batch))
+        .add(Access::Policy(rules::READ_PAYMENTS), routes!(claims::list_batches))
+        .add(Access::Policy(rules::READ_PAYMENTS), routes!(claims::get_batch))
+        .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(claims::approve_batch))
+        .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(claims::export_batch))
+        .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(claims::record_results))
+        .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(claims::import_status_report))
+        .add(Access::Policy(rules::DECIDE_CLAIMS), routes!(claims::record_recovery))
         .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_payment))
         .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_insolvency))
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::register_asset))
