@@ -425,7 +425,7 @@ async fn every_write_is_audited_with_its_request_id(database: TestDatabase) {
     assert_eq!(creation["details"]["roles"], json!(["treasurer"]));
     assert!(!trail.to_string().contains(USER_PASSWORD));
     let actions: Vec<&str> = entries.iter().rev().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions[..3], ["keys.register", "ledger.chart_create", "system.bootstrap"]);
+    assert_eq!(actions[..4], ["keys.register", "policy.publish", "ledger.chart_create", "system.bootstrap"]);
     assert!(actions.contains(&"session.create"));
 }
 

@@ -612,23 +612,36 @@ async fn bad_claims_name_the_field_and_change_nothing(database: TestDatabase) {
     )
     .await;
     assert_eq!(problem_fields(&second), vec!["victim"]);
-    // Decisions: a rejection needs its reason; an amount above the request is refused.
+    // An urgent claim must be decided within 72 hours: after that it is flagged overdue.
     let id = advance["id"].as_i64().unwrap();
+    assert_eq!(advance["overdue"], false);
+    let overdue: Value = server.get("/api/v1/claims?overdue=true", &s.officer).await.json().await.unwrap();
+    assert_eq!(overdue["items"].as_array().unwrap().len(), 0);
+    server.clock.advance_seconds(73 * 3_600);
+    // (Sessions lapsed meanwhile: log in again.)
+    let officer = server.token("oficial", USER_PASSWORD).await;
+    let services = server.token("cem", USER_PASSWORD).await;
+    let overdue: Value = server.get("/api/v1/claims?overdue=true", &officer).await.json().await.unwrap();
+    assert_eq!(overdue["items"][0]["id"], id);
+    let mine: Value = server.get("/api/v1/claims?state=received", &services).await.json().await.unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "victim services see their victims' claims");
+    // Decisions: a rejection needs its reason; an amount above the request is refused.
     let path = format!("/api/v1/claims/{id}/decision");
     let no_reason =
-        expect_problem(server.post(&path, &s.officer, json!({"decision": "reject"})).await, 422).await;
+        expect_problem(server.post(&path, &officer, json!({"decision": "reject"})).await, 422).await;
     assert_eq!(problem_fields(&no_reason), vec!["reason"]);
     let over = expect_problem(
-        server.post(&path, &s.officer, json!({"decision": "approve", "amount": "1500.01"})).await,
+        server.post(&path, &officer, json!({"decision": "approve", "amount": "1500.01"})).await,
         422,
     )
     .await;
     assert_eq!(problem_fields(&over), vec!["amount"]);
     let rejected =
-        created(server.post(&path, &s.officer, json!({"decision": "reject", "reason": "Duplicado"})).await)
+        created(server.post(&path, &officer, json!({"decision": "reject", "reason": "Duplicado"})).await)
             .await;
     assert_eq!(rejected["state"], "rejected");
-    expect_problem(server.post(&path, &s.officer, json!({"decision": "approve"})).await, 409).await;
+    expect_problem(server.post(&path, &officer, json!({"decision": "approve"})).await, 409).await;
     // The clerk reads no claims.
-    expect_problem(server.get("/api/v1/claims", &s.clerk).await, 403).await;
+    let clerk = server.token("secretario", USER_PASSWORD).await;
+    expect_problem(server.get("/api/v1/claims", &clerk).await, 403).await;
 }
