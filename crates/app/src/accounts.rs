@@ -538,6 +538,24 @@ impl App {
 
     /// Changes the caller's own password after checking the current one. Every other session of
     /// the user ends (a stolen session does not survive a password change).
+    /// The interface language the user chose (`es`, `en`), if any.
+    pub async fn user_locale(&self, actor: &Actor) -> Result<Option<String>, AppError> {
+        let Some(id) = actor.user_id else { return Ok(None) };
+        Ok(self.store.read().await?.user_locale(id).await?)
+    }
+
+    /// Remembers the user's interface language (a preference, not audited).
+    pub async fn set_user_locale(&self, actor: &Actor, locale: &str) -> Result<(), AppError> {
+        let Some(id) = actor.user_id else { return Err(AppError::Unauthenticated) };
+        if !matches!(locale, "es" | "en") {
+            return Err(FieldError::new("locale", "must be es or en").into());
+        }
+        let mut tx = self.store.write().await?;
+        tx.set_user_locale(id, locale).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn change_password(
         &self,
         actor: &Actor,

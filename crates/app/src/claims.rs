@@ -647,7 +647,26 @@ impl App {
                     _ => {}
                 }
                 match order {
-                    Some(o) => Some(self.order_view(&mut *tx, o).await?),
+                    Some(o) => {
+                        // Advances already paid to this victim in this case are deducted from
+                        // the order first (written in this transaction: an error rolls it back).
+                        let same_victim = victim.as_ref().is_some_and(|v| v.id == o.victim_id);
+                        if kind == Some(ClaimKind::Reparation) && same_victim {
+                            if let Some(judgment) = tx.judgment(o.judgment_id).await? {
+                                let now = self.clock.now();
+                                self.link_paid_advances(
+                                    &mut *tx,
+                                    o.victim_id,
+                                    judgment.case_id,
+                                    o.id,
+                                    now,
+                                    &actor.username,
+                                )
+                                .await?;
+                            }
+                        }
+                        Some(self.order_view(&mut *tx, o).await?)
+                    }
                     None => None,
                 }
             }
@@ -808,10 +827,6 @@ impl App {
             },
         )
         .await?;
-        // Advances already paid in this case are deducted from the order they precede.
-        if let (ClaimKind::Reparation, Some(order_id)) = (kind, claim.order_id) {
-            self.link_paid_advances(&mut *tx, victim.id, case_id, order_id, now, &actor.username).await?;
-        }
         tx.append_audit(audit_event(
             actor,
             context,

@@ -137,6 +137,8 @@ pub trait AccountReads: Send {
     async fn session(&mut self, id: &str) -> StoreResult<Option<SessionRecord>>;
     /// Failed logins recorded under `key` at or after `since`.
     async fn login_failures_since(&mut self, key: &str, since: Timestamp) -> StoreResult<i64>;
+    /// The user's chosen interface language, if any.
+    async fn user_locale(&mut self, user: UserId) -> StoreResult<Option<String>>;
 }
 
 #[async_trait]
@@ -157,6 +159,7 @@ pub trait AccountWrites: Send {
     async fn delete_sessions_of_user(&mut self, user: UserId, keep: Option<&str>) -> StoreResult<u64>;
     async fn delete_sessions_expired(&mut self, now: Timestamp, idle_before: Timestamp) -> StoreResult<u64>;
     async fn record_login_failure(&mut self, key: &str, at: Timestamp) -> StoreResult<()>;
+    async fn set_user_locale(&mut self, user: UserId, locale: &str) -> StoreResult<()>;
     async fn clear_login_failures(&mut self, key: &str) -> StoreResult<()>;
     async fn delete_login_failures_before(&mut self, before: Timestamp) -> StoreResult<u64>;
 }

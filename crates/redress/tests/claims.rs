@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 on_both_engines!(
     a_claim_goes_from_order_to_paid_and_a_bank_rejection_requeues_it,
     bad_claims_name_the_field_and_change_nothing,
+    an_advance_is_paid_before_the_order_and_deducted_from_it,
 );
 
 const FUND_ACCOUNT: &str = "00219300999999999912";
@@ -644,4 +645,90 @@ async fn bad_claims_name_the_field_and_change_nothing(database: TestDatabase) {
     // The clerk reads no claims.
     let clerk = server.token("secretario", USER_PASSWORD).await;
     expect_problem(server.get("/api/v1/claims", &clerk).await, 403).await;
+}
+
+async fn an_advance_is_paid_before_the_order_and_deducted_from_it(database: TestDatabase) {
+    let s = setup(database).await;
+    let server = &s.server;
+    let prosecutor = server.token("fiscal", USER_PASSWORD).await;
+    let verified = server
+        .post(
+            &format!("/api/v1/victims/{}/identity-verification", s.minor),
+            &s.services,
+            json!({"method": "registry_check"}),
+        )
+        .await;
+    assert_eq!(verified.status(), 204);
+    let body = json!({"victim": s.minor, "kind": "advance", "case_id": s.case_id, "amount": "1000.00", "needs": ["pregnancy"]});
+    let early = created(server.post("/api/v1/claims", &s.services, body.clone()).await).await;
+    assert_eq!(unmet(&early), vec!["case_charged"], "an advance waits for charges");
+    let withdrawn = server
+        .post(
+            &format!("/api/v1/claims/{}/withdrawal", early["id"]),
+            &s.services,
+            json!({"reason": "Presentado antes de tiempo"}),
+        )
+        .await;
+    assert_eq!(withdrawn.status(), 200);
+    for (stage, date) in [("investigation", "2024-06-01"), ("charged", "2024-09-01")] {
+        let moved = server
+            .post(
+                &format!("/api/v1/cases/{}/stage", s.case_id),
+                &prosecutor,
+                json!({"stage": stage, "date": date}),
+            )
+            .await;
+        assert_eq!(moved.status(), 200, "{stage}");
+    }
+    let advance = created(server.post("/api/v1/claims", &s.services, body).await).await;
+    assert_eq!(advance["eligible"], true, "{advance}");
+    let id = advance["id"].as_i64().unwrap();
+    created(
+        server
+            .post(&format!("/api/v1/claims/{id}/decision"), &s.officer, json!({"decision": "approve"}))
+            .await,
+    )
+    .await;
+    let round = created(server.post("/api/v1/rounds", &s.officer, json!({"dry_run": false})).await).await;
+    let batch =
+        created(server.post("/api/v1/batches", &s.officer, json!({"round_id": round["id"]})).await).await;
+    let batch_id = batch["id"].as_i64().unwrap();
+    created(server.post(&format!("/api/v1/batches/{batch_id}/approval"), &s.treasurer, json!({})).await)
+        .await;
+    assert_eq!(server.get(&format!("/api/v1/batches/{batch_id}/pain001"), &s.treasurer).await.status(), 200);
+    let line = batch["lines"][0]["end_to_end_id"].clone();
+    let results = json!({"results": [{"end_to_end_id": line, "status": "accepted"}]});
+    created(server.post(&format!("/api/v1/batches/{batch_id}/results"), &s.treasurer, results).await).await;
+    assert_eq!(claim(&s, id).await["state"], "paid");
+    assert_eq!(account(&s, "expenses:advances").await.0, "1000.00");
+
+    // The reparation claim on the order: the advance is deducted from what is owed.
+    let reparation = created(
+        server
+            .post("/api/v1/claims", &s.services, json!({"victim": s.minor, "order_id": s.minor_order}))
+            .await,
+    )
+    .await;
+    assert_eq!(reparation["requested"], "2000.00");
+    let order: Value =
+        server.get(&format!("/api/v1/orders/{}", s.minor_order), &s.officer).await.json().await.unwrap();
+    assert_eq!(
+        (order["advanced_by_fund"].as_str(), order["owed"].as_str()),
+        (Some("1000.00"), Some("2000.00"))
+    );
+    let over = expect_problem(
+        server
+            .post(
+                "/api/v1/claims",
+                &s.services,
+                json!({"victim": s.minor, "kind": "advance", "case_id": s.case_id, "amount": "4000.01"}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    assert!(
+        problem_fields(&over).contains(&"amount".to_string()),
+        "S/ 4,000.00 left under the S/ 5,000.00 cap"
+    );
 }

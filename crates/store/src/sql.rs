@@ -362,6 +362,15 @@ impl AccountReads for SqlTx {
             .map_err(classify)?;
         get(&row, "n")
     }
+
+    async fn user_locale(&mut self, user: UserId) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT locale FROM user_preferences WHERE user_id = $1")
+            .bind(user.0)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        row.map(|row| get(&row, "locale")).transpose()
+    }
 }
 
 #[async_trait]
@@ -484,6 +493,19 @@ impl AccountWrites for SqlTx {
             .execute(&mut *self.tx)
             .await
             .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn set_user_locale(&mut self, user: UserId, locale: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO user_preferences (user_id, locale) VALUES ($1, $2) \
+             ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale",
+        )
+        .bind(user.0)
+        .bind(locale.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
         Ok(())
     }
 

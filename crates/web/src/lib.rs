@@ -18,8 +18,11 @@
 //!   session's CSRF token in `X-CSRF-Token`.
 
 pub mod access;
+pub mod charts;
 pub mod extract;
+pub mod i18n;
 pub mod layers;
+pub mod pages;
 pub mod problem;
 pub mod routes;
 
@@ -63,6 +66,8 @@ pub fn metrics_handle() -> PrometheusHandle {
 pub struct Built {
     pub router: Router,
     pub routes: RouteTable,
+    /// The web pages and their access rules.
+    pub pages: Vec<pages::PageEntry>,
     pub openapi: utoipa::openapi::OpenApi,
 }
 
@@ -70,10 +75,12 @@ pub fn build(app: App) -> Built {
     let state = AppState { app, metrics: metrics_handle(), openapi_json: Arc::new(OnceLock::new()) };
     let routes = routes::all(access::Routes::new(state.clone()));
     let (router, openapi, table) = routes.finish();
+    let (pages, page_table) = pages::routes(state.clone()).finish();
+    let router = pages.merge(router);
     let json = openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_string());
     let _ = state.openapi_json.set(json);
     let router = layers::wrap(router.with_state(state.clone()), &state.app.settings);
-    Built { router, routes: table, openapi }
+    Built { router, routes: table, pages: page_table, openapi }
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.

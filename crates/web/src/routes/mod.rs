@@ -9,7 +9,7 @@ mod institutions;
 mod ledger;
 mod orders;
 mod public;
-mod session;
+pub(crate) mod session;
 mod users;
 mod victims;
 

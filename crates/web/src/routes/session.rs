@@ -61,7 +61,7 @@ pub struct LoginResponse {
     pub user: UserView,
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> HeaderValue {
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> HeaderValue {
     let secure = if state.app.settings.server.cookie_secure { "; Secure" } else { "" };
     let cookie = format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}"

@@ -1,0 +1,193 @@
+//! Localisation of the web pages: every user-facing string comes from a Fluent file
+//! (`crates/web/locales/{es,en}.ftl`), Spanish by default; numbers, money and dates are written
+//! the locale's way (`S/ 1.250,00` in Spanish, `S/ 1,250.00` in English).
+
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+use unic_langid::LanguageIdentifier;
+
+/// The languages of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    #[default]
+    Es,
+    En,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::Es, Locale::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::Es => "es",
+            Locale::En => "en",
+        }
+    }
+
+    /// The name of the language in itself, for the switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::Es => "Español",
+            Locale::En => "English",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Locale> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "es" => Some(Locale::Es),
+            "en" => Some(Locale::En),
+            _ => None,
+        }
+    }
+
+    /// The first supported language of an `Accept-Language` header; Spanish otherwise.
+    pub fn from_accept_language(header: Option<&str>) -> Locale {
+        header
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|part| part.split(';').next())
+            .filter_map(|tag| Locale::parse(tag.trim().split('-').next().unwrap_or("")))
+            .next()
+            .unwrap_or_default()
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Locale::Es => include_str!("../locales/es.ftl"),
+            Locale::En => include_str!("../locales/en.ftl"),
+        }
+    }
+}
+
+fn bundle(locale: Locale) -> &'static FluentBundle<FluentResource> {
+    static ES: OnceLock<FluentBundle<FluentResource>> = OnceLock::new();
+    static EN: OnceLock<FluentBundle<FluentResource>> = OnceLock::new();
+    let cell = match locale {
+        Locale::Es => &ES,
+        Locale::En => &EN,
+    };
+    cell.get_or_init(|| {
+        let id: LanguageIdentifier = locale.code().parse().expect("a valid language tag");
+        let mut bundle = FluentBundle::new_concurrent(vec![id]);
+        // No Unicode isolation marks around arguments: they would show up in plain-text places
+        // (titles, the browser test's assertions).
+        bundle.set_use_isolating(false);
+        let resource = FluentResource::try_new(locale.source().to_string())
+            .unwrap_or_else(|(_, errors)| panic!("{} Fluent file does not parse: {errors:?}", locale.code()));
+        bundle.add_resource(resource).expect("no duplicate messages");
+        bundle
+    })
+}
+
+/// The message `key` in `locale` with its arguments; the key itself when missing (a test
+/// checks that every key used exists in every language).
+pub fn translate(locale: Locale, key: &str, args: &[(&str, String)]) -> String {
+    let bundle = bundle(locale);
+    let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+        return key.to_string();
+    };
+    let mut fluent_args = FluentArgs::new();
+    for (name, value) in args {
+        fluent_args.set(*name, value.clone());
+    }
+    let mut errors = Vec::new();
+    bundle.format_pattern(pattern, Some(&fluent_args), &mut errors).into_owned()
+}
+
+/// Whether `key` exists in `locale`.
+pub fn has_message(locale: Locale, key: &str) -> bool {
+    bundle(locale).has_message(key)
+}
+
+/// The currency's symbol as people in the region write it.
+pub fn currency_symbol(code: &str) -> &str {
+    match code {
+        "PEN" => "S/",
+        "USD" => "US$",
+        "COP" => "COL$",
+        "BRL" => "R$",
+        "DOP" => "RD$",
+        "TTD" => "TT$",
+        "EUR" => "€",
+        other => other,
+    }
+}
+
+/// A decimal string such as `-1250.50` written the locale's way: `-1.250,50` or `-1,250.50`.
+pub fn number(locale: Locale, decimal: &str) -> String {
+    let (sign, digits) = decimal.strip_prefix('-').map_or(("", decimal), |rest| ("-", rest));
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let (group, point) = match locale {
+        Locale::Es => ('.', ','),
+        Locale::En => (',', '.'),
+    };
+    let mut out = String::with_capacity(decimal.len() + whole.len() / 3 + 1);
+    out.push_str(sign);
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(digit);
+    }
+    if !fraction.is_empty() {
+        out.push(point);
+        out.push_str(fraction);
+    }
+    out
+}
+
+/// Money: `S/ 1.250,00` (es) or `S/ 1,250.00` (en).
+pub fn money(locale: Locale, decimal: &str, currency: &str) -> String {
+    format!("{} {}", currency_symbol(currency), number(locale, decimal))
+}
+
+/// A `YYYY-MM-DD` date (or the date part of an RFC 3339 instant): `28/11/2026` (es) or
+/// `2026-11-28` (en, unambiguous).
+pub fn date(locale: Locale, text: &str) -> String {
+    let day = text.get(..10).unwrap_or(text);
+    match (locale, day.split('-').collect::<Vec<_>>().as_slice()) {
+        (Locale::Es, [y, m, d]) => format!("{d}/{m}/{y}"),
+        _ => day.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_dates_follow_the_locale() {
+        assert_eq!(money(Locale::Es, "1250.00", "PEN"), "S/ 1.250,00");
+        assert_eq!(money(Locale::En, "1250.00", "PEN"), "S/ 1,250.00");
+        assert_eq!(number(Locale::Es, "-1234567.5"), "-1.234.567,5");
+        assert_eq!(number(Locale::En, "999"), "999");
+        assert_eq!(date(Locale::Es, "2026-11-28"), "28/11/2026");
+        assert_eq!(date(Locale::En, "2026-11-28T10:00:00Z"), "2026-11-28");
+    }
+
+    #[test]
+    fn messages_are_translated_with_their_arguments() {
+        assert_eq!(translate(Locale::Es, "claim-title", &[("id", "7".into())]), "Reclamo 7");
+        assert_eq!(translate(Locale::En, "claim-title", &[("id", "7".into())]), "Claim 7");
+        assert_eq!(translate(Locale::Es, "no-such-key", &[]), "no-such-key");
+        assert_eq!(Locale::from_accept_language(Some("en-GB,en;q=0.9")), Locale::En);
+        assert_eq!(Locale::from_accept_language(Some("fr-FR")), Locale::Es);
+        assert_eq!(Locale::from_accept_language(None), Locale::Es);
+    }
+
+    #[test]
+    fn both_languages_have_the_same_messages() {
+        let keys = |source: &str| -> Vec<String> {
+            let mut keys: Vec<String> = source
+                .lines()
+                .filter_map(|line| line.split_once(" = ").map(|(k, _)| k.trim().to_string()))
+                .filter(|k| !k.is_empty() && !k.starts_with('#'))
+                .collect();
+            keys.sort();
+            keys
+        };
+        assert_eq!(keys(Locale::Es.source()), keys(Locale::En.source()));
+    }
+}

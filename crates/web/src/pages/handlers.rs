@@ -1,0 +1,743 @@
+//! The pages: login, the home dashboard per role, victims, claims, allocation rounds and
+//! payment batches. Each handler calls the same use case as the API.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{context, Value};
+use redress_app::claims::{Decision, FileClaim};
+use redress_app::victims::RegisterVictim;
+use redress_app::AppError;
+use redress_domain::claims::{ClaimState, Need};
+use redress_domain::policy::rules;
+use redress_domain::{Policy, Role, Secret};
+use std::collections::{BTreeMap, HashMap};
+
+use super::render::{render, render_error, render_problem};
+use super::{urlencode, PageRoutes, Viewer, LANGUAGE_COOKIE};
+use crate::extract::Context;
+use crate::i18n;
+use crate::routes::session::session_cookie;
+use crate::AppState;
+
+/// The fields of a submitted form (repeated names kept, for checkboxes).
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    fn parse(body: &Bytes) -> Fields {
+        Fields(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+    }
+
+    fn get(&self, name: &str) -> String {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+    }
+
+    fn optional(&self, name: &str) -> Option<String> {
+        Some(self.get(name)).filter(|v| !v.is_empty())
+    }
+
+    fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+
+    /// The form as a template value (to refill it after an error).
+    fn value(&self) -> Value {
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        for (k, v) in &self.0 {
+            if k == "_csrf" || k.contains("password") {
+                continue;
+            }
+            if k == "needs" {
+                continue;
+            }
+            map.insert(k.clone(), Value::from(v.clone()));
+        }
+        map.insert("needs".into(), Value::from(self.all("needs")));
+        Value::from(map)
+    }
+}
+
+/// Field errors by field name, for the template.
+fn field_errors(error: &AppError) -> Option<BTreeMap<String, String>> {
+    match error {
+        AppError::Invalid(errors) => {
+            Some(errors.0.iter().map(|e| (e.field.clone(), e.reason.clone())).collect())
+        }
+        _ => None,
+    }
+}
+
+/// The page for a use case's error other than invalid input.
+fn failure(viewer: &Viewer, error: AppError) -> Response {
+    match error {
+        AppError::Forbidden => {
+            render_error(viewer, StatusCode::FORBIDDEN, "forbidden-title", Some("forbidden-text"))
+        }
+        AppError::Refused(field) => {
+            render_problem(viewer, StatusCode::FORBIDDEN, "forbidden-title", &field.reason)
+        }
+        AppError::NotFound(what) => render_problem(viewer, StatusCode::NOT_FOUND, "not-found-title", &what),
+        AppError::Conflict(field) => {
+            render_problem(viewer, StatusCode::CONFLICT, "conflict-title", &field.reason)
+        }
+        AppError::Invalid(errors) => {
+            let text: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
+            render_problem(viewer, StatusCode::UNPROCESSABLE_ENTITY, "error-title", &text.join("; "))
+        }
+        AppError::Unauthenticated => Redirect::to("/login").into_response(),
+        other => {
+            tracing::error!(error = %other, "page failed");
+            render_error(viewer, StatusCode::INTERNAL_SERVER_ERROR, "error-title", None)
+        }
+    }
+}
+
+/// A notice shown once, after a redirect (`?notice=key`, from a fixed list).
+fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option<String> {
+    let key = query.get("notice")?;
+    let allowed = [
+        "claim-filed",
+        "claim-decided",
+        "victim-registered",
+        "victim-verified",
+        "batch-approved",
+        "password-changed",
+    ];
+    if !allowed.contains(&key.as_str()) {
+        return None;
+    }
+    let args: Vec<(&str, String)> =
+        ["id", "code"].iter().filter_map(|name| query.get(*name).map(|v| (*name, v.clone()))).collect();
+    Some(i18n::translate(viewer.locale, key, &args))
+}
+
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+async fn login_form(viewer: Viewer, Query(query): Query<HashMap<String, String>>) -> Response {
+    if viewer.actor.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    let next = query.get("next").map(String::as_str).unwrap_or("/");
+    render(&viewer, StatusCode::OK, "login.html", context! { next => safe_next(next), username => "" })
+}
+
+async fn login(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let username = fields.get("username");
+    let next = fields.get("next");
+    match state.app.login(&context, &username, Secret::new(fields.get("password"))).await {
+        Ok(outcome) => {
+            let lifetime = state.app.settings.security.session_lifetime_minutes * 60;
+            let cookie = session_cookie(&state, outcome.token.expose(), lifetime);
+            ([(header::SET_COOKIE, cookie)], Redirect::to(safe_next(&next))).into_response()
+        }
+        Err(error) => {
+            let (status, message) = match error {
+                AppError::RateLimited { retry_after_seconds } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    i18n::translate(
+                        viewer.locale,
+                        "login-limited",
+                        &[("seconds", retry_after_seconds.to_string())],
+                    ),
+                ),
+                AppError::Unauthenticated | AppError::Invalid(_) => {
+                    (StatusCode::UNAUTHORIZED, i18n::translate(viewer.locale, "login-failed", &[]))
+                }
+                other => return failure(&viewer, other),
+            };
+            render(
+                &viewer,
+                status,
+                "login.html",
+                context! { failed => message, username => username, next => safe_next(&next) },
+            )
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, viewer: Viewer, Context(context): Context) -> Response {
+    let _ = state.app.logout(viewer.actor(), &context).await;
+    ([(header::SET_COOKIE, session_cookie(&state, "", 0))], Redirect::to("/login")).into_response()
+}
+
+async fn language(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let locale = i18n::Locale::parse(&fields.get("locale")).unwrap_or_default();
+    if let Some(actor) = &viewer.actor {
+        if let Err(error) = state.app.set_user_locale(actor, locale.code()).await {
+            return failure(&viewer, error);
+        }
+    }
+    // Back to the page the switch was on (same site only).
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+        .unwrap_or_else(|| "/".to_string());
+    let cookie = format!("{LANGUAGE_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", locale.code());
+    ([(header::SET_COOKIE, cookie)], Redirect::to(safe_next(&back))).into_response()
+}
+
+async fn password_form(viewer: Viewer) -> Response {
+    render(&viewer, StatusCode::OK, "password.html", context! {})
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let result = state
+        .app
+        .change_password(
+            viewer.actor(),
+            &context,
+            Secret::new(fields.get("current")),
+            Secret::new(fields.get("new")),
+        )
+        .await;
+    match result {
+        Ok(()) => Redirect::to("/?notice=password-changed").into_response(),
+        Err(error) => match field_errors(&error) {
+            Some(errors) => render(
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "password.html",
+                context! { errors => errors },
+            ),
+            None => match error {
+                AppError::Unauthenticated => render(
+                    &viewer,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "password.html",
+                    context! { errors => context! { current_password => i18n::translate(viewer.locale, "login-failed", &[]) } },
+                ),
+                other => failure(&viewer, other),
+            },
+        },
+    }
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let actor = viewer.actor();
+    let app = &state.app;
+    let mut values: BTreeMap<&str, Value> = BTreeMap::new();
+    if actor.has_role(Role::FundOfficer) {
+        let accounts = match app.ledger_accounts(actor).await {
+            Ok(accounts) => accounts,
+            Err(error) => return failure(&viewer, error),
+        };
+        let currency = app.settings.fund_currency();
+        let cash = accounts.iter().find(|a| a.name.as_str() == "assets:bank:fund" && a.currency == currency);
+        let (posted, holds) = cash.map_or((0, 0), |a| {
+            (a.totals.debits_posted.0 - a.totals.credits_posted.0, a.totals.credits_pending.0)
+        });
+        let policy = app.fund_policy(actor, None).await.ok();
+        let reserve = policy
+            .as_ref()
+            .and_then(|p| redress_domain::Amount::parse(&p.policy.reserve, currency).ok())
+            .map_or(0, |a| a.0);
+        let claims = app.claims(actor, None, None, false, None, Some(500)).await.unwrap_or_default();
+        let tiers: Vec<Value> = (1..=3u8)
+            .map(|tier| {
+                let count =
+                    |state: &str| claims.iter().filter(|c| c.tier == tier && c.state == state).count();
+                context! { tier => tier, received => count("received"), approved => count("approved") }
+            })
+            .collect();
+        let format = |units: i64| redress_domain::Amount(units).format(currency);
+        values.insert(
+            "fund",
+            context! {
+                currency => currency.code(),
+                cash => format(posted),
+                holds => format(holds),
+                available => format((posted - holds - reserve).max(0)),
+                overdue => claims.iter().filter(|c| c.overdue).count(),
+                tiers => tiers,
+            },
+        );
+        if let Ok(flows) = app.public_fund_flows(12).await {
+            values.insert("flows_chart", Value::from(crate::charts::flows_svg(viewer.locale, &flows)));
+        }
+    }
+    if actor.has_role(Role::Treasurer) {
+        let batches = app.batches(actor, None, Some(100)).await.unwrap_or_default();
+        let waiting: Vec<Value> = batches
+            .iter()
+            .filter(|b| matches!(b.state.as_str(), "proposed" | "approved" | "exported"))
+            .map(|b| {
+                context! { id => b.id, state => b.state, total => b.total, currency => b.currency, proposed_by => b.proposed_by }
+            })
+            .collect();
+        values.insert("batches", Value::from(waiting));
+    }
+    if actor.has_role(Role::VictimServices) {
+        let claims = app.claims(actor, None, None, false, None, Some(100)).await.unwrap_or_default();
+        values.insert("my_claims", Value::from_serialize(&claims));
+    }
+    if actor.has_role(Role::AssetManager) {
+        if let Ok(stages) = app.asset_pipeline(actor).await {
+            let rows: Vec<Value> =
+                stages.iter().map(|s| context! { state => s.state, count => s.assets }).collect();
+            values.insert("pipeline", Value::from(rows));
+        }
+    }
+    if actor.has_role(Role::Auditor) {
+        let checked = query.get("verify").is_some();
+        let (intact, entries, detail) = if checked {
+            match app.verify_audit(actor).await {
+                Ok(Ok(summary)) => (true, summary.entries, String::new()),
+                Ok(Err(broken)) => (false, 0, format!("#{} {}", broken.seq, broken.reason)),
+                Err(error) => return failure(&viewer, error),
+            }
+        } else {
+            (true, 0, String::new())
+        };
+        let balanced = app.verify_ledger(actor).await.map(|c| c.balanced).unwrap_or(false);
+        values.insert(
+            "audit",
+            context! { checked => checked, intact => intact, entries => entries, detail => detail, balanced => balanced },
+        );
+    }
+    values.insert("notice", Value::from(notice(&viewer, &query)));
+    render(&viewer, StatusCode::OK, "dashboard.html", Value::from(values))
+}
+
+async fn claims_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state_filter = query.get("state").filter(|s| !s.is_empty()).cloned();
+    let tier = query.get("tier").and_then(|t| t.parse::<u8>().ok());
+    let overdue = query.get("overdue").is_some_and(|v| v == "true");
+    let after = query.get("after").and_then(|a| a.parse::<i64>().ok());
+    let limit = 50;
+    match state.app.claims(viewer.actor(), state_filter.as_deref(), tier, overdue, after, Some(limit)).await {
+        Ok(claims) => {
+            let next_after = (claims.len() as i64 == limit).then(|| claims.last().map(|c| c.id)).flatten();
+            let states: Vec<&str> = ClaimState::ALL.iter().map(|s| s.as_str()).collect();
+            render(
+                &viewer,
+                StatusCode::OK,
+                "claims.html",
+                context! {
+                    claims => Value::from_serialize(&claims),
+                    states => states,
+                    next_after => next_after,
+                    filter => context! { state => state_filter, tier => tier, overdue => overdue },
+                },
+            )
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn claim_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    match state.app.claim(viewer.actor(), id).await {
+        Ok(claim) => render(
+            &viewer,
+            StatusCode::OK,
+            "claim.html",
+            context! {
+                claim => Value::from_serialize(&claim),
+                can_decide => rules::DECIDE_CLAIMS.allows(&viewer.actor().roles),
+                notice => notice(&viewer, &query),
+            },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let decision = Decision {
+        decision: fields.get("decision"),
+        amount: fields.optional("amount"),
+        tier: None,
+        reason: fields.optional("reason"),
+    };
+    match state.app.decide_claim(viewer.actor(), &context, id, decision).await {
+        Ok(_) => Redirect::to(&format!("/claims/{id}?notice=claim-decided")).into_response(),
+        Err(error) => {
+            let claim = match state.app.claim(viewer.actor(), id).await {
+                Ok(claim) => claim,
+                Err(error) => return failure(&viewer, error),
+            };
+            let (errors, problem, status) = match &error {
+                AppError::Invalid(_) => (field_errors(&error), None, StatusCode::UNPROCESSABLE_ENTITY),
+                AppError::Conflict(field) => (None, Some(field.reason.clone()), StatusCode::CONFLICT),
+                _ => return failure(&viewer, error),
+            };
+            render(
+                &viewer,
+                status,
+                "claim.html",
+                context! {
+                    claim => Value::from_serialize(&claim),
+                    can_decide => true,
+                    errors => errors,
+                    problem => problem,
+                    form => fields.value(),
+                },
+            )
+        }
+    }
+}
+
+fn needs() -> Vec<&'static str> {
+    Need::ALL.iter().map(|n| n.as_str()).collect()
+}
+
+async fn claim_form(viewer: Viewer, Query(query): Query<HashMap<String, String>>) -> Response {
+    let victim = query.get("victim").cloned().unwrap_or_default();
+    render(
+        &viewer,
+        StatusCode::OK,
+        "claim_new.html",
+        context! { needs => needs(), form => context! { victim => victim, kind => "reparation", needs => Vec::<String>::new() } },
+    )
+}
+
+async fn file_claim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let mut errors = BTreeMap::new();
+    let mut number = |name: &str| -> Option<i64> {
+        let text = fields.get(name);
+        if text.is_empty() {
+            return None;
+        }
+        text.parse::<i64>().map(Some).unwrap_or_else(|_| {
+            errors.insert(name.to_string(), "must be a number".to_string());
+            None
+        })
+    };
+    let order_id = number("order_id");
+    let case_id = number("case_id");
+    let request = FileClaim {
+        victim: fields.get("victim"),
+        kind: fields.optional("kind"),
+        order_id,
+        case_id,
+        amount: fields.optional("amount"),
+        needs: fields.all("needs"),
+        note: None,
+    };
+    let result = if errors.is_empty() {
+        state.app.file_claim(viewer.actor(), &context, request).await
+    } else {
+        Err(AppError::Invalid(redress_domain::FieldErrors::new()))
+    };
+    match result {
+        Ok(claim) => {
+            Redirect::to(&format!("/claims/{}?notice=claim-filed&id={}", claim.id, claim.id)).into_response()
+        }
+        Err(error) => {
+            let (problem, status) = match &error {
+                AppError::Invalid(invalid) => {
+                    for e in invalid.0.iter() {
+                        errors.insert(e.field.clone(), e.reason.clone());
+                    }
+                    (None, StatusCode::UNPROCESSABLE_ENTITY)
+                }
+                AppError::Conflict(field) => (Some(field.reason.clone()), StatusCode::CONFLICT),
+                _ => return failure(&viewer, error),
+            };
+            render(
+                &viewer,
+                status,
+                "claim_new.html",
+                context! { needs => needs(), errors => errors, problem => problem, form => fields.value() },
+            )
+        }
+    }
+}
+
+async fn victim_form(viewer: Viewer) -> Response {
+    render(
+        &viewer,
+        StatusCode::OK,
+        "victim_new.html",
+        context! { form => context! { document_type => "dni", sex => "female" } },
+    )
+}
+
+async fn register_victim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let request = RegisterVictim {
+        given_names: fields.get("given_names"),
+        surnames: fields.get("surnames"),
+        document_type: fields.get("document_type"),
+        document_number: fields.get("document_number"),
+        document_country: None,
+        birth_date: fields.get("birth_date"),
+        sex: fields.get("sex"),
+        nationality: fields.get("nationality"),
+        consent: fields.get("consent") == "true",
+        consent_scope: None,
+        contact: None,
+        address: None,
+        bank_account: fields.optional("bank_account"),
+        legal_representative: fields.optional("legal_representative"),
+        region: None,
+        exploitation: None,
+        languages: Vec::new(),
+        recruitment: None,
+        methods_of_control: Vec::new(),
+    };
+    match state.app.register_victim(viewer.actor(), &context, request).await {
+        Ok(view) => Redirect::to(&format!(
+            "/victims/{}?notice=victim-registered&code={}",
+            view.code,
+            urlencode(&view.code)
+        ))
+        .into_response(),
+        Err(error) => {
+            let (errors, problem, status) = match &error {
+                AppError::Invalid(_) => (field_errors(&error), None, StatusCode::UNPROCESSABLE_ENTITY),
+                AppError::Conflict(field) => (None, Some(field.reason.clone()), StatusCode::CONFLICT),
+                _ => return failure(&viewer, error),
+            };
+            render(
+                &viewer,
+                status,
+                "victim_new.html",
+                context! { errors => errors, problem => problem, form => fields.value() },
+            )
+        }
+    }
+}
+
+async fn victim_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(code): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    match state.app.victim(viewer.actor(), &context, &code, Some("web_view")).await {
+        Ok(victim) => render(
+            &viewer,
+            StatusCode::OK,
+            "victim.html",
+            context! { victim => Value::from_serialize(&victim), notice => notice(&viewer, &query) },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn verify_victim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    match state.app.verify_identity(viewer.actor(), &context, &code, &fields.get("method")).await {
+        Ok(()) => {
+            Redirect::to(&format!("/victims/{}?notice=victim-verified", urlencode(&code))).into_response()
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn allocation_preview(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+) -> Response {
+    match state.app.allocation_round(viewer.actor(), &context, false, None).await {
+        Ok(round) => {
+            render(&viewer, StatusCode::OK, "round.html", context! { round => Value::from_serialize(&round) })
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn allocation_commit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let hash = fields.get("inputs_hash");
+    match state.app.allocation_round(viewer.actor(), &context, true, Some(&hash)).await {
+        Ok(round) => Redirect::to(&format!("/rounds/{}", round.id.unwrap_or_default())).into_response(),
+        Err(AppError::Conflict(field)) => {
+            // Something changed since the preview: show the new preview with the reason.
+            match state.app.allocation_round(viewer.actor(), &context, false, None).await {
+                Ok(round) => render(
+                    &viewer,
+                    StatusCode::CONFLICT,
+                    "round.html",
+                    context! { round => Value::from_serialize(&round), problem => field.reason },
+                ),
+                Err(error) => failure(&viewer, error),
+            }
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn round_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    let round = match state.app.round(viewer.actor(), id).await {
+        Ok(round) => round,
+        Err(error) => return failure(&viewer, error),
+    };
+    let batch_id = state
+        .app
+        .batches(viewer.actor(), None, Some(500))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|b| b.round_id == id)
+        .map(|b| b.id);
+    render(
+        &viewer,
+        StatusCode::OK,
+        "round.html",
+        context! { round => Value::from_serialize(&round), batch_id => batch_id },
+    )
+}
+
+async fn propose_batch(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let Ok(round_id) = fields.get("round_id").parse::<i64>() else {
+        return render_problem(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "error-title", "round_id");
+    };
+    match state.app.propose_batch(viewer.actor(), &context, round_id, None).await {
+        Ok(batch) => Redirect::to(&format!("/batches/{}", batch.id)).into_response(),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn batches_page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    match state.app.batches(viewer.actor(), None, Some(100)).await {
+        Ok(batches) => render(
+            &viewer,
+            StatusCode::OK,
+            "batches.html",
+            context! { batches => Value::from_serialize(&batches) },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn batch_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    match state.app.batch(viewer.actor(), id).await {
+        Ok(batch) => render(
+            &viewer,
+            StatusCode::OK,
+            "batch.html",
+            context! {
+                batch => Value::from_serialize(&batch),
+                can_approve => rules::APPROVE_PAYMENTS.allows(&viewer.actor().roles),
+                notice => notice(&viewer, &query),
+            },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn approve_batch(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+) -> Response {
+    match state.app.approve_batch(viewer.actor(), &context, id).await {
+        Ok(_) => Redirect::to(&format!("/batches/{id}?notice=batch-approved")).into_response(),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+pub fn all(pages: PageRoutes) -> PageRoutes {
+    const PUBLIC: Policy = Policy::Public;
+    const AUTHENTICATED: Policy = Policy::Authenticated;
+    pages
+        .add(PUBLIC, &["GET", "POST"], "/login", get(login_form).post(login))
+        .add(PUBLIC, &["POST"], "/language", post(language))
+        .add(AUTHENTICATED, &["POST"], "/logout", post(logout))
+        .add(AUTHENTICATED, &["GET", "POST"], "/password", get(password_form).post(change_password))
+        .add(AUTHENTICATED, &["GET"], "/", get(dashboard))
+        .add(rules::READ_CLAIMS, &["GET"], "/claims", get(claims_list))
+        .add(rules::FILE_CLAIMS, &["POST"], "/claims", post(file_claim))
+        .add(rules::FILE_CLAIMS, &["GET"], "/claims/new", get(claim_form))
+        .add(rules::READ_CLAIMS, &["GET"], "/claims/{id}", get(claim_page))
+        .add(rules::DECIDE_CLAIMS, &["POST"], "/claims/{id}/decision", post(decide))
+        .add(rules::REGISTER_VICTIMS, &["GET"], "/victims/new", get(victim_form))
+        .add(rules::REGISTER_VICTIMS, &["POST"], "/victims", post(register_victim))
+        .add(rules::READ_VICTIMS, &["GET"], "/victims/{code}", get(victim_page))
+        .add(rules::FILE_CLAIMS, &["POST"], "/victims/{code}/verification", post(verify_victim))
+        .add(
+            rules::DECIDE_CLAIMS,
+            &["GET", "POST"],
+            "/allocation",
+            get(allocation_preview).post(allocation_commit),
+        )
+        .add(rules::READ_PAYMENTS, &["GET"], "/rounds/{id}", get(round_page))
+        .add(rules::READ_PAYMENTS, &["GET"], "/batches", get(batches_page))
+        .add(rules::DECIDE_CLAIMS, &["POST"], "/batches", post(propose_batch))
+        .add(rules::READ_PAYMENTS, &["GET"], "/batches/{id}", get(batch_page))
+        .add(rules::APPROVE_PAYMENTS, &["POST"], "/batches/{id}/approve", post(approve_batch))
+}

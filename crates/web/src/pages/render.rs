@@ -1,0 +1,167 @@
+//! Templates (minijinja, compiled into the binary) and the helpers every page uses: `t` for
+//! messages, `money`, `number` and `date` filters in the viewer's language.
+
+use std::sync::OnceLock;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::value::Kwargs;
+use minijinja::{context, Environment, Error, State, Value};
+use redress_domain::Role;
+
+use super::Viewer;
+use crate::i18n::{self, Locale};
+
+/// The templates, by name.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../../templates/layout.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+    ("dashboard.html", include_str!("../../templates/dashboard.html")),
+    ("claims.html", include_str!("../../templates/claims.html")),
+    ("claim.html", include_str!("../../templates/claim.html")),
+    ("claim_new.html", include_str!("../../templates/claim_new.html")),
+    ("victim_new.html", include_str!("../../templates/victim_new.html")),
+    ("victim.html", include_str!("../../templates/victim.html")),
+    ("round.html", include_str!("../../templates/round.html")),
+    ("batches.html", include_str!("../../templates/batches.html")),
+    ("batch.html", include_str!("../../templates/batch.html")),
+    ("password.html", include_str!("../../templates/password.html")),
+];
+
+fn locale_of(state: &State) -> Locale {
+    state.lookup("locale").and_then(|v| v.as_str().and_then(Locale::parse)).unwrap_or_default()
+}
+
+fn t(state: &State, key: &str, kwargs: Kwargs) -> Result<String, Error> {
+    let mut args = Vec::new();
+    for name in kwargs.args() {
+        let value: Value = kwargs.get(name)?;
+        args.push((name, value.to_string()));
+    }
+    Ok(i18n::translate(locale_of(state), key, &args))
+}
+
+fn money(state: &State, value: Value, currency: Option<&str>) -> String {
+    if value.is_none() || value.is_undefined() {
+        return "—".to_string();
+    }
+    i18n::money(locale_of(state), &value.to_string(), currency.unwrap_or("PEN"))
+}
+
+fn number(state: &State, value: Value) -> String {
+    i18n::number(locale_of(state), &value.to_string())
+}
+
+fn date(state: &State, value: Value) -> String {
+    if value.is_none() || value.is_undefined() {
+        return "—".to_string();
+    }
+    i18n::date(locale_of(state), &value.to_string())
+}
+
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source).unwrap_or_else(|e| panic!("template {name}: {e}"));
+        }
+        env.add_function("t", t);
+        env.add_filter("money", money);
+        env.add_filter("number", number);
+        env.add_filter("date", date);
+        env
+    })
+}
+
+/// The context every page gets: language, the user and what their roles may do (for the menu).
+fn base(viewer: &Viewer) -> Value {
+    let roles: Vec<&str> =
+        viewer.actor.as_ref().map(|a| a.roles.iter().map(|r| r.as_str()).collect()).unwrap_or_default();
+    let has = |role: Role| viewer.actor.as_ref().is_some_and(|a| a.has_role(role));
+    let languages: Vec<Value> = Locale::ALL
+        .iter()
+        .map(|l| context! { code => l.code(), name => l.native_name(), current => *l == viewer.locale })
+        .collect();
+    context! {
+        locale => viewer.locale.code(),
+        languages => languages,
+        user => viewer.actor.as_ref().map(|a| a.username.clone()),
+        roles => roles,
+        csrf => viewer.csrf.clone(),
+        can => context! {
+            file_claims => has(Role::VictimServices),
+            read_claims => has(Role::VictimServices) || has(Role::FundOfficer) || has(Role::Treasurer) || has(Role::Auditor),
+            allocate => has(Role::FundOfficer),
+            payments => has(Role::FundOfficer) || has(Role::Treasurer) || has(Role::Auditor),
+        },
+    }
+}
+
+/// Renders `template` with the page's own `values` merged over the common context.
+pub fn render(viewer: &Viewer, status: StatusCode, template: &str, values: Value) -> Response {
+    let result = environment()
+        .get_template(template)
+        .and_then(|tmpl| tmpl.render(context! { ..values, ..base(viewer) }));
+    match result {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, template, "page rendering failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!DOCTYPE html><title>Error</title><p>Error</p>".to_string()),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// An error page: a title message key and an optional text key or literal detail.
+pub fn render_error(
+    viewer: &Viewer,
+    status: StatusCode,
+    title_key: &str,
+    text_key: Option<&str>,
+) -> Response {
+    render(viewer, status, "error.html", context! { title_key => title_key, text_key => text_key })
+}
+
+/// An error page with a literal detail (a problem from the use case).
+pub fn render_problem(viewer: &Viewer, status: StatusCode, title_key: &str, detail: &str) -> Response {
+    render(viewer, status, "error.html", context! { title_key => title_key, detail => detail })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `t("key")` in a template exists in every language.
+    #[test]
+    fn every_message_used_by_a_template_exists_in_both_languages() {
+        let mut missing = Vec::new();
+        for (name, source) in TEMPLATES {
+            for part in source.split("t(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or("");
+                if key.ends_with('-') {
+                    continue; // a prefix completed at run time (`"state-" ~ claim.state`)
+                }
+                for locale in Locale::ALL {
+                    if !i18n::has_message(locale, key) {
+                        missing.push(format!("{name}: {key} ({})", locale.code()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing messages: {missing:?}");
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        let env = environment();
+        for (name, _) in TEMPLATES {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+    }
+}
