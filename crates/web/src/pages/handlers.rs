@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{context, Value};
@@ -174,12 +174,7 @@ async fn logout(State(state): State<AppState>, viewer: Viewer, Context(context):
     ([(header::SET_COOKIE, session_cookie(&state, "", 0))], Redirect::to("/login")).into_response()
 }
 
-async fn language(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn language(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {
     let fields = Fields::parse(&body);
     let locale = i18n::Locale::parse(&fields.get("locale")).unwrap_or_default();
     if let Some(actor) = &viewer.actor {
@@ -187,13 +182,8 @@ async fn language(
             return failure(&viewer, error);
         }
     }
-    // Back to the page the switch was on (same site only).
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-        .unwrap_or_else(|| "/".to_string());
+    // Back to the page the switch was on (a local path only).
+    let back = fields.optional("back").unwrap_or_else(|| "/".to_string());
     let cookie = format!("{LANGUAGE_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", locale.code());
     ([(header::SET_COOKIE, cookie)], Redirect::to(safe_next(&back))).into_response()
 }
@@ -711,10 +701,19 @@ async fn approve_batch(
     }
 }
 
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/redress.css"),
+    )
+        .into_response()
+}
+
 pub fn all(pages: PageRoutes) -> PageRoutes {
     const PUBLIC: Policy = Policy::Public;
     const AUTHENTICATED: Policy = Policy::Authenticated;
     pages
+        .add(PUBLIC, &["GET"], "/static/redress.css", get(stylesheet))
         .add(PUBLIC, &["GET", "POST"], "/login", get(login_form).post(login))
         .add(PUBLIC, &["POST"], "/language", post(language))
         .add(AUTHENTICATED, &["POST"], "/logout", post(logout))

@@ -43,6 +43,8 @@ pub struct Viewer {
     pub csrf: Option<String>,
     /// The session token (for logging out).
     pub session: Option<String>,
+    /// The page's path and query (to come back to after switching the language).
+    pub path: String,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Viewer {
@@ -147,6 +149,7 @@ async fn guard(state: AppState, policy: Policy, request: Request, next: Next) ->
         actor: session.as_ref().map(|(a, _, _)| a.clone()),
         csrf: session.as_ref().map(|(_, c, _)| c.clone()),
         session: session.as_ref().map(|(_, _, t)| t.clone()),
+        path: request.uri().path_and_query().map_or("/".to_string(), |p| p.as_str().to_string()),
     };
     if policy.requires_session() && viewer.actor.is_none() {
         let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");

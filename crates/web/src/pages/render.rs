@@ -91,6 +91,7 @@ fn base(viewer: &Viewer) -> Value {
         user => viewer.actor.as_ref().map(|a| a.username.clone()),
         roles => roles,
         csrf => viewer.csrf.clone(),
+        path => if viewer.path.starts_with("/language") { "/".to_string() } else { viewer.path.clone() },
         can => context! {
             file_claims => has(Role::VictimServices),
             read_claims => has(Role::VictimServices) || has(Role::FundOfficer) || has(Role::Treasurer) || has(Role::Auditor),
