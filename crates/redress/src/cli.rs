@@ -50,7 +50,17 @@ enum Command {
         /// Address and port to listen on (default 127.0.0.1:8080).
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
+        /// Look around: a throwaway database in a temporary folder, seeded with a synthetic
+        /// country; the demo users' credentials are printed.
+        #[arg(long)]
+        demo: bool,
+        /// With --demo: how many victims to make.
+        #[arg(long, default_value_t = 300, requires = "demo")]
+        victims: usize,
     },
+    /// Demo data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
     /// Create the database and the first administrator without starting the server.
     Init,
     /// Manage users.
@@ -100,6 +110,16 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum DemoCommand {
+    /// Seed the configured (empty) database with a synthetic country, sized by --victims; the
+    /// demo users' password is printed. Also feeds benchmarks with realistic data.
+    Seed {
+        #[arg(long, default_value_t = 300)]
+        victims: usize,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Recompute the hash chain; exit 1 naming the first broken entry.
     Verify,
@@ -142,18 +162,29 @@ const EXIT_CONFIGURATION: u8 = 2;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let listen = match &cli.command {
-        Command::Serve { listen } => listen.clone(),
-        _ => None,
+    let (listen, demo) = match &cli.command {
+        Command::Serve { listen, demo, .. } => (listen.clone(), *demo),
+        _ => (None, false),
     };
+    // A demo never touches real data: its own temporary folder and SQLite database.
+    let demo_dir =
+        demo.then(|| std::env::temp_dir().join(format!("redress-demo-{}", uuid::Uuid::new_v4().simple())));
     let overrides = Overrides {
         config: cli.global.config.clone(),
-        data_dir: cli.global.data_dir.clone(),
-        database_url: cli.global.database_url.clone(),
+        data_dir: demo_dir.clone().or(cli.global.data_dir.clone()),
+        database_url: match &demo_dir {
+            Some(dir) => Some(format!("sqlite://{}", dir.join("redress.db").display())),
+            None => cli.global.database_url.clone(),
+        },
         listen,
     };
     let settings = match config::load(&overrides) {
-        Ok(settings) => settings,
+        Ok(mut settings) => {
+            if demo && settings.fund.bank_account.is_none() {
+                settings.fund.bank_account = Some(crate::demo::DEMO_FUND_ACCOUNT.to_string());
+            }
+            settings
+        }
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::from(EXIT_CONFIGURATION);
@@ -284,7 +315,16 @@ async fn bootstrap(app: &App, url: &str) -> anyhow::Result<()> {
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { .. } => serve(settings).await,
+        Command::Serve { demo: false, .. } => serve(settings, None).await,
+        Command::Serve { demo: true, victims, .. } => serve(settings, Some(victims)).await,
+        Command::Demo(DemoCommand::Seed { victims }) => {
+            let app = open_app(settings).await?;
+            app.ensure_chart_of_accounts().await?;
+            let listen = app.settings.server.listen.clone();
+            bootstrap(&app, &format!("http://{listen}")).await?;
+            seed_demo(&app, victims).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Init => {
             let listen = settings.server.listen.clone();
             let app = open_app(settings).await?;
@@ -441,8 +481,31 @@ fn read_password() -> anyhow::Result<Secret<String>> {
     Ok(Secret::new(password))
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
+/// Seeds the demo country and prints who can log in.
+async fn seed_demo(app: &App, victims: usize) -> anyhow::Result<()> {
+    let unused =
+        app.store.read().await?.victims(redress_app::store::Page { after: None, limit: 1 }).await?.is_empty();
+    if !unused {
+        anyhow::bail!("the database already has victims: demo data goes only into an empty database");
+    }
+    let password = format!("Demo-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    eprintln!("seeding a synthetic country with {victims} victims…");
+    let seeded = crate::demo::seed(app, crate::demo::DemoSize { victims }, &password).await?;
+    let rule = "=".repeat(72);
+    println!("{rule}");
+    println!("Datos de demostración / demo data: {} víctimas / victims, {} casos / cases, {} órdenes / orders, {} bienes / assets, {} reclamos / claims",
+        seeded.victims, seeded.cases, seeded.orders, seeded.assets, seeded.claims);
+    println!("Usuarios / users (contraseña / password: {password}):");
+    for (username, role, institution, _) in crate::demo::USERS {
+        println!("  {username:<12} {role:<16} {institution}");
+    }
+    println!("{rule}");
+    Ok(())
+}
+
+async fn serve(settings: Settings, demo_victims: Option<usize>) -> anyhow::Result<ExitCode> {
     let listen = settings.server.listen.clone();
+    let demo_dir = demo_victims.map(|_| settings.data_dir.clone());
     let app = open_app(settings).await?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -450,6 +513,10 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
     let address = listener.local_addr()?;
     let url = format!("http://{address}");
     bootstrap(&app, &url).await?;
+    if let (Some(victims), Some(dir)) = (demo_victims, &demo_dir) {
+        seed_demo(&app, victims).await?;
+        println!("Demostración: base de datos temporal en / demo: temporary database in {}", dir.display());
+    }
     println!("Redress escuchando en / listening on {url} ({})", app.store.engine());
     tracing::info!(%address, database = app.store.engine(), "listening");
     // Releases expired holds periodically (every write to the ledger also does, first).

@@ -300,7 +300,7 @@ async fn dashboard(
         }
     }
     if actor.has_role(Role::Auditor) {
-        let checked = query.get("verify").is_some();
+        let checked = query.contains_key("verify");
         let (intact, entries, detail) = if checked {
             match app.verify_audit(actor).await {
                 Ok(Ok(summary)) => (true, summary.entries, String::new()),
