@@ -689,9 +689,32 @@ pub struct PipelineStage {
     /// on confiscation), estimated value for confiscated ones (paid in on sale), nothing
     /// otherwise (the outcome is not yet decided).
     pub expected_inflow: Amount,
+    /// How long assets have taken from this state to money in the fund (the median of those
+    /// that made it: confiscated → sold, sold early → released), when there is a history.
+    pub typical_days_to_inflow: Option<i64>,
+    /// When the fund can expect this state's inflow (`YYYY-MM-DD`): today plus what the typical
+    /// time leaves after the average time already spent in the state.
+    pub expected_by: Option<String>,
 }
 
 impl App {
+    /// Assets by id, optionally in one state (for lists).
+    pub async fn assets(
+        &self,
+        actor: &Actor,
+        state: Option<&str>,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Vec<AssetRecord>, AppError> {
+        actor.require(rules::READ_ASSETS)?;
+        let page = crate::accounts::page(after, limit)?;
+        let states: Vec<&str> = match state {
+            Some(state) => vec![AssetState::parse(state).map_err(|e| e.at("state"))?.as_str()],
+            None => AssetState::ALL.iter().map(|s| s.as_str()).collect(),
+        };
+        Ok(self.store.read().await?.assets_in_states(&states, page).await?)
+    }
+
     /// Assets by state, in the fund's currency, with the inflow the fund can count on.
     pub async fn asset_pipeline(&self, actor: &Actor) -> Result<Vec<PipelineStage>, AppError> {
         actor.require(rules::READ_ASSETS)?;
@@ -708,12 +731,47 @@ impl App {
                         estimated_value: Amount::ZERO,
                         average_days_in_state: 0,
                         expected_inflow: Amount::ZERO,
+                        typical_days_to_inflow: None,
+                        expected_by: None,
                     },
                     0,
                 )
             })
             .collect();
         let mut tx = self.store.read().await?;
+        // The history: how long each path to money took.
+        let mut durations: std::collections::HashMap<&str, Vec<i64>> = std::collections::HashMap::new();
+        let mut after = None;
+        loop {
+            let page =
+                tx.assets_in_states(&["sold", "released"], crate::store::Page { after, limit: 500 }).await?;
+            let full = page.len() == 500;
+            after = page.last().map(|a| a.id);
+            for asset in &page {
+                let moves = tx.asset_moves(asset.id).await?;
+                let date_of = |state: &str| {
+                    moves
+                        .iter()
+                        .find(|m| m.to_state == state)
+                        .and_then(|m| parse_date("on_date", &m.on_date).ok())
+                };
+                for (from, to) in [("confiscated", "sold"), ("sold_early", "released")] {
+                    if let (Some(start), Some(end)) = (date_of(from), date_of(to)) {
+                        durations.entry(from).or_default().push((end - start).whole_days());
+                    }
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        let typical: std::collections::HashMap<&str, i64> = durations
+            .into_iter()
+            .map(|(state, mut days)| {
+                days.sort_unstable();
+                (state, days[days.len() / 2])
+            })
+            .collect();
         let mut after = None;
         loop {
             let page = tx.assets_in_states(&states, crate::store::Page { after, limit: 500 }).await?;
@@ -747,6 +805,13 @@ impl App {
             .into_iter()
             .map(|(mut stage, days)| {
                 stage.average_days_in_state = if stage.assets > 0 { days / stage.assets as i64 } else { 0 };
+                stage.typical_days_to_inflow = typical.get(stage.state.as_str()).copied();
+                if let (Some(typical), true) =
+                    (stage.typical_days_to_inflow, stage.expected_inflow.is_positive())
+                {
+                    let left = (typical - stage.average_days_in_state).max(0);
+                    stage.expected_by = Some((today + time::Duration::days(left)).to_string());
+                }
                 stage
             })
             .collect())

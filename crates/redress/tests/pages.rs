@@ -8,7 +8,11 @@ use common::{TestServer, USER_PASSWORD};
 use redress_domain::Policy;
 use redress_store::testing::TestDatabase;
 
-on_both_engines!(every_page_is_behind_its_rule_and_every_form_needs_its_csrf_token, language_and_form_errors,);
+on_both_engines!(
+    every_page_is_behind_its_rule_and_every_form_needs_its_csrf_token,
+    language_and_form_errors,
+    an_asset_goes_from_seizure_to_escrow_in_the_pages,
+);
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -177,4 +181,85 @@ async fn language_and_form_errors(database: TestDatabase) {
     }
     assert!(page.contains("value=\"Ana\""), "what was typed is kept");
     assert_eq!(server.audit_length().await, before);
+}
+
+async fn post_form(
+    http: &reqwest::Client,
+    server: &TestServer,
+    path: &str,
+    cookie: &str,
+    body: String,
+) -> reqwest::Response {
+    http.post(server.url(path))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn an_asset_goes_from_seizure_to_escrow_in_the_pages(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    let admin = server.admin_token().await;
+    let created: serde_json::Value = server
+        .post("/api/v1/institutions", &admin, serde_json::json!({"name": "PRONABI", "kind": "asset_agency"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let body = serde_json::json!({"username": "bienes", "institution_id": created["id"], "roles": ["asset_manager"], "password": USER_PASSWORD});
+    assert_eq!(server.post("/api/v1/users", &admin, body).await.status(), 201);
+    let (cookie, csrf) = session(&server, "bienes", USER_PASSWORD).await;
+    let http = client();
+    let registered = post_form(
+        &http,
+        &server,
+        "/assets",
+        &cookie,
+        format!(
+            "kind=vehicle&description=Camioneta+Hilux&region=Tumbes&estimated_value=30000.00&seized_on=2025-01-10\
+             &document=Resoluci%C3%B3n+1&_csrf={csrf}"
+        ),
+    )
+    .await;
+    assert_eq!(registered.status(), 303);
+    let location = registered.headers()["location"].to_str().unwrap().to_string();
+    let id: i64 = location.trim_start_matches("/assets/").split('?').next().unwrap().parse().unwrap();
+    for step in [
+        "to=in_custody&date=2025-01-12&document=Acta",
+        "to=sale_authorised&date=2025-03-01&document=Auto+de+venta",
+        "to=sold_early&date=2025-04-01&document=Acta+de+venta&amount=30000.00&costs=1500.00",
+    ] {
+        let moved = post_form(
+            &http,
+            &server,
+            &format!("/assets/{id}/moves"),
+            &cookie,
+            format!("{step}&_csrf={csrf}"),
+        )
+        .await;
+        assert_eq!(moved.status(), 303, "{step}");
+    }
+    let page = http.get(server.url(&format!("/assets/{id}"))).header("cookie", &cookie).send().await.unwrap();
+    let html = page.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(
+        html.contains("vendido anticipadamente") && html.contains("S/ 28.500,00"),
+        "escrow shown: {html}"
+    );
+    // An illegal move (returned → confiscated is not offered, and forged is refused) writes nothing.
+    let before = server.audit_length().await;
+    let illegal = post_form(
+        &http,
+        &server,
+        &format!("/assets/{id}/moves"),
+        &cookie,
+        format!("to=sold&date=2025-05-01&document=X&amount=1.00&_csrf={csrf}"),
+    )
+    .await;
+    assert!(illegal.status() == 409 || illegal.status() == 422, "{}", illegal.status());
+    assert_eq!(server.audit_length().await, before);
+    let list =
+        http.get(server.url("/assets")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    assert!(list.contains("Camioneta Hilux") && list.contains("<svg"), "the register and the pipeline chart");
 }

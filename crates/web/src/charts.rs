@@ -62,6 +62,41 @@ pub fn flows_svg(locale: Locale, flows: &[MonthFlow]) -> String {
     format!("{svg}{table}")
 }
 
+/// One bar per labelled figure (decimal strings), followed by a table of the same figures.
+pub fn bars_svg(locale: Locale, caption_key: &str, rows: &[(String, String)], currency: &str) -> String {
+    let max = rows.iter().map(|(_, v)| units(v)).fold(0.0_f64, f64::max);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        if !rows.is_empty() && max > 0.0 {
+            let slot = f64::from(WIDTH) / rows.len() as f64;
+            let scale = (f64::from(HEIGHT) - 10.0) / max;
+            for (index, (_, value)) in rows.iter().enumerate() {
+                let left = (index as f64 * slot + slot * 0.15) as i32;
+                let height = (units(value) * scale).round() as i32;
+                let _ = root.draw(&Rectangle::new(
+                    [(left, HEIGHT as i32 - height), (left + (slot * 0.7) as i32, HEIGHT as i32)],
+                    RGBColor(29, 78, 137).filled(),
+                ));
+            }
+        }
+        let _ = root.present();
+    }
+    let label = i18n::translate(locale, caption_key, &[]);
+    let svg = svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{label}\" "), 1);
+    let mut table = String::from("<table class=\"chart-data\"><tbody>");
+    for (name, value) in rows {
+        table.push_str(&format!(
+            "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
+            name.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"),
+            i18n::money(locale, value, currency)
+        ));
+    }
+    table.push_str("</tbody></table>");
+    format!("{svg}{table}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,8 @@ fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option<String> {
         "victim-verified",
         "batch-approved",
         "password-changed",
+        "asset-registered",
+        "asset-moved",
     ];
     if !allowed.contains(&key.as_str()) {
         return None;
@@ -701,6 +703,190 @@ async fn approve_batch(
     }
 }
 
+async fn assets_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let actor = viewer.actor();
+    let filter_state = query.get("state").filter(|s| !s.is_empty()).cloned();
+    let after = query.get("after").and_then(|a| a.parse::<i64>().ok());
+    let limit = 50;
+    let pipeline = match crate::routes::assets::pipeline_json(&state, actor).await {
+        Ok(pipeline) => pipeline,
+        Err(error) => return failure(&viewer, error),
+    };
+    let assets = match state.app.assets(actor, filter_state.as_deref(), after, Some(limit)).await {
+        Ok(assets) => assets,
+        Err(error) => return failure(&viewer, error),
+    };
+    let rows: Vec<(String, String)> = pipeline
+        .stages
+        .iter()
+        .filter(|s| s.expected_inflow != "0.00" && s.expected_inflow != "0")
+        .map(|s| {
+            (
+                i18n::translate(viewer.locale, &format!("asset-state-{}", s.state), &[]),
+                s.expected_inflow.clone(),
+            )
+        })
+        .collect();
+    let chart = (!rows.is_empty())
+        .then(|| crate::charts::bars_svg(viewer.locale, "assets-chart", &rows, &pipeline.currency));
+    let list: Vec<Value> = assets
+        .iter()
+        .map(|a| {
+            context! {
+                id => a.id, kind => a.kind, description => a.description, region => a.region, state => a.state,
+                estimated_value => a.estimated_value.map(|v| v.format(a.currency)), currency => a.currency.code(),
+            }
+        })
+        .collect();
+    let next_after = (assets.len() as i64 == limit).then(|| assets.last().map(|a| a.id)).flatten();
+    let states: Vec<&str> = redress_domain::assets::AssetState::ALL.iter().map(|s| s.as_str()).collect();
+    render(
+        &viewer,
+        StatusCode::OK,
+        "assets.html",
+        context! {
+            pipeline => Value::from_serialize(&pipeline),
+            chart => chart,
+            assets => list,
+            states => states,
+            filter_state => filter_state,
+            next_after => next_after,
+            can_manage => rules::MANAGE_ASSETS.allows(&actor.roles),
+            notice => notice(&viewer, &query),
+        },
+    )
+}
+
+fn asset_kinds() -> Vec<&'static str> {
+    redress_domain::assets::AssetKind::ALL.iter().map(|k| k.as_str()).collect()
+}
+
+async fn asset_form(viewer: Viewer) -> Response {
+    render(
+        &viewer,
+        StatusCode::OK,
+        "asset_new.html",
+        context! { kinds => asset_kinds(), form => context! {} },
+    )
+}
+
+async fn register_asset(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let request = redress_app::assets::RegisterAsset {
+        kind: fields.get("kind"),
+        description: fields.get("description"),
+        identifiers: fields.optional("identifiers"),
+        location: fields.optional("location"),
+        region: fields.optional("region"),
+        custodian: fields.optional("custodian"),
+        case_id: None,
+        agency_reference: fields.optional("agency_reference"),
+        currency: None,
+        estimated_value: fields.optional("estimated_value"),
+        seized_on: fields.get("seized_on"),
+        document: fields.get("document"),
+    };
+    match state.app.register_asset(viewer.actor(), &context, request).await {
+        Ok(view) => {
+            Redirect::to(&format!("/assets/{}?notice=asset-registered", view.asset.id)).into_response()
+        }
+        Err(error) => match field_errors(&error) {
+            Some(errors) => render(
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "asset_new.html",
+                context! { kinds => asset_kinds(), errors => errors, form => fields.value() },
+            ),
+            None => failure(&viewer, error),
+        },
+    }
+}
+
+async fn asset_view(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    status: StatusCode,
+    extra: Value,
+) -> Response {
+    let view = match state.app.asset(viewer.actor(), id).await {
+        Ok(view) => view,
+        Err(error) => return failure(viewer, error),
+    };
+    let next_states: Vec<&str> = redress_domain::assets::AssetState::parse(&view.asset.state)
+        .map(|s| s.next().iter().map(|n| n.as_str()).collect())
+        .unwrap_or_default();
+    let json = crate::routes::assets::AssetJson::from(view);
+    render(
+        viewer,
+        status,
+        "asset.html",
+        context! {
+            ..extra,
+            ..context! {
+                asset => Value::from_serialize(&json),
+                next_states => next_states,
+                can_manage => rules::MANAGE_ASSETS.allows(&viewer.actor().roles),
+            }
+        },
+    )
+}
+
+async fn asset_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = notice(&viewer, &query);
+    asset_view(&state, &viewer, id, StatusCode::OK, context! { notice => notice }).await
+}
+
+async fn move_asset(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let request = redress_app::assets::MoveAsset {
+        to: fields.get("to"),
+        date: fields.get("date"),
+        document: fields.get("document"),
+        amount: fields.optional("amount"),
+        currency: None,
+        costs: fields.optional("costs"),
+    };
+    match state.app.move_asset(viewer.actor(), &context, id, request).await {
+        Ok(_) => Redirect::to(&format!("/assets/{id}?notice=asset-moved")).into_response(),
+        Err(error) => {
+            let (errors, problem, status) = match &error {
+                AppError::Invalid(_) => (field_errors(&error), None, StatusCode::UNPROCESSABLE_ENTITY),
+                AppError::Conflict(field) => (None, Some(field.reason.clone()), StatusCode::CONFLICT),
+                _ => return failure(&viewer, error),
+            };
+            asset_view(
+                &state,
+                &viewer,
+                id,
+                status,
+                context! { errors => errors, problem => problem, form => fields.value() },
+            )
+            .await
+        }
+    }
+}
+
 async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
@@ -739,4 +925,9 @@ pub fn all(pages: PageRoutes) -> PageRoutes {
         .add(rules::DECIDE_CLAIMS, &["POST"], "/batches", post(propose_batch))
         .add(rules::READ_PAYMENTS, &["GET"], "/batches/{id}", get(batch_page))
         .add(rules::APPROVE_PAYMENTS, &["POST"], "/batches/{id}/approve", post(approve_batch))
+        .add(rules::READ_ASSETS, &["GET"], "/assets", get(assets_page))
+        .add(rules::MANAGE_ASSETS, &["POST"], "/assets", post(register_asset))
+        .add(rules::MANAGE_ASSETS, &["GET"], "/assets/new", get(asset_form))
+        .add(rules::READ_ASSETS, &["GET"], "/assets/{id}", get(asset_page))
+        .add(rules::MANAGE_ASSETS, &["POST"], "/assets/{id}/moves", post(move_asset))
 }

@@ -27,6 +27,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("batches.html", include_str!("../../templates/batches.html")),
     ("batch.html", include_str!("../../templates/batch.html")),
     ("password.html", include_str!("../../templates/password.html")),
+    ("assets.html", include_str!("../../templates/assets.html")),
+    ("asset.html", include_str!("../../templates/asset.html")),
+    ("asset_new.html", include_str!("../../templates/asset_new.html")),
 ];
 
 fn locale_of(state: &State) -> Locale {
@@ -97,6 +100,7 @@ fn base(viewer: &Viewer) -> Value {
             read_claims => has(Role::VictimServices) || has(Role::FundOfficer) || has(Role::Treasurer) || has(Role::Auditor),
             allocate => has(Role::FundOfficer),
             payments => has(Role::FundOfficer) || has(Role::Treasurer) || has(Role::Auditor),
+            assets => has(Role::AssetManager) || has(Role::FundOfficer) || has(Role::Auditor) || has(Role::Prosecutor),
         },
     }
 }

@@ -348,6 +348,10 @@ pub struct PipelineStageJson {
     pub average_days_in_state: i64,
     /// Escrow held for early-sold assets, estimated value of confiscated ones.
     pub expected_inflow: String,
+    /// Median days this state has taken to bring money into the fund, from the history.
+    pub typical_days_to_inflow: Option<i64>,
+    /// When the fund can expect this state's inflow (`YYYY-MM-DD`), from that history.
+    pub expected_by: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -368,10 +372,17 @@ pub async fn pipeline(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
 ) -> ApiResult<Json<PipelineJson>> {
+    Ok(Json(pipeline_json(&state, &actor).await?))
+}
+
+pub(crate) async fn pipeline_json(
+    state: &AppState,
+    actor: &redress_app::Actor,
+) -> Result<PipelineJson, redress_app::AppError> {
     let currency = state.app.settings.fund_currency();
-    let stages = state.app.asset_pipeline(&actor).await?;
+    let stages = state.app.asset_pipeline(actor).await?;
     let total: i64 = stages.iter().map(|s| s.expected_inflow.0).sum();
-    Ok(Json(PipelineJson {
+    Ok(PipelineJson {
         currency: currency.code().to_string(),
         expected_inflow: redress_domain::Amount(total).format(currency),
         stages: stages
@@ -382,7 +393,9 @@ pub async fn pipeline(
                 estimated_value: s.estimated_value.format(currency),
                 average_days_in_state: s.average_days_in_state,
                 expected_inflow: s.expected_inflow.format(currency),
+                typical_days_to_inflow: s.typical_days_to_inflow,
+                expected_by: s.expected_by,
             })
             .collect(),
-    }))
+    })
 }

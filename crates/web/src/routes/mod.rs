@@ -1,6 +1,6 @@
 //! Every route of the application, each added with its access rule.
 
-mod assets;
+pub(crate) mod assets;
 mod audit;
 mod cases;
 mod claims;
