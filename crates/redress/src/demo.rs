@@ -123,6 +123,29 @@ const NEEDS: &[&[&str]] = &[
     &["pregnancy"],
 ];
 
+/// The demo's own "now": the seed walks through the past in date order, so that the ledger,
+/// the charts by month and the claims' deadlines have a history. The server itself runs on the
+/// real clock.
+struct Timeline {
+    micros: std::sync::atomic::AtomicI64,
+}
+
+impl Timeline {
+    /// Moves to noon of `days_ago` days before `today` (never backwards).
+    fn at(&self, today: time::Date, days_ago: i64) {
+        let day = today - Duration::days(days_ago);
+        let noon = day.with_hms(12, 0, 0).expect("noon exists").assume_utc();
+        let micros = (noon.unix_timestamp_nanos() / 1_000) as i64;
+        self.micros.fetch_max(micros, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl redress_app::Clock for Timeline {
+    fn now(&self) -> redress_domain::Timestamp {
+        redress_domain::Timestamp::from_unix_micros(self.micros.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
 /// A small deterministic generator (xorshift): the same size gives the same country.
 struct Dice(u64);
 
@@ -163,6 +186,10 @@ pub struct Seeded {
 
 /// Creates the demo institutions and users (password `password`), then the country.
 pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<Seeded> {
+    let today = app.clock.now().to_datetime().date();
+    let timeline = std::sync::Arc::new(Timeline { micros: std::sync::atomic::AtomicI64::new(0) });
+    timeline.at(today, 540);
+    let app = &app.clone().with_clock(timeline.clone());
     let mut operator = Actor::operator();
     operator.username = "demo-seed".into();
     for (username, role, institution, kind) in USERS {
@@ -198,7 +225,6 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
     let prosecutor = who("fiscal").await?;
     let clerk = who("secretario").await?;
     let manager = who("bienes").await?;
-    let today = app.clock.now().to_datetime().date();
     let day = |days_ago: i64| -> String { (today - Duration::days(days_ago)).to_string() };
     let mut dice = Dice(0x5EED_2026_0000_0001 ^ size.victims as u64);
     let mut seeded = Seeded::default();
@@ -219,6 +245,92 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
         }],
     )
     .await?;
+
+    // Assets at every state, some bringing money into the fund; their moves happen in date
+    // order over the past year and a half.
+    let mut planned: Vec<(i64, i64, MoveAsset)> = Vec::new();
+    let kinds = ["vehicle", "real_estate", "cash", "valuables", "business", "bank_balance"];
+    for number in 0..(size.victims / 5).max(6) {
+        let kind = kinds[number % kinds.len()];
+        let value = 2_000 + 500 * dice.below(30);
+        let asset = app
+            .register_asset(
+                &manager,
+                &ctx(),
+                RegisterAsset {
+                    kind: kind.into(),
+                    description: match kind {
+                        "vehicle" => format!(
+                            "Camioneta Toyota Hilux, placa {}-{}",
+                            ["ABC", "F4K", "T2Y"][number % 3],
+                            100 + number
+                        ),
+                        "real_estate" => {
+                            format!("Inmueble en {}, partida {}", dice.pick(REGIONS), 11_000_000 + number)
+                        }
+                        "cash" => "Dinero en efectivo incautado".into(),
+                        "valuables" => "Joyas de oro (lote)".into(),
+                        "business" => "Discoteca (establecimiento comercial)".into(),
+                        _ => "Saldo en cuenta de ahorros".into(),
+                    },
+                    identifiers: None,
+                    location: Some(dice.pick(REGIONS).to_string()),
+                    region: Some(dice.pick(REGIONS).to_string()),
+                    custodian: Some("PRONABI".into()),
+                    case_id: None,
+                    agency_reference: Some(format!("PRONABI-{:05}", number + 1)),
+                    currency: None,
+                    estimated_value: Some(format!("{value}.00")),
+                    seized_on: day(560 + dice.below(150) as i64),
+                    document: format!("Resolución de incautación {}", number + 1),
+                },
+            )
+            .await?;
+        seeded.assets += 1;
+        let shift = dice.below(55) as i64;
+        let step = |to: &str, days_ago: i64, amount: Option<String>| MoveAsset {
+            to: to.into(),
+            date: day(days_ago - shift),
+            document: format!("Resolución {to}"),
+            amount,
+            currency: None,
+            costs: None,
+        };
+        let path: Vec<MoveAsset> = match (kind, number % 5) {
+            ("cash", _) => {
+                vec![step("confiscated", 200, None), step("released", 150, Some(format!("{value}.00")))]
+            }
+            (_, 0) => vec![step("in_custody", 450, None)],
+            (_, 1) => vec![
+                step("in_custody", 450, None),
+                step("sale_authorised", 300, None),
+                step("sold_early", 250, Some(format!("{}.00", value * 9 / 10))),
+            ],
+            (_, 2) => vec![
+                step("in_custody", 450, None),
+                step("sale_authorised", 300, None),
+                step("sold_early", 250, Some(format!("{}.00", value))),
+                step("released", 100, None),
+            ],
+            (_, 3) => vec![
+                step("in_custody", 450, None),
+                step("confiscated", 200, None),
+                step("sold", 90, Some(format!("{}.00", value * 11 / 10))),
+            ],
+            _ => vec![step("in_custody", 450, None), step("confiscated", 120, None)],
+        };
+        for movement in path {
+            let days_ago = (today
+                - time::Date::parse(&movement.date, &time::format_description::well_known::Iso8601::DATE)?)
+            .whole_days();
+            planned.push((days_ago, asset.asset.id, movement));
+        }
+    }
+    planned.sort_by_key(|(days_ago, asset, _)| (std::cmp::Reverse(*days_ago), *asset));
+    for (days_ago, asset, movement) in planned {
+        timeline.at(today, days_ago);
+        app.move_asset(&manager, &ctx(), asset, movement).await?;
+    }
 
     // Victims.
     let mut victims: Vec<(String, bool)> = Vec::new();
@@ -267,6 +379,7 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
             methods_of_control: Vec::new(),
         };
         let by = &services[index % 2];
+        timeline.at(today, 89 - (index * 9 / size.victims.max(1)) as i64);
         let view = app.register_victim(by, &ctx(), request).await?;
         if dice.chance(80) {
             app.verify_identity(by, &ctx(), &view.code, "document_in_person").await?;
@@ -276,6 +389,7 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
     }
 
     // Cases of about three victims each, at every stage; final ones with judgments and orders.
+    timeline.at(today, 30);
     let stages = ["reported", "investigation", "charged", "trial", "judgment", "final"];
     let mut orders: Vec<(i64, String, usize)> = Vec::new();
     for (number, group) in victims.chunks(3).enumerate() {
@@ -309,7 +423,7 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
         let mut when = reported;
         for stage in &stages[1..=target] {
             when -= 40 + dice.below(40) as i64;
-            app.change_case_stage(&prosecutor, &ctx(), case.id, stage, &day(when.max(60))).await?;
+            app.change_case_stage(&prosecutor, &ctx(), case.id, stage, &day(when.max(100))).await?;
         }
         if stages[target] != "final" {
             continue;
@@ -321,16 +435,16 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
                 &ctx(),
                 RecordJudgment {
                     case_id: case.id,
-                    judged_on: day(when.max(60) - 10),
+                    judged_on: day(when.max(100) - 10),
                     court: "Juzgado Penal Colegiado de Lima".into(),
                     convicted: convicted.clone(),
-                    final_on: Some(day(when.max(60) - 40)),
+                    final_on: Some(day(when.max(100) - 40)),
                     orders: codes
                         .iter()
                         .map(|code| OrderRequest {
                             victim: code.clone(),
                             currency: None,
-                            payment_deadline: Some(day(when.max(60) - 50)),
+                            payment_deadline: Some(day(when.max(100) - 50)),
                             items: vec![
                                 ("moral_damage".into(), format!("{}.00", 2_000 + 500 * dice.below(12))),
                                 ("unpaid_wages".into(), format!("{}.00", 1_000 + 250 * dice.below(10))),
@@ -347,7 +461,7 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
                     &clerk,
                     &ctx(),
                     order.order.id,
-                    &day(20),
+                    &day(35),
                     "Informe de bienes negativo (SUNARP)",
                 )
                 .await?;
@@ -359,83 +473,10 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
         }
     }
 
-    // Assets at every state, some bringing money into the fund.
-    let kinds = ["vehicle", "real_estate", "cash", "valuables", "business", "bank_balance"];
-    for number in 0..(size.victims / 5).max(6) {
-        let kind = kinds[number % kinds.len()];
-        let value = 2_000 + 500 * dice.below(30);
-        let asset = app
-            .register_asset(
-                &manager,
-                &ctx(),
-                RegisterAsset {
-                    kind: kind.into(),
-                    description: match kind {
-                        "vehicle" => format!(
-                            "Camioneta Toyota Hilux, placa {}-{}",
-                            ["ABC", "F4K", "T2Y"][number % 3],
-                            100 + number
-                        ),
-                        "real_estate" => {
-                            format!("Inmueble en {}, partida {}", dice.pick(REGIONS), 11_000_000 + number)
-                        }
-                        "cash" => "Dinero en efectivo incautado".into(),
-                        "valuables" => "Joyas de oro (lote)".into(),
-                        "business" => "Discoteca (establecimiento comercial)".into(),
-                        _ => "Saldo en cuenta de ahorros".into(),
-                    },
-                    identifiers: None,
-                    location: Some(dice.pick(REGIONS).to_string()),
-                    region: Some(dice.pick(REGIONS).to_string()),
-                    custodian: Some("PRONABI".into()),
-                    case_id: None,
-                    agency_reference: Some(format!("PRONABI-{:05}", number + 1)),
-                    currency: None,
-                    estimated_value: Some(format!("{value}.00")),
-                    seized_on: day(500 + dice.below(200) as i64),
-                    document: format!("Resolución de incautación {}", number + 1),
-                },
-            )
-            .await?;
-        seeded.assets += 1;
-        let step = |to: &str, days_ago: i64, amount: Option<String>| MoveAsset {
-            to: to.into(),
-            date: day(days_ago),
-            document: format!("Resolución {to}"),
-            amount,
-            currency: None,
-            costs: None,
-        };
-        let path: Vec<MoveAsset> = match (kind, number % 5) {
-            ("cash", _) => {
-                vec![step("confiscated", 200, None), step("released", 150, Some(format!("{value}.00")))]
-            }
-            (_, 0) => vec![step("in_custody", 450, None)],
-            (_, 1) => vec![
-                step("in_custody", 450, None),
-                step("sale_authorised", 300, None),
-                step("sold_early", 250, Some(format!("{}.00", value * 9 / 10))),
-            ],
-            (_, 2) => vec![
-                step("in_custody", 450, None),
-                step("sale_authorised", 300, None),
-                step("sold_early", 250, Some(format!("{}.00", value))),
-                step("released", 100, None),
-            ],
-            (_, 3) => vec![
-                step("in_custody", 450, None),
-                step("confiscated", 200, None),
-                step("sold", 90, Some(format!("{}.00", value * 11 / 10))),
-            ],
-            _ => vec![step("in_custody", 450, None), step("confiscated", 120, None)],
-        };
-        for movement in path {
-            app.move_asset(&manager, &ctx(), asset.asset.id, movement).await?;
-        }
-    }
-
     // Claims: on most orders, with needs; decisions; one round paid, one waiting.
     let mut approved = Vec::new();
+    let mut filed = Vec::new();
+    let claimants = orders.len().max(1);
     for (index, (order_id, code, services_index)) in orders.iter().enumerate() {
         if index % 7 == 6 {
             continue; // not every victim has claimed yet
@@ -445,6 +486,7 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
         if minor {
             needs.push("minor".into());
         }
+        timeline.at(today, 28 - (index * 8 / claimants) as i64);
         let claim = app
             .file_claim(
                 &services[*services_index],
@@ -453,8 +495,12 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
             )
             .await?;
         seeded.claims += 1;
+        filed.push((index, claim));
+    }
+    timeline.at(today, 18);
+    for (index, claim) in filed {
         if !claim.eligible || index % 5 == 4 {
-            continue; // waiting for a decision (some overdue), or not yet eligible
+            continue; // waiting for a decision (urgent ones overdue), or not yet eligible
         }
         if index % 11 == 10 {
             let reject = Decision {
@@ -472,11 +518,14 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
     }
     if !approved.is_empty() {
         // A round, paid: the bank accepts every line but one.
+        timeline.at(today, 14);
         let round = app.allocation_round(&officer, &ctx(), true, None).await?;
         let batch = app.propose_batch(&officer, &ctx(), round.id.unwrap_or_default(), None).await?;
+        timeline.at(today, 13);
         app.approve_batch(&treasurer, &ctx(), batch.id).await?;
         if app.settings.fund.bank_account.is_some() {
             app.export_batch(&treasurer, &ctx(), batch.id).await?;
+            timeline.at(today, 10);
             let results: Vec<ManualResult> = batch
                 .lines
                 .iter()
@@ -489,6 +538,7 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
                 .collect();
             app.record_bank_results(&treasurer, &ctx(), batch.id, results).await?;
             // Budget for the next round; what is left waits in a batch for the treasurer.
+            timeline.at(today, 8);
             app.create_transfers(
                 &officer,
                 &ctx(),
@@ -503,6 +553,7 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
                 }],
             )
             .await?;
+            timeline.at(today, 3);
             if let Ok(round) = app.allocation_round(&officer, &ctx(), true, None).await {
                 app.propose_batch(&officer, &ctx(), round.id.unwrap_or_default(), None).await?;
             }
