@@ -211,6 +211,12 @@ impl App {
         Ok(view)
     }
 
+    /// The id of the case with this prosecutor's file number, if any.
+    pub async fn case_by_file(&self, actor: &Actor, file: &str) -> Result<Option<i64>, AppError> {
+        actor.require(rules::READ_CASES)?;
+        Ok(self.store.read().await?.case_by_prosecutor_file(file.trim()).await?.map(|c| c.id))
+    }
+
     pub async fn case(&self, actor: &Actor, id: i64) -> Result<CaseView, AppError> {
         actor.require(rules::READ_CASES)?;
         let mut tx = self.store.read().await?;

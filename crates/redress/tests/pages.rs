@@ -12,6 +12,7 @@ on_both_engines!(
     every_page_is_behind_its_rule_and_every_form_needs_its_csrf_token,
     language_and_form_errors,
     an_asset_goes_from_seizure_to_escrow_in_the_pages,
+    a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their_part,
 );
 
 fn client() -> reqwest::Client {
@@ -262,4 +263,181 @@ async fn an_asset_goes_from_seizure_to_escrow_in_the_pages(database: TestDatabas
     let list =
         http.get(server.url("/assets")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("Camioneta Hilux") && list.contains("<svg"), "the register and the pipeline chart");
+}
+
+async fn member_with_institution(
+    server: &TestServer,
+    admin: &str,
+    institution: &str,
+    kind: &str,
+    username: &str,
+    role: &str,
+) {
+    let created: serde_json::Value = server
+        .post("/api/v1/institutions", admin, serde_json::json!({"name": institution, "kind": kind}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let body = serde_json::json!({"username": username, "institution_id": created["id"], "roles": [role], "password": USER_PASSWORD});
+    assert_eq!(server.post("/api/v1/users", admin, body).await.status(), 201);
+}
+
+async fn a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their_part(
+    database: TestDatabase,
+) {
+    let server = TestServer::start(database).await;
+    let admin = server.admin_token().await;
+    member_with_institution(&server, &admin, "CEM Tumbes", "ministry", "cem", "victim_services").await;
+    member_with_institution(&server, &admin, "Fiscalía de Tumbes", "prosecutor", "fiscal", "prosecutor")
+        .await;
+    member_with_institution(&server, &admin, "Juzgado de Tumbes", "court", "secretario", "court_clerk").await;
+    server.create_user(&admin, "auditora", &["auditor"]).await;
+    let services = server.token("cem", USER_PASSWORD).await;
+    let victim: serde_json::Value = server
+        .post("/api/v1/victims", &services, serde_json::json!({"given_names": "Rosa", "surnames": "Quispe", "document_type": "dni",
+            "document_number": "41234567", "birth_date": "1990-04-12", "sex": "female", "nationality": "PE", "consent": true}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = victim["code"].as_str().unwrap().to_string();
+    let http = client();
+
+    // The prosecutor opens the case with a form, then moves it on.
+    let (cookie, csrf) = session(&server, "fiscal", USER_PASSWORD).await;
+    let opened = post_form(
+        &http,
+        &server,
+        "/cases",
+        &cookie,
+        format!(
+            "prosecutor_file=FPT-2025-0042&jurisdiction=Tumbes&reported_on=2025-01-10&offences=129-A\
+             &defendants=Marco+Salas+Vera&victims={code}&_csrf={csrf}"
+        ),
+    )
+    .await;
+    assert_eq!(opened.status(), 303);
+    let case_path = opened.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+    let moved = post_form(
+        &http,
+        &server,
+        &format!("{case_path}/stage"),
+        &cookie,
+        format!("stage=investigation&date=2025-02-01&_csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(moved.status(), 303);
+    let wrong = post_form(
+        &http,
+        &server,
+        &format!("{case_path}/stage"),
+        &cookie,
+        format!("stage=reported&date=2025-02-02&_csrf={csrf}"),
+    )
+    .await;
+    assert!(wrong.status() == 409 || wrong.status() == 422, "a backward move is refused: {}", wrong.status());
+    let found = http
+        .get(server.url("/cases/find?file=FPT-2025-0042"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.headers()["location"].to_str().unwrap(), case_path);
+
+    // The clerk records the judgment with its order, then the insolvency.
+    let (cookie, csrf) = session(&server, "secretario", USER_PASSWORD).await;
+    let form = http
+        .get(server.url(&format!("{case_path}/judgment")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let defendant =
+        form.split("name=\"convicted\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let recorded = post_form(
+        &http,
+        &server,
+        &format!("{case_path}/judgment"),
+        &cookie,
+        format!(
+            "judged_on=2026-02-02&court=Juzgado+Penal+de+Tumbes&final_on=2026-03-03&convicted={defendant}\
+             &amount%3A{code}%3Amoral_damage=8000.00&_csrf={csrf}"
+        ),
+    )
+    .await;
+    assert_eq!(recorded.status(), 303, "{}", recorded.text().await.unwrap());
+    let judgment_path =
+        recorded.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+    let page = http
+        .get(server.url(&judgment_path))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let order_id = page.split("action=\"/orders/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let insolvent = post_form(
+        &http,
+        &server,
+        &format!("/orders/{order_id}/insolvency"),
+        &cookie,
+        format!("found_on=2026-05-01&basis=Informe+de+bienes+negativo&_csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(insolvent.status(), 303);
+    let page = http
+        .get(server.url(&judgment_path))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.replace("&#x2f;", "/").contains("S/ 8.000,00") && page.contains("class=\"met\""),
+        "the order and its eligibility"
+    );
+
+    // The auditor reads the trail and the books; the admin creates a user with a form.
+    let (cookie, _) = session(&server, "auditora", USER_PASSWORD).await;
+    let trail =
+        http.get(server.url("/audit")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    assert!(trail.contains("judgment.record") && trail.contains("case.open"), "the audit trail page");
+    let books =
+        http.get(server.url("/ledger")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    assert!(books.contains("assets:bank:fund"));
+    let login = server.session("admin", &server.admin_password.clone()).await;
+    let (cookie, csrf) = (
+        format!("redress_session={}", login["token"].as_str().unwrap()),
+        login["csrf_token"].as_str().unwrap().to_string(),
+    );
+    let created = post_form(
+        &http,
+        &server,
+        "/admin/users",
+        &cookie,
+        format!(
+            "username=tesorero&institution=1&roles=treasurer&password={}&_csrf={csrf}",
+            "Tumbes-Lima-2026-%23Fondo"
+        ),
+    )
+    .await;
+    assert_eq!(created.status(), 303);
+    server.token("tesorero", USER_PASSWORD).await;
+    let refused = post_form(
+        &http,
+        &server,
+        "/admin/users",
+        &cookie,
+        format!("username=x&institution=1&password=short&_csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(refused.status(), 422, "errors next to the fields");
 }

@@ -106,6 +106,11 @@ fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option<String> {
         "password-changed",
         "asset-registered",
         "asset-moved",
+        "case-opened",
+        "case-updated",
+        "judgment-recorded",
+        "judgment-updated",
+        "users-created",
     ];
     if !allowed.contains(&key.as_str()) {
         return None;
@@ -887,6 +892,605 @@ async fn move_asset(
     }
 }
 
+/// Re-renders a page's form after an error, or the error page.
+fn form_error(viewer: &Viewer, template: &str, error: AppError, values: Value, form: &Fields) -> Response {
+    let (errors, problem, status) = match &error {
+        AppError::Invalid(_) => (field_errors(&error), None, StatusCode::UNPROCESSABLE_ENTITY),
+        AppError::Conflict(field) => (None, Some(field.reason.clone()), StatusCode::CONFLICT),
+        _ => return failure(viewer, error),
+    };
+    render(
+        viewer,
+        status,
+        template,
+        context! { ..values, ..context! { errors => errors, problem => problem, form => form.value() } },
+    )
+}
+
+fn offences(state: &AppState) -> Vec<Value> {
+    state.app.settings.cases.offences.iter().map(|o| context! { code => o.code, name => o.name }).collect()
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+async fn case_form(State(state): State<AppState>, viewer: Viewer) -> Response {
+    render(
+        &viewer,
+        StatusCode::OK,
+        "case_new.html",
+        context! { offences => offences(&state), form => context! {} },
+    )
+}
+
+async fn find_case(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let file = query.get("file").map(|f| f.trim().to_string()).unwrap_or_default();
+    match state.app.case_by_file(viewer.actor(), &file).await {
+        Ok(Some(id)) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Ok(None) => render_problem(&viewer, StatusCode::NOT_FOUND, "not-found-title", &file),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn open_case(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let request = redress_app::cases::OpenCase {
+        prosecutor_file: fields.get("prosecutor_file"),
+        court_file: None,
+        jurisdiction: fields.get("jurisdiction"),
+        offences: fields.all("offences"),
+        reported_on: fields.get("reported_on"),
+        cross_border: false,
+        partner_country: None,
+        tracing_notes: None,
+        court_id: None,
+        defendants: lines(&fields.get("defendants")),
+        victims: lines(&fields.get("victims")),
+    };
+    match state.app.open_case(viewer.actor(), &context, request).await {
+        Ok(case) => Redirect::to(&format!("/cases/{}?notice=case-opened", case.id)).into_response(),
+        Err(error) => {
+            form_error(&viewer, "case_new.html", error, context! { offences => offences(&state) }, &fields)
+        }
+    }
+}
+
+async fn case_view(state: &AppState, viewer: &Viewer, id: i64, status: StatusCode, extra: Value) -> Response {
+    let case = match state.app.case(viewer.actor(), id).await {
+        Ok(case) => case,
+        Err(error) => return failure(viewer, error),
+    };
+    let stages: Vec<&str> = redress_domain::cases::Stage::ALL.iter().map(|s| s.as_str()).collect();
+    let roles = &viewer.actor().roles;
+    render(
+        viewer,
+        status,
+        "case.html",
+        context! {
+            ..extra,
+            ..context! {
+                case => Value::from_serialize(&case),
+                stages => stages,
+                can_manage => rules::MANAGE_CASES.allows(roles),
+                can_judge => rules::RECORD_JUDGMENTS.allows(roles),
+            }
+        },
+    )
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = notice(&viewer, &query);
+    case_view(&state, &viewer, id, StatusCode::OK, context! { notice => notice }).await
+}
+
+/// The outcome of a small form on a case: back to the case, or the case with the problem.
+async fn case_outcome(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    result: Result<redress_app::cases::CaseView, AppError>,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("/cases/{id}?notice=case-updated")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let text: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
+            case_view(
+                state,
+                viewer,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                context! { problem => text.join("; ") },
+            )
+            .await
+        }
+        Err(AppError::Conflict(field)) => {
+            case_view(state, viewer, id, StatusCode::CONFLICT, context! { problem => field.reason }).await
+        }
+        Err(error) => failure(viewer, error),
+    }
+}
+
+async fn case_stage(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let result = state
+        .app
+        .change_case_stage(viewer.actor(), &context, id, &fields.get("stage"), &fields.get("date"))
+        .await;
+    case_outcome(&state, &viewer, id, result).await
+}
+
+async fn case_defendant(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let result = state.app.add_defendant(viewer.actor(), &context, id, &fields.get("name")).await;
+    case_outcome(&state, &viewer, id, result).await
+}
+
+async fn case_victim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let result = state.app.add_case_victim(viewer.actor(), &context, id, &fields.get("code")).await;
+    case_outcome(&state, &viewer, id, result).await
+}
+
+fn heads() -> Vec<&'static str> {
+    redress_domain::orders::HeadOfDamage::ALL.iter().map(|h| h.as_str()).collect()
+}
+
+async fn judgment_form(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+    match state.app.case(viewer.actor(), id).await {
+        Ok(case) => render(
+            &viewer,
+            StatusCode::OK,
+            "judgment_new.html",
+            context! { case => Value::from_serialize(&case), heads => heads(), form => context! {} },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn record_judgment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let case = match state.app.case(viewer.actor(), id).await {
+        Ok(case) => case,
+        Err(error) => return failure(&viewer, error),
+    };
+    let convicted: Vec<i64> = fields.all("convicted").iter().filter_map(|d| d.parse().ok()).collect();
+    let deadline = fields.optional("payment_deadline");
+    let orders = case
+        .victims
+        .iter()
+        .filter_map(|code| {
+            let items: Vec<(String, String)> = heads()
+                .into_iter()
+                .filter_map(|head| {
+                    fields.optional(&format!("amount:{code}:{head}")).map(|a| (head.to_string(), a))
+                })
+                .collect();
+            (!items.is_empty()).then(|| redress_app::orders::OrderRequest {
+                victim: code.clone(),
+                currency: None,
+                payment_deadline: deadline.clone(),
+                items,
+                debtors: convicted.clone(),
+            })
+        })
+        .collect();
+    let request = redress_app::orders::RecordJudgment {
+        case_id: id,
+        judged_on: fields.get("judged_on"),
+        court: fields.get("court"),
+        convicted,
+        final_on: fields.optional("final_on"),
+        orders,
+    };
+    match state.app.record_judgment(viewer.actor(), &context, request).await {
+        Ok(judgment) => {
+            Redirect::to(&format!("/judgments/{}?notice=judgment-recorded", judgment.judgment.id))
+                .into_response()
+        }
+        Err(error) => form_error(
+            &viewer,
+            "judgment_new.html",
+            error,
+            context! { case => Value::from_serialize(&case), heads => heads() },
+            &fields,
+        ),
+    }
+}
+
+async fn judgment_view(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    status: StatusCode,
+    extra: Value,
+) -> Response {
+    match state.app.judgment(viewer.actor(), id).await {
+        Ok(judgment) => {
+            let json = crate::routes::orders::JudgmentJson::from(judgment);
+            render(
+                viewer,
+                status,
+                "judgment.html",
+                context! {
+                    ..extra,
+                    ..context! {
+                        judgment => Value::from_serialize(&json),
+                        can_record => rules::RECORD_JUDGMENTS.allows(&viewer.actor().roles),
+                    }
+                },
+            )
+        }
+        Err(error) => failure(viewer, error),
+    }
+}
+
+async fn judgment_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = notice(&viewer, &query);
+    judgment_view(&state, &viewer, id, StatusCode::OK, context! { notice => notice }).await
+}
+
+async fn judgment_final(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    match state.app.set_judgment_final(viewer.actor(), &context, id, &fields.get("final_on")).await {
+        Ok(_) => Redirect::to(&format!("/judgments/{id}?notice=judgment-updated")).into_response(),
+        Err(error) => {
+            let problem = match &error {
+                AppError::Invalid(e) => {
+                    e.0.iter().map(|x| format!("{}: {}", x.field, x.reason)).collect::<Vec<_>>().join("; ")
+                }
+                AppError::Conflict(f) => f.reason.clone(),
+                _ => return failure(&viewer, error),
+            };
+            judgment_view(
+                &state,
+                &viewer,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                context! { problem => problem },
+            )
+            .await
+        }
+    }
+}
+
+/// A form on an order: back to its judgment, or the judgment with the problem.
+async fn order_form(
+    state: &AppState,
+    viewer: &Viewer,
+    result: Result<redress_app::orders::OrderView, AppError>,
+    order_id: i64,
+) -> Response {
+    let judgment_id = match state.app.order(viewer.actor(), order_id).await {
+        Ok(order) => order.order.judgment_id,
+        Err(error) => return failure(viewer, error),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/judgments/{judgment_id}?notice=judgment-updated#order-{order_id}"))
+            .into_response(),
+        Err(error) => {
+            let problem = match &error {
+                AppError::Invalid(e) => {
+                    e.0.iter().map(|x| format!("{}: {}", x.field, x.reason)).collect::<Vec<_>>().join("; ")
+                }
+                AppError::Conflict(f) => f.reason.clone(),
+                _ => return failure(viewer, error),
+            };
+            judgment_view(
+                state,
+                viewer,
+                judgment_id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                context! { problem => problem },
+            )
+            .await
+        }
+    }
+}
+
+async fn order_payment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let result = state
+        .app
+        .record_debtor_payment(
+            viewer.actor(),
+            &context,
+            id,
+            &fields.get("amount"),
+            &fields.get("paid_on"),
+            None,
+        )
+        .await;
+    order_form(&state, &viewer, result, id).await
+}
+
+async fn order_insolvency(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let result = state
+        .app
+        .record_insolvency(viewer.actor(), &context, id, &fields.get("found_on"), &fields.get("basis"))
+        .await;
+    order_form(&state, &viewer, result, id).await
+}
+
+async fn ledger_page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    match state.app.ledger_accounts(viewer.actor()).await {
+        Ok(accounts) => {
+            let views: Vec<crate::routes::ledger::AccountView> =
+                accounts.iter().map(crate::routes::ledger::AccountView::from).collect();
+            render(
+                &viewer,
+                StatusCode::OK,
+                "ledger.html",
+                context! { accounts => Value::from_serialize(&views) },
+            )
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn statement_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let account = query.get("account").cloned().unwrap_or_default();
+    let currency = query.get("currency").cloned().unwrap_or_else(|| state.app.settings.fund.currency.clone());
+    let after = query.get("after").and_then(|a| a.parse().ok());
+    let limit = 100;
+    match state.app.statement(viewer.actor(), &account, &currency, after, Some(limit)).await {
+        Ok((found, lines)) => {
+            let c = found.currency;
+            let rows: Vec<Value> = lines
+                .iter()
+                .map(|l| {
+                    context! {
+                        seq => l.transfer.seq,
+                        at => l.transfer.created_at.to_rfc3339(),
+                        change => redress_domain::Amount(l.posted_change).format(c),
+                        balance => redress_domain::Amount(l.balance_after).format(c),
+                        memo => l.transfer.memo,
+                    }
+                })
+                .collect();
+            let next_after =
+                (lines.len() as i64 == limit).then(|| lines.last().map(|l| l.transfer.seq)).flatten();
+            render(
+                &viewer,
+                StatusCode::OK,
+                "statement.html",
+                context! { account => account, currency => c.code(), lines => rows, next_after => next_after },
+            )
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let before = query.get("before").and_then(|b| b.parse().ok());
+    let limit = 100;
+    match state.app.audit_page(viewer.actor(), before, Some(limit)).await {
+        Ok(records) => {
+            let next_before =
+                (records.len() as i64 == limit).then(|| records.last().map(|r| r.seq)).flatten();
+            let rows: Vec<Value> = records
+                .iter()
+                .map(|r| {
+                    let e = &r.event;
+                    context! {
+                        seq => r.seq,
+                        at => e.at.to_rfc3339(),
+                        actor => e.actor,
+                        action => e.action,
+                        target => e.target_type.as_ref().map(|t| format!("{t} {}", e.target_id.clone().unwrap_or_default())),
+                        purpose => e.purpose,
+                    }
+                })
+                .collect();
+            render(
+                &viewer,
+                StatusCode::OK,
+                "audit.html",
+                context! { entries => rows, next_before => next_before },
+            )
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn users_values(state: &AppState, viewer: &Viewer) -> Result<Value, AppError> {
+    let users: Vec<crate::routes::session::UserView> = state
+        .app
+        .list_users(viewer.actor(), None, Some(500))
+        .await?
+        .into_iter()
+        .map(crate::routes::session::UserView::from)
+        .collect();
+    let institutions: Vec<Value> = state
+        .app
+        .list_institutions(viewer.actor(), None, Some(500))
+        .await?
+        .iter()
+        .map(|i| context! { id => i.id.0, name => i.name })
+        .collect();
+    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    Ok(context! { users => Value::from_serialize(&users), institutions => institutions, roles_all => roles })
+}
+
+async fn users_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    match users_values(&state, &viewer).await {
+        Ok(values) => render(
+            &viewer,
+            StatusCode::OK,
+            "users.html",
+            context! { ..values, ..context! { notice => notice(&viewer, &query), form => context! {} } },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let request = redress_app::accounts::CreateUser {
+        username: fields.get("username"),
+        display_name: None,
+        institution: redress_app::accounts::InstitutionChoice::Id(
+            fields.get("institution").parse().unwrap_or(0),
+        ),
+        roles: fields.all("roles"),
+        password: Secret::new(fields.get("password")),
+    };
+    match state.app.create_user(viewer.actor(), &context, request).await {
+        Ok(_) => Redirect::to("/admin/users?notice=users-created").into_response(),
+        Err(error) => match users_values(&state, &viewer).await {
+            Ok(values) => form_error(&viewer, "users.html", error, values, &fields),
+            Err(other) => failure(&viewer, other),
+        },
+    }
+}
+
+async fn batch_report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let result = state.app.import_status_report(viewer.actor(), &context, id, &fields.get("report")).await;
+    batch_results_outcome(&state, &viewer, id, result).await
+}
+
+async fn batch_manual(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let results: Vec<redress_app::payments::ManualResult> = fields
+        .0
+        .iter()
+        .filter_map(|(name, value)| {
+            let e2e = name.strip_prefix("status:")?;
+            (!value.is_empty()).then(|| redress_app::payments::ManualResult {
+                end_to_end_id: e2e.to_string(),
+                status: value.clone(),
+                reason: fields.optional(&format!("reason:{e2e}")),
+            })
+        })
+        .collect();
+    let result = state.app.record_bank_results(viewer.actor(), &context, id, results).await;
+    batch_results_outcome(&state, &viewer, id, result).await
+}
+
+async fn batch_results_outcome(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    result: Result<redress_app::payments::ResultsSummary, AppError>,
+) -> Response {
+    let (status, extra) = match result {
+        Ok(summary) => (StatusCode::OK, context! { results => Value::from_serialize(&summary) }),
+        Err(AppError::Invalid(errors)) => {
+            let text: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
+            (StatusCode::UNPROCESSABLE_ENTITY, context! { problem => text.join("; ") })
+        }
+        Err(AppError::Conflict(field)) => (StatusCode::CONFLICT, context! { problem => field.reason }),
+        Err(error) => return failure(viewer, error),
+    };
+    match state.app.batch(viewer.actor(), id).await {
+        Ok(batch) => render(
+            viewer,
+            status,
+            "batch.html",
+            context! {
+                ..extra,
+                ..context! {
+                    batch => Value::from_serialize(&batch),
+                    can_approve => rules::APPROVE_PAYMENTS.allows(&viewer.actor().roles),
+                }
+            },
+        ),
+        Err(error) => failure(viewer, error),
+    }
+}
+
 async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
@@ -925,6 +1529,29 @@ pub fn all(pages: PageRoutes) -> PageRoutes {
         .add(rules::DECIDE_CLAIMS, &["POST"], "/batches", post(propose_batch))
         .add(rules::READ_PAYMENTS, &["GET"], "/batches/{id}", get(batch_page))
         .add(rules::APPROVE_PAYMENTS, &["POST"], "/batches/{id}/approve", post(approve_batch))
+        .add(rules::MANAGE_CASES, &["GET"], "/cases/new", get(case_form))
+        .add(rules::READ_CASES, &["GET"], "/cases/find", get(find_case))
+        .add(rules::MANAGE_CASES, &["POST"], "/cases", post(open_case))
+        .add(rules::READ_CASES, &["GET"], "/cases/{id}", get(case_page))
+        .add(rules::MANAGE_CASES, &["POST"], "/cases/{id}/stage", post(case_stage))
+        .add(rules::MANAGE_CASES, &["POST"], "/cases/{id}/defendants", post(case_defendant))
+        .add(rules::MANAGE_CASES, &["POST"], "/cases/{id}/victims", post(case_victim))
+        .add(
+            rules::RECORD_JUDGMENTS,
+            &["GET", "POST"],
+            "/cases/{id}/judgment",
+            get(judgment_form).post(record_judgment),
+        )
+        .add(rules::READ_ORDERS, &["GET"], "/judgments/{id}", get(judgment_page))
+        .add(rules::RECORD_JUDGMENTS, &["POST"], "/judgments/{id}/finality", post(judgment_final))
+        .add(rules::RECORD_JUDGMENTS, &["POST"], "/orders/{id}/payments", post(order_payment))
+        .add(rules::RECORD_JUDGMENTS, &["POST"], "/orders/{id}/insolvency", post(order_insolvency))
+        .add(rules::READ_LEDGER, &["GET"], "/ledger", get(ledger_page))
+        .add(rules::READ_LEDGER, &["GET"], "/ledger/statement", get(statement_page))
+        .add(rules::READ_AUDIT_TRAIL, &["GET"], "/audit", get(audit_page))
+        .add(rules::ADMINISTER_USERS, &["GET", "POST"], "/admin/users", get(users_page).post(create_user))
+        .add(rules::APPROVE_PAYMENTS, &["POST"], "/batches/{id}/report", post(batch_report))
+        .add(rules::APPROVE_PAYMENTS, &["POST"], "/batches/{id}/results", post(batch_manual))
         .add(rules::READ_ASSETS, &["GET"], "/assets", get(assets_page))
         .add(rules::MANAGE_ASSETS, &["POST"], "/assets", post(register_asset))
         .add(rules::MANAGE_ASSETS, &["GET"], "/assets/new", get(asset_form))

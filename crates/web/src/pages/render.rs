@@ -30,6 +30,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("assets.html", include_str!("../../templates/assets.html")),
     ("asset.html", include_str!("../../templates/asset.html")),
     ("asset_new.html", include_str!("../../templates/asset_new.html")),
+    ("case_new.html", include_str!("../../templates/case_new.html")),
+    ("case.html", include_str!("../../templates/case.html")),
+    ("judgment_new.html", include_str!("../../templates/judgment_new.html")),
+    ("judgment.html", include_str!("../../templates/judgment.html")),
+    ("ledger.html", include_str!("../../templates/ledger.html")),
+    ("statement.html", include_str!("../../templates/statement.html")),
+    ("audit.html", include_str!("../../templates/audit.html")),
+    ("users.html", include_str!("../../templates/users.html")),
 ];
 
 fn locale_of(state: &State) -> Locale {
@@ -101,6 +109,10 @@ fn base(viewer: &Viewer) -> Value {
             allocate => has(Role::FundOfficer),
             payments => has(Role::FundOfficer) || has(Role::Treasurer) || has(Role::Auditor),
             assets => has(Role::AssetManager) || has(Role::FundOfficer) || has(Role::Auditor) || has(Role::Prosecutor),
+            cases => has(Role::Prosecutor) || has(Role::CourtClerk),
+            ledger => has(Role::FundOfficer) || has(Role::Treasurer) || has(Role::Auditor),
+            audit => has(Role::Auditor),
+            admin => has(Role::Admin),
         },
     }
 }

@@ -1,13 +1,13 @@
 //! Every route of the application, each added with its access rule.
 
 pub(crate) mod assets;
-mod audit;
+pub(crate) mod audit;
 mod cases;
 mod claims;
 mod health;
 mod institutions;
-mod ledger;
-mod orders;
+pub(crate) mod ledger;
+pub(crate) mod orders;
 mod public;
 pub(crate) mod session;
 mod users;
