@@ -62,7 +62,8 @@ pub fn flows_svg(locale: Locale, flows: &[MonthFlow]) -> String {
     format!("{svg}{table}")
 }
 
-/// One bar per labelled figure (decimal strings), followed by a table of the same figures.
+/// One bar per labelled figure (decimal strings), followed by a table of the same figures;
+/// `currency` empty means plain counts.
 pub fn bars_svg(locale: Locale, caption_key: &str, rows: &[(String, String)], currency: &str) -> String {
     let max = rows.iter().map(|(_, v)| units(v)).fold(0.0_f64, f64::max);
     let mut svg = String::new();
@@ -90,6 +91,49 @@ pub fn bars_svg(locale: Locale, caption_key: &str, rows: &[(String, String)], cu
         table.push_str(&format!(
             "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
             name.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"),
+            if currency.is_empty() {
+                i18n::number(locale, value)
+            } else {
+                i18n::money(locale, value, currency)
+            }
+        ));
+    }
+    table.push_str("</tbody></table>");
+    format!("{svg}{table}")
+}
+
+/// A line through labelled figures (a balance over time), followed by a table of them.
+pub fn line_svg(locale: Locale, caption_key: &str, points: &[(String, String)], currency: &str) -> String {
+    let values: Vec<f64> = points.iter().map(|(_, v)| units(v)).collect();
+    let max = values.iter().copied().fold(0.0_f64, f64::max);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        if values.len() > 1 && max > 0.0 {
+            let step = f64::from(WIDTH - 20) / (values.len() - 1) as f64;
+            let scale = (f64::from(HEIGHT) - 20.0) / max;
+            let coordinates: Vec<(i32, i32)> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    ((10.0 + i as f64 * step) as i32, (f64::from(HEIGHT) - 10.0 - v * scale) as i32)
+                })
+                .collect();
+            let _ = root.draw(&PathElement::new(coordinates.clone(), RGBColor(29, 78, 137).stroke_width(3)));
+            for point in coordinates {
+                let _ = root.draw(&Circle::new(point, 4, RGBColor(29, 78, 137).filled()));
+            }
+        }
+        let _ = root.present();
+    }
+    let label = i18n::translate(locale, caption_key, &[]);
+    let svg = svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{label}\" "), 1);
+    let mut table = String::from("<table class=\"chart-data\"><tbody>");
+    for (name, value) in points {
+        table.push_str(&format!(
+            "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
+            name.replace('&', "&amp;").replace('<', "&lt;"),
             i18n::money(locale, value, currency)
         ));
     }
@@ -121,5 +165,18 @@ mod tests {
         assert!(html.starts_with("<svg role=\"img\""), "{html}");
         assert!(html.matches("<rect").count() >= 4, "a background and a bar per figure: {html}");
         assert!(html.contains("S/ 1.000,00"));
+    }
+
+    #[test]
+    fn a_balance_line_and_count_bars() {
+        let points = vec![
+            ("2026-10".to_string(), "100.00".to_string()),
+            ("2026-11".to_string(), "250.00".to_string()),
+        ];
+        let line = line_svg(Locale::En, "chart-balance", &points, "PEN");
+        assert!(line.contains("<polyline") || line.contains("<path"), "{line}");
+        assert!(line.contains("S/ 250.00"));
+        let bars = bars_svg(Locale::Es, "chart-ageing", &[("a".into(), "1200".into())], "");
+        assert!(bars.contains("1.200") && !bars.contains("S/"));
     }
 }

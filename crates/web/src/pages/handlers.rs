@@ -283,6 +283,71 @@ async fn dashboard(
         if let Ok(flows) = app.public_fund_flows(12).await {
             values.insert("flows_chart", Value::from(crate::charts::flows_svg(viewer.locale, &flows)));
         }
+        // The fund's balance at each of the last twelve month ends (and now).
+        let mut points = Vec::new();
+        let now = app.clock.now().to_datetime();
+        let mut firsts = vec![now.date().replace_day(1).unwrap_or(now.date())];
+        for _ in 0..11 {
+            let previous = *firsts.last().unwrap_or(&now.date()) - time::Duration::days(1);
+            firsts.push(previous.replace_day(1).unwrap_or(previous));
+        }
+        firsts.reverse();
+        for first in firsts {
+            let at = redress_domain::Timestamp::from_datetime(first.midnight().assume_utc());
+            if let Ok(balances) = app.balances_at(actor, at).await {
+                let balance = balances
+                    .iter()
+                    .find(|(a, _)| a.name.as_str() == "assets:bank:fund" && a.currency == currency)
+                    .map_or(0, |(_, t)| t.debits_posted.0 - t.credits_posted.0);
+                let month = (first - time::Duration::days(1)).to_string();
+                points.push((month[..7].to_string(), format(balance)));
+            }
+        }
+        points.push((i18n::translate(viewer.locale, "dash-cash", &[]), format(posted)));
+        values.insert(
+            "balance_chart",
+            Value::from(crate::charts::line_svg(viewer.locale, "chart-balance", &points, currency.code())),
+        );
+        // Inflows by source, to date.
+        let sources: Vec<(String, String)> = accounts
+            .iter()
+            .filter(|a| a.currency == currency && a.name.as_str().starts_with("income:"))
+            .map(|a| {
+                let key = format!("source-{}", a.name.as_str().trim_start_matches("income:"));
+                let label = if i18n::has_message(viewer.locale, &key) {
+                    i18n::translate(viewer.locale, &key, &[])
+                } else {
+                    a.name.as_str().to_string()
+                };
+                (label, format(a.totals.credits_posted.0 - a.totals.debits_posted.0))
+            })
+            .collect();
+        values.insert(
+            "sources_chart",
+            Value::from(crate::charts::bars_svg(viewer.locale, "chart-sources", &sources, currency.code())),
+        );
+        // Claims waiting for a decision, by age.
+        let today = now.date();
+        let mut buckets = [0usize; 4];
+        for claim in claims.iter().filter(|c| c.state == "received") {
+            let days = (today - claim.filed_at.to_datetime().date()).whole_days();
+            let bucket = match days {
+                0..=3 => 0,
+                4..=14 => 1,
+                15..=56 => 2,
+                _ => 3,
+            };
+            buckets[bucket] += 1;
+        }
+        let ageing: Vec<(String, String)> = buckets
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i18n::translate(viewer.locale, &format!("age-{i}"), &[]), n.to_string()))
+            .collect();
+        values.insert(
+            "ageing_chart",
+            Value::from(crate::charts::bars_svg(viewer.locale, "chart-ageing", &ageing, "")),
+        );
     }
     if actor.has_role(Role::Treasurer) {
         let batches = app.batches(actor, None, Some(100)).await.unwrap_or_default();
