@@ -260,6 +260,26 @@ async fn an_asset_goes_from_seizure_to_escrow_in_the_pages(database: TestDatabas
     .await;
     assert!(illegal.status() == 409 || illegal.status() == 422, "{}", illegal.status());
     assert_eq!(server.audit_length().await, before);
+    // An appraisal and a lease through their forms; a negative rent is refused with its reason.
+    let valued = post_form(
+        &http,
+        &server,
+        &format!("/assets/{id}/valuations"),
+        &cookie,
+        format!("valued_on=2025-02-01&amount=31000.00&basis=Tasaci%C3%B3n+SBS&_csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(valued.status(), 303);
+    let negative = post_form(
+        &http,
+        &server,
+        &format!("/assets/{id}/leases"),
+        &cookie,
+        format!("monthly_rent=-5.00&starts_on=2025-02-01&_csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(negative.status(), 422);
+    assert!(negative.text().await.unwrap().contains("monthly_rent"), "the field is named");
     let list =
         http.get(server.url("/assets")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("Camioneta Hilux") && list.contains("<svg"), "the register and the pipeline chart");
@@ -404,6 +424,38 @@ async fn a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their
         page.replace("&#x2f;", "/").contains("S/ 8.000,00") && page.contains("class=\"met\""),
         "the order and its eligibility"
     );
+
+    // Victim services finds the victim by document and records the withdrawal of consent.
+    let (cookie, csrf) = session(&server, "cem", USER_PASSWORD).await;
+    let found = http
+        .get(server.url("/victims/find?document_type=dni&document_number=41234567"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(found.contains(&format!("/victims/{code}")), "found by document");
+    let withdrawn = post_form(
+        &http,
+        &server,
+        &format!("/victims/{code}/consent-withdrawal"),
+        &cookie,
+        format!("_csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(withdrawn.status(), 303);
+    let page = http
+        .get(server.url(&format!("/victims/{code}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("41234567"), "the identity is hidden after withdrawal");
 
     // The auditor reads the trail and the books; the admin creates a user with a form.
     let (cookie, _) = session(&server, "auditora", USER_PASSWORD).await;

@@ -111,6 +111,9 @@ fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option<String> {
         "judgment-recorded",
         "judgment-updated",
         "users-created",
+        "asset-updated",
+        "victim-withdrawn",
+        "claim-withdrawn",
     ];
     if !allowed.contains(&key.as_str()) {
         return None;
@@ -1220,6 +1223,7 @@ async fn judgment_view(
                     ..context! {
                         judgment => Value::from_serialize(&json),
                         can_record => rules::RECORD_JUDGMENTS.allows(&viewer.actor().roles),
+                        can_recover => rules::DECIDE_CLAIMS.allows(&viewer.actor().roles),
                     }
                 },
             )
@@ -1272,7 +1276,7 @@ async fn judgment_final(
 async fn order_form(
     state: &AppState,
     viewer: &Viewer,
-    result: Result<redress_app::orders::OrderView, AppError>,
+    result: Result<(), AppError>,
     order_id: i64,
 ) -> Response {
     let judgment_id = match state.app.order(viewer.actor(), order_id).await {
@@ -1321,7 +1325,7 @@ async fn order_payment(
             None,
         )
         .await;
-    order_form(&state, &viewer, result, id).await
+    order_form(&state, &viewer, result.map(|_| ()), id).await
 }
 
 async fn order_insolvency(
@@ -1336,7 +1340,7 @@ async fn order_insolvency(
         .app
         .record_insolvency(viewer.actor(), &context, id, &fields.get("found_on"), &fields.get("basis"))
         .await;
-    order_form(&state, &viewer, result, id).await
+    order_form(&state, &viewer, result.map(|_| ()), id).await
 }
 
 async fn ledger_page(State(state): State<AppState>, viewer: Viewer) -> Response {
@@ -1556,6 +1560,178 @@ async fn batch_results_outcome(
     }
 }
 
+/// A small form on an asset: back to it, or the asset with the problem.
+async fn asset_outcome(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    result: Result<redress_app::assets::AssetView, AppError>,
+    fields: &Fields,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("/assets/{id}?notice=asset-updated")).into_response(),
+        Err(error) => {
+            let (errors, problem, status) = match &error {
+                AppError::Invalid(e) => (
+                    field_errors(&error),
+                    Some(
+                        e.0.iter()
+                            .map(|x| format!("{}: {}", x.field, x.reason))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    ),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                AppError::Conflict(field) => (None, Some(field.reason.clone()), StatusCode::CONFLICT),
+                _ => return failure(viewer, error),
+            };
+            let _ = fields;
+            asset_view(state, viewer, id, status, context! { errors => errors, problem => problem }).await
+        }
+    }
+}
+
+async fn asset_valuation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    let result = state
+        .app
+        .add_valuation(viewer.actor(), &context, id, &f.get("valued_on"), &f.get("amount"), &f.get("basis"))
+        .await;
+    asset_outcome(&state, &viewer, id, result, &f).await
+}
+
+async fn asset_lease(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    let ends = f.optional("ends_on");
+    let result = state
+        .app
+        .add_lease(viewer.actor(), &context, id, &f.get("monthly_rent"), &f.get("starts_on"), ends.as_deref())
+        .await;
+    asset_outcome(&state, &viewer, id, result, &f).await
+}
+
+async fn asset_money(
+    state: AppState,
+    viewer: Viewer,
+    context: redress_app::RequestContext,
+    id: i64,
+    body: Bytes,
+    kind: redress_app::assets::AssetMoney,
+) -> Response {
+    let f = Fields::parse(&body);
+    let event = redress_app::assets::MoneyEvent {
+        kind,
+        amount: f.get("amount"),
+        date: f.get("date"),
+        memo: f.optional("memo"),
+    };
+    let result = state.app.record_asset_money(viewer.actor(), &context, id, event).await;
+    asset_outcome(&state, &viewer, id, result, &f).await
+}
+
+async fn asset_rent(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    asset_money(state, viewer, context, id, body, redress_app::assets::AssetMoney::Rent).await
+}
+
+async fn asset_custody(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    asset_money(state, viewer, context, id, body, redress_app::assets::AssetMoney::CustodyCost).await
+}
+
+async fn find_victim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let kind = query.get("document_type").cloned().unwrap_or_default();
+    let number = query.get("document_number").cloned().unwrap_or_default();
+    match state.app.find_victims_by_document(viewer.actor(), &context, &kind, &number).await {
+        Ok(codes) => render(
+            &viewer,
+            StatusCode::OK,
+            "victim_new.html",
+            context! { found => codes, form => context! { document_type => "dni", sex => "female" } },
+        ),
+        Err(AppError::Invalid(errors)) => {
+            let text: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
+            render(
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "victim_new.html",
+                context! { problem => text.join("; "), form => context! { document_type => "dni", sex => "female" } },
+            )
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn withdraw_consent(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(code): Path<String>,
+) -> Response {
+    match state.app.withdraw_consent(viewer.actor(), &context, &code).await {
+        Ok(_) => {
+            Redirect::to(&format!("/victims/{}?notice=victim-withdrawn", urlencode(&code))).into_response()
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn withdraw_claim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    match state.app.withdraw_claim(viewer.actor(), &context, id, &f.get("reason")).await {
+        Ok(_) => Redirect::to(&format!("/claims/{id}?notice=claim-withdrawn")).into_response(),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn record_recovery(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    let result = state
+        .app
+        .record_recovery(viewer.actor(), &context, id, &f.get("amount"), &f.get("received_on"), None)
+        .await;
+    order_form(&state, &viewer, result.map(|_| ()), id).await
+}
+
 async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
@@ -1617,6 +1793,14 @@ pub fn all(pages: PageRoutes) -> PageRoutes {
         .add(rules::ADMINISTER_USERS, &["GET", "POST"], "/admin/users", get(users_page).post(create_user))
         .add(rules::APPROVE_PAYMENTS, &["POST"], "/batches/{id}/report", post(batch_report))
         .add(rules::APPROVE_PAYMENTS, &["POST"], "/batches/{id}/results", post(batch_manual))
+        .add(rules::MANAGE_ASSETS, &["POST"], "/assets/{id}/valuations", post(asset_valuation))
+        .add(rules::MANAGE_ASSETS, &["POST"], "/assets/{id}/leases", post(asset_lease))
+        .add(rules::MANAGE_ASSETS, &["POST"], "/assets/{id}/rent", post(asset_rent))
+        .add(rules::MANAGE_ASSETS, &["POST"], "/assets/{id}/custody", post(asset_custody))
+        .add(rules::READ_VICTIMS, &["GET"], "/victims/find", get(find_victim))
+        .add(rules::REGISTER_VICTIMS, &["POST"], "/victims/{code}/consent-withdrawal", post(withdraw_consent))
+        .add(rules::FILE_CLAIMS, &["POST"], "/claims/{id}/withdrawal", post(withdraw_claim))
+        .add(rules::DECIDE_CLAIMS, &["POST"], "/orders/{id}/recoveries", post(record_recovery))
         .add(rules::READ_ASSETS, &["GET"], "/assets", get(assets_page))
         .add(rules::MANAGE_ASSETS, &["POST"], "/assets", post(register_asset))
         .add(rules::MANAGE_ASSETS, &["GET"], "/assets/new", get(asset_form))
