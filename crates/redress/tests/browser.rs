@@ -322,6 +322,8 @@ async fn people_do_their_jobs_in_a_real_browser() {
     browser.expect_text("#round-allocated", "S/ 8.000,00").await;
     browser.click("#commit-round").await;
     browser.expect_text("#round-status", "confirmada").await;
+    browser.click("#replay").await;
+    browser.expect_text("#replay-result", "reproducible").await;
     browser.click("#propose-batch").await;
     browser.expect_text("#batch-state", "propuesto").await;
     let batch_url = browser.url().await;

@@ -13,6 +13,7 @@ on_both_engines!(
     language_and_form_errors,
     an_asset_goes_from_seizure_to_escrow_in_the_pages,
     a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their_part,
+    the_fund_officer_moves_money_and_the_admin_publishes_a_policy_in_the_pages,
 );
 
 fn client() -> reqwest::Client {
@@ -492,4 +493,58 @@ async fn a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their
     )
     .await;
     assert_eq!(refused.status(), 422, "errors next to the fields");
+}
+
+async fn the_fund_officer_moves_money_and_the_admin_publishes_a_policy_in_the_pages(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    server.user_token("oficial", &["fund_officer"]).await;
+    let http = client();
+    let (cookie, csrf) = session(&server, "oficial", USER_PASSWORD).await;
+    let form =
+        http.get(server.url("/ledger")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    let id = form.split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let body = format!(
+        "id={id}&debit_account=assets%3Abank%3Afund&credit_account=income%3Abudget&amount=2500.00&memo=Presupuesto&_csrf={csrf}"
+    );
+    let first = post_form(&http, &server, "/ledger/transfers", &cookie, body.clone()).await;
+    assert_eq!(first.headers()["location"], "/ledger?notice=ledger-transferred");
+    let again = post_form(&http, &server, "/ledger/transfers", &cookie, body).await;
+    assert_eq!(
+        again.headers()["location"],
+        "/ledger?notice=ledger-transfer-exists",
+        "a double submit is applied once"
+    );
+    let overdraft = post_form(&http, &server, "/ledger/transfers", &cookie, format!(
+        "id={}&debit_account=expenses%3Acustody&credit_account=assets%3Abank%3Afund&amount=9999.00&_csrf={csrf}",
+        "4b7f8a0e-1c2d-4e3f-8a9b-0c1d2e3f4a5b"
+    )).await;
+    assert_eq!(overdraft.status(), 422, "the fund's cash never goes negative");
+    let books =
+        http.get(server.url("/ledger")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    assert!(books.replace("&#x2f;", "/").contains("S/ 2.500,00"));
+
+    // The policy: everyone reads it; only the administrator publishes a new version.
+    let page = http.get(server.url("/policy")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let refused = post_form(&http, &server, "/policy", &cookie, format!("reserve=0.00&_csrf={csrf}")).await;
+    assert_eq!(refused.status(), 403);
+    let login = server.session("admin", &server.admin_password.clone()).await;
+    let (cookie, csrf) = (
+        format!("redress_session={}", login["token"].as_str().unwrap()),
+        login["csrf_token"].as_str().unwrap().to_string(),
+    );
+    let bad = post_form(&http, &server, "/policy", &cookie, format!(
+        "reserve=-1.00&minimum_line=50.00&advance_cap=5000.00&urgent_decision_hours=72&standard_decision_days=56\
+         &payment_working_days=10&urgent=minor&_csrf={csrf}"
+    )).await;
+    assert_eq!(bad.status(), 422);
+    let published = post_form(&http, &server, "/policy", &cookie, format!(
+        "reserve=1000.00&minimum_line=50.00&advance_cap=4000.00&urgent_decision_hours=48&standard_decision_days=56\
+         &payment_working_days=10&urgent=minor&urgent=pregnancy&high=no_income&_csrf={csrf}"
+    )).await;
+    assert_eq!(published.status(), 303);
+    let policy: serde_json::Value =
+        server.get("/api/v1/policy", &server.admin_token().await).await.json().await.unwrap();
+    assert_eq!(policy["version"], 2);
+    assert_eq!(policy["policy"]["reserve"], "1000.00");
 }

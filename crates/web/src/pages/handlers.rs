@@ -114,6 +114,11 @@ fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option<String> {
         "asset-updated",
         "victim-withdrawn",
         "claim-withdrawn",
+        "ledger-transferred",
+        "ledger-transfer-exists",
+        "victim-referred",
+        "institution-created",
+        "policy-published",
     ];
     if !allowed.contains(&key.as_str()) {
         return None;
@@ -457,7 +462,7 @@ async fn decide(
     let decision = Decision {
         decision: fields.get("decision"),
         amount: fields.optional("amount"),
-        tier: None,
+        tier: fields.optional("tier").and_then(|t| t.parse().ok()),
         reason: fields.optional("reason"),
     };
     match state.app.decide_claim(viewer.actor(), &context, id, decision).await {
@@ -694,10 +699,23 @@ async fn allocation_commit(
     }
 }
 
-async fn round_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Response {
+async fn round_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let round = match state.app.round(viewer.actor(), id).await {
         Ok(round) => round,
         Err(error) => return failure(&viewer, error),
+    };
+    let replay = if query.contains_key("replay") {
+        match state.app.replay_round(viewer.actor(), id).await {
+            Ok(replay) => Some(replay.lines_match && replay.inputs_hash_matches),
+            Err(error) => return failure(&viewer, error),
+        }
+    } else {
+        None
     };
     let batch_id = state
         .app
@@ -711,7 +729,7 @@ async fn round_page(State(state): State<AppState>, viewer: Viewer, Path(id): Pat
         &viewer,
         StatusCode::OK,
         "round.html",
-        context! { round => Value::from_serialize(&round), batch_id => batch_id },
+        context! { round => Value::from_serialize(&round), batch_id => batch_id, replay => replay },
     )
 }
 
@@ -1343,19 +1361,186 @@ async fn order_insolvency(
     order_form(&state, &viewer, result.map(|_| ()), id).await
 }
 
-async fn ledger_page(State(state): State<AppState>, viewer: Viewer) -> Response {
+async fn ledger_view(state: &AppState, viewer: &Viewer, status: StatusCode, extra: Value) -> Response {
     match state.app.ledger_accounts(viewer.actor()).await {
         Ok(accounts) => {
             let views: Vec<crate::routes::ledger::AccountView> =
                 accounts.iter().map(crate::routes::ledger::AccountView::from).collect();
+            let chart: Vec<&str> = redress_app::ledger::CHART.iter().map(|(name, _)| *name).collect();
             render(
-                &viewer,
-                StatusCode::OK,
+                viewer,
+                status,
                 "ledger.html",
-                context! { accounts => Value::from_serialize(&views) },
+                context! {
+                    ..extra,
+                    ..context! {
+                        accounts => Value::from_serialize(&views),
+                        chart => chart,
+                        can_write => rules::WRITE_LEDGER.allows(&viewer.actor().roles),
+                        transfer_id => uuid::Uuid::new_v4().hyphenated().to_string(),
+                    }
+                },
             )
         }
+        Err(error) => failure(viewer, error),
+    }
+}
+
+async fn ledger_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = notice(&viewer, &query);
+    ledger_view(&state, &viewer, StatusCode::OK, context! { notice => notice }).await
+}
+
+async fn ledger_transfer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    let request = redress_app::ledger::TransferRequest {
+        id: f.get("id"),
+        debit_account: f.optional("debit_account"),
+        credit_account: f.optional("credit_account"),
+        amount: f.get("amount"),
+        currency: state.app.settings.fund.currency.clone(),
+        memo: f.optional("memo"),
+        ..redress_app::ledger::TransferRequest::default()
+    };
+    match state.app.create_transfers(viewer.actor(), &context, &[request]).await {
+        Ok(outcomes) => match outcomes.into_iter().next() {
+            Some(redress_app::ledger::TransferOutcome::Created(_)) => {
+                Redirect::to("/ledger?notice=ledger-transferred").into_response()
+            }
+            Some(redress_app::ledger::TransferOutcome::Exists(_)) => {
+                Redirect::to("/ledger?notice=ledger-transfer-exists").into_response()
+            }
+            Some(redress_app::ledger::TransferOutcome::Failed { errors, .. }) => {
+                let text: Vec<String> =
+                    errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
+                ledger_view(
+                    &state,
+                    &viewer,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    context! { problem => text.join("; ") },
+                )
+                .await
+            }
+            None => failure(&viewer, AppError::Internal("no outcome".into())),
+        },
         Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn refer_victim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    let Ok(institution) = f.get("institution_id").parse::<i64>() else {
+        return render_problem(
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "error-title",
+            "institution_id: must be a number",
+        );
+    };
+    match state.app.refer_victim(viewer.actor(), &context, &code, institution).await {
+        Ok(_) => {
+            Redirect::to(&format!("/victims/{}?notice=victim-referred", urlencode(&code))).into_response()
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn create_institution(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    match state.app.create_institution(viewer.actor(), &context, &f.get("name"), &f.get("kind")).await {
+        Ok(_) => Redirect::to("/admin/users?notice=institution-created").into_response(),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn policy_view(state: &AppState, viewer: &Viewer, status: StatusCode, extra: Value) -> Response {
+    let (policy, versions) = match (
+        state.app.fund_policy(viewer.actor(), None).await,
+        state.app.fund_policies(viewer.actor()).await,
+    ) {
+        (Ok(policy), Ok(versions)) => (policy, versions),
+        (Err(error), _) | (_, Err(error)) => return failure(viewer, error),
+    };
+    render(
+        viewer,
+        status,
+        "policy.html",
+        context! {
+            ..extra,
+            ..context! {
+                policy => Value::from_serialize(&policy),
+                versions => Value::from_serialize(&versions),
+                needs => needs(),
+                can_publish => rules::MANAGE_POLICY.allows(&viewer.actor().roles),
+            }
+        },
+    )
+}
+
+async fn policy_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = notice(&viewer, &query);
+    policy_view(&state, &viewer, StatusCode::OK, context! { notice => notice }).await
+}
+
+async fn publish_policy(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    let current = match state.app.fund_policy(viewer.actor(), None).await {
+        Ok(current) => current.policy,
+        Err(error) => return failure(&viewer, error),
+    };
+    let number = |name: &str| f.get(name).parse::<i64>().unwrap_or(-1);
+    let document = redress_app::claims::PolicyDocument {
+        currency: current.currency,
+        reserve: f.get("reserve"),
+        minimum_line: f.get("minimum_line"),
+        advance_cap: f.get("advance_cap"),
+        claim_cap: f.optional("claim_cap"),
+        urgent: f.all("urgent"),
+        high: f.all("high"),
+        urgent_decision_hours: number("urgent_decision_hours"),
+        standard_decision_days: number("standard_decision_days"),
+        payment_working_days: u32::try_from(number("payment_working_days")).unwrap_or(0),
+        payee_without_account: current.payee_without_account,
+    };
+    match state.app.publish_policy(viewer.actor(), &context, document).await {
+        Ok(_) => Redirect::to("/policy?notice=policy-published").into_response(),
+        Err(error) => {
+            let errors = field_errors(&error);
+            if errors.is_none() {
+                return failure(&viewer, error);
+            }
+            policy_view(&state, &viewer, StatusCode::UNPROCESSABLE_ENTITY, context! { errors => errors })
+                .await
+        }
     }
 }
 
@@ -1801,6 +1986,11 @@ pub fn all(pages: PageRoutes) -> PageRoutes {
         .add(rules::REGISTER_VICTIMS, &["POST"], "/victims/{code}/consent-withdrawal", post(withdraw_consent))
         .add(rules::FILE_CLAIMS, &["POST"], "/claims/{id}/withdrawal", post(withdraw_claim))
         .add(rules::DECIDE_CLAIMS, &["POST"], "/orders/{id}/recoveries", post(record_recovery))
+        .add(rules::WRITE_LEDGER, &["POST"], "/ledger/transfers", post(ledger_transfer))
+        .add(rules::REGISTER_VICTIMS, &["POST"], "/victims/{code}/referrals", post(refer_victim))
+        .add(rules::ADMINISTER_USERS, &["POST"], "/admin/institutions", post(create_institution))
+        .add(AUTHENTICATED, &["GET"], "/policy", get(policy_page))
+        .add(rules::MANAGE_POLICY, &["POST"], "/policy", post(publish_policy))
         .add(rules::READ_ASSETS, &["GET"], "/assets", get(assets_page))
         .add(rules::MANAGE_ASSETS, &["POST"], "/assets", post(register_asset))
         .add(rules::MANAGE_ASSETS, &["GET"], "/assets/new", get(asset_form))

@@ -38,6 +38,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("statement.html", include_str!("../../templates/statement.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
     ("users.html", include_str!("../../templates/users.html")),
+    ("policy.html", include_str!("../../templates/policy.html")),
 ];
 
 fn locale_of(state: &State) -> Locale {
