@@ -34,6 +34,7 @@ pub mod payments;
 pub mod protect;
 pub mod public;
 pub mod settings;
+pub mod statistics;
 pub mod store;
 pub mod victims;
 

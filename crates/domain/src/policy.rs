@@ -126,6 +126,9 @@ pub mod rules {
     pub const READ_PAYMENTS: Policy = Policy::AnyOf(&[Role::FundOfficer, Role::Treasurer, Role::Auditor]);
     /// Approving payment batches (never one's own), exporting bank files, recording bank results.
     pub const APPROVE_PAYMENTS: Policy = Policy::AnyOf(&[Role::Treasurer]);
+    /// Aggregate statistics with small cells suppressed (never a person).
+    pub const READ_STATISTICS: Policy =
+        Policy::AnyOf(&[Role::Analyst, Role::Auditor, Role::FundOfficer, Role::VictimServices]);
     /// Publishing a new version of the fund's allocation policy (configuration).
     pub const MANAGE_POLICY: Policy = Policy::AnyOf(&[Role::Admin]);
 

@@ -107,6 +107,18 @@ async fn serve_demo_seeds_a_country_and_prints_working_credentials() {
     {
         token(&url, user, &password).await;
     }
+    // The analyst sees aggregates only, with every small group suppressed.
+    let analyst = token(&url, "analista", &password).await;
+    let stats = get(&url, "/api/v1/statistics", &analyst).await;
+    let mut cells = 0;
+    for table in stats["victims"].as_array().unwrap().iter().chain(stats["claims"].as_array().unwrap()) {
+        for cell in table["cells"].as_array().unwrap() {
+            cells += 1;
+            assert!(cell["count"].is_null() || cell["count"].as_u64().unwrap() >= 11, "{cell}");
+        }
+    }
+    assert!(cells > 10 && stats.to_string().contains("null"), "some cells are suppressed: {stats}");
+    assert!(!stats.to_string().contains("V-20"), "no victim codes");
     let auditor = token(&url, "auditora", &password).await;
     assert_eq!(get(&url, "/api/v1/ledger/verify", &auditor).await["balanced"], true);
     assert_eq!(get(&url, "/api/v1/audit/verify", &auditor).await["intact"], true);

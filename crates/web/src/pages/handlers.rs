@@ -1917,6 +1917,18 @@ async fn record_recovery(
     order_form(&state, &viewer, result.map(|_| ()), id).await
 }
 
+async fn statistics_page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    match state.app.statistics(viewer.actor()).await {
+        Ok(stats) => render(
+            &viewer,
+            StatusCode::OK,
+            "statistics.html",
+            context! { stats => Value::from_serialize(&stats) },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
 async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
@@ -1991,6 +2003,7 @@ pub fn all(pages: PageRoutes) -> PageRoutes {
         .add(rules::ADMINISTER_USERS, &["POST"], "/admin/institutions", post(create_institution))
         .add(AUTHENTICATED, &["GET"], "/policy", get(policy_page))
         .add(rules::MANAGE_POLICY, &["POST"], "/policy", post(publish_policy))
+        .add(rules::READ_STATISTICS, &["GET"], "/statistics", get(statistics_page))
         .add(rules::READ_ASSETS, &["GET"], "/assets", get(assets_page))
         .add(rules::MANAGE_ASSETS, &["POST"], "/assets", post(register_asset))
         .add(rules::MANAGE_ASSETS, &["GET"], "/assets/new", get(asset_form))

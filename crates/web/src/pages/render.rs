@@ -39,6 +39,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../../templates/audit.html")),
     ("users.html", include_str!("../../templates/users.html")),
     ("policy.html", include_str!("../../templates/policy.html")),
+    ("statistics.html", include_str!("../../templates/statistics.html")),
 ];
 
 fn locale_of(state: &State) -> Locale {
@@ -114,6 +115,7 @@ fn base(viewer: &Viewer) -> Value {
             ledger => has(Role::FundOfficer) || has(Role::Treasurer) || has(Role::Auditor),
             audit => has(Role::Auditor),
             admin => has(Role::Admin),
+            statistics => has(Role::Analyst) || has(Role::Auditor) || has(Role::FundOfficer) || has(Role::VictimServices),
         },
     }
 }

@@ -463,3 +463,16 @@ pub async fn record_recovery(
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
+
+/// Aggregate statistics: victims by sex, nationality, age band, region and type of
+/// exploitation; claims by state and tier; what the fund paid. Counts below 11 are `null`.
+#[utoipa::path(get, path = "/api/v1/statistics", tag = "claims",
+    responses((status = 200, body = redress_app::statistics::Statistics),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn statistics(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> ApiResult<Json<redress_app::statistics::Statistics>> {
+    Ok(Json(state.app.statistics(&actor).await?))
+}

@@ -144,6 +144,7 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(claims::record_results))
         .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(claims::import_status_report))
         .add(Access::Policy(rules::DECIDE_CLAIMS), routes!(claims::record_recovery))
+        .add(Access::Policy(rules::READ_STATISTICS), routes!(claims::statistics))
         .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_payment))
         .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(orders::record_insolvency))
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::register_asset))
