@@ -59,6 +59,11 @@ impl Fields {
     }
 }
 
+/// Every field error on one line (`field: reason; …`), for a problem box.
+fn joined(errors: &redress_domain::FieldErrors) -> String {
+    errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ")
+}
+
 /// Field errors by field name, for the template.
 fn field_errors(error: &AppError) -> Option<BTreeMap<String, String>> {
     match error {
@@ -83,8 +88,8 @@ fn failure(viewer: &Viewer, error: AppError) -> Response {
             render_problem(viewer, StatusCode::CONFLICT, "conflict-title", &field.reason)
         }
         AppError::Invalid(errors) => {
-            let text: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
-            render_problem(viewer, StatusCode::UNPROCESSABLE_ENTITY, "error-title", &text.join("; "))
+            let text = joined(&errors);
+            render_problem(viewer, StatusCode::UNPROCESSABLE_ENTITY, "error-title", &text)
         }
         AppError::Unauthenticated => Redirect::to("/login").into_response(),
         other => {
@@ -1094,15 +1099,8 @@ async fn case_outcome(
     match result {
         Ok(_) => Redirect::to(&format!("/cases/{id}?notice=case-updated")).into_response(),
         Err(AppError::Invalid(errors)) => {
-            let text: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
-            case_view(
-                state,
-                viewer,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                context! { problem => text.join("; ") },
-            )
-            .await
+            let text = joined(&errors);
+            case_view(state, viewer, id, StatusCode::UNPROCESSABLE_ENTITY, context! { problem => text }).await
         }
         Err(AppError::Conflict(field)) => {
             case_view(state, viewer, id, StatusCode::CONFLICT, context! { problem => field.reason }).await
@@ -1272,9 +1270,7 @@ async fn judgment_final(
         Ok(_) => Redirect::to(&format!("/judgments/{id}?notice=judgment-updated")).into_response(),
         Err(error) => {
             let problem = match &error {
-                AppError::Invalid(e) => {
-                    e.0.iter().map(|x| format!("{}: {}", x.field, x.reason)).collect::<Vec<_>>().join("; ")
-                }
+                AppError::Invalid(e) => joined(e),
                 AppError::Conflict(f) => f.reason.clone(),
                 _ => return failure(&viewer, error),
             };
@@ -1306,9 +1302,7 @@ async fn order_form(
             .into_response(),
         Err(error) => {
             let problem = match &error {
-                AppError::Invalid(e) => {
-                    e.0.iter().map(|x| format!("{}: {}", x.field, x.reason)).collect::<Vec<_>>().join("; ")
-                }
+                AppError::Invalid(e) => joined(e),
                 AppError::Conflict(f) => f.reason.clone(),
                 _ => return failure(viewer, error),
             };
@@ -1420,15 +1414,9 @@ async fn ledger_transfer(
                 Redirect::to("/ledger?notice=ledger-transfer-exists").into_response()
             }
             Some(redress_app::ledger::TransferOutcome::Failed { errors, .. }) => {
-                let text: Vec<String> =
-                    errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
-                ledger_view(
-                    &state,
-                    &viewer,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    context! { problem => text.join("; ") },
-                )
-                .await
+                let text = joined(&errors);
+                ledger_view(&state, &viewer, StatusCode::UNPROCESSABLE_ENTITY, context! { problem => text })
+                    .await
             }
             None => failure(&viewer, AppError::Internal("no outcome".into())),
         },
@@ -1722,8 +1710,8 @@ async fn batch_results_outcome(
     let (status, extra) = match result {
         Ok(summary) => (StatusCode::OK, context! { results => Value::from_serialize(&summary) }),
         Err(AppError::Invalid(errors)) => {
-            let text: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
-            (StatusCode::UNPROCESSABLE_ENTITY, context! { problem => text.join("; ") })
+            let text = joined(&errors);
+            (StatusCode::UNPROCESSABLE_ENTITY, context! { problem => text })
         }
         Err(AppError::Conflict(field)) => (StatusCode::CONFLICT, context! { problem => field.reason }),
         Err(error) => return failure(viewer, error),
@@ -1757,16 +1745,9 @@ async fn asset_outcome(
         Ok(_) => Redirect::to(&format!("/assets/{id}?notice=asset-updated")).into_response(),
         Err(error) => {
             let (errors, problem, status) = match &error {
-                AppError::Invalid(e) => (
-                    field_errors(&error),
-                    Some(
-                        e.0.iter()
-                            .map(|x| format!("{}: {}", x.field, x.reason))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    ),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                ),
+                AppError::Invalid(e) => {
+                    (field_errors(&error), Some(joined(e)), StatusCode::UNPROCESSABLE_ENTITY)
+                }
                 AppError::Conflict(field) => (None, Some(field.reason.clone()), StatusCode::CONFLICT),
                 _ => return failure(viewer, error),
             };
@@ -1862,12 +1843,12 @@ async fn find_victim(
             context! { found => codes, form => context! { document_type => "dni", sex => "female" } },
         ),
         Err(AppError::Invalid(errors)) => {
-            let text: Vec<String> = errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
+            let text = joined(&errors);
             render(
                 &viewer,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "victim_new.html",
-                context! { problem => text.join("; "), form => context! { document_type => "dni", sex => "female" } },
+                context! { problem => text, form => context! { document_type => "dni", sex => "female" } },
             )
         }
         Err(error) => failure(&viewer, error),
