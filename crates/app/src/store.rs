@@ -124,6 +124,15 @@ pub struct Page {
     pub limit: i64,
 }
 
+/// The answer given to a request with an idempotency key (status 0: still being worked on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentResponse {
+    pub request_hash: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Option<String>,
+}
+
 #[async_trait]
 pub trait AccountReads: Send {
     async fn institution_by_name(&mut self, name: &str) -> StoreResult<Option<Institution>>;
@@ -139,6 +148,8 @@ pub trait AccountReads: Send {
     async fn login_failures_since(&mut self, key: &str, since: Timestamp) -> StoreResult<i64>;
     /// The user's chosen interface language, if any.
     async fn user_locale(&mut self, user: UserId) -> StoreResult<Option<String>>;
+    /// A request remembered under an idempotency key.
+    async fn idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<Option<IdempotentResponse>>;
 }
 
 #[async_trait]
@@ -160,6 +171,22 @@ pub trait AccountWrites: Send {
     async fn delete_sessions_expired(&mut self, now: Timestamp, idle_before: Timestamp) -> StoreResult<u64>;
     async fn record_login_failure(&mut self, key: &str, at: Timestamp) -> StoreResult<()>;
     async fn set_user_locale(&mut self, user: UserId, locale: &str) -> StoreResult<()>;
+    /// Claims a key for a request (status 0: in progress); `false` if the key is taken.
+    async fn claim_idempotency_key(
+        &mut self,
+        user: UserId,
+        key: &str,
+        request_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
+    async fn finish_idempotency_key(
+        &mut self,
+        user: UserId,
+        key: &str,
+        response: &IdempotentResponse,
+    ) -> StoreResult<()>;
+    async fn release_idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<()>;
+    async fn delete_idempotency_keys_before(&mut self, before: Timestamp) -> StoreResult<u64>;
     async fn clear_login_failures(&mut self, key: &str) -> StoreResult<()>;
     async fn delete_login_failures_before(&mut self, before: Timestamp) -> StoreResult<u64>;
 }

@@ -7,6 +7,7 @@ use redress_store::testing::TestDatabase;
 use serde_json::{json, Value};
 
 on_both_engines!(
+    a_retried_post_with_an_idempotency_key_creates_once,
     health_reports_the_engine,
     a_user_logs_in_sees_themself_and_logs_out,
     a_wrong_password_and_an_unknown_user_get_the_same_answer,
@@ -499,4 +500,44 @@ async fn every_response_carries_the_security_headers(database: TestDatabase) {
         assert_eq!(headers.get("x-frame-options").unwrap(), "DENY");
         assert!(headers.get("x-request-id").is_some());
     }
+}
+
+async fn a_retried_post_with_an_idempotency_key_creates_once(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    let token = server.user_token("cem", &["victim_services"]).await;
+    let body = json!({"given_names": "Ana", "surnames": "Flores", "document_type": "dni", "document_number": "44556677",
+        "birth_date": "1990-01-01", "sex": "female", "nationality": "PE", "consent": true});
+    let send = |key: &'static str, body: Value| {
+        let request = server
+            .client
+            .post(server.url("/api/v1/victims"))
+            .bearer_auth(&token)
+            .header("idempotency-key", key)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let first = send("3f1c2a9e-0b4d-4c1e-9a57-3d2f8e6b1c00", body.clone()).await;
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first: Value = first.json().await.unwrap();
+    let audit = server.audit_length().await;
+    // The client did not hear the answer and retries: the same answer, nothing created again.
+    let retry = send("3f1c2a9e-0b4d-4c1e-9a57-3d2f8e6b1c00", body.clone()).await;
+    assert_eq!(retry.status(), 201);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry["code"], first["code"]);
+    assert_eq!(server.audit_length().await, audit, "nothing written by the retry");
+    // The same key for another request is refused; a new key is a new request.
+    let mut other = body.clone();
+    other["document_number"] = json!("44556678");
+    let misuse = expect_problem(send("3f1c2a9e-0b4d-4c1e-9a57-3d2f8e6b1c00", other.clone()).await, 422).await;
+    assert_eq!(problem_fields(&misuse), vec!["Idempotency-Key"]);
+    assert_eq!(send("new-key-1", other).await.status(), 201);
+    // A refused request is remembered too: its retry gets the same refusal, and changes nothing.
+    let refused = send("new-key-2", body.clone()).await;
+    assert_eq!(refused.status(), 409, "the document is already registered");
+    assert_eq!(send("new-key-2", body).await.status(), 409);
+    let bad = expect_problem(send("   ", json!({})).await, 422).await;
+    assert_eq!(problem_fields(&bad), vec!["Idempotency-Key"]);
 }

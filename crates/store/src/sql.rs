@@ -5,8 +5,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redress_app::settings::{engine_of, Engine};
 use redress_app::store::{
-    AccountReads, AccountWrites, AuditReads, AuditWrites, Institution, NewUser, Page, ReadTx, SessionRecord,
-    Store, StoreError, StoreResult, UserRecord, WriteTx,
+    AccountReads, AccountWrites, AuditReads, AuditWrites, IdempotentResponse, Institution, NewUser, Page,
+    ReadTx, SessionRecord, Store, StoreError, StoreResult, UserRecord, WriteTx,
 };
 use redress_domain::audit::{chain, AuditEvent, AuditRecord};
 use redress_domain::{FieldError, InstitutionId, InstitutionKind, Role, Timestamp, UserId};
@@ -363,6 +363,27 @@ impl AccountReads for SqlTx {
         get(&row, "n")
     }
 
+    async fn idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<Option<IdempotentResponse>> {
+        let row = sqlx::query(
+            "SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        )
+        .bind(user.0)
+        .bind(key.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        row.map(|row| {
+            let status: i64 = get(&row, "status")?;
+            Ok(IdempotentResponse {
+                request_hash: get(&row, "request_hash")?,
+                status: u16::try_from(status).map_err(|_| StoreError::Corrupt(format!("status {status}")))?,
+                content_type: get(&row, "content_type")?,
+                body: get(&row, "body")?,
+            })
+        })
+        .transpose()
+    }
+
     async fn user_locale(&mut self, user: UserId) -> StoreResult<Option<String>> {
         let row = sqlx::query("SELECT locale FROM user_preferences WHERE user_id = $1")
             .bind(user.0)
@@ -494,6 +515,64 @@ impl AccountWrites for SqlTx {
             .await
             .map_err(classify)?;
         Ok(())
+    }
+
+    async fn claim_idempotency_key(
+        &mut self,
+        user: UserId,
+        key: &str,
+        request_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, key, request_hash, status, created_at) VALUES ($1, $2, $3, 0, $4) \
+             ON CONFLICT (user_id, key) DO NOTHING",
+        )
+        .bind(user.0)
+        .bind(key.to_string())
+        .bind(request_hash.to_string())
+        .bind(at.unix_micros())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn finish_idempotency_key(
+        &mut self,
+        user: UserId,
+        key: &str,
+        r: &IdempotentResponse,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE idempotency_keys SET status = $1, content_type = $2, body = $3 WHERE user_id = $4 AND key = $5")
+            .bind(i64::from(r.status))
+            .bind(r.content_type.clone())
+            .bind(r.body.clone())
+            .bind(user.0)
+            .bind(key.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn release_idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2")
+            .bind(user.0)
+            .bind(key.to_string())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn delete_idempotency_keys_before(&mut self, before: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(before.unix_micros())
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        Ok(done.rows_affected())
     }
 
     async fn set_user_locale(&mut self, user: UserId, locale: &str) -> StoreResult<()> {
