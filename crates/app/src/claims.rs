@@ -225,11 +225,18 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ConditionView {
     pub condition: String,
     pub met: bool,
     pub detail: String,
+}
+
+/// The eligibility snapshot stored with a decided claim.
+#[derive(Debug, Deserialize)]
+struct StoredEligibility {
+    eligible: bool,
+    conditions: Vec<ConditionView>,
 }
 
 /// A claim with everything known about it.
@@ -900,35 +907,20 @@ impl App {
         let policy = self.current_policy(tx).await?;
         let state = ClaimState::parse("state", &claim.state)?;
         let outstanding = self.outstanding(tx, &claim).await?;
-        let eligibility = if state == ClaimState::Received {
-            self.eligibility_of(tx, &claim, &policy, claim.requested).await?
+        // A received claim's eligibility is computed now; a decided one shows what was found
+        // at the decision (stored as JSON of the same shape).
+        let (eligible, conditions) = if state == ClaimState::Received {
+            let found = self.eligibility_of(tx, &claim, &policy, claim.requested).await?;
+            let conditions = found
+                .conditions
+                .into_iter()
+                .map(|x| ConditionView { condition: x.condition.to_string(), met: x.met, detail: x.detail })
+                .collect();
+            (found.eligible, conditions)
         } else {
-            serde_json::from_str::<serde_json::Value>(&claim.eligibility)
-                .ok()
-                .and_then(|v| {
-                    let conditions = v.get("conditions")?.as_array()?.iter().map(|c| ConditionView {
-                        condition: c
-                            .get("condition")
-                            .and_then(|x| x.as_str())
-                            .unwrap_or_default()
-                            .to_string(),
-                        met: c.get("met").and_then(|x| x.as_bool()).unwrap_or(false),
-                        detail: c.get("detail").and_then(|x| x.as_str()).unwrap_or_default().to_string(),
-                    });
-                    Some((v.get("eligible")?.as_bool()?, conditions.collect::<Vec<_>>()))
-                })
-                .map(|(eligible, conditions)| Eligibility {
-                    eligible,
-                    conditions: conditions
-                        .into_iter()
-                        .map(|c| redress_domain::orders::Condition {
-                            condition: static_condition(&c.condition),
-                            met: c.met,
-                            detail: c.detail,
-                        })
-                        .collect(),
-                })
-                .unwrap_or(Eligibility { eligible: false, conditions: Vec::new() })
+            serde_json::from_str::<StoredEligibility>(&claim.eligibility)
+                .map(|stored| (stored.eligible, stored.conditions))
+                .unwrap_or((false, Vec::new()))
         };
         let now = self.clock.now();
         let overdue = match state {
@@ -958,12 +950,8 @@ impl App {
             tier: claim.tier,
             tier_reasons: claim.tier_reasons.clone(),
             policy_version: claim.policy_version,
-            eligible: eligibility.eligible,
-            conditions: eligibility
-                .conditions
-                .into_iter()
-                .map(|x| ConditionView { condition: x.condition.to_string(), met: x.met, detail: x.detail })
-                .collect(),
+            eligible,
+            conditions,
             decision_reason: claim.decision_reason.clone(),
             filed_at: claim.filed_at,
             filed_by: claim.filed_by.clone(),
@@ -1492,23 +1480,6 @@ impl App {
             lines: replayed,
         })
     }
-}
-
-fn static_condition(name: &str) -> &'static str {
-    const NAMES: [&str; 11] = [
-        "order_final",
-        "something_owed",
-        "debtor_cannot_pay",
-        "order_exists",
-        "case_charged",
-        "within_advance_cap",
-        "within_owed",
-        "identity_verified",
-        "consent_given",
-        "no_other_open_claim",
-        "amount_positive",
-    ];
-    NAMES.iter().find(|n| **n == name).copied().unwrap_or("other")
 }
 
 fn round_inputs(round: &RoundRecord) -> Result<Vec<RoundInput>, AppError> {

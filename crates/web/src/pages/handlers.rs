@@ -1739,7 +1739,6 @@ async fn asset_outcome(
     viewer: &Viewer,
     id: i64,
     result: Result<redress_app::assets::AssetView, AppError>,
-    fields: &Fields,
 ) -> Response {
     match result {
         Ok(_) => Redirect::to(&format!("/assets/{id}?notice=asset-updated")).into_response(),
@@ -1751,7 +1750,6 @@ async fn asset_outcome(
                 AppError::Conflict(field) => (None, Some(field.reason.clone()), StatusCode::CONFLICT),
                 _ => return failure(viewer, error),
             };
-            let _ = fields;
             asset_view(state, viewer, id, status, context! { errors => errors, problem => problem }).await
         }
     }
@@ -1769,7 +1767,7 @@ async fn asset_valuation(
         .app
         .add_valuation(viewer.actor(), &context, id, &f.get("valued_on"), &f.get("amount"), &f.get("basis"))
         .await;
-    asset_outcome(&state, &viewer, id, result, &f).await
+    asset_outcome(&state, &viewer, id, result).await
 }
 
 async fn asset_lease(
@@ -1785,7 +1783,7 @@ async fn asset_lease(
         .app
         .add_lease(viewer.actor(), &context, id, &f.get("monthly_rent"), &f.get("starts_on"), ends.as_deref())
         .await;
-    asset_outcome(&state, &viewer, id, result, &f).await
+    asset_outcome(&state, &viewer, id, result).await
 }
 
 async fn asset_money(
@@ -1804,7 +1802,7 @@ async fn asset_money(
         memo: f.optional("memo"),
     };
     let result = state.app.record_asset_money(viewer.actor(), &context, id, event).await;
-    asset_outcome(&state, &viewer, id, result, &f).await
+    asset_outcome(&state, &viewer, id, result).await
 }
 
 async fn asset_rent(
