@@ -14,7 +14,7 @@
 
 use redress_domain::assets::{AssetKind, AssetState};
 use redress_domain::cases::{parse_date, parse_past_date};
-use redress_domain::ledger::{AccountFlags, AccountName, References};
+use redress_domain::ledger::References;
 use redress_domain::policy::rules;
 use redress_domain::user::parse_name;
 use redress_domain::{Amount, Currency, FieldError, FieldErrors};
@@ -22,8 +22,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::accounts::audit_event;
-use crate::ledger::{TransferOutcome, TransferRequest};
-use crate::store::{AssetMove, AssetRecord, Lease, NewLedgerAccount, ReadTx, Valuation};
+use crate::asset_money::{is_confiscated, rent_escrow, sale_escrow, MoveMoney, ESCROW_CASH};
+use crate::claims::FUND_CASH;
+use crate::ledger::Movement;
+use crate::store::{AssetMove, AssetRecord, Lease, ReadTx, Valuation};
 use crate::{Actor, App, AppError, RequestContext};
 
 /// An asset to register, as received.
@@ -91,7 +93,7 @@ pub fn rent_periods(start: time::Date, until: time::Date) -> i64 {
 }
 
 fn escrow_account(id: i64) -> String {
-    format!("liabilities:escrow:asset/{id}")
+    sale_escrow(id)
 }
 
 fn text(errors: &mut FieldErrors, field: &str, value: &Option<String>, length_max: usize) -> Option<String> {
@@ -133,7 +135,17 @@ impl App {
                 .map(|t| t.posted.0)
                 .sum()
         };
-        let rent_received = sum("income:leases", false);
+        // Rent as it came in: to the fund once confiscated, into escrow before (a release from
+        // escrow to income later is the same money, not more rent).
+        let rent_held_account = rent_escrow(id);
+        let rent_received: i64 = money
+            .iter()
+            .filter(|t| {
+                (t.credit_account == "income:leases" && t.debit_account == FUND_CASH)
+                    || t.credit_account == rent_held_account
+            })
+            .map(|t| t.posted.0)
+            .sum();
         let custody_costs = sum("expenses:custody", true);
         Ok(AssetView {
             asset,
@@ -193,6 +205,9 @@ impl App {
         };
         let seized_on = errors.check(parse_past_date("seized_on", &request.seized_on, today));
         let document = errors.check(parse_name("document", &request.document, 200));
+        if kind.is_some_and(AssetKind::is_money) && request.case_id.is_none() {
+            errors.push(FieldError::new("case_id", "seized money belongs to a case: name the case"));
+        }
         errors.into_result()?;
         let (Some(kind), Some(description), Some(currency), Some(seized_on), Some(document)) =
             (kind, description, currency, seized_on, document)
@@ -332,106 +347,32 @@ impl App {
         let (Some(to), Some(date), Some(document)) = (to, date, document) else {
             return Err(AppError::Internal("validated fields missing".into()));
         };
-        let net = match amount {
-            Some(amount) => amount
-                .checked_sub(costs.unwrap_or(Amount::ZERO))
-                .map_err(|_| AppError::Internal("amount overflow".into()))?,
-            None => Amount::ZERO,
+        let currency = asset.currency;
+        if to == AssetState::SoldEarly {
+            self.ensure_escrow(&mut *tx, &sale_escrow(id), currency).await?;
+        }
+        let money = MoveMoney {
+            id,
+            currency,
+            from,
+            to,
+            gross: amount.unwrap_or(Amount::ZERO),
+            costs: costs.unwrap_or(Amount::ZERO),
+            sale_held: self.escrow_held(&mut *tx, &sale_escrow(id), currency).await?,
+            rent_held: self.escrow_held(&mut *tx, &rent_escrow(id), currency).await?,
+            references: References {
+                asset: Some(id.to_string()),
+                case: asset.case_id.map(|c| c.to_string()),
+                ..References::default()
+            },
+            document: document.clone(),
+            date,
         };
-
-        // The money this move carries.
-        let escrow_name = escrow_account(id);
-        let escrow_balance = match tx.ledger_account(&escrow_name, asset.currency).await? {
-            Some(account) => Amount(account.totals.posted_balance(account.kind())),
-            None => Amount::ZERO,
-        };
-        let references = References {
-            asset: Some(id.to_string()),
-            case: asset.case_id.map(|c| c.to_string()),
-            ..References::default()
-        };
-        let leg = |debit: &str, credit: &str, amount: Amount, linked: bool, memo: &str| TransferRequest {
-            id: uuid::Uuid::new_v4().to_string(),
-            debit_account: Some(debit.to_string()),
-            credit_account: Some(credit.to_string()),
-            amount: amount.format(asset.currency),
-            currency: asset.currency.code().to_string(),
-            linked,
-            references: references.clone(),
-            memo: Some(format!("{memo} — {document}")),
-            ..TransferRequest::default()
-        };
-        let transfers = match (from, to) {
-            (_, AssetState::SoldEarly) => {
-                if tx.ledger_account(&escrow_name, asset.currency).await?.is_none() {
-                    tx.insert_ledger_account(&NewLedgerAccount {
-                        name: AccountName::parse(&escrow_name)?,
-                        currency: asset.currency,
-                        flags: AccountFlags {
-                            debits_must_not_exceed_credits: true,
-                            ..AccountFlags::default()
-                        },
-                        created_at: self.clock.now(),
-                    })
-                    .await?;
-                }
-                vec![leg(
-                    "assets:bank:escrow",
-                    &escrow_name,
-                    net,
-                    false,
-                    "Venta anticipada: producto en custodia",
-                )]
-            }
-            (AssetState::SoldEarly, AssetState::Released) => vec![
-                leg(
-                    &escrow_name,
-                    "income:confiscations",
-                    escrow_balance,
-                    true,
-                    "Decomiso: custodia reconocida como ingreso",
-                ),
-                leg(
-                    "assets:bank:fund",
-                    "assets:bank:escrow",
-                    escrow_balance,
-                    false,
-                    "Decomiso: fondos liberados al Fondo",
-                ),
-            ],
-            (AssetState::SoldEarly, AssetState::Returned) => {
-                vec![leg(
-                    &escrow_name,
-                    "assets:bank:escrow",
-                    escrow_balance,
-                    false,
-                    "Devolución al propietario",
-                )]
-            }
-            (AssetState::Confiscated, AssetState::Sold) => {
-                vec![leg("assets:bank:fund", "income:confiscations", net, false, "Venta de bien decomisado")]
-            }
-            (AssetState::Confiscated, AssetState::Released) => {
-                vec![leg(
-                    "assets:bank:fund",
-                    "income:confiscations",
-                    net,
-                    false,
-                    "Dinero decomisado ingresado al Fondo",
-                )]
-            }
-            _ => Vec::new(),
-        };
-        let transfers: Vec<TransferRequest> =
-            transfers.into_iter().filter(|t| t.amount != Amount::ZERO.format(asset.currency)).collect();
+        let movements: Vec<_> = money.movements()?.into_iter().filter(|m| m.amount.is_positive()).collect();
+        let transfers = movements.len();
         let now = self.clock.now();
-        if !transfers.is_empty() {
-            let (outcomes, _) = self.apply_transfers_in(&mut *tx, &actor.username, &transfers, now).await?;
-            if let Some(TransferOutcome::Failed { errors, .. }) = outcomes.iter().find(
-                |o| matches!(o, TransferOutcome::Failed { code, .. } if code != "linked_transfer_failed"),
-            ) {
-                return Err(AppError::Invalid(errors.clone()));
-            }
+        if !movements.is_empty() {
+            self.move_money_in(&mut *tx, &actor.username, movements, now).await?;
         }
         tx.set_asset_state(id, to.as_str(), &date.to_string()).await?;
         tx.insert_asset_move(
@@ -454,7 +395,7 @@ impl App {
             now,
             "asset.move",
             Some(("asset", id.to_string())),
-            json!({"from": from.as_str(), "to": to.as_str(), "transfers": transfers.len()}),
+            json!({"from": from.as_str(), "to": to.as_str(), "transfers": transfers}),
         ))
         .await?;
         let view = self.asset_view(&mut *tx, id).await?;
@@ -597,29 +538,26 @@ impl App {
         let (Some(amount), Some(on)) = (amount, on) else {
             return Err(AppError::Internal("validated fields missing".into()));
         };
+        let state = AssetState::parse(&asset.state)
+            .map_err(|_| AppError::Internal("a stored asset state is unknown".into()))?;
+        let rent_account = rent_escrow(id);
         let (debit, credit, label) = match kind {
-            AssetMoney::Rent => ("assets:bank:fund", "income:leases", "Renta recibida"),
-            AssetMoney::CustodyCost => ("expenses:custody", "assets:bank:fund", "Costo de custodia"),
+            AssetMoney::Rent if is_confiscated(state) => (FUND_CASH, "income:leases", "Renta recibida"),
+            AssetMoney::Rent => {
+                self.ensure_escrow(&mut *tx, &rent_account, asset.currency).await?;
+                (ESCROW_CASH, rent_account.as_str(), "Renta recibida, en custodia hasta el decomiso")
+            }
+            AssetMoney::CustodyCost => ("expenses:custody", FUND_CASH, "Costo de custodia"),
         };
-        let request = TransferRequest {
-            id: uuid::Uuid::new_v4().to_string(),
-            debit_account: Some(debit.to_string()),
-            credit_account: Some(credit.to_string()),
-            amount: amount.format(asset.currency),
-            currency: asset.currency.code().to_string(),
-            references: References {
-                asset: Some(id.to_string()),
-                case: asset.case_id.map(|c| c.to_string()),
-                ..References::default()
-            },
-            memo: Some(format!("{label} {on}{}", memo.map(|m| format!(" — {m}")).unwrap_or_default())),
-            ..TransferRequest::default()
+        let references = References {
+            asset: Some(id.to_string()),
+            case: asset.case_id.map(|c| c.to_string()),
+            ..References::default()
         };
+        let memo = format!("{label} {on}{}", memo.map(|m| format!(" — {m}")).unwrap_or_default());
+        let movement = Movement::single(debit, credit, amount, asset.currency, references, memo)?.on(on);
         let now = self.clock.now();
-        let (outcomes, _) = self.apply_transfers_in(&mut *tx, &actor.username, &[request], now).await?;
-        if let Some(TransferOutcome::Failed { errors, .. }) = outcomes.first() {
-            return Err(AppError::Invalid(errors.clone()));
-        }
+        self.move_money_in(&mut *tx, &actor.username, vec![movement], now).await?;
         tx.append_audit(audit_event(
             actor,
             context,

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::accounts::{audit_event, page};
-use crate::ledger::{TransferOutcome, TransferRequest};
+use crate::ledger::Movement;
 use crate::store::{
     ClaimEvent, ClaimFilter, ClaimRecord, PolicyRecord, ReadTx, RoundLine, RoundRecord, VictimRecord, WriteTx,
 };
@@ -274,6 +274,10 @@ pub struct ClaimView {
     pub payment_due: Option<String>,
     /// A decision or payment deadline has passed.
     pub overdue: bool,
+    /// What the claim waits for before it is paid (again), if anything: `payee_details`
+    /// (the bank refused the account or name), `bank_conflict` (the bank contradicted itself),
+    /// `court_decision` (the judgment is under appeal).
+    pub waiting_for: Option<String>,
     pub history: Vec<ClaimEvent>,
 }
 
@@ -333,13 +337,9 @@ struct RoundInput {
     amount: i64,
 }
 
-const HOLD_ACCOUNT_REPARATION: &str = "expenses:reparations";
-const HOLD_ACCOUNT_ADVANCE: &str = "expenses:advances";
+pub(crate) const HOLD_ACCOUNT_REPARATION: &str = "expenses:reparations";
+pub(crate) const HOLD_ACCOUNT_ADVANCE: &str = "expenses:advances";
 pub(crate) const FUND_CASH: &str = "assets:bank:fund";
-
-pub(crate) fn new_transfer_id() -> String {
-    uuid::Uuid::new_v4().hyphenated().to_string()
-}
 
 fn hash_text(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
@@ -354,7 +354,7 @@ fn describe_rule(explanation: &Explanation) -> &'static str {
     }
 }
 
-fn one_line(field: &str, text: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+pub(crate) fn one_line(field: &str, text: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
         Some(t) if t.chars().count() <= max && !t.chars().any(char::is_control) => Ok(Some(t.to_string())),
@@ -524,8 +524,8 @@ impl App {
         let claims = tx.claims(&filter, crate::store::Page { after: None, limit: 10_000 }).await?;
         let mut taken = Amount::ZERO;
         let mut open = false;
-        for claim in claims.iter().filter(|c| c.kind == "advance" && Some(c.id) != except) {
-            let state = ClaimState::parse("state", &claim.state)?;
+        for claim in claims.iter().filter(|c| c.kind == ClaimKind::Advance && Some(c.id) != except) {
+            let state = claim.state;
             if state.is_open() {
                 open = true;
                 taken = Amount(taken.0 + claim.approved_amount.unwrap_or(claim.requested).0);
@@ -548,7 +548,7 @@ impl App {
             .victim(&claim.victim_code)
             .await?
             .ok_or_else(|| AppError::Internal("a claim without its victim".into()))?;
-        let kind = ClaimKind::parse("kind", &claim.kind)?;
+        let kind = claim.kind;
         let (order, owed) = match claim.order_id {
             Some(id) => {
                 let order = tx
@@ -563,11 +563,10 @@ impl App {
         let other_open = match claim.order_id {
             Some(order_id) if kind == ClaimKind::Reparation => {
                 let filter = ClaimFilter { order_id: Some(order_id), ..ClaimFilter::default() };
-                tx.claims(&filter, crate::store::Page { after: None, limit: 1_000 }).await?.iter().any(|c| {
-                    c.id != claim.id
-                        && c.kind == "reparation"
-                        && ClaimState::parse("state", &c.state).is_ok_and(|s| s.is_open())
-                })
+                tx.claims(&filter, crate::store::Page { after: None, limit: 1_000 })
+                    .await?
+                    .iter()
+                    .any(|c| c.id != claim.id && c.kind == ClaimKind::Reparation && c.state.is_open())
             }
             _ => false,
         };
@@ -772,9 +771,7 @@ impl App {
                 .claims(&filter, crate::store::Page { after: None, limit: 1_000 })
                 .await?
                 .into_iter()
-                .any(|c| {
-                    c.kind == "reparation" && ClaimState::parse("state", &c.state).is_ok_and(|s| s.is_open())
-                });
+                .any(|c| c.kind == ClaimKind::Reparation && c.state.is_open());
             if open {
                 return Err(AppError::Conflict(FieldError::new(
                     "order_id",
@@ -793,14 +790,14 @@ impl App {
         );
         let mut claim = ClaimRecord {
             id: 0,
-            kind: kind.as_str().to_string(),
+            kind,
             victim_id: victim.id,
             victim_code: victim.code.clone(),
             victim_institution: victim.institution_id,
             case_id,
             order_id: order.as_ref().map(|o| o.order.id),
             currency,
-            state: ClaimState::Received.as_str().to_string(),
+            state: ClaimState::Received,
             requested: amount,
             needs: needs.iter().map(|n| n.as_str().to_string()).collect(),
             tier: assessment.tier,
@@ -818,6 +815,7 @@ impl App {
             payment_due: None,
             hold_id: None,
             hold_amount: None,
+            waiting_for: None,
         };
         let eligibility = self.eligibility_of(&mut *tx, &claim, &policy, amount).await?;
         claim.eligibility =
@@ -827,7 +825,7 @@ impl App {
             id,
             &ClaimEvent {
                 from_state: None,
-                to_state: claim.state.clone(),
+                to_state: claim.state.as_str().to_string(),
                 at: now,
                 by: actor.username.clone(),
                 note,
@@ -840,7 +838,7 @@ impl App {
             now,
             "claim.file",
             Some(("claim", id.to_string())),
-            json!({"kind": claim.kind, "victim": claim.victim_code, "order_id": claim.order_id,
+            json!({"kind": claim.kind.as_str(), "victim": claim.victim_code, "order_id": claim.order_id,
                    "amount": amount.format(currency), "tier": claim.tier, "eligible": eligibility.eligible}),
         ))
         .await?;
@@ -862,8 +860,9 @@ impl App {
         let filter =
             ClaimFilter { victim_id: Some(victim_id), case_id: Some(case_id), ..ClaimFilter::default() };
         let claims = tx.claims(&filter, crate::store::Page { after: None, limit: 10_000 }).await?;
-        for mut advance in
-            claims.into_iter().filter(|c| c.kind == "advance" && c.order_id.is_none() && c.paid.is_positive())
+        for mut advance in claims
+            .into_iter()
+            .filter(|c| c.kind == ClaimKind::Advance && c.order_id.is_none() && c.paid.is_positive())
         {
             tx.insert_order_payment(
                 order_id,
@@ -893,7 +892,7 @@ impl App {
         let base = claim.approved_amount.unwrap_or(claim.requested);
         let left = base.0 - claim.paid.0 - claim.hold_amount.map_or(0, |a| a.0);
         let mut outstanding = left.max(0);
-        if let (Some(order_id), "reparation") = (claim.order_id, claim.kind.as_str()) {
+        if let (Some(order_id), ClaimKind::Reparation) = (claim.order_id, claim.kind) {
             if let Some(order) = tx.order(order_id).await? {
                 let owed = self.order_view(tx, order).await?.owed;
                 outstanding = outstanding.min((owed.0 - claim.hold_amount.map_or(0, |a| a.0)).max(0));
@@ -905,7 +904,7 @@ impl App {
     pub(crate) async fn claim_view(&self, tx: &mut dyn ReadTx, id: i64) -> Result<ClaimView, AppError> {
         let claim = tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
         let policy = self.current_policy(tx).await?;
-        let state = ClaimState::parse("state", &claim.state)?;
+        let state = claim.state;
         let outstanding = self.outstanding(tx, &claim).await?;
         // A received claim's eligibility is computed now; a decided one shows what was found
         // at the decision (stored as JSON of the same shape).
@@ -935,12 +934,12 @@ impl App {
         let c = claim.currency;
         Ok(ClaimView {
             id: claim.id,
-            kind: claim.kind.clone(),
+            kind: claim.kind.as_str().to_string(),
             victim: claim.victim_code.clone(),
             case_id: claim.case_id,
             order_id: claim.order_id,
             currency: c.code().to_string(),
-            state: claim.state.clone(),
+            state: claim.state.as_str().to_string(),
             requested: claim.requested.format(c),
             approved_amount: claim.approved_amount.map(|a| a.format(c)),
             paid: claim.paid.format(c),
@@ -960,6 +959,7 @@ impl App {
             decided_by: claim.decided_by.clone(),
             payment_due: claim.payment_due.clone(),
             overdue,
+            waiting_for: claim.waiting_for.map(|w| w.as_str().to_string()),
             history: tx.claim_events(id).await?,
         })
     }
@@ -1002,7 +1002,7 @@ impl App {
         let page = page(after, limit)?;
         let mut filter = ClaimFilter::default();
         if let Some(state) = state {
-            filter.states.push(ClaimState::parse("state", state)?.as_str().to_string());
+            filter.states.push(ClaimState::parse("state", state)?);
         }
         if let Some(tier) = tier {
             if !(1..=3).contains(&tier) {
@@ -1028,9 +1028,9 @@ impl App {
     }
 
     fn transition(claim: &mut ClaimRecord, to: ClaimState) -> Result<ClaimEvent, AppError> {
-        let from = ClaimState::parse("state", &claim.state)?;
+        let from = claim.state;
         from.transition(to).map_err(AppError::Conflict)?;
-        claim.state = to.as_str().to_string();
+        claim.state = to;
         Ok(ClaimEvent {
             from_state: Some(from.as_str().to_string()),
             to_state: to.as_str().to_string(),
@@ -1106,9 +1106,7 @@ impl App {
                 }
                 errors.into_result()?;
                 let amount = amount.unwrap_or(claim.requested);
-                ClaimState::parse("state", &claim.state)?
-                    .transition(ClaimState::Approved)
-                    .map_err(AppError::Conflict)?;
+                claim.state.transition(ClaimState::Approved).map_err(AppError::Conflict)?;
                 let eligibility = self.eligibility_of(&mut *tx, &claim, &policy, amount).await?;
                 if !eligibility.eligible {
                     let unmet: Vec<String> = eligibility
@@ -1233,7 +1231,8 @@ impl App {
         let policy = self.current_policy(&mut *tx).await?;
         let (cash, holds, available) = self.round_money(&mut *tx, &policy).await?;
         let filter = ClaimFilter {
-            states: vec![ClaimState::Approved.as_str().to_string()],
+            states: vec![ClaimState::Approved],
+            ready_only: true,
             currency: Some(policy.currency),
             ..ClaimFilter::default()
         };
@@ -1301,33 +1300,29 @@ impl App {
         }
         let now = self.clock.now();
         let mut stored = Vec::with_capacity(lines.len());
-        let mut holds_requests = Vec::new();
+        let mut hold_movements = Vec::new();
         for (position, (line, amount, _)) in lines.iter().enumerate() {
-            let hold_id = amount.is_positive().then(new_transfer_id);
-            if let Some(hold_id) = &hold_id {
+            let mut hold_id = None;
+            if amount.is_positive() {
                 let claim = claims
                     .iter()
                     .find(|c| c.id == line.claim_id)
                     .ok_or_else(|| AppError::Internal("line without claim".into()))?;
-                holds_requests.push(TransferRequest {
-                    id: hold_id.clone(),
-                    debit_account: Some(
-                        if claim.kind == "advance" { HOLD_ACCOUNT_ADVANCE } else { HOLD_ACCOUNT_REPARATION }
-                            .to_string(),
-                    ),
-                    credit_account: Some(FUND_CASH.to_string()),
-                    amount: amount.format(policy.currency),
-                    currency: policy.currency.code().to_string(),
-                    kind: Some("pending".into()),
-                    references: redress_domain::ledger::References {
-                        case: Some(claim.case_id.to_string()),
-                        order: claim.order_id.map(|o| o.to_string()),
-                        claim: Some(claim.id.to_string()),
-                        ..Default::default()
-                    },
-                    memo: Some(format!("Reserva de pago, reclamo {} ({})", claim.id, line.explanation)),
-                    ..TransferRequest::default()
-                });
+                let account = if claim.kind == ClaimKind::Advance {
+                    HOLD_ACCOUNT_ADVANCE
+                } else {
+                    HOLD_ACCOUNT_REPARATION
+                };
+                let references = redress_domain::ledger::References {
+                    case: Some(claim.case_id.to_string()),
+                    order: claim.order_id.map(|o| o.to_string()),
+                    claim: Some(claim.id.to_string()),
+                    ..Default::default()
+                };
+                let memo = format!("Reserva de pago, reclamo {} ({})", claim.id, line.explanation);
+                let hold = Movement::hold(account, FUND_CASH, *amount, policy.currency, references, memo)?;
+                hold_id = Some(hold.id.clone());
+                hold_movements.push(hold);
             }
             stored.push(RoundLine {
                 claim_id: line.claim_id,
@@ -1338,12 +1333,8 @@ impl App {
                 hold_id,
             });
         }
-        let (outcomes, _) = self.apply_transfers_in(&mut *tx, &actor.username, &holds_requests, now).await?;
-        if let Some(TransferOutcome::Failed { errors, .. }) =
-            outcomes.iter().find(|o| matches!(o, TransferOutcome::Failed { .. }))
-        {
-            return Err(AppError::Invalid(errors.clone()));
-        }
+        let holds_count = hold_movements.len();
+        self.move_money_in(&mut *tx, &actor.username, hold_movements, now).await?;
         let record = RoundRecord {
             id: 0,
             currency: policy.currency,
@@ -1384,7 +1375,7 @@ impl App {
             "round.commit",
             Some(("round", round_id.to_string())),
             json!({"policy_version": policy.version, "allocated": allocated.format(policy.currency),
-                   "lines": stored.len(), "holds": holds_requests.len()}),
+                   "lines": stored.len(), "holds": holds_count}),
         ))
         .await?;
         tx.commit().await?;

@@ -801,6 +801,14 @@ impl App {
         }
         let mut tx = self.store.write().await?;
         for (row, file, _, _, _, _, asset) in parsed.iter_mut() {
+            let money = AssetKind::parse(&asset.kind).is_ok_and(|k| k.is_money());
+            if money && file.is_none() {
+                problems.push(RowError {
+                    row: *row,
+                    column: "prosecutor_file".into(),
+                    reason: "seized money belongs to a case: give the case's file number".into(),
+                });
+            }
             if let Some(file) = file {
                 match tx.case_by_prosecutor_file(file).await? {
                     Some(case) => asset.case_id = Some(case.id),

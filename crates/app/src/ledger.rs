@@ -19,6 +19,7 @@ use redress_domain::policy::rules;
 use redress_domain::{Amount, Currency, FieldError, FieldErrors, Timestamp};
 use serde::Serialize;
 use serde_json::json;
+use time::Date;
 
 use crate::accounts::audit_event;
 use crate::store::{NewLedgerAccount, Page, ReadTx, WriteTx};
@@ -47,6 +48,7 @@ pub const CHART: &[(&str, AccountFlags)] = &[
     ("expenses:reparations", NONE),
     ("expenses:advances", NONE),
     ("expenses:custody", NONE),
+    ("expenses:asset-sales", NONE),
     ("expenses:bank-fees", NONE),
     ("equity:opening", NONE),
 ];
@@ -77,6 +79,9 @@ pub struct TransferRequest {
     pub linked: bool,
     pub references: References,
     pub memo: Option<String>,
+    /// The day the money moved (`YYYY-MM-DD`): not in the future, and no further back than
+    /// `ledger.value_date_past_days_max`; default: the day it is entered.
+    pub value_date: Option<String>,
 }
 
 /// What became of one transfer of a batch.
@@ -91,19 +96,114 @@ pub enum TransferOutcome {
     },
 }
 
+/// A transfer as the application itself moves money (a typed command: no amount formatted
+/// into a string to be parsed again). Outside input arrives as a [`TransferRequest`] and is
+/// parsed into one of these.
 #[derive(Debug, Clone)]
-struct Parsed {
-    id: String,
-    debit: Option<AccountName>,
-    credit: Option<AccountName>,
-    amount: Amount,
-    currency: Currency,
-    kind: TransferKind,
-    pending_id: Option<String>,
-    reverses: Option<String>,
-    linked: bool,
-    references: References,
-    memo: Option<String>,
+pub struct Movement {
+    pub id: String,
+    pub debit: Option<AccountName>,
+    pub credit: Option<AccountName>,
+    pub amount: Amount,
+    pub currency: Currency,
+    pub kind: TransferKind,
+    pub pending_id: Option<String>,
+    pub reverses: Option<String>,
+    pub linked: bool,
+    pub references: References,
+    pub memo: Option<String>,
+    /// The day the money moved; `None`: the day it is entered.
+    pub value_date: Option<Date>,
+}
+
+type Parsed = Movement;
+
+/// One of the application's own account names (a constant): a bad one is a bug.
+fn known_account(name: &str) -> Result<AccountName, AppError> {
+    AccountName::parse(name).map_err(|e| AppError::Internal(format!("account {name}: {}", e.reason)))
+}
+
+impl Movement {
+    /// Moves `amount` at once from `credit` to `debit` (both chart accounts).
+    pub fn single(
+        debit: &str,
+        credit: &str,
+        amount: Amount,
+        currency: Currency,
+        references: References,
+        memo: String,
+    ) -> Result<Movement, AppError> {
+        Ok(Movement {
+            id: new_transfer_id(),
+            debit: Some(known_account(debit)?),
+            credit: Some(known_account(credit)?),
+            amount,
+            currency,
+            kind: TransferKind::Single,
+            pending_id: None,
+            reverses: None,
+            linked: false,
+            references,
+            memo: Some(memo),
+            value_date: None,
+        })
+    }
+
+    /// Holds `amount` (a pending transfer) until it is posted or voided.
+    pub fn hold(
+        debit: &str,
+        credit: &str,
+        amount: Amount,
+        currency: Currency,
+        references: References,
+        memo: String,
+    ) -> Result<Movement, AppError> {
+        Ok(Movement {
+            kind: TransferKind::Pending { expires_at: None },
+            ..Movement::single(debit, credit, amount, currency, references, memo)?
+        })
+    }
+
+    /// Posts (`post` true) or voids a hold for its whole amount.
+    pub fn resolve(
+        hold_id: &str,
+        post: bool,
+        amount: Amount,
+        currency: Currency,
+        references: References,
+        memo: String,
+    ) -> Movement {
+        Movement {
+            id: new_transfer_id(),
+            debit: None,
+            credit: None,
+            amount,
+            currency,
+            kind: if post { TransferKind::PostPending } else { TransferKind::VoidPending },
+            pending_id: Some(hold_id.to_string()),
+            reverses: None,
+            linked: false,
+            references,
+            memo: Some(memo),
+            value_date: None,
+        }
+    }
+
+    /// The same movement, dated the day the money moved.
+    pub fn on(mut self, value_date: Date) -> Movement {
+        self.value_date = Some(value_date);
+        self
+    }
+
+    pub fn linked(mut self) -> Movement {
+        self.linked = true;
+        self
+    }
+}
+
+/// A new transfer id (a UUID v7: time-ordered, unique).
+pub fn new_transfer_id() -> String {
+    uuid::Uuid::now_v7().hyphenated().to_string()
 }
 
 fn invalid(errors: FieldErrors) -> TransferOutcome {
@@ -193,6 +293,10 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
     if let Err(error) = request.references.validate() {
         errors.push(error);
     }
+    let value_date = match request.value_date.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => errors.check(redress_domain::cases::parse_date("value_date", text)).map(Some),
+        None => Some(None),
+    };
     let memo = match request.memo.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) if text.chars().count() > MEMO_LENGTH_MAX => {
@@ -207,7 +311,7 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
         Some(text) => Some(text.to_string()),
     };
     errors.into_result()?;
-    match (id, debit, credit, amount, currency, kind, pending_id, reverses) {
+    match (id, debit, credit, amount, currency, kind, pending_id, (reverses, value_date)) {
         (
             Some(id),
             Some(debit),
@@ -216,7 +320,7 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
             Some(currency),
             Some(kind),
             Some(pending_id),
-            Some(reverses),
+            (Some(reverses), Some(value_date)),
         ) => Ok(Parsed {
             id,
             debit,
@@ -229,6 +333,7 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
             linked: request.linked,
             references: request.references.clone(),
             memo,
+            value_date,
         }),
         _ => Err(FieldError::new("body", "invalid transfer").into()),
     }
@@ -247,6 +352,7 @@ fn same_request(stored: &Transfer, parsed: &Parsed) -> bool {
         && stored.reverses_id == parsed.reverses
         && stored.references == parsed.references
         && stored.memo == parsed.memo
+        && parsed.value_date.is_none_or(|date| date == stored.value_date)
 }
 
 /// An account's line in a statement.
@@ -448,6 +554,38 @@ impl App {
         now: Timestamp,
     ) -> Result<(Vec<TransferOutcome>, Vec<Transfer>), AppError> {
         let parsed: Vec<Result<Parsed, FieldErrors>> = requests.iter().map(parse).collect();
+        self.apply_parsed_in(tx, actor, parsed, now).await
+    }
+
+    /// Applies the application's own movements inside the caller's transaction; the first one
+    /// refused (insufficient funds, a hold already resolved…) fails the whole use case, so that
+    /// nothing of it is written.
+    pub async fn move_money_in(
+        &self,
+        tx: &mut dyn WriteTx,
+        actor: &str,
+        movements: Vec<Movement>,
+        now: Timestamp,
+    ) -> Result<Vec<Transfer>, AppError> {
+        let (outcomes, staged) =
+            self.apply_parsed_in(tx, actor, movements.into_iter().map(Ok).collect(), now).await?;
+        if let Some(TransferOutcome::Failed { code, errors }) =
+            outcomes.iter().find(|o| matches!(o, TransferOutcome::Failed { .. }))
+        {
+            // Refused movements (not enough money, a hold already resolved) name their field.
+            let _ = code;
+            return Err(AppError::Invalid(errors.clone()));
+        }
+        Ok(staged)
+    }
+
+    async fn apply_parsed_in(
+        &self,
+        tx: &mut dyn WriteTx,
+        actor: &str,
+        parsed: Vec<Result<Parsed, FieldErrors>>,
+        now: Timestamp,
+    ) -> Result<(Vec<TransferOutcome>, Vec<Transfer>), AppError> {
         let (outcomes, batch) = self.apply_batch(tx, actor, parsed, now).await?;
         if batch.staged.is_empty() {
             return Ok((outcomes, Vec::new()));
@@ -492,6 +630,9 @@ impl App {
         let (last_seq, last_at) = tx.last_transfer().await?.unwrap_or((0, now));
 
         let created_at = now.max(last_at);
+        let today = now.to_datetime().date();
+        let days = self.settings.ledger.value_date_past_days_max;
+        let dates = (today, today.checked_sub(time::Duration::days(days)).unwrap_or(today));
         let mut batch = Batch {
             accounts: HashMap::new(),
             staged: Vec::new(),
@@ -571,7 +712,7 @@ impl App {
                         &account_ids,
                         item,
                         actor,
-                        created_at,
+                        (created_at, dates),
                         now,
                     ),
                 };
@@ -618,9 +759,16 @@ impl App {
         account_ids: &HashMap<i64, AccountKey>,
         item: &Parsed,
         actor: &str,
-        created_at: Timestamp,
+        (created_at, (today, floor)): (Timestamp, (Date, Date)),
         now: Timestamp,
     ) -> TransferOutcome {
+        let value_date = item.value_date.unwrap_or(today);
+        if value_date > today {
+            return invalid(FieldError::new("value_date", "must not be in the future").into());
+        }
+        if value_date < floor {
+            return invalid(FieldError::new("value_date", format!("must not be before {floor}")).into());
+        }
         let prior =
             existing.get(&item.id).or_else(|| batch.positions.get(&item.id).map(|&i| &batch.staged[i]));
         if let Some(prior) = prior {
@@ -749,6 +897,7 @@ impl App {
             memo: item.memo.clone(),
             actor: actor.to_string(),
             created_at,
+            value_date,
             debit_account_posted_after: (debit.totals.debits_posted, debit.totals.credits_posted),
             credit_account_posted_after: (credit.totals.debits_posted, credit.totals.credits_posted),
         };
@@ -911,13 +1060,47 @@ impl App {
     /// asset accounts (escrow → fund) up to [`TRACE_DEPTH_MAX`] levels; income accounts
     /// (confiscations, budget, donations) are where the trail starts.
     pub async fn trace(&self, actor: &Actor, id: &str) -> Result<TraceNode, AppError> {
-        let transfer = self.transfer(actor, id).await?;
+        actor.require(rules::READ_LEDGER)?;
+        self.trace_unchecked(&parse_transfer_id("id", id)?).await
+    }
+
+    /// The trace of a transfer, for use cases that decided access themselves (a receipt).
+    pub(crate) async fn trace_unchecked(&self, id: &str) -> Result<TraceNode, AppError> {
         let mut tx = self.store.read().await?;
+        let transfer = tx
+            .transfers_by_ids(&[id.to_string()])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::NotFound(format!("no transfer has id {id}")))?;
         let share = transfer.posted;
         let credits_after = transfer.credit_account_posted_after.1 .0;
         let range = (credits_after - share.0, credits_after);
         let sources = Self::sources(&mut *tx, &transfer, range, 1).await?;
         Ok(TraceNode { transfer, share, sources })
+    }
+
+    /// The names of the accounts a trace touches, by id.
+    pub(crate) async fn account_names(
+        &self,
+        trace: &TraceNode,
+    ) -> Result<std::collections::BTreeMap<i64, String>, AppError> {
+        fn ids(node: &TraceNode, into: &mut HashSet<i64>) {
+            into.insert(node.transfer.debit_account_id);
+            into.insert(node.transfer.credit_account_id);
+            for source in &node.sources {
+                ids(source, into);
+            }
+        }
+        let mut wanted = HashSet::new();
+        ids(trace, &mut wanted);
+        let mut tx = self.store.read().await?;
+        let mut names = std::collections::BTreeMap::new();
+        for id in wanted {
+            if let Some(account) = tx.ledger_account_by_id(id).await? {
+                names.insert(id, account.name.as_str().to_string());
+            }
+        }
+        Ok(names)
     }
 
     /// The sources of the part (`range`, in the credited account's cumulative posted credits)

@@ -20,12 +20,15 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod asset_money;
 pub mod assets;
 pub mod audit;
+pub mod bank_results;
 pub mod cases;
 pub mod claims;
 pub mod clock;
 pub mod error;
+pub mod identity;
 pub mod import;
 pub mod ledger;
 pub mod orders;
@@ -33,6 +36,8 @@ pub mod password;
 pub mod payments;
 pub mod protect;
 pub mod public;
+pub mod receipts;
+pub mod recoveries;
 pub mod settings;
 pub mod statistics;
 pub mod store;
@@ -72,6 +77,11 @@ impl App {
     }
 
     /// Whether the database answers (for `/healthz`).
+    /// An amount as people read it in a message: `S/ 5,500.00`.
+    pub fn money(&self, amount: redress_domain::Amount, currency: redress_domain::Currency) -> String {
+        amount.display(currency)
+    }
+
     pub async fn health(&self) -> Result<(), AppError> {
         self.store.ping().await.map_err(AppError::from)
     }

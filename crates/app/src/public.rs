@@ -2,9 +2,9 @@
 //! Nothing here names a person, gives a place finer than the region, or cites a case.
 
 use redress_domain::assets::AssetState;
-use redress_domain::{Amount, Timestamp};
+use redress_domain::Amount;
 use serde::Serialize;
-use time::{Date, Month, OffsetDateTime, Time};
+use time::{Date, Month, OffsetDateTime};
 
 use crate::store::Page;
 use crate::{App, AppError};
@@ -37,9 +37,9 @@ pub struct MonthFlow {
 /// The states published: confiscated, and what followed it.
 const PUBLISHED: [AssetState; 3] = [AssetState::Confiscated, AssetState::Sold, AssetState::Released];
 
-fn month_start(year: i32, month: Month) -> Timestamp {
-    let date = Date::from_calendar_date(year, month, 1).unwrap_or(Date::MIN);
-    Timestamp::from_datetime(date.with_time(Time::MIDNIGHT).assume_utc())
+/// The first day of a month: month figures go by value date (when the money moved).
+fn month_start(year: i32, month: Month) -> Date {
+    Date::from_calendar_date(year, month, 1).unwrap_or(Date::MIN)
 }
 
 impl App {

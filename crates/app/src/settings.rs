@@ -183,6 +183,11 @@ pub struct FundSettings {
     pub bank_account: Option<String>,
     /// The BIC of the fund's bank, if it has one.
     pub bank_bic: Option<String>,
+    /// Starts every bank file's message id (`<prefix>-B12`): give each deployment its own, so
+    /// that message ids stay unique at the bank across databases.
+    pub message_id_prefix: String,
+    /// Where receipts are issued (printed on them).
+    pub city: String,
 }
 
 impl Default for FundSettings {
@@ -193,6 +198,8 @@ impl Default for FundSettings {
             name: "Fondo de Reparación a Víctimas de Trata de Personas".to_string(),
             bank_account: None,
             bank_bic: None,
+            message_id_prefix: "REDRESS".to_string(),
+            city: "Lima".to_string(),
         }
     }
 }
@@ -204,11 +211,13 @@ pub struct LedgerSettings {
     pub batch_max: usize,
     /// How often the server releases expired holds, in seconds.
     pub expiry_sweep_seconds: u64,
+    /// How far back a transfer's value date may be (money recorded late), in days.
+    pub value_date_past_days_max: i64,
 }
 
 impl Default for LedgerSettings {
     fn default() -> Self {
-        Self { batch_max: 8_000, expiry_sweep_seconds: 60 }
+        Self { batch_max: 8_000, expiry_sweep_seconds: 60, value_date_past_days_max: 1_096 }
     }
 }
 
@@ -368,9 +377,24 @@ impl Settings {
             self.fund
                 .bank_account
                 .as_ref()
-                .is_none_or(|a| (5..=34).contains(&a.len()) && a.chars().all(|c| c.is_ascii_alphanumeric())),
+                .is_none_or(|a| redress_domain::payments::BankAccount::parse("fund.bank_account", a).is_ok()),
             "fund.bank_account",
-            "must be an IBAN or an account id (such as a 20-digit CCI) of 5 to 34 letters and digits",
+            "must be a CCI (20 digits with valid check digits) or an IBAN",
+        );
+        check(
+            (1..=20).contains(&self.fund.message_id_prefix.len())
+                && self
+                    .fund
+                    .message_id_prefix
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-'),
+            "fund.message_id_prefix",
+            "must be 1 to 20 capital letters, digits or dashes",
+        );
+        check(
+            !self.fund.city.trim().is_empty() && self.fund.city.chars().count() <= 80,
+            "fund.city",
+            "must be a place name of 1 to 80 characters",
         );
         check(
             self.fund.bank_bic.as_ref().is_none_or(|b| {

@@ -95,7 +95,7 @@ impl App {
             let Some(last) = page.last() else { break };
             after = Some(last.id);
             for claim in &page {
-                *states.entry(claim.state.clone()).or_default() += 1;
+                *states.entry(claim.state.as_str().to_string()).or_default() += 1;
                 *tiers.entry(claim.tier.to_string()).or_default() += 1;
                 if claim.currency == currency {
                     paid += claim.paid.0;

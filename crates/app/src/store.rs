@@ -7,7 +7,9 @@
 
 use async_trait::async_trait;
 use redress_domain::audit::{AuditEvent, AuditRecord};
+use redress_domain::claims::{ClaimKind, ClaimState, Waiting};
 use redress_domain::ledger::{Account, AccountFlags, AccountName, PendingStatus, Totals, Transfer};
+use redress_domain::payments::{BatchState, LineStatus, PaymentMethod};
 use redress_domain::{Amount, Currency, FieldError, InstitutionId, InstitutionKind, Role, Timestamp, UserId};
 use serde::Serialize;
 
@@ -317,6 +319,19 @@ pub trait VictimReads: Send {
     async fn victim_referred_to(&mut self, victim_id: i64, institution: InstitutionId) -> StoreResult<bool>;
     /// (key id, sealed check value) for every data key the database has seen.
     async fn data_key_checks(&mut self) -> StoreResult<Vec<(String, String)>>;
+    /// The corrections made to a victim's identity, oldest first.
+    async fn identity_changes(&mut self, victim_id: i64) -> StoreResult<Vec<IdentityChange>>;
+}
+
+/// One correction of a victim's identity: the identity as it was before (sealed, bound to the
+/// victim's code), which fields changed, why, who and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityChange {
+    pub previous: String,
+    pub fields: Vec<String>,
+    pub reason: String,
+    pub changed_at: Timestamp,
+    pub changed_by: String,
 }
 
 #[async_trait]
@@ -324,6 +339,9 @@ pub trait VictimWrites: Send {
     async fn insert_victim(&mut self, victim: &VictimRecord) -> StoreResult<i64>;
     async fn set_victim_identity(&mut self, code: &str, identity: &str) -> StoreResult<()>;
     async fn set_consent_withdrawn(&mut self, code: &str, at: Timestamp) -> StoreResult<()>;
+    /// Writes the identity, its blind index and the clear attributes derived from it.
+    async fn update_victim(&mut self, victim: &VictimRecord) -> StoreResult<()>;
+    async fn insert_identity_change(&mut self, victim_id: i64, change: &IdentityChange) -> StoreResult<()>;
     async fn insert_data_key_check(&mut self, key_id: &str, sealed: &str) -> StoreResult<()>;
     async fn insert_referral(
         &mut self,
@@ -525,12 +543,12 @@ pub trait AssetReads: Send {
     async fn asset_transfers(&mut self, asset_id: i64) -> StoreResult<Vec<Transfer>>;
     /// Assets in any of `states`, by id.
     async fn assets_in_states(&mut self, states: &[&str], page: Page) -> StoreResult<Vec<AssetRecord>>;
-    /// Posted debits and credits of an account by transfers created in [`from`, `to`).
+    /// Posted debits and credits of an account by transfers whose value date is in [`from`, `to`).
     async fn account_flows(
         &mut self,
         account_id: i64,
-        from: Timestamp,
-        to: Timestamp,
+        from: time::Date,
+        to: time::Date,
     ) -> StoreResult<(Amount, Amount)>;
 }
 
@@ -556,7 +574,7 @@ pub trait AssetWrites: Send {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimRecord {
     pub id: i64,
-    pub kind: String,
+    pub kind: ClaimKind,
     pub victim_id: i64,
     pub victim_code: String,
     /// The institution that registered the victim (scopes victim services' lists).
@@ -564,7 +582,7 @@ pub struct ClaimRecord {
     pub case_id: i64,
     pub order_id: Option<i64>,
     pub currency: Currency,
-    pub state: String,
+    pub state: ClaimState,
     pub requested: Amount,
     pub needs: Vec<String>,
     pub tier: u8,
@@ -586,6 +604,8 @@ pub struct ClaimRecord {
     /// The open ledger hold placed by an allocation round, and its amount.
     pub hold_id: Option<String>,
     pub hold_amount: Option<Amount>,
+    /// Something a person must do before the claim is paid again, if any.
+    pub waiting_for: Option<Waiting>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -601,7 +621,10 @@ pub struct ClaimEvent {
 /// Which claims a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct ClaimFilter {
-    pub states: Vec<String>,
+    pub states: Vec<ClaimState>,
+    pub kind: Option<ClaimKind>,
+    /// Only claims that wait for nothing (the allocation round's view).
+    pub ready_only: bool,
     pub tier: Option<u8>,
     pub currency: Option<Currency>,
     pub victim_id: Option<i64>,
@@ -653,8 +676,7 @@ pub struct BatchRecord {
     pub id: i64,
     pub round_id: i64,
     pub currency: Currency,
-    /// `proposed`, `approved`, `exported`, `closed`.
-    pub state: String,
+    pub state: BatchState,
     pub execution_date: String,
     pub total: Amount,
     pub proposed_at: Timestamp,
@@ -676,13 +698,18 @@ pub struct BatchLine {
     pub end_to_end_id: String,
     /// The payee as frozen at approval, sealed with the data key (bound to the end-to-end id).
     pub payee: Option<String>,
-    /// `pending`, `accepted`, `rejected`.
-    pub status: String,
+    /// The block of the bank file the line went in (set at approval).
+    pub method: Option<PaymentMethod>,
+    pub status: LineStatus,
+    /// The bank's reason code (`AC04`), when it gave one.
+    pub reason_code: Option<String>,
     pub reason: Option<String>,
     pub resolved_at: Option<Timestamp>,
     pub resolved_by: Option<String>,
-    /// `pain.002` or `manual`.
+    /// `pain.002`, `manual` or `correction`.
     pub result_source: Option<String>,
+    /// The ledger transfer that posted the payment (for tracing its sources).
+    pub transfer_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -691,6 +718,10 @@ pub struct BankReport {
     pub sha256: String,
     pub applied: i64,
     pub unchanged: i64,
+    /// Results that contradicted ones already applied (left as they were).
+    pub conflicts: i64,
+    /// What in the report could not be applied: unknown end-to-end ids, blocks or codes.
+    pub problems: Vec<String>,
     #[schema(value_type = String)]
     pub received_at: Timestamp,
     pub received_by: String,

@@ -2,6 +2,7 @@
 //! allowed, every such read audited with its purpose), withdrawing consent, and re-encrypting
 //! identities under a new key.
 
+use redress_domain::claims::Waiting;
 use redress_domain::policy::rules;
 use redress_domain::victims::{
     age_band, is_minor, parse_birth_date, parse_country, parse_person_name, DocumentType, Identity, Sex,
@@ -12,12 +13,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::accounts::audit_event;
+use crate::identity::{
+    document, optional_account, optional_text as text, representative, text_list, RepresentativeInput,
+};
 use crate::protect::KeyRing;
 use crate::store::{Page, VictimRecord};
 use crate::{Actor, App, AppError, RequestContext};
 
-/// Longest free-text field of the identity (contact, address, bank account, representative).
-pub const TEXT_LENGTH_MAX: usize = 300;
+pub use crate::identity::TEXT_LENGTH_MAX;
 
 /// A registration as received (unparsed).
 #[derive(Debug, Clone, Default)]
@@ -37,7 +40,7 @@ pub struct RegisterVictim {
     pub contact: Option<String>,
     pub address: Option<String>,
     pub bank_account: Option<String>,
-    pub legal_representative: Option<String>,
+    pub legal_representative: Option<RepresentativeInput>,
     /// Region (department) where the victim lives or was identified: statistics only.
     pub region: Option<String>,
     /// Type of exploitation (HTCDS `vic_TypeOfExploitation`): statistics only.
@@ -47,6 +50,18 @@ pub struct RegisterVictim {
     /// HTCDS context, kept in the protected identity.
     pub recruitment: Option<String>,
     pub methods_of_control: Vec<String>,
+}
+
+/// A correction of a victim's record, as received.
+#[derive(Debug, Clone, Default)]
+pub struct VictimCorrection {
+    pub identity: crate::identity::IdentityPatch,
+    pub sex: Option<String>,
+    pub nationality: Option<String>,
+    pub region: Option<Option<String>>,
+    pub exploitation: Option<Option<String>>,
+    /// Why the record is corrected (required).
+    pub reason: Option<String>,
 }
 
 /// A victim's record as a caller may see it.
@@ -71,15 +86,7 @@ pub struct VictimView {
 }
 
 fn optional_text(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option<String> {
-    let text = value.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
-    if text.chars().count() > TEXT_LENGTH_MAX || text.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            field,
-            format!("must be one line of at most {TEXT_LENGTH_MAX} characters"),
-        ));
-        return None;
-    }
-    Some(text.to_string())
+    text(errors, field, value.as_deref())
 }
 
 impl App {
@@ -128,9 +135,7 @@ impl App {
         let mut errors = FieldErrors::new();
         let given_names = errors.check(parse_person_name("given_names", &request.given_names));
         let surnames = errors.check(parse_person_name("surnames", &request.surnames));
-        let document_type = errors.check(DocumentType::parse(&request.document_type));
-        let document_number =
-            document_type.and_then(|t| errors.check(t.normalize_number(&request.document_number)));
+        let document = document(&mut errors, "", &request.document_type, &request.document_number);
         let nationality = errors.check(parse_country("nationality", &request.nationality));
         let document_country = match &request.document_country {
             Some(country) => errors.check(parse_country("document_country", country)),
@@ -148,33 +153,22 @@ impl App {
             .unwrap_or_else(|| "reparation_fund".to_string());
         let contact = optional_text(&mut errors, "contact", &request.contact);
         let address = optional_text(&mut errors, "address", &request.address);
-        let bank_account = optional_text(&mut errors, "bank_account", &request.bank_account);
+        let bank_account = optional_account(&mut errors, "bank_account", request.bank_account.as_deref());
         let legal_representative =
-            optional_text(&mut errors, "legal_representative", &request.legal_representative);
+            request.legal_representative.as_ref().and_then(|input| representative(&mut errors, input));
         let region = optional_text(&mut errors, "region", &request.region);
         let exploitation = optional_text(&mut errors, "exploitation", &request.exploitation);
         let recruitment = optional_text(&mut errors, "recruitment", &request.recruitment);
-        let mut list = |field: &str, values: &[String]| -> Vec<String> {
-            if values.len() > 20 {
-                errors.push(FieldError::new(field, "must list at most 20 entries"));
-                return Vec::new();
+        let languages = text_list(&mut errors, "languages", &request.languages);
+        let methods_of_control = text_list(&mut errors, "methods_of_control", &request.methods_of_control);
+        if let Some(birth) = birth_date {
+            if is_minor(birth, today) && request.legal_representative.is_none() {
+                errors.push(FieldError::new("legal_representative", "is required for a minor"));
             }
-            values
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| optional_text(&mut errors, &format!("{field}[{i}]"), &Some(v.clone())))
-                .collect()
-        };
-        let languages = list("languages", &request.languages);
-        let methods_of_control = list("methods_of_control", &request.methods_of_control);
+        }
         errors.into_result()?;
-        let (
-            Some(given_names),
-            Some(surnames),
-            Some(document_type),
-            Some(document_number),
-            Some(nationality),
-        ) = (given_names, surnames, document_type, document_number, nationality)
+        let (Some(given_names), Some(surnames), Some((document_type, document_number)), Some(nationality)) =
+            (given_names, surnames, document, nationality)
         else {
             return Err(AppError::Internal("validated fields missing".into()));
         };
@@ -183,9 +177,6 @@ impl App {
             return Err(AppError::Internal("validated fields missing".into()));
         };
         let minor = is_minor(birth_date, today);
-        if minor && legal_representative.is_none() {
-            return Err(FieldError::new("legal_representative", "is required for a minor").into());
-        }
         let document_index = keys.blind_index(document_type.as_str(), &document_number);
         let identity = Identity {
             given_names,
@@ -428,6 +419,178 @@ impl App {
             None,
             Some("consent_withdrawn"),
         ))
+    }
+
+    /// Corrects a victim's record (victim services of the victim's institution): any identity
+    /// field, the bank account and the representative included, with a reason. The identity as
+    /// it was is kept, sealed, in the record's history; the change is audited with the names of
+    /// the fields (never their values). Claims that waited for new payee details wait no more.
+    pub async fn correct_victim(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        code: &str,
+        correction: VictimCorrection,
+    ) -> Result<VictimView, AppError> {
+        actor.require(rules::REGISTER_VICTIMS)?;
+        let code = VictimCode::parse(code)?;
+        let keys = self.key_ring()?;
+        let today = self.today();
+        let mut errors = FieldErrors::new();
+        let reason = match correction.reason.as_deref().map(str::trim) {
+            Some(r) if !r.is_empty() && r.chars().count() <= 500 && !r.chars().any(char::is_control) => {
+                Some(r.to_string())
+            }
+            Some(r) if !r.is_empty() => {
+                errors.push(FieldError::new("reason", "must be one line of at most 500 characters"));
+                None
+            }
+            _ => {
+                errors.push(FieldError::new("reason", "a correction states its reason"));
+                None
+            }
+        };
+        let mut fields: Vec<String> = correction.identity.fields().iter().map(|f| f.to_string()).collect();
+        let sex = correction.sex.as_deref().and_then(|v| errors.check(Sex::parse(v)));
+        let nationality =
+            correction.nationality.as_deref().and_then(|v| errors.check(parse_country("nationality", v)));
+        let region = correction.region.as_ref().map(|v| optional_text(&mut errors, "region", v));
+        let exploitation =
+            correction.exploitation.as_ref().map(|v| optional_text(&mut errors, "exploitation", v));
+        for (set, name) in [
+            (correction.sex.is_some(), "sex"),
+            (correction.nationality.is_some(), "nationality"),
+            (correction.region.is_some(), "region"),
+            (correction.exploitation.is_some(), "exploitation"),
+        ] {
+            if set {
+                fields.push(name.to_string());
+            }
+        }
+        if fields.is_empty() {
+            errors.push(FieldError::new("fields", "name at least one field to correct"));
+        }
+        let mut tx = self.store.write().await?;
+        let record = tx
+            .victim(code.as_str())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no victim has the code {code}")))?;
+        if actor.institution_id != Some(record.institution_id) {
+            return Err(AppError::Forbidden);
+        }
+        if record.consent_withdrawn_at.is_some() {
+            return Err(AppError::Conflict(FieldError::new(
+                "consent",
+                "the victim withdrew consent: the identity is no longer processed",
+            )));
+        }
+        let current: Identity = serde_json::from_slice(&keys.open(&record.identity, &record.code)?)
+            .map_err(|_| AppError::Internal("a sealed identity is malformed".into()))?;
+        let next = match correction.identity.apply(&current, today) {
+            Ok(next) => Some(next),
+            Err(found) => {
+                errors.0.extend(found.0);
+                None
+            }
+        };
+        errors.into_result()?;
+        let (Some(next), Some(reason)) = (next, reason) else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        let birth =
+            next.birth().ok_or_else(|| AppError::Internal("a stored birth date is malformed".into()))?;
+        let minor = is_minor(birth, today);
+        if minor && next.legal_representative.is_none() {
+            return Err(FieldError::new("legal_representative", "is required for a minor").into());
+        }
+        let document_index = keys.blind_index(next.document_type.as_str(), &next.document_number);
+        if let Some(other) =
+            tx.victims_with_document(&document_index).await?.into_iter().find(|v| v.id != record.id)
+        {
+            return Err(AppError::Conflict(FieldError::new(
+                "document_number",
+                format!("a victim with this document is already registered as {}", other.code),
+            )));
+        }
+        let now = self.clock.now();
+        let plain = serde_json::to_vec(&next).map_err(|e| AppError::Internal(e.to_string()))?;
+        let updated = VictimRecord {
+            identity: keys.seal(&plain, &record.code)?,
+            document_index,
+            sex: sex.map_or(record.sex.clone(), |s| s.as_str().to_string()),
+            nationality: nationality.unwrap_or_else(|| record.nationality.clone()),
+            age_band: age_band(birth, today).to_string(),
+            minor,
+            region: region.unwrap_or_else(|| record.region.clone()),
+            exploitation: exploitation.unwrap_or_else(|| record.exploitation.clone()),
+            ..record.clone()
+        };
+        tx.update_victim(&updated).await?;
+        tx.insert_identity_change(
+            record.id,
+            &crate::store::IdentityChange {
+                previous: record.identity.clone(),
+                fields: fields.clone(),
+                reason: reason.clone(),
+                changed_at: now,
+                changed_by: actor.username.clone(),
+            },
+        )
+        .await?;
+        let payee_fields = [
+            "given_names",
+            "surnames",
+            "document_type",
+            "document_number",
+            "bank_account",
+            "legal_representative",
+        ];
+        let released = if fields.iter().any(|f| payee_fields.contains(&f.as_str())) {
+            self.release_claims_waiting_for_payee(&mut *tx, record.id, &actor.username).await?
+        } else {
+            Vec::new()
+        };
+        let mut event = audit_event(
+            actor,
+            context,
+            now,
+            "victim.correct",
+            Some(("victim", record.code.clone())),
+            json!({"fields": fields, "reason": reason, "claims_released": released}),
+        );
+        event.purpose = Some("correction".into());
+        tx.append_audit(event).await?;
+        tx.commit().await?;
+        Ok(self.view(&updated, Some(next), None))
+    }
+
+    /// Claims of this victim that waited for new payee details go back to the queue.
+    async fn release_claims_waiting_for_payee(
+        &self,
+        tx: &mut dyn crate::store::WriteTx,
+        victim_id: i64,
+        by: &str,
+    ) -> Result<Vec<i64>, AppError> {
+        let filter = crate::store::ClaimFilter { victim_id: Some(victim_id), ..Default::default() };
+        let claims = tx.claims(&filter, Page { after: None, limit: 1_000 }).await?;
+        let mut released = Vec::new();
+        for mut claim in claims.into_iter().filter(|c| c.waiting_for == Some(Waiting::PayeeDetails)) {
+            claim.waiting_for = None;
+            tx.update_claim(&claim).await?;
+            tx.insert_claim_event(
+                claim.id,
+                &crate::store::ClaimEvent {
+                    from_state: Some(claim.state.as_str().to_string()),
+                    to_state: claim.state.as_str().to_string(),
+                    at: self.clock.now(),
+                    by: by.to_string(),
+                    note: Some("payee_details_corrected".into()),
+                },
+            )
+            .await?;
+            released.push(claim.id);
+        }
+        Ok(released)
     }
 
     /// Checks that the loaded key ring belongs to this database: every key the database has

@@ -33,6 +33,15 @@ impl ClaimKind {
             _ => Err(FieldError::new(field, "must be reparation or advance")),
         }
     }
+
+    /// The kind of a stored claim (storage gives the exact name or nothing).
+    pub fn from_stored(value: &str) -> Option<ClaimKind> {
+        match value {
+            "reparation" => Some(ClaimKind::Reparation),
+            "advance" => Some(ClaimKind::Advance),
+            _ => None,
+        }
+    }
 }
 
 /// Where a claim stands.
@@ -50,10 +59,13 @@ pub enum ClaimState {
     InBatch,
     Paid,
     Withdrawn,
+    /// Stopped by a court decision: the judgment behind it was set aside (or the case ended
+    /// in an acquittal), so the fund may not pay it.
+    Stopped,
 }
 
 impl ClaimState {
-    pub const ALL: [ClaimState; 7] = [
+    pub const ALL: [ClaimState; 8] = [
         ClaimState::Received,
         ClaimState::Approved,
         ClaimState::Rejected,
@@ -61,6 +73,7 @@ impl ClaimState {
         ClaimState::InBatch,
         ClaimState::Paid,
         ClaimState::Withdrawn,
+        ClaimState::Stopped,
     ];
 
     pub fn parse(field: &str, value: &str) -> Result<ClaimState, FieldError> {
@@ -79,6 +92,7 @@ impl ClaimState {
             ClaimState::InBatch => "in_batch",
             ClaimState::Paid => "paid",
             ClaimState::Withdrawn => "withdrawn",
+            ClaimState::Stopped => "stopped",
         }
     }
 
@@ -87,11 +101,13 @@ impl ClaimState {
     pub fn next(self) -> &'static [ClaimState] {
         use ClaimState::*;
         match self {
-            Received => &[Approved, Rejected, Withdrawn],
-            Approved => &[Allocated, Withdrawn],
+            Received => &[Approved, Rejected, Withdrawn, Stopped],
+            Approved => &[Allocated, Withdrawn, Stopped],
             Allocated => &[InBatch, Approved],
             InBatch => &[Paid, Approved],
-            Rejected | Paid | Withdrawn => &[],
+            // Only when the bank returns money it had paid.
+            Paid => &[Approved],
+            Rejected | Withdrawn | Stopped => &[],
         }
     }
 
@@ -113,7 +129,38 @@ impl ClaimState {
 
     /// A claim still open on its order (at most one per order).
     pub fn is_open(self) -> bool {
-        !matches!(self, ClaimState::Rejected | ClaimState::Paid | ClaimState::Withdrawn)
+        !matches!(self, ClaimState::Rejected | ClaimState::Paid | ClaimState::Withdrawn | ClaimState::Stopped)
+    }
+}
+
+/// What a claim waits for before it may be paid (again). A waiting claim is left out of
+/// allocation rounds and batches, and its page says why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Waiting {
+    /// The bank refused the payee's account or name: victim services must correct the
+    /// victim's (or the representative's) details first.
+    PayeeDetails,
+    /// The bank reported a result that contradicts one already applied: a treasurer must
+    /// establish what really happened before anything more is paid.
+    BankConflict,
+    /// The judgment behind the order is under appeal or was set aside.
+    CourtDecision,
+}
+
+impl Waiting {
+    pub const ALL: [Waiting; 3] = [Waiting::PayeeDetails, Waiting::BankConflict, Waiting::CourtDecision];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Waiting::PayeeDetails => "payee_details",
+            Waiting::BankConflict => "bank_conflict",
+            Waiting::CourtDecision => "court_decision",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Waiting> {
+        Waiting::ALL.into_iter().find(|w| w.as_str() == value)
     }
 }
 
@@ -368,7 +415,9 @@ mod tests {
         assert_eq!(paid, Ok(Paid));
         assert_eq!(InBatch.transition(Approved), Ok(Approved), "a bank rejection requeues");
         assert!(Received.transition(Paid).is_err());
-        assert!(Paid.transition(Approved).is_err());
+        assert_eq!(Paid.transition(Approved), Ok(Approved), "money the bank returned");
+        assert!(Paid.transition(Allocated).is_err());
+        assert!(Stopped.transition(Approved).is_err());
         assert!(Approved.is_open() && !Rejected.is_open());
     }
 

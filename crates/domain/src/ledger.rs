@@ -527,7 +527,11 @@ pub struct Transfer {
     pub references: References,
     pub memo: Option<String>,
     pub actor: String,
+    /// When the transfer was entered (its place in the ledger's order).
     pub created_at: Timestamp,
+    /// When the money moved (the day rent was received, a sale closed, the bank paid):
+    /// statements, journals, month figures and the public page go by it.
+    pub value_date: time::Date,
     /// Posted totals of the debit account right after this transfer: (debits, credits).
     pub debit_account_posted_after: (Amount, Amount),
     /// Posted totals of the credit account right after this transfer: (debits, credits).
@@ -537,7 +541,7 @@ pub struct Transfer {
 impl Serialize for Transfer {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Transfer", 15)?;
+        let mut s = serializer.serialize_struct("Transfer", 16)?;
         s.serialize_field("seq", &self.seq)?;
         s.serialize_field("id", &self.id)?;
         s.serialize_field("debit_account", &self.debit_account)?;
@@ -554,6 +558,7 @@ impl Serialize for Transfer {
         s.serialize_field("memo", &self.memo)?;
         s.serialize_field("actor", &self.actor)?;
         s.serialize_field("created_at", &self.created_at.to_rfc3339())?;
+        s.serialize_field("value_date", &self.value_date.to_string())?;
         s.end()
     }
 }

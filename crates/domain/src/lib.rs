@@ -25,6 +25,7 @@ pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod orders;
+pub mod payments;
 pub mod policy;
 pub mod role;
 pub mod secret;

@@ -155,12 +155,57 @@ impl Amount {
             width = usize::from(currency.scale)
         )
     }
+
+    /// For messages people read: the currency's symbol and the amount grouped in thousands,
+    /// `S/ 5,500.00` (as Peru writes it, and English too). Pages format by the reader's locale.
+    pub fn display(self, currency: Currency) -> String {
+        let plain = self.format(currency);
+        let (sign, digits) = plain.strip_prefix('-').map_or(("", plain.as_str()), |rest| ("-", rest));
+        let (whole, fraction) = digits.split_once('.').map_or((digits, None), |(w, f)| (w, Some(f)));
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (index, digit) in whole.chars().enumerate() {
+            if index > 0 && (whole.len() - index) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        let fraction = fraction.map(|f| format!(".{f}")).unwrap_or_default();
+        format!("{sign}{} {grouped}{fraction}", currency.symbol())
+    }
+}
+
+impl Currency {
+    /// The symbol people in the region write before an amount (the ISO code where there is
+    /// no unambiguous one).
+    pub fn symbol(self) -> &'static str {
+        match self.code {
+            "PEN" => "S/",
+            "USD" => "US$",
+            "BRL" => "R$",
+            "EUR" => "€",
+            "DOP" => "RD$",
+            "TTD" => "TT$",
+            "AWG" => "Afl.",
+            "XCG" => "Cg",
+            "ANG" => "NAƒ",
+            other => other,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn amounts_in_messages_carry_their_symbol_and_thousands() {
+        let pen = Currency::parse("PEN").unwrap();
+        assert_eq!(Amount(550_000).display(pen), "S/ 5,500.00");
+        assert_eq!(Amount(123_456_789).display(pen), "S/ 1,234,567.89");
+        assert_eq!(Amount(-5).display(pen), "-S/ 0.05");
+        assert_eq!(Amount(1_000).display(Currency::parse("CLP").unwrap()), "CLP 1,000");
+    }
 
     fn pen() -> Currency {
         Currency::parse("PEN").unwrap()

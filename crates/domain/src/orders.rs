@@ -144,9 +144,32 @@ pub fn fund_eligibility(facts: &OrderFacts, today: Date, grace_days: i64) -> Eli
     Eligibility { eligible: conditions.iter().all(|c| c.met), conditions }
 }
 
+/// How money the convicted paid later is shared: the victim is made whole first (what is still
+/// owed), then the fund recovers what it paid and has not recovered yet (subrogation). `None`
+/// when the amount exceeds both together.
+pub fn split_recovery(
+    received: Amount,
+    owed_to_victim: Amount,
+    owed_to_fund: Amount,
+) -> Option<(Amount, Amount)> {
+    let to_victim = Amount(received.0.min(owed_to_victim.0.max(0)));
+    let to_fund = received.checked_sub(to_victim).ok()?;
+    (to_fund <= Amount(owed_to_fund.0.max(0))).then_some((to_victim, to_fund))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recovery_makes_the_victim_whole_first() {
+        assert_eq!(
+            split_recovery(Amount(25_000), Amount(18_500), Amount(20_000)),
+            Some((Amount(18_500), Amount(6_500)))
+        );
+        assert_eq!(split_recovery(Amount(100), Amount(0), Amount(100)), Some((Amount(0), Amount(100))));
+        assert_eq!(split_recovery(Amount(38_501), Amount(18_500), Amount(20_000)), None);
+    }
     use time::macros::date;
 
     fn facts() -> OrderFacts {

@@ -205,6 +205,117 @@ pub fn parse_person_name(field: &str, value: &str) -> Result<String, FieldError>
     Ok(name)
 }
 
+/// How a legal representative is related to the victim they act for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relationship {
+    Mother,
+    Father,
+    /// A guardian or tutor named by a court or a notary.
+    Guardian,
+    /// Another relative with custody (grandparent, aunt…).
+    Relative,
+    /// The victims' public defender (MINJUSDH) or a CEM lawyer acting for a child.
+    PublicDefender,
+    /// A shelter or child-protection unit holding provisional custody.
+    ProtectionUnit,
+    Other,
+}
+
+impl Relationship {
+    pub const ALL: [Relationship; 7] = [
+        Relationship::Mother,
+        Relationship::Father,
+        Relationship::Guardian,
+        Relationship::Relative,
+        Relationship::PublicDefender,
+        Relationship::ProtectionUnit,
+        Relationship::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relationship::Mother => "mother",
+            Relationship::Father => "father",
+            Relationship::Guardian => "guardian",
+            Relationship::Relative => "relative",
+            Relationship::PublicDefender => "public_defender",
+            Relationship::ProtectionUnit => "protection_unit",
+            Relationship::Other => "other",
+        }
+    }
+
+    pub fn parse(field: &str, value: &str) -> Result<Relationship, FieldError> {
+        let wanted = value.trim().to_ascii_lowercase();
+        Relationship::ALL.into_iter().find(|r| r.as_str() == wanted).ok_or_else(|| {
+            let names: Vec<&str> = Relationship::ALL.iter().map(|r| r.as_str()).collect();
+            FieldError::new(field, format!("must be one of {}", names.join(", ")))
+        })
+    }
+}
+
+/// The person who acts for a minor victim (and receives the minor's payment while the victim
+/// is a minor): a person with their own document and, when they have one, their own account.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Representative {
+    pub given_names: String,
+    pub surnames: String,
+    pub document_type: DocumentType,
+    pub document_number: String,
+    pub document_country: String,
+    pub relationship: Relationship,
+    /// Why they may act: the custody, guardianship resolution or legal mandate.
+    pub legal_basis: String,
+    /// Their own account (never the victim's: a payment names one person and one account).
+    #[serde(default)]
+    pub bank_account: Option<String>,
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+impl Representative {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_names, self.surnames).trim().to_string()
+    }
+}
+
+impl std::fmt::Debug for Representative {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Representative(***)")
+    }
+}
+
+/// Reads the representative of an identity sealed before representatives were people: the
+/// free text becomes the name, with no document (such a representative is paid by cheque
+/// only once victim services complete the record).
+fn representative_any_form<'de, D>(deserializer: D) -> Result<Option<Representative>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Person(Representative),
+        Text(String),
+    }
+    Ok(match Option::<Stored>::deserialize(deserializer)? {
+        None => None,
+        Some(Stored::Person(person)) => Some(person),
+        Some(Stored::Text(text)) if text.trim().is_empty() => None,
+        Some(Stored::Text(text)) => Some(Representative {
+            given_names: text.trim().to_string(),
+            surnames: String::new(),
+            document_type: DocumentType::OtherForeign,
+            document_number: String::new(),
+            document_country: String::new(),
+            relationship: Relationship::Other,
+            legal_basis: String::new(),
+            bank_account: None,
+            contact: None,
+        }),
+    })
+}
+
 /// The protected identity. Serialised to JSON and encrypted before storage; never logged.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
@@ -217,7 +328,8 @@ pub struct Identity {
     pub contact: Option<String>,
     pub address: Option<String>,
     pub bank_account: Option<String>,
-    pub legal_representative: Option<String>,
+    #[serde(default, deserialize_with = "representative_any_form")]
+    pub legal_representative: Option<Representative>,
     /// Languages the victim speaks (ISO 639 codes or names: `es`, `qu`, `ay`).
     #[serde(default)]
     pub languages: Vec<String>,
@@ -227,6 +339,18 @@ pub struct Identity {
     /// HTCDS context: methods of control (debt bondage, withheld documents, threats…).
     #[serde(default)]
     pub methods_of_control: Vec<String>,
+}
+
+impl Identity {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_names, self.surnames)
+    }
+
+    /// The birth date as stored (ISO), if it reads.
+    pub fn birth(&self) -> Option<Date> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        Date::parse(&self.birth_date, &format).ok()
+    }
 }
 
 impl std::fmt::Debug for Identity {
@@ -312,5 +436,18 @@ mod tests {
             methods_of_control: vec![],
         };
         assert_eq!(format!("{identity:?}"), "Identity(***)");
+    }
+
+    #[test]
+    fn a_representative_sealed_as_free_text_still_reads() {
+        let old = r#"{"given_names":"Ana","surnames":"Ruiz","document_type":"ptp","document_number":"PTP0098765",
+            "document_country":"VE","birth_date":"2012-07-30","contact":null,"address":null,"bank_account":null,
+            "legal_representative":"Carmen Rosa Rodríguez Díaz (madre)"}"#;
+        let identity: Identity = serde_json::from_str(old).unwrap();
+        let representative = identity.legal_representative.unwrap();
+        assert_eq!(representative.full_name(), "Carmen Rosa Rodríguez Díaz (madre)");
+        assert!(representative.document_number.is_empty());
+        assert_eq!(Relationship::parse("relationship", "Mother"), Ok(Relationship::Mother));
+        assert!(Relationship::parse("relationship", "neighbour").is_err());
     }
 }

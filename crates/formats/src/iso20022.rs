@@ -74,6 +74,25 @@ pub struct Party {
     pub account: Option<AccountId>,
     /// The BIC (8 or 11 characters) of the party's bank, when known.
     pub agent_bic: Option<String>,
+    /// A person's identity document (`Id/PrvtId/Othr`): a cheque or window payment is handed
+    /// over against it, and a representative paid for a minor is named by it.
+    pub identification: Option<PersonId>,
+}
+
+/// `GenericPersonIdentification1`: a document number and its scheme, by ISO code (`NIDN`
+/// national identity number, `CCPT` passport, `ARNU` alien registration number) or, for
+/// documents without one (Peru's PTP), by a proprietary name; `Issr` is the issuing country.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonId {
+    pub id: String,
+    pub scheme: PersonIdScheme,
+    pub issuer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonIdScheme {
+    Code(String),
+    Proprietary(String),
 }
 
 /// One payment (`CdtTrfTxInf`).
@@ -231,6 +250,9 @@ pub fn write_pain001(initiation: &Initiation) -> Result<String, Pain001Error> {
             }
             w.open("Cdtr");
             w.leaf("Nm", &tx.creditor.name);
+            if let Some(person) = &tx.creditor.identification {
+                w.person_id(person);
+            }
             w.close("Cdtr");
             if let Some(account) = &tx.creditor.account {
                 w.account("CdtrAcct", account, None);
@@ -317,6 +339,24 @@ fn validate(initiation: &Initiation) -> Result<Vec<Amount>, Pain001Error> {
                 }
             };
             text(&at("creditor.name"), &tx.creditor.name, 140)?;
+            if let Some(person) = &tx.creditor.identification {
+                text(&at("creditor.identification.id"), &person.id, 35)?;
+                match &person.scheme {
+                    PersonIdScheme::Code(code) if code.len() <= 4 && !code.is_empty() => {}
+                    PersonIdScheme::Code(_) => {
+                        return Err(Pain001Error::new(
+                            at("creditor.identification.scheme"),
+                            "a code has 1 to 4 letters",
+                        ))
+                    }
+                    PersonIdScheme::Proprietary(name) => {
+                        text(&at("creditor.identification.scheme"), name, 35)?
+                    }
+                }
+                if let Some(issuer) = &person.issuer {
+                    text(&at("creditor.identification.issuer"), issuer, 35)?;
+                }
+            }
             match (block.method, &tx.creditor.account) {
                 (Method::Transfer, Some(account)) => account_id(&at("creditor.account"), account)?,
                 (Method::Transfer, None) => {
@@ -539,6 +579,25 @@ impl Writer {
             self.leaf("Ccy", currency.code());
         }
         self.close(tag);
+    }
+
+    fn person_id(&mut self, person: &PersonId) {
+        self.open("Id");
+        self.open("PrvtId");
+        self.open("Othr");
+        self.leaf("Id", &person.id);
+        self.open("SchmeNm");
+        match &person.scheme {
+            PersonIdScheme::Code(code) => self.leaf("Cd", code),
+            PersonIdScheme::Proprietary(name) => self.leaf("Prtry", name),
+        }
+        self.close("SchmeNm");
+        if let Some(issuer) = &person.issuer {
+            self.leaf("Issr", issuer);
+        }
+        self.close("Othr");
+        self.close("PrvtId");
+        self.close("Id");
     }
 
     fn agent(&mut self, tag: &str, bic: Option<&str>) {
@@ -967,6 +1026,7 @@ mod tests {
                     scheme: Some("CCI".into()),
                 }),
                 agent_bic: None,
+                identification: None,
             },
             ultimate_creditor: None,
             remittance: format!("Reparacion {id}"),
@@ -982,6 +1042,7 @@ mod tests {
                 name: "Fondo".into(),
                 account: Some(AccountId::Other { id: "1234567890".into(), scheme: None }),
                 agent_bic: Some("BCPLPEPL".into()),
+                identification: None,
             },
             currency,
             blocks: vec![PaymentBlock {

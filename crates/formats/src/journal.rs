@@ -38,16 +38,21 @@ fn clean(text: &str) -> String {
     text.chars().map(|c| if c.is_control() || c == ';' { ' ' } else { c }).collect()
 }
 
-/// One transfer as a journal entry.
+/// One transfer as a journal entry, dated the day the money moved (its value date); the day
+/// it was entered is a tag when it differs.
 pub fn entry(transfer: &Transfer) -> String {
-    let date = transfer.created_at.to_rfc3339();
-    let date = &date[..10];
+    let date = transfer.value_date.to_string();
+    let entered = transfer.created_at.to_rfc3339();
+    let entered = &entered[..10];
     let currency = transfer.currency;
     let mut tags = vec![
         format!("id: {}", transfer.id),
         format!("seq: {}", transfer.seq),
         format!("type: {}", transfer.kind),
     ];
+    if entered != date {
+        tags.push(format!("entered: {entered}"));
+    }
     let references = &transfer.references;
     for (name, value) in [
         ("case", &references.case),
@@ -122,9 +127,19 @@ mod tests {
             memo: Some("Transferencia presupuestal; enero".into()),
             actor: "mrojas".into(),
             created_at: Timestamp::from_unix_micros(1_795_883_593_000_000),
+            value_date: time::macros::date!(2026 - 11 - 28),
             debit_account_posted_after: (Amount(posted), Amount(0)),
             credit_account_posted_after: (Amount(0), Amount(posted)),
         }
+    }
+
+    #[test]
+    fn an_entry_is_dated_when_the_money_moved() {
+        let mut late = transfer("single", 125_000);
+        late.value_date = time::macros::date!(2025 - 03 - 05);
+        let text = entry(&late);
+        assert!(text.starts_with("2025-03-05 * "), "{text}");
+        assert!(text.contains("entered: 2026-11-28"), "{text}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::process::Command;
 use redress_domain::{Amount, Currency};
 use redress_formats::iso20022::{
     parse_pain002, write_pain001, AccountId, CreditTransfer, Initiation, Method, Pain002Error, Party,
-    PaymentBlock, TxStatus,
+    PaymentBlock, PersonId, PersonIdScheme, TxStatus,
 };
 use time::macros::{date, datetime};
 
@@ -31,7 +31,7 @@ fn transfer(n: u32, units: i64, creditor: &str, account: Option<AccountId>) -> C
         end_to_end_id: format!("RDR-E2E-{n:04}"),
         instruction_id: format!("RDR-INS-{n:04}"),
         amount: Amount(units),
-        creditor: Party { name: creditor.into(), account, agent_bic: None },
+        creditor: Party { name: creditor.into(), account, agent_bic: None, identification: None },
         ultimate_creditor: None,
         remittance: format!("Reparacion civil EXP-2024-17 orden {n}"),
     }
@@ -44,6 +44,11 @@ fn realistic() -> Initiation {
         transfer(3, 300_000, "Estudio Jurídico Pérez & Asociados S.A.C.", cci("00319400300123456789"));
     representative.ultimate_creditor = Some("María José Ñahui Quispe".into());
     representative.creditor.agent_bic = Some("BINPPEPL".into());
+    representative.creditor.identification = Some(PersonId {
+        id: "45879632".into(),
+        scheme: PersonIdScheme::Code("NIDN".into()),
+        issuer: Some("PE".into()),
+    });
     let mut abroad = transfer(
         4,
         125_050,
@@ -51,7 +56,12 @@ fn realistic() -> Initiation {
         Some(AccountId::Iban("ES9121000418450200051332".into())),
     );
     abroad.creditor.agent_bic = Some("CAIXESBBXXX".into());
-    let cheque = transfer(5, 200_000, "Rosa Elvira Condori Huamán", None);
+    let mut cheque = transfer(5, 200_000, "Rosa Elvira Condori Huamán", None);
+    cheque.creditor.identification = Some(PersonId {
+        id: "PTP0098765".into(),
+        scheme: PersonIdScheme::Proprietary("PTP".into()),
+        issuer: Some("PE".into()),
+    });
     Initiation {
         message_id: "RDR-20261128-0001".into(),
         created_at: datetime!(2026-11-28 10:00:00 -5),
@@ -60,6 +70,7 @@ fn realistic() -> Initiation {
             name: "Fondo Especial de Reparaciones para Víctimas de Trata".into(),
             account: cci("00219300123456789012"),
             agent_bic: Some("BCPLPEPL".into()),
+            identification: None,
         },
         currency: Currency::parse("PEN").unwrap(),
         blocks: vec![
@@ -117,6 +128,8 @@ fn a_realistic_payment_order_validates_against_the_xsd() {
     assert!(xml.contains("<CtrlSum>8250.75</CtrlSum>"));
     assert!(xml.contains("<CtrlSum>2000.00</CtrlSum>"));
     assert!(xml.contains("<Nm>Estudio Jurídico Pérez &amp; Asociados S.A.C.</Nm>"));
+    assert!(xml.contains("<Othr>\n                <Id>45879632</Id>\n                <SchmeNm>\n                  <Cd>NIDN</Cd>"), "{xml}");
+    assert!(xml.contains("<Prtry>PTP</Prtry>"));
     assert!(xml.contains("<UltmtCdtr>\n          <Nm>María José Ñahui Quispe</Nm>"));
     assert!(xml.contains("<Prtry>CCI</Prtry>"));
     assert!(xml.contains("<IBAN>ES9121000418450200051332</IBAN>"));

@@ -10,6 +10,7 @@ use redress_app::accounts::{CreateUser, InstitutionChoice};
 use redress_app::assets::{MoveAsset, RegisterAsset};
 use redress_app::cases::OpenCase;
 use redress_app::claims::{Decision, FileClaim};
+use redress_app::identity::RepresentativeInput;
 use redress_app::ledger::TransferRequest;
 use redress_app::orders::{OrderRequest, RecordJudgment};
 use redress_app::payments::ManualResult;
@@ -19,7 +20,14 @@ use redress_domain::Secret;
 use time::Duration;
 
 /// The fund's bank account in a demo (a made-up CCI), so that bank files can be exported.
-pub const DEMO_FUND_ACCOUNT: &str = "00219300999999999912";
+/// The demo fund's account: a CCI with valid check digits.
+pub const DEMO_FUND_ACCOUNT: &str = "00219300999999999910";
+
+/// A made-up CCI of the demo (bank 002, office 193) with valid check digits.
+fn demo_cci(n: u64) -> String {
+    let first = format!("002193{:012}", 100_000_000_000u64 + n * 31);
+    redress_domain::payments::cci_with_check_digits(&first).unwrap_or(first)
+}
 
 /// How big a country to make.
 #[derive(Debug, Clone, Copy)]
@@ -249,6 +257,29 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
     // Assets at every state, some bringing money into the fund; their moves happen in date
     // order over the past year and a half.
     let mut planned: Vec<(i64, i64, MoveAsset)> = Vec::new();
+    // Seized money belongs to a case: the money of the demo's assets is that of one
+    // laundering investigation.
+    let money_case = app
+        .open_case(
+            &prosecutor,
+            &ctx(),
+            OpenCase {
+                prosecutor_file: "FPT-2024-LAV-0001".into(),
+                court_file: None,
+                jurisdiction: "Lima".into(),
+                offences: vec!["129-A".into()],
+                reported_on: day(600),
+                cross_border: false,
+                partner_country: None,
+                tracing_notes: Some("Dinero y saldos incautados en el allanamiento".into()),
+                court_id: None,
+                defendants: vec!["Marco Antonio Salas Vela".into()],
+                victims: Vec::new(),
+            },
+        )
+        .await?
+        .id;
+    seeded.cases += 1;
     let kinds = ["vehicle", "real_estate", "cash", "valuables", "business", "bank_balance"];
     for number in 0..(size.victims / 5).max(6) {
         let kind = kinds[number % kinds.len()];
@@ -277,7 +308,7 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
                     location: Some(dice.pick(REGIONS).to_string()),
                     region: Some(dice.pick(REGIONS).to_string()),
                     custodian: Some("PRONABI".into()),
-                    case_id: None,
+                    case_id: matches!(kind, "cash" | "bank_balance").then_some(money_case),
                     agency_reference: Some(format!("PRONABI-{:05}", number + 1)),
                     currency: None,
                     estimated_value: Some(format!("{value}.00")),
@@ -367,11 +398,18 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
             consent_scope: None,
             contact: None,
             address: None,
-            bank_account: dice
-                .chance(65)
-                .then(|| format!("002{:017}", 19_300_000_000_000u64 + index as u64 * 31)),
-            legal_representative: minor
-                .then(|| format!("{} {}", dice.pick(GIVEN_PE), dice.pick(SURNAMES_PE))),
+            bank_account: dice.chance(65).then(|| demo_cci(index as u64)),
+            legal_representative: minor.then(|| RepresentativeInput {
+                given_names: dice.pick(GIVEN_PE).to_string(),
+                surnames: format!("{} {}", dice.pick(SURNAMES_PE), dice.pick(SURNAMES_PE)),
+                document_type: "dni".into(),
+                document_number: format!("{:08}", 10_000_000 + index * 17),
+                document_country: None,
+                relationship: "mother".into(),
+                legal_basis: "Patria potestad (Código de los Niños y Adolescentes, art. 74)".into(),
+                bank_account: dice.chance(50).then(|| demo_cci(1_000_000 + index as u64)),
+                contact: None,
+            }),
             region: Some(dice.pick(REGIONS).to_string()),
             exploitation: Some(dice.pick(EXPLOITATION).to_string()),
             languages: vec!["es".into()],
@@ -533,7 +571,8 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
                 .map(|(i, line)| ManualResult {
                     end_to_end_id: line.end_to_end_id.clone(),
                     status: if i == 1 { "rejected" } else { "accepted" }.into(),
-                    reason: (i == 1).then(|| "AC04 cuenta cerrada".to_string()),
+                    reason_code: (i == 1).then(|| "AC04".to_string()),
+                    reason: (i == 1).then(|| "Cuenta cerrada".to_string()),
                 })
                 .collect();
             app.record_bank_results(&treasurer, &ctx(), batch.id, results).await?;

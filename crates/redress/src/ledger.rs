@@ -62,6 +62,9 @@ pub enum LedgerCommand {
         expires_at: Option<String>,
         #[arg(long)]
         memo: Option<String>,
+        /// The day the money moved (YYYY-MM-DD); default today.
+        #[arg(long)]
+        value_date: Option<String>,
         #[arg(long)]
         case: Option<String>,
         #[arg(long)]
@@ -140,6 +143,7 @@ pub async fn run(app: &App, command: LedgerCommand) -> anyhow::Result<ExitCode> 
             reverses,
             expires_at,
             memo,
+            value_date,
             case,
             asset,
             order,
@@ -159,6 +163,7 @@ pub async fn run(app: &App, command: LedgerCommand) -> anyhow::Result<ExitCode> 
                 linked: false,
                 references: References { case, asset, order, claim, batch: None },
                 memo,
+                value_date,
             };
             let id = request.id.clone();
             match app.create_transfers(&actor, &context, &[request]).await?.remove(0) {

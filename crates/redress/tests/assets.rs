@@ -32,10 +32,28 @@ async fn setup(database: TestDatabase) -> Setup {
     Setup { server, manager, officer }
 }
 
+/// Seized money belongs to a case: a prosecutor opens one for it.
+async fn money_case(s: &Setup) -> i64 {
+    let prosecutor = s.server.user_token(&format!("fiscal{}", rand_suffix()), &["prosecutor"]).await;
+    let body = json!({"prosecutor_file": format!("FPT-CASH-{}", rand_suffix()), "jurisdiction": "Tumbes",
+        "offences": ["129-A"], "reported_on": "2025-01-02", "defendants": ["Juan Pérez Salas"]});
+    let case: Value = s.server.post("/api/v1/cases", &prosecutor, body).await.json().await.unwrap();
+    case["id"].as_i64().unwrap()
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::SeqCst).to_string()
+}
+
 async fn register(s: &Setup, kind: &str) -> i64 {
-    let body = json!({"kind": kind, "description": "Camioneta Toyota Hilux 2019", "identifiers": "Placa ABC-123",
+    let mut body = json!({"kind": kind, "description": "Camioneta Toyota Hilux 2019", "identifiers": "Placa ABC-123",
         "location": "Depósito PRONABI, Tumbes", "region": "Tumbes", "custodian": "PRONABI", "seized_on": "2025-01-10",
         "document": "Resolución de incautación 12-2025"});
+    if matches!(kind, "cash" | "bank_balance") {
+        body["case_id"] = json!(money_case(s).await);
+    }
     let response = s.server.post("/api/v1/assets", &s.manager, body).await;
     assert_eq!(response.status(), 201);
     response.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
@@ -80,7 +98,8 @@ async fn an_early_sale_then_confiscation_brings_the_proceeds_to_the_fund(databas
     let released = step(&s, id, to("released", "2026-05-01")).await;
     assert_eq!(released["state"], "released");
     assert_eq!(released["escrow"], "0.00");
-    assert_eq!(released["money"].as_array().unwrap().len(), 3, "{released}");
+    // The price in, the sale costs out of escrow, then the release: escrow → income, escrow → fund.
+    assert_eq!(released["money"].as_array().unwrap().len(), 4, "{released}");
     let asset_id = id.to_string();
     assert!(released["money"]
         .as_array()
@@ -119,7 +138,8 @@ async fn a_confiscation_then_auction_brings_the_price_to_the_fund(database: Test
     assert_eq!(sold["moves"].as_array().unwrap().len(), 6);
     let b = balances(&s).await;
     assert_eq!(b["assets:bank:fund"], "115000.00");
-    assert_eq!(b["income:confiscations"], "115000.00");
+    assert_eq!(b["income:confiscations"], "120000.00", "the gross price is income");
+    assert_eq!(b["expenses:asset-sales"], "5000.00", "the sale's costs are in the ledger");
     assert_eq!(b["assets:bank:escrow"], "0.00");
 }
 
@@ -246,8 +266,14 @@ async fn the_public_feed_shows_assets_and_money_without_personal_data(database: 
         client.get(s.server.url("/public/fund-flows.json")).send().await.unwrap().json().await.unwrap();
     let months = flows["months"].as_array().unwrap();
     assert_eq!(months.len(), 24);
-    let inflows: Vec<&str> = months.iter().map(|m| m["inflows"].as_str().unwrap()).collect();
-    assert!(inflows.contains(&"115000.00"), "{flows}");
+    // Dated when the money moved (the sale in June), not when it was entered; the gross price
+    // comes in and the sale's costs go out.
+    let june = months.iter().find(|m| m["month"] == "2026-06").unwrap();
+    assert_eq!(
+        (june["inflows"].as_str(), june["outflows"].as_str()),
+        (Some("120000.00"), Some("5000.00")),
+        "{flows}"
+    );
     for published in [feed.to_string(), csv, page, flows.to_string()] {
         for private in [
             "Pérez",
@@ -304,7 +330,16 @@ async fn valuations_rent_arrears_and_custody_costs_are_kept(database: TestDataba
         .unwrap();
     assert_eq!(paid["rent_received"], "2000.00");
     assert_eq!(paid["rent_arrears"], "1000.00");
-    assert_eq!(balances(&s).await["income:leases"], "2000.00");
+    // The asset is only seized: its rent waits in escrow, it is not the fund's to spend.
+    let b = balances(&s).await;
+    assert_eq!(b["assets:bank:escrow"], "2000.00");
+    assert_eq!(b[&format!("liabilities:escrow:rent/{id}")], "2000.00");
+    assert_eq!(b["assets:bank:fund"], "0.00");
+    assert_eq!(b["income:leases"], "0.00");
+    // The fund gets a budget transfer to pay custody from.
+    let budget = json!({"id": "7f1c2a9e-0b4d-4c1e-9a57-3d2f8e6b1c00", "debit_account": "assets:bank:fund",
+        "credit_account": "income:budget", "amount": "2000.00", "currency": "PEN", "memo": "Presupuesto"});
+    assert_eq!(s.server.post("/api/v1/ledger/transfers", &s.officer, budget).await.status(), 201);
     // Custody is paid from the fund: more than it holds is refused, and nothing moves.
     let too_much = expect_problem(
         s.server
@@ -333,6 +368,14 @@ async fn valuations_rent_arrears_and_custody_costs_are_kept(database: TestDataba
     let b = balances(&s).await;
     assert_eq!(b["assets:bank:fund"], "1700.00");
     assert_eq!(b["expenses:custody"], "300.00");
+    // Confiscation makes the rent held in escrow the fund's income.
+    step(&s, id, to("in_custody", "2025-06-01")).await;
+    step(&s, id, to("confiscated", "2026-01-15")).await;
+    let b = balances(&s).await;
+    assert_eq!(b["assets:bank:fund"], "3700.00");
+    assert_eq!(b["income:leases"], "2000.00");
+    assert_eq!(b["assets:bank:escrow"], "0.00");
+    assert_eq!(b[&format!("liabilities:escrow:rent/{id}")], "0.00");
     for (path, body, field) in [
         ("valuations", json!({"valued_on": "2999-01-01", "amount": "1.00", "basis": "x"}), "valued_on"),
         ("leases", json!({"monthly_rent": "-1.00", "starts_on": "2025-01-01"}), "monthly_rent"),

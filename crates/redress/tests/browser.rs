@@ -218,7 +218,7 @@ async fn member(
 async fn people_do_their_jobs_in_a_real_browser() {
     let Some(browser) = Browser::start().await else { return };
     let server = TestServer::start_with(TestDatabase::sqlite(), |settings| {
-        settings.fund.bank_account = Some("00219300999999999912".to_string());
+        settings.fund.bank_account = Some("00219300999999999910".to_string());
     })
     .await;
     let admin = server.admin_token().await;
@@ -255,7 +255,7 @@ async fn people_do_their_jobs_in_a_real_browser() {
         )
         .await;
     browser.type_into("#nationality", "PE").await;
-    browser.type_into("#bank_account", "00219300123456789012").await;
+    browser.type_into("#bank_account", "00219300123456789013").await;
     browser.click("#register-victim").await;
     // Consent is required: the form says so next to the field and keeps what was typed.
     browser.find("#consent-error").await;

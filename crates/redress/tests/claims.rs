@@ -18,7 +18,7 @@ on_both_engines!(
     an_advance_is_paid_before_the_order_and_deducted_from_it,
 );
 
-const FUND_ACCOUNT: &str = "00219300999999999912";
+const FUND_ACCOUNT: &str = "00219300999999999910";
 
 struct Setup {
     server: TestServer,
@@ -103,7 +103,7 @@ async fn setup(database: TestDatabase) -> Setup {
         server
             .post("/api/v1/victims", &services, json!({"given_names": "Milagros", "surnames": "Huamán Ccori",
                 "document_type": "dni", "document_number": "70112233", "birth_date": "1999-01-05", "sex": "female",
-                "nationality": "PE", "consent": true, "bank_account": "002-193-00123456789012"}))
+                "nationality": "PE", "consent": true, "bank_account": "002-193-00123456789013"}))
             .await,
     )
     .await["code"]
@@ -114,7 +114,9 @@ async fn setup(database: TestDatabase) -> Setup {
         server
             .post("/api/v1/victims", &services, json!({"given_names": "Yeraldine", "surnames": "Pérez Ríos",
                 "document_type": "dni", "document_number": "80223344", "birth_date": "2012-03-03", "sex": "female",
-                "nationality": "VE", "consent": true, "legal_representative": "Rosa Ríos & Hijos Guzmán"}))
+                "nationality": "VE", "consent": true, "legal_representative": {"given_names": "Rosa", "surnames": "Ríos Guzmán",
+                "document_type": "ce", "document_number": "001234567", "relationship": "mother",
+                "legal_basis": "Patria potestad"}}))
             .await,
     )
     .await["code"]
@@ -408,9 +410,10 @@ async fn a_claim_goes_from_order_to_paid_and_a_bank_rejection_requeues_it(databa
     let xml = file.text().await.unwrap();
     validate_against_xsd(&xml);
     assert!(xml.contains("<CtrlSum>6000.00</CtrlSum>"), "{xml}");
-    assert!(xml.contains("00219300123456789012"), "the adult's CCI");
+    assert!(xml.contains("00219300123456789013"), "the adult's CCI");
     assert!(xml.contains("<Prtry>CCI</Prtry>"));
-    assert!(xml.contains("Rosa Ríos &amp; Hijos Guzmán"), "the minor's representative is the payee");
+    assert!(xml.contains("<Nm>Rosa Ríos Guzmán</Nm>"), "the minor's representative is the payee");
+    assert!(xml.contains("<Id>001234567</Id>") && xml.contains("<Cd>ARNU</Cd>"), "named by her own document");
     assert!(xml.contains("<UltmtCdtr>"), "the minor is the ultimate creditor");
     assert!(xml.contains("<PmtMtd>CHK</PmtMtd>"), "no account: a cheque");
     assert!(xml.contains(FUND_ACCOUNT));
@@ -446,6 +449,7 @@ async fn a_claim_goes_from_order_to_paid_and_a_bank_rejection_requeues_it(databa
     assert_eq!(adult_now["outstanding"], "2000.00");
     let minor_now = claim(&s, minor_id).await;
     assert_eq!(minor_now["state"], "approved", "rejected by the bank: back in the queue");
+    assert_eq!(minor_now["waiting_for"], "payee_details", "AC04: not paid again to the same details");
     assert!(minor_now["history"].as_array().unwrap().last().unwrap()["note"]
         .as_str()
         .unwrap()
@@ -466,6 +470,29 @@ async fn a_claim_goes_from_order_to_paid_and_a_bank_rejection_requeues_it(databa
     assert_eq!(contradicted["applied"], 0);
     assert_eq!(contradicted["conflicts"].as_array().unwrap().len(), 1);
     assert_eq!(account(&s, "assets:bank:fund").await, ("3000.00".into(), "0.00".into()));
+    assert_eq!(claim(&s, adult_id).await["waiting_for"], "bank_conflict", "held until a treasurer looks");
+    // Neither waiting claim is in a round now.
+    let held = created(server.post("/api/v1/rounds", &s.officer, json!({"dry_run": true})).await).await;
+    assert_eq!(held["lines"].as_array().unwrap().len(), 0, "{held}");
+    // The treasurer checks the bank statement: the adult was paid. The proposer may not say so.
+    let resolution = format!("/api/v1/batches/{batch_id}/lines/{}/resolution", e2e[&adult_id]);
+    let body = json!({"paid": true, "reason": "El extracto bancario muestra el abono"});
+    expect_problem(server.post(&resolution, &s.maker, body.clone()).await, 403).await;
+    created(server.post(&resolution, &s.treasurer, body).await).await;
+    assert_eq!(claim(&s, adult_id).await["waiting_for"], Value::Null);
+    assert_eq!(
+        account(&s, "assets:bank:fund").await,
+        ("3000.00".into(), "0.00".into()),
+        "nothing paid twice"
+    );
+    // Victim services correct the minor's payee: her mother's own account.
+    let correction = json!({"reason": "Cuenta cerrada (AC04): la madre abrió una cuenta",
+        "legal_representative": {"given_names": "Rosa", "surnames": "Ríos Guzmán", "document_type": "ce",
+        "document_number": "001234567", "relationship": "mother", "legal_basis": "Patria potestad",
+        "bank_account": "00219300987654321013"}});
+    let response = server.patch(&format!("/api/v1/victims/{}", s.minor), &s.services, correction).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(claim(&s, minor_id).await["waiting_for"], Value::Null, "back in the queue");
 
     // The receipt, in Spanish.
     let receipt = server.get(&format!("/api/v1/claims/{adult_id}/receipt"), &s.services).await;

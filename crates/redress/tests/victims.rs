@@ -193,7 +193,9 @@ async fn a_minor_needs_a_legal_representative(database: TestDatabase) {
     child["birth_date"] = json!("2013-02-10");
     let problem = expect_problem(server.post("/api/v1/victims", &cem, child.clone()).await, 422).await;
     assert_eq!(problem_fields(&problem), vec!["legal_representative"]);
-    child["legal_representative"] = json!("Juana Quispe Mamani (madre), DNI 11223344");
+    child["legal_representative"] = json!({"given_names": "Juana", "surnames": "Quispe Mamani",
+        "document_type": "dni", "document_number": "11223344", "relationship": "mother",
+        "legal_basis": "Patria potestad"});
     let registered = register(&server, &cem, child).await;
     assert_eq!(registered["minor"], true);
     assert_eq!(registered["age_band"], "12-17");

@@ -139,19 +139,19 @@ impl AssetReads for SqlTx {
     async fn account_flows(
         &mut self,
         account_id: i64,
-        from: Timestamp,
-        to: Timestamp,
+        from: time::Date,
+        to: time::Date,
     ) -> StoreResult<(Amount, Amount)> {
         let mut sums = [0i64; 2];
         for (index, side) in ["debit", "credit"].iter().enumerate() {
             let sql = format!(
                 "SELECT CAST(COALESCE(SUM(posted), 0) AS BIGINT) AS total FROM ledger_transfers \
-                 WHERE {side}_account_id = $1 AND created_at >= $2 AND created_at < $3"
+                 WHERE {side}_account_id = $1 AND value_date >= $2 AND value_date < $3"
             );
             let row = sqlx::query(&sql)
                 .bind(account_id)
-                .bind(from.unix_micros())
-                .bind(to.unix_micros())
+                .bind(from.to_string())
+                .bind(to.to_string())
                 .fetch_one(&mut *self.tx)
                 .await
                 .map_err(classify)?;

@@ -5,6 +5,8 @@ use redress_app::store::{
     BankReport, BatchLine, BatchRecord, ClaimEvent, ClaimFilter, ClaimReads, ClaimRecord, ClaimWrites, Page,
     PolicyRecord, RoundLine, RoundRecord, StoreError, StoreResult,
 };
+use redress_domain::claims::{ClaimKind, ClaimState, Waiting};
+use redress_domain::payments::{BatchState, LineStatus, PaymentMethod};
 use redress_domain::{Amount, Currency, InstitutionId, Timestamp};
 use sqlx::any::AnyRow;
 
@@ -13,7 +15,7 @@ use crate::sql::{classify, get, SqlTx};
 const CLAIM_COLUMNS: &str = "c.id, c.kind, c.victim_id, v.code AS victim_code, v.institution_id AS victim_institution, \
      c.case_id, c.order_id, c.currency, c.state, c.requested, c.needs, c.tier, c.tier_reasons, c.policy_version, \
      c.eligibility, c.approved_amount, c.paid, c.decision_reason, c.filed_at, c.filed_by, c.decision_due, \
-     c.decided_at, c.decided_by, c.payment_due, c.hold_id, c.hold_amount";
+     c.decided_at, c.decided_by, c.payment_due, c.hold_id, c.hold_amount, c.waiting_for";
 
 const ROUND_COLUMNS: &str =
     "id, currency, policy_version, cash, holds, reserve, available, minimum_line, inputs, \
@@ -23,8 +25,8 @@ const BATCH_COLUMNS: &str =
     "id, round_id, currency, state, execution_date, total, proposed_at, proposed_by, \
      approved_at, approved_by, message_id, file_sha256, exported_at, exported_by";
 
-const LINE_COLUMNS: &str = "batch_id, claim_id, amount, hold_id, end_to_end_id, payee, status, reason, \
-     resolved_at, resolved_by, result_source";
+const LINE_COLUMNS: &str = "batch_id, claim_id, amount, hold_id, end_to_end_id, payee, method, status, \
+     reason_code, reason, resolved_at, resolved_by, result_source, transfer_id";
 
 fn currency(row: &AnyRow) -> StoreResult<Currency> {
     let code: String = get(row, "currency")?;
@@ -48,18 +50,31 @@ fn list_text(values: &[String]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_string())
 }
 
+/// A stored name parsed into its domain type: an unknown value is corruption, not bad input.
+fn typed<T>(row: &AnyRow, column: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
+    let text: String = get(row, column)?;
+    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} {text:?}")))
+}
+
+fn maybe_typed<T>(row: &AnyRow, column: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<Option<T>> {
+    match get::<Option<String>>(row, column)? {
+        None => Ok(None),
+        Some(text) => parse(&text).map(Some).ok_or_else(|| StoreError::Corrupt(format!("{column} {text:?}"))),
+    }
+}
+
 fn claim_from(row: &AnyRow) -> StoreResult<ClaimRecord> {
     let tier: i64 = get(row, "tier")?;
     Ok(ClaimRecord {
         id: get(row, "id")?,
-        kind: get(row, "kind")?,
+        kind: typed(row, "kind", ClaimKind::from_stored)?,
         victim_id: get(row, "victim_id")?,
         victim_code: get(row, "victim_code")?,
         victim_institution: InstitutionId(get(row, "victim_institution")?),
         case_id: get(row, "case_id")?,
         order_id: get(row, "order_id")?,
         currency: currency(row)?,
-        state: get(row, "state")?,
+        state: typed(row, "state", |s| ClaimState::parse("state", s).ok())?,
         requested: Amount(get(row, "requested")?),
         needs: list(row, "needs")?,
         tier: u8::try_from(tier).map_err(|_| StoreError::Corrupt(format!("tier {tier}")))?,
@@ -77,6 +92,7 @@ fn claim_from(row: &AnyRow) -> StoreResult<ClaimRecord> {
         payment_due: get(row, "payment_due")?,
         hold_id: get(row, "hold_id")?,
         hold_amount: get::<Option<i64>>(row, "hold_amount")?.map(Amount),
+        waiting_for: maybe_typed(row, "waiting_for", Waiting::parse)?,
     })
 }
 
@@ -103,7 +119,7 @@ fn batch_from(row: &AnyRow) -> StoreResult<BatchRecord> {
         id: get(row, "id")?,
         round_id: get(row, "round_id")?,
         currency: currency(row)?,
-        state: get(row, "state")?,
+        state: typed(row, "state", BatchState::parse)?,
         execution_date: get(row, "execution_date")?,
         total: Amount(get(row, "total")?),
         proposed_at: instant(row, "proposed_at")?,
@@ -125,11 +141,14 @@ fn line_from(row: &AnyRow) -> StoreResult<BatchLine> {
         hold_id: get(row, "hold_id")?,
         end_to_end_id: get(row, "end_to_end_id")?,
         payee: get(row, "payee")?,
-        status: get(row, "status")?,
+        method: maybe_typed(row, "method", PaymentMethod::parse)?,
+        status: typed(row, "status", LineStatus::parse)?,
+        reason_code: get(row, "reason_code")?,
         reason: get(row, "reason")?,
         resolved_at: maybe_instant(row, "resolved_at")?,
         resolved_by: get(row, "resolved_by")?,
         result_source: get(row, "result_source")?,
+        transfer_id: get(row, "transfer_id")?,
     })
 }
 
@@ -212,10 +231,16 @@ impl ClaimReads for SqlTx {
         if !filter.states.is_empty() {
             let mut placeholders = Vec::new();
             for state in &filter.states {
-                values.push(Bound::Text(state.clone()));
+                values.push(Bound::Text(state.as_str().to_string()));
                 placeholders.push(format!("${}", values.len()));
             }
             conditions.push(format!("c.state IN ({})", placeholders.join(", ")));
+        }
+        if let Some(kind) = filter.kind {
+            push(&mut conditions, "c.kind = ?", Bound::Text(kind.as_str().to_string()), &mut values);
+        }
+        if filter.ready_only {
+            conditions.push("c.waiting_for IS NULL".to_string());
         }
         if let Some(tier) = filter.tier {
             push(&mut conditions, "c.tier = ?", Bound::Int(i64::from(tier)), &mut values);
@@ -351,7 +376,7 @@ impl ClaimReads for SqlTx {
 
     async fn bank_reports(&mut self, batch_id: i64) -> StoreResult<Vec<BankReport>> {
         let rows = sqlx::query(
-            "SELECT message_id, sha256, applied, unchanged, received_at, received_by FROM bank_reports \
+            "SELECT message_id, sha256, applied, unchanged, conflicts, problems, received_at, received_by FROM bank_reports \
              WHERE batch_id = $1 ORDER BY id",
         )
         .bind(batch_id)
@@ -365,6 +390,8 @@ impl ClaimReads for SqlTx {
                     sha256: get(row, "sha256")?,
                     applied: get(row, "applied")?,
                     unchanged: get(row, "unchanged")?,
+                    conflicts: get(row, "conflicts")?,
+                    problems: list(row, "problems")?,
                     received_at: instant(row, "received_at")?,
                     received_by: get(row, "received_by")?,
                 })
@@ -413,16 +440,16 @@ impl ClaimWrites for SqlTx {
         let row = sqlx::query(
             "INSERT INTO claims (kind, victim_id, case_id, order_id, currency, state, requested, needs, tier, \
              tier_reasons, policy_version, eligibility, approved_amount, paid, decision_reason, filed_at, filed_by, \
-             decision_due, decided_at, decided_by, payment_due, hold_id, hold_amount) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
+             decision_due, decided_at, decided_by, payment_due, hold_id, hold_amount, waiting_for) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
              RETURNING id",
         )
-        .bind(c.kind.clone())
+        .bind(c.kind.as_str())
         .bind(c.victim_id)
         .bind(c.case_id)
         .bind(c.order_id)
         .bind(c.currency.code())
-        .bind(c.state.clone())
+        .bind(c.state.as_str())
         .bind(c.requested.0)
         .bind(list_text(&c.needs))
         .bind(i64::from(c.tier))
@@ -440,6 +467,7 @@ impl ClaimWrites for SqlTx {
         .bind(c.payment_due.clone())
         .bind(c.hold_id.clone())
         .bind(c.hold_amount.map(|a| a.0))
+        .bind(c.waiting_for.map(|w| w.as_str()))
         .fetch_one(&mut *self.tx)
         .await
         .map_err(classify)?;
@@ -450,10 +478,10 @@ impl ClaimWrites for SqlTx {
         sqlx::query(
             "UPDATE claims SET order_id = $1, state = $2, tier = $3, tier_reasons = $4, eligibility = $5, \
              approved_amount = $6, paid = $7, decision_reason = $8, decided_at = $9, decided_by = $10, \
-             payment_due = $11, hold_id = $12, hold_amount = $13 WHERE id = $14",
+             payment_due = $11, hold_id = $12, hold_amount = $13, waiting_for = $14 WHERE id = $15",
         )
         .bind(c.order_id)
-        .bind(c.state.clone())
+        .bind(c.state.as_str())
         .bind(i64::from(c.tier))
         .bind(list_text(&c.tier_reasons))
         .bind(c.eligibility.clone())
@@ -465,6 +493,7 @@ impl ClaimWrites for SqlTx {
         .bind(c.payment_due.clone())
         .bind(c.hold_id.clone())
         .bind(c.hold_amount.map(|a| a.0))
+        .bind(c.waiting_for.map(|w| w.as_str()))
         .bind(c.id)
         .execute(&mut *self.tx)
         .await
@@ -535,7 +564,7 @@ impl ClaimWrites for SqlTx {
         )
         .bind(b.round_id)
         .bind(b.currency.code())
-        .bind(b.state.clone())
+        .bind(b.state.as_str())
         .bind(b.execution_date.clone())
         .bind(b.total.0)
         .bind(b.proposed_at.unix_micros())
@@ -555,7 +584,7 @@ impl ClaimWrites for SqlTx {
             .bind(line.hold_id.clone())
             .bind(line.end_to_end_id.clone())
             .bind(line.payee.clone())
-            .bind(line.status.clone())
+            .bind(line.status.as_str())
             .execute(&mut *self.tx)
             .await
             .map_err(classify)?;
@@ -568,7 +597,7 @@ impl ClaimWrites for SqlTx {
             "UPDATE payment_batches SET state = $1, approved_at = $2, approved_by = $3, message_id = $4, \
              file_sha256 = $5, exported_at = $6, exported_by = $7 WHERE id = $8",
         )
-        .bind(b.state.clone())
+        .bind(b.state.as_str())
         .bind(b.approved_at.map(|t| t.unix_micros()))
         .bind(b.approved_by.clone())
         .bind(b.message_id.clone())
@@ -585,14 +614,17 @@ impl ClaimWrites for SqlTx {
     async fn update_batch_line(&mut self, l: &BatchLine) -> StoreResult<()> {
         sqlx::query(
             "UPDATE batch_lines SET payee = $1, status = $2, reason = $3, resolved_at = $4, resolved_by = $5, \
-             result_source = $6 WHERE batch_id = $7 AND claim_id = $8",
+             result_source = $6, method = $7, reason_code = $8, transfer_id = $9 WHERE batch_id = $10 AND claim_id = $11",
         )
         .bind(l.payee.clone())
-        .bind(l.status.clone())
+        .bind(l.status.as_str())
         .bind(l.reason.clone())
         .bind(l.resolved_at.map(|t| t.unix_micros()))
         .bind(l.resolved_by.clone())
         .bind(l.result_source.clone())
+        .bind(l.method.map(|m| m.as_str()))
+        .bind(l.reason_code.clone())
+        .bind(l.transfer_id.clone())
         .bind(l.batch_id)
         .bind(l.claim_id)
         .execute(&mut *self.tx)
@@ -603,8 +635,8 @@ impl ClaimWrites for SqlTx {
 
     async fn insert_bank_report(&mut self, batch_id: i64, r: &BankReport) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO bank_reports (batch_id, message_id, sha256, applied, unchanged, received_at, received_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO bank_reports (batch_id, message_id, sha256, applied, unchanged, received_at, received_by, \
+             conflicts, problems) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(batch_id)
         .bind(r.message_id.clone())
@@ -613,6 +645,8 @@ impl ClaimWrites for SqlTx {
         .bind(r.unchanged)
         .bind(r.received_at.unix_micros())
         .bind(r.received_by.clone())
+        .bind(r.conflicts)
+        .bind(list_text(&r.problems))
         .execute(&mut *self.tx)
         .await
         .map_err(classify)?;

@@ -28,7 +28,7 @@ const ACCOUNT_COLUMNS: &str =
     "id, name, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits, \
      debits_pending, debits_posted, credits_pending, credits_posted";
 
-const TRANSFER_COLUMNS: [&str; 24] = [
+const TRANSFER_COLUMNS: [&str; 25] = [
     "seq",
     "id",
     "debit_account_id",
@@ -53,6 +53,7 @@ const TRANSFER_COLUMNS: [&str; 24] = [
     "debit_account_credits_after",
     "credit_account_debits_after",
     "credit_account_credits_after",
+    "value_date",
 ];
 
 fn transfer_columns() -> Vec<&'static str> {
@@ -130,6 +131,11 @@ fn transfer_from(row: &AnyRow) -> StoreResult<Transfer> {
         memo: get(row, "memo")?,
         actor: get(row, "actor")?,
         created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
+        value_date: {
+            let text: String = get(row, "value_date")?;
+            redress_domain::cases::parse_date("value_date", &text)
+                .map_err(|_| corrupt("value date", &text))?
+        },
         debit_account_posted_after: (
             amount("debit_account_debits_after")?,
             amount("debit_account_credits_after")?,
@@ -516,7 +522,8 @@ impl LedgerWrites for SqlTx {
                     .bind(t.debit_account_posted_after.0 .0)
                     .bind(t.debit_account_posted_after.1 .0)
                     .bind(t.credit_account_posted_after.0 .0)
-                    .bind(t.credit_account_posted_after.1 .0);
+                    .bind(t.credit_account_posted_after.1 .0)
+                    .bind(t.value_date.to_string());
             }
             query.execute(&mut *self.tx).await.map_err(classify)?;
         }

@@ -1,7 +1,9 @@
 //! The victims table.
 
 use async_trait::async_trait;
-use redress_app::store::{Page, StoreResult, VictimReads, VictimRecord, VictimWrites};
+use redress_app::store::{
+    IdentityChange, Page, StoreError, StoreResult, VictimReads, VictimRecord, VictimWrites,
+};
 use redress_domain::{InstitutionId, Timestamp};
 use sqlx::any::AnyRow;
 
@@ -93,6 +95,30 @@ impl VictimReads for SqlTx {
             .map_err(classify)?;
         rows.iter().map(|row| Ok((get(row, "key_id")?, get(row, "sealed")?))).collect()
     }
+
+    async fn identity_changes(&mut self, victim_id: i64) -> StoreResult<Vec<IdentityChange>> {
+        let rows = sqlx::query(
+            "SELECT previous, fields, reason, changed_at, changed_by FROM victim_identity_changes \
+             WHERE victim_id = $1 ORDER BY id",
+        )
+        .bind(victim_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                let fields: String = get(row, "fields")?;
+                Ok(IdentityChange {
+                    previous: get(row, "previous")?,
+                    fields: serde_json::from_str(&fields)
+                        .map_err(|e| StoreError::Corrupt(format!("identity change fields: {e}")))?,
+                    reason: get(row, "reason")?,
+                    changed_at: Timestamp::from_unix_micros(get(row, "changed_at")?),
+                    changed_by: get(row, "changed_by")?,
+                })
+            })
+            .collect()
+    }
 }
 
 #[async_trait]
@@ -170,6 +196,43 @@ impl VictimWrites for SqlTx {
         )
         .bind(at.unix_micros())
         .bind(code.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn update_victim(&mut self, v: &VictimRecord) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE victims SET identity = $1, document_index = $2, sex = $3, nationality = $4, age_band = $5, \
+             minor = $6, region = $7, exploitation = $8 WHERE id = $9",
+        )
+        .bind(v.identity.clone())
+        .bind(v.document_index.clone())
+        .bind(v.sex.clone())
+        .bind(v.nationality.clone())
+        .bind(v.age_band.clone())
+        .bind(i64::from(v.minor))
+        .bind(v.region.clone())
+        .bind(v.exploitation.clone())
+        .bind(v.id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn insert_identity_change(&mut self, victim_id: i64, change: &IdentityChange) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO victim_identity_changes (victim_id, previous, fields, reason, changed_at, changed_by) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(victim_id)
+        .bind(change.previous.clone())
+        .bind(serde_json::to_string(&change.fields).unwrap_or_else(|_| "[]".into()))
+        .bind(change.reason.clone())
+        .bind(change.changed_at.unix_micros())
+        .bind(change.changed_by.clone())
         .execute(&mut *self.tx)
         .await
         .map_err(classify)?;

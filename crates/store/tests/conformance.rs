@@ -417,6 +417,7 @@ fn posted_transfer(
         memo: None,
         actor: "test".to_string(),
         created_at: t(seq * 1_000),
+        value_date: time::macros::date!(2026 - 11 - 28),
         debit_account_posted_after: (Amount(after.0 .0), Amount(after.0 .1)),
         credit_account_posted_after: (Amount(after.1 .0), Amount(after.1 .1)),
     }

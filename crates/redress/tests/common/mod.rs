@@ -177,6 +177,10 @@ impl TestServer {
         self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
     }
 
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
+        self.client.patch(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    }
+
     /// The audit head's sequence number (0 for an empty trail): a cheap "was anything written".
     pub async fn audit_length(&self) -> i64 {
         use redress_app::Store;

@@ -23,27 +23,27 @@ use crate::routes::session::session_cookie;
 use crate::AppState;
 
 /// The fields of a submitted form (repeated names kept, for checkboxes).
-struct Fields(Vec<(String, String)>);
+pub(super) struct Fields(pub(super) Vec<(String, String)>);
 
 impl Fields {
-    fn parse(body: &Bytes) -> Fields {
+    pub(super) fn parse(body: &Bytes) -> Fields {
         Fields(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
     }
 
-    fn get(&self, name: &str) -> String {
+    pub(super) fn get(&self, name: &str) -> String {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
     }
 
-    fn optional(&self, name: &str) -> Option<String> {
+    pub(super) fn optional(&self, name: &str) -> Option<String> {
         Some(self.get(name)).filter(|v| !v.is_empty())
     }
 
-    fn all(&self, name: &str) -> Vec<String> {
+    pub(super) fn all(&self, name: &str) -> Vec<String> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
     }
 
     /// The form as a template value (to refill it after an error).
-    fn value(&self) -> Value {
+    pub(super) fn value(&self) -> Value {
         let mut map: BTreeMap<String, Value> = BTreeMap::new();
         for (k, v) in &self.0 {
             if k == "_csrf" || k.contains("password") {
@@ -75,7 +75,7 @@ fn field_errors(error: &AppError) -> Option<BTreeMap<String, String>> {
 }
 
 /// The page for a use case's error other than invalid input.
-fn failure(viewer: &Viewer, error: AppError) -> Response {
+pub(super) fn failure(viewer: &Viewer, error: AppError) -> Response {
     match error {
         AppError::Forbidden => {
             render_error(viewer, StatusCode::FORBIDDEN, "forbidden-title", Some("forbidden-text"))
@@ -100,7 +100,7 @@ fn failure(viewer: &Viewer, error: AppError) -> Response {
 }
 
 /// A notice shown once, after a redirect (`?notice=key`, from a fixed list).
-fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option<String> {
+pub(super) fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option<String> {
     let key = query.get("notice")?;
     let allowed = [
         "claim-filed",
@@ -124,6 +124,7 @@ fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option<String> {
         "victim-referred",
         "institution-created",
         "policy-published",
+        "victim-corrected",
     ];
     if !allowed.contains(&key.as_str()) {
         return None;
@@ -576,7 +577,7 @@ async fn victim_form(viewer: Viewer) -> Response {
         &viewer,
         StatusCode::OK,
         "victim_new.html",
-        context! { form => context! { document_type => "dni", sex => "female" } },
+        context! { ..super::victim_edit::choices(), ..context! { form => context! { document_type => "dni", sex => "female" } } },
     )
 }
 
@@ -601,7 +602,7 @@ async fn register_victim(
         contact: None,
         address: None,
         bank_account: fields.optional("bank_account"),
-        legal_representative: fields.optional("legal_representative"),
+        legal_representative: super::victim_edit::representative_from(&fields),
         region: None,
         exploitation: None,
         languages: Vec::new(),
@@ -625,7 +626,7 @@ async fn register_victim(
                 &viewer,
                 status,
                 "victim_new.html",
-                context! { errors => errors, problem => problem, form => fields.value() },
+                context! { ..super::victim_edit::choices(), ..context! { errors => errors, problem => problem, form => fields.value() } },
             )
         }
     }
@@ -984,7 +985,13 @@ async fn move_asset(
 }
 
 /// Re-renders a page's form after an error, or the error page.
-fn form_error(viewer: &Viewer, template: &str, error: AppError, values: Value, form: &Fields) -> Response {
+pub(super) fn form_error(
+    viewer: &Viewer,
+    template: &str,
+    error: AppError,
+    values: Value,
+    form: &Fields,
+) -> Response {
     let (errors, problem, status) = match &error {
         AppError::Invalid(_) => (field_errors(&error), None, StatusCode::UNPROCESSABLE_ENTITY),
         AppError::Conflict(field) => (None, Some(field.reason.clone()), StatusCode::CONFLICT),
@@ -1693,6 +1700,7 @@ async fn batch_manual(
             (!value.is_empty()).then(|| redress_app::payments::ManualResult {
                 end_to_end_id: e2e.to_string(),
                 status: value.clone(),
+                reason_code: None,
                 reason: fields.optional(&format!("reason:{e2e}")),
             })
         })
@@ -1838,7 +1846,7 @@ async fn find_victim(
             &viewer,
             StatusCode::OK,
             "victim_new.html",
-            context! { found => codes, form => context! { document_type => "dni", sex => "female" } },
+            context! { ..super::victim_edit::choices(), ..context! { found => codes, form => context! { document_type => "dni", sex => "female" } } },
         ),
         Err(AppError::Invalid(errors)) => {
             let text = joined(&errors);
@@ -1846,7 +1854,7 @@ async fn find_victim(
                 &viewer,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "victim_new.html",
-                context! { problem => text, form => context! { document_type => "dni", sex => "female" } },
+                context! { ..super::victim_edit::choices(), ..context! { problem => text, form => context! { document_type => "dni", sex => "female" } } },
             )
         }
         Err(error) => failure(&viewer, error),
@@ -1919,7 +1927,7 @@ async fn stylesheet() -> Response {
 pub fn all(pages: PageRoutes) -> PageRoutes {
     const PUBLIC: Policy = Policy::Public;
     const AUTHENTICATED: Policy = Policy::Authenticated;
-    pages
+    super::victim_edit::pages(pages)
         .add(PUBLIC, &["GET"], "/static/redress.css", get(stylesheet))
         .add(PUBLIC, &["GET", "POST"], "/login", get(login_form).post(login))
         .add(PUBLIC, &["POST"], "/language", post(language))

@@ -7,7 +7,8 @@
 //! session's CSRF token in a hidden `_csrf` field, checked here before any handler runs.
 
 mod handlers;
-mod render;
+pub(crate) mod render;
+mod victim_edit;
 
 use std::collections::BTreeMap;
 

@@ -23,6 +23,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("claim_new.html", include_str!("../../templates/claim_new.html")),
     ("victim_new.html", include_str!("../../templates/victim_new.html")),
     ("victim.html", include_str!("../../templates/victim.html")),
+    ("victim_edit.html", include_str!("../../templates/victim_edit.html")),
     ("round.html", include_str!("../../templates/round.html")),
     ("batches.html", include_str!("../../templates/batches.html")),
     ("batch.html", include_str!("../../templates/batch.html")),
@@ -40,6 +41,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("users.html", include_str!("../../templates/users.html")),
     ("policy.html", include_str!("../../templates/policy.html")),
     ("statistics.html", include_str!("../../templates/statistics.html")),
+    ("receipt.html", include_str!("../../templates/receipt.html")),
 ];
 
 fn locale_of(state: &State) -> Locale {
@@ -134,6 +136,20 @@ pub fn render(viewer: &Viewer, status: StatusCode, template: &str, values: Value
                 Html("<!DOCTYPE html><title>Error</title><p>Error</p>".to_string()),
             )
                 .into_response()
+        }
+    }
+}
+
+/// A standalone printable document (no menu, no session): a receipt.
+pub fn render_document(locale: Locale, template: &str, values: Value) -> Response {
+    let result = environment()
+        .get_template(template)
+        .and_then(|tmpl| tmpl.render(context! { ..values, ..context! { locale => locale.code() } }));
+    match result {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(%error, template, "document rendering failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }

@@ -8,7 +8,7 @@ use axum::Json;
 use redress_app::claims::{
     ClaimView, Decision, FileClaim, PolicyDocument, PolicyView, ReplayView, RoundView,
 };
-use redress_app::payments::{BatchView, ManualResult, RecoveryView, ResultsSummary};
+use redress_app::payments::{BatchView, LineResolution, ManualResult, RecoveryView, ResultsSummary};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -146,8 +146,20 @@ pub async fn claim_receipt(
     Context(context): Context,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let html = state.app.claim_receipt(&actor, &context, id).await?;
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+    let receipt = state.app.claim_receipt(&actor, &context, id).await?;
+    let locale = state
+        .app
+        .user_locale(&actor)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|code| crate::i18n::Locale::parse(&code))
+        .unwrap_or_default();
+    Ok(crate::pages::render::render_document(
+        locale,
+        "receipt.html",
+        minijinja::context! { receipt => receipt },
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -475,4 +487,27 @@ pub async fn statistics(
     CurrentActor(actor): CurrentActor,
 ) -> ApiResult<Json<redress_app::statistics::Statistics>> {
     Ok(Json(state.app.statistics(&actor).await?))
+}
+
+/// A treasurer settles a line the bank contradicted itself about (`paid`: whether the money
+/// really reached the payee, from the bank statement or the bank's word). The claim stops
+/// waiting; a rejected line paid after all is recorded as paid, an accepted line whose money
+/// came back as returned.
+#[utoipa::path(post, path = "/api/v1/batches/{id}/lines/{end_to_end_id}/resolution", tag = "claims",
+    params(("id" = i64, Path, description = "The batch's id"), ("end_to_end_id" = String, Path, description = "RDR-R3-C12")),
+    request_body = LineResolution,
+    responses((status = 200, body = ResultsSummary),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn resolve_line(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path((id, end_to_end_id)): Path<(i64, String)>,
+    ApiJson(body): ApiJson<LineResolution>,
+) -> ApiResult<Json<ResultsSummary>> {
+    Ok(Json(state.app.resolve_bank_line(&actor, &context, id, &end_to_end_id, body).await?))
 }

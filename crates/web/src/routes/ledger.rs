@@ -166,6 +166,8 @@ pub struct TransferBody {
     #[serde(default)]
     pub references: ReferencesBody,
     pub memo: Option<String>,
+    /// The day the money moved (`YYYY-MM-DD`); default: today. Not in the future.
+    pub value_date: Option<String>,
 }
 
 impl From<TransferBody> for TransferRequest {
@@ -183,6 +185,7 @@ impl From<TransferBody> for TransferRequest {
             linked: body.linked,
             references: body.references.into(),
             memo: body.memo,
+            value_date: body.value_date,
         }
     }
 }
@@ -211,6 +214,8 @@ pub struct TransferView {
     pub memo: Option<String>,
     pub actor: String,
     pub created_at: String,
+    /// The day the money moved.
+    pub value_date: String,
 }
 
 impl From<&Transfer> for TransferView {
@@ -238,6 +243,7 @@ impl From<&Transfer> for TransferView {
             memo: t.memo.clone(),
             actor: t.actor.clone(),
             created_at: t.created_at.to_rfc3339(),
+            value_date: t.value_date.to_string(),
         }
     }
 }

@@ -4,8 +4,9 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use redress_app::victims::{RegisterVictim, VictimView};
-use redress_domain::victims::Identity;
+use redress_app::identity::{IdentityPatch, RepresentativeInput};
+use redress_app::victims::{RegisterVictim, VictimCorrection, VictimView};
+use redress_domain::victims::{Identity, Representative};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -38,8 +39,9 @@ pub struct RegisterVictimRequest {
     pub contact: Option<String>,
     pub address: Option<String>,
     pub bank_account: Option<String>,
-    /// Required for a minor; may be the payee.
-    pub legal_representative: Option<String>,
+    /// Required for a minor: the person who acts for the victim (and is paid while the victim
+    /// is a minor), with their own document and account.
+    pub legal_representative: Option<RepresentativeInput>,
     /// Region (department): kept in clear for statistics.
     pub region: Option<String>,
     /// Type of exploitation (HTCDS): kept in clear for statistics.
@@ -65,10 +67,39 @@ pub struct IdentityJson {
     pub contact: Option<String>,
     pub address: Option<String>,
     pub bank_account: Option<String>,
-    pub legal_representative: Option<String>,
+    pub legal_representative: Option<RepresentativeJson>,
     pub languages: Vec<String>,
     pub recruitment: Option<String>,
     pub methods_of_control: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RepresentativeJson {
+    pub given_names: String,
+    pub surnames: String,
+    pub document_type: String,
+    pub document_number: String,
+    pub document_country: String,
+    pub relationship: String,
+    pub legal_basis: String,
+    pub bank_account: Option<String>,
+    pub contact: Option<String>,
+}
+
+impl From<Representative> for RepresentativeJson {
+    fn from(r: Representative) -> Self {
+        RepresentativeJson {
+            given_names: r.given_names,
+            surnames: r.surnames,
+            document_type: r.document_type.as_str().to_string(),
+            document_number: r.document_number,
+            document_country: r.document_country,
+            relationship: r.relationship.as_str().to_string(),
+            legal_basis: r.legal_basis,
+            bank_account: r.bank_account,
+            contact: r.contact,
+        }
+    }
 }
 
 impl From<Identity> for IdentityJson {
@@ -83,7 +114,7 @@ impl From<Identity> for IdentityJson {
             contact: i.contact,
             address: i.address,
             bank_account: i.bank_account,
-            legal_representative: i.legal_representative,
+            legal_representative: i.legal_representative.map(RepresentativeJson::from),
             languages: i.languages,
             recruitment: i.recruitment,
             methods_of_control: i.methods_of_control,
@@ -170,6 +201,105 @@ pub async fn register_victim(
     };
     let view = state.app.register_victim(&actor, &context, request).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+/// A field that may be sent as null to clear it: absent is `None`, null is `Some(None)`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Some(Option::<T>::deserialize(deserializer)?))
+}
+
+/// A correction (JSON merge patch): a field left out stays as it is; an optional field sent as
+/// `null` is cleared. `reason` is required.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectVictimRequest {
+    /// Why the record is corrected (kept in the history and the audit trail).
+    pub reason: Option<String>,
+    pub given_names: Option<String>,
+    pub surnames: Option<String>,
+    pub document_type: Option<String>,
+    pub document_number: Option<String>,
+    pub document_country: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub nationality: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub contact: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    /// A CCI (20 digits with valid check digits) or an IBAN; null removes it (cheque).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub bank_account: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RepresentativeInput>)]
+    pub legal_representative: Option<Option<RepresentativeInput>>,
+    pub languages: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub recruitment: Option<Option<String>>,
+    pub methods_of_control: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub region: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub exploitation: Option<Option<String>>,
+}
+
+impl From<CorrectVictimRequest> for VictimCorrection {
+    fn from(r: CorrectVictimRequest) -> Self {
+        VictimCorrection {
+            identity: IdentityPatch {
+                given_names: r.given_names,
+                surnames: r.surnames,
+                document_type: r.document_type,
+                document_number: r.document_number,
+                document_country: r.document_country,
+                birth_date: r.birth_date,
+                contact: r.contact,
+                address: r.address,
+                bank_account: r.bank_account,
+                legal_representative: r.legal_representative,
+                languages: r.languages,
+                recruitment: r.recruitment,
+                methods_of_control: r.methods_of_control,
+            },
+            sex: r.sex,
+            nationality: r.nationality,
+            region: r.region,
+            exploitation: r.exploitation,
+            reason: r.reason,
+        }
+    }
+}
+
+/// Corrects a victim's record (victim services of the victim's institution): any identity
+/// field, the bank account and the legal representative included, with a reason. The previous
+/// identity is kept, sealed, in the record's history; the change is audited. Claims that the
+/// bank refused for the payee's details go back to the queue.
+#[utoipa::path(patch, path = "/api/v1/victims/{code}", tag = "victims",
+    params(("code" = String, Path, description = "V-2026-000123")), request_body = CorrectVictimRequest,
+    responses((status = 200, body = VictimJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn correct_victim(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(code): Path<String>,
+    ApiJson(r): ApiJson<CorrectVictimRequest>,
+) -> ApiResult<Json<VictimJson>> {
+    Ok(Json(state.app.correct_victim(&actor, &context, &code, r.into()).await?.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
