@@ -283,6 +283,7 @@ impl App {
         let today = self.clock.now().to_datetime().date();
         let mut tx = self.store.write().await?;
         let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
+        self.may_write_asset(actor, &asset)?;
         let from = AssetState::parse(&asset.state)
             .map_err(|_| AppError::Internal("a stored asset state is unknown".into()))?;
         let kind = AssetKind::parse(&asset.kind)
@@ -419,6 +420,7 @@ impl App {
         let today = self.clock.now().to_datetime().date();
         let mut tx = self.store.write().await?;
         let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
+        self.may_write_asset(actor, &asset)?;
         let mut errors = FieldErrors::new();
         let valued_on = errors.check(parse_past_date("valued_on", valued_on, today));
         let amount = errors.check(Amount::parse(amount, asset.currency));
@@ -470,6 +472,7 @@ impl App {
         actor.require(rules::MANAGE_ASSETS)?;
         let mut tx = self.store.write().await?;
         let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
+        self.may_write_asset(actor, &asset)?;
         let mut errors = FieldErrors::new();
         let rent =
             errors.check(Amount::parse(monthly_rent, asset.currency).map_err(|e| e.at("monthly_rent")));
@@ -524,6 +527,7 @@ impl App {
         let today = self.clock.now().to_datetime().date();
         let mut tx = self.store.write().await?;
         let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
+        self.may_write_asset(actor, &asset)?;
         let mut errors = FieldErrors::new();
         let amount = errors.check(Amount::parse(amount, asset.currency));
         if amount.is_some_and(|a| !a.is_positive()) {

@@ -203,6 +203,25 @@ fn expense_account(claim: &ClaimRecord) -> &'static str {
 }
 
 impl App {
+    /// Whether a court decision voided what the claim is for: its order's judgment was set
+    /// aside, or (an advance) its case ended in an acquittal.
+    pub(crate) async fn set_aside(
+        &self,
+        tx: &mut dyn WriteTx,
+        claim: &ClaimRecord,
+    ) -> Result<bool, AppError> {
+        if let Some(order) = claim.order_id {
+            if let Some(order) = tx.order(order).await? {
+                let judgment = tx.judgment(order.judgment_id).await?;
+                if judgment.and_then(|j| j.outcome).is_some_and(|o| o.sets_aside()) {
+                    return Ok(true);
+                }
+            }
+        }
+        let case = tx.case(claim.case_id).await?;
+        Ok(case.is_some_and(|c| c.stage == redress_domain::cases::Stage::Acquitted.as_str()))
+    }
+
     /// Notes on a claim that something changed without a change of state.
     pub(crate) async fn note_claim(
         &self,
@@ -314,7 +333,7 @@ impl App {
             let note =
                 format!("bank_rejected {} {}", line.end_to_end_id, result.reason.clone().unwrap_or_default());
             self.move_claim(tx, &mut claim, ClaimState::Approved, &actor.username, Some(note)).await?;
-            if claim.waiting_for == Some(Waiting::CourtDecision) {
+            if claim.waiting_for == Some(Waiting::CourtDecision) && self.set_aside(&mut *tx, &claim).await? {
                 let note = Some("court_decision".to_string());
                 self.move_claim(tx, &mut claim, ClaimState::Stopped, &actor.username, note).await?;
             }

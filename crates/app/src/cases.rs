@@ -77,6 +77,12 @@ impl App {
         request: OpenCase,
     ) -> Result<CaseView, AppError> {
         actor.require(rules::MANAGE_CASES)?;
+        if !actor.has_role(redress_domain::Role::Prosecutor) {
+            return Err(AppError::Refused(FieldError::new(
+                "role",
+                "cases are opened by the prosecutor's office",
+            )));
+        }
         let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
         let today = self.clock.now().to_datetime().date();
         let mut errors = FieldErrors::new();
@@ -158,6 +164,7 @@ impl App {
             let victim = tx.victim(code.as_str()).await?.ok_or_else(|| {
                 FieldError::new(format!("victims[{index}]"), format!("no victim has the code {code}"))
             })?;
+            self.may_name_victim(&mut *tx, actor, &victim).await?;
             if !victim_ids.contains(&victim.id) {
                 victim_ids.push(victim.id);
             }
@@ -217,10 +224,15 @@ impl App {
         Ok(self.store.read().await?.case_by_prosecutor_file(file.trim()).await?.map(|c| c.id))
     }
 
+    /// A case, for those who may read it: fund officers and auditors; the prosecutor's office
+    /// that opened it and the court it is at (the investigation is reserved between offices);
+    /// victim services looking after one of its victims.
     pub async fn case(&self, actor: &Actor, id: i64) -> Result<CaseView, AppError> {
         actor.require(rules::READ_CASES)?;
         let mut tx = self.store.read().await?;
-        self.case_view(&mut *tx, id).await
+        let view = self.case_view(&mut *tx, id).await?;
+        self.may_read_case(&mut *tx, actor, id).await?;
+        Ok(view)
     }
 
     /// Moves a case to its next stage on a date; illegal moves and bad dates are refused.
@@ -243,8 +255,24 @@ impl App {
         let today = self.clock.now().to_datetime().date();
         let mut tx = self.store.write().await?;
         let record = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
+        self.may_write_case(actor, &record)?;
         let from = Stage::parse(&record.stage)
             .map_err(|_| AppError::Internal("a stored stage is unknown".into()))?;
+        if !to.set_by_hand() {
+            return Err(FieldError::new(
+                "stage",
+                "a case reaches judgment and final by the judgments recorded by its court, not by hand",
+            )
+            .into());
+        }
+        let standing =
+            tx.judgments_of_case(id).await?.into_iter().any(|j| j.outcome.is_none_or(|o| !o.sets_aside()));
+        if standing && matches!(to, Stage::Acquitted | Stage::Archived | Stage::Trial) {
+            return Err(AppError::Conflict(FieldError::new(
+                "stage",
+                "the case has a judgment in force: its court records the appeal decision on the judgment",
+            )));
+        }
         let last = parse_date("date", &record.stage_changed_on)
             .map_err(|_| AppError::Internal("a stored date is malformed".into()))?;
         let to = from.transition(to, on, last, today)?;
@@ -283,14 +311,22 @@ impl App {
         id: i64,
         code: &str,
     ) -> Result<CaseView, AppError> {
-        actor.require(rules::MANAGE_CASES)?;
+        actor.require(rules::LINK_CASE_VICTIMS)?;
         let code = VictimCode::parse(code)?;
         let mut tx = self.store.write().await?;
-        tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
+        let case = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
         let victim = tx
             .victim(code.as_str())
             .await?
             .ok_or_else(|| FieldError::new("code", format!("no victim has the code {code}")))?;
+        // Victim services add the victims they look after to any case; the case's prosecutor
+        // or court add only victims they may already see.
+        let services = actor.has_role(redress_domain::Role::VictimServices)
+            && self.looks_after_victim(&mut *tx, actor, &victim).await?;
+        if !services {
+            self.may_write_case(actor, &case)?;
+            self.may_name_victim(&mut *tx, actor, &victim).await?;
+        }
         if tx.case_victim_codes(id).await?.contains(&victim.code) {
             return Err(AppError::Conflict(FieldError::new("code", "the victim is already in this case")));
         }
@@ -320,7 +356,8 @@ impl App {
         actor.require(rules::MANAGE_CASES)?;
         let name = parse_person_name("name", name)?;
         let mut tx = self.store.write().await?;
-        tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
+        let case = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
+        self.may_write_case(actor, &case)?;
         let defendant = tx.insert_defendant(id, &name).await?;
         tx.append_audit(audit_event(
             actor,
@@ -329,6 +366,71 @@ impl App {
             "case.defendant_add",
             Some(("case", id.to_string())),
             json!({"defendant_id": defendant}),
+        ))
+        .await?;
+        let view = self.case_view(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+}
+
+impl App {
+    /// The courts a case can be at (id, name), for pickers. Institution names are not secret.
+    pub async fn courts(&self, actor: &Actor) -> Result<Vec<(i64, String)>, AppError> {
+        actor.require(rules::MANAGE_CASES)?;
+        let mut tx = self.store.read().await?;
+        let mut courts = Vec::new();
+        let mut after = None;
+        loop {
+            let page = tx.institutions(crate::store::Page { after, limit: 500 }).await?;
+            let Some(last) = page.last().map(|i| i.id.0) else { break };
+            courts.extend(
+                page.into_iter()
+                    .filter(|i| i.kind == redress_domain::InstitutionKind::Court)
+                    .map(|i| (i.id.0, i.name)),
+            );
+            after = Some(last);
+        }
+        Ok(courts)
+    }
+
+    /// Names the court a case is at (its clerks then record its judgments and see its victims):
+    /// the prosecutor's office that opened the case, or an administrator.
+    pub async fn set_case_court(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+        court_id: i64,
+    ) -> Result<CaseView, AppError> {
+        actor.require(rules::ASSIGN_CASE_COURT)?;
+        let mut tx = self.store.write().await?;
+        let case = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
+        let admin = actor.has_role(redress_domain::Role::Admin);
+        let own_office = actor.has_role(redress_domain::Role::Prosecutor)
+            && actor.institution_id == Some(case.institution_id);
+        if !(admin || own_office) {
+            return Err(AppError::Refused(FieldError::new(
+                "institution",
+                "this case belongs to another office",
+            )));
+        }
+        let court = match tx.institution_by_id(redress_domain::InstitutionId(court_id)).await? {
+            Some(institution) if institution.kind == redress_domain::InstitutionKind::Court => institution.id,
+            Some(_) => return Err(FieldError::new("court_id", "is not a court").into()),
+            None => return Err(FieldError::new("court_id", "no institution has this id").into()),
+        };
+        if case.court_id == Some(court) {
+            return Err(AppError::Conflict(FieldError::new("court_id", "the case is at this court already")));
+        }
+        tx.set_case_court(id, court).await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            self.clock.now(),
+            "case.court",
+            Some(("case", id.to_string())),
+            json!({"court_id": court.0, "previous": case.court_id.map(|c| c.0)}),
         ))
         .await?;
         let view = self.case_view(&mut *tx, id).await?;

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::accounts::{audit_event, page};
 use crate::ledger::Movement;
 use crate::store::{
-    ClaimEvent, ClaimFilter, ClaimRecord, PolicyRecord, ReadTx, RoundLine, RoundRecord, VictimRecord, WriteTx,
+    ClaimEvent, ClaimFilter, ClaimRecord, PolicyRecord, ReadTx, RoundLine, RoundRecord, WriteTx,
 };
 use crate::{Actor, App, AppError, RequestContext};
 
@@ -33,7 +33,7 @@ pub struct PolicyDocument {
     pub reserve: String,
     /// A pro-rata share below it waits for the next round.
     pub minimum_line: String,
-    /// Most the fund advances to one victim in one case before a final judgment.
+    /// Most the fund advances to one victim (all cases together) before a final judgment.
     pub advance_cap: String,
     /// Most one claim may be approved for, if set.
     #[serde(default)]
@@ -452,20 +452,6 @@ impl App {
         Ok(policy_view(&self.policy_from(&record)?))
     }
 
-    /// Whether victim services of the actor's institution look after this victim.
-    async fn looks_after(
-        &self,
-        tx: &mut dyn ReadTx,
-        actor: &Actor,
-        victim: &VictimRecord,
-    ) -> Result<bool, AppError> {
-        Ok(match actor.institution_id {
-            Some(institution) if institution == victim.institution_id => true,
-            Some(institution) => tx.victim_referred_to(victim.id, institution).await?,
-            None => false,
-        })
-    }
-
     /// Records that victim services verified a victim's identity (document seen in person,
     /// or checked with the registry). A claim is paid only to a verified identity.
     pub async fn verify_identity(
@@ -490,7 +476,7 @@ impl App {
             .victim(code.as_str())
             .await?
             .ok_or_else(|| AppError::NotFound(format!("no victim has the code {code}")))?;
-        if !self.looks_after(&mut *tx, actor, &victim).await? {
+        if !self.looks_after_victim(&mut *tx, actor, &victim).await? {
             return Err(AppError::Forbidden);
         }
         if tx.identity_verification(victim.id).await?.is_some() {
@@ -511,16 +497,19 @@ impl App {
         Ok(())
     }
 
-    /// Advances already given (or on their way) to this victim in this case, other than `except`.
+    /// Advances already given (or on their way) to this victim, in any case, other than
+    /// `except`: the cap is per victim.
     async fn advances_taken(
         &self,
         tx: &mut dyn ReadTx,
         victim_id: i64,
-        case_id: i64,
         except: Option<i64>,
     ) -> Result<(Amount, bool), AppError> {
-        let filter =
-            ClaimFilter { victim_id: Some(victim_id), case_id: Some(case_id), ..ClaimFilter::default() };
+        let filter = ClaimFilter {
+            victim_id: Some(victim_id),
+            kind: Some(ClaimKind::Advance),
+            ..ClaimFilter::default()
+        };
         let claims = tx.claims(&filter, crate::store::Page { after: None, limit: 10_000 }).await?;
         let mut taken = Amount::ZERO;
         let mut open = false;
@@ -571,7 +560,7 @@ impl App {
             _ => false,
         };
         let (taken, open_advance) = if kind == ClaimKind::Advance {
-            self.advances_taken(tx, claim.victim_id, claim.case_id, Some(claim.id)).await?
+            self.advances_taken(tx, claim.victim_id, Some(claim.id)).await?
         } else {
             (Amount::ZERO, false)
         };
@@ -582,6 +571,7 @@ impl App {
         });
         let facts = ClaimFacts {
             kind,
+            currency: claim.currency,
             order,
             owed,
             identity_verified: tx.identity_verification(victim.id).await?.is_some(),
@@ -635,7 +625,7 @@ impl App {
             errors.push(FieldError::new("victim", "no victim has this code"));
         }
         if let Some(victim) = &victim {
-            if !self.looks_after(&mut *tx, actor, victim).await? {
+            if !self.looks_after_victim(&mut *tx, actor, victim).await? {
                 return Err(AppError::Forbidden);
             }
             if victim.consent_withdrawn_at.is_some() {
@@ -740,7 +730,7 @@ impl App {
             if amount > order.owed {
                 errors.push(FieldError::new(
                     "amount",
-                    format!("exceeds what is still owed on the order ({})", order.owed.format(currency)),
+                    format!("exceeds what is still owed on the order ({})", order.owed.display(currency)),
                 ));
             }
             if !order.owed.is_positive() {
@@ -750,17 +740,18 @@ impl App {
         if let (Some(ClaimKind::Advance), Some(victim), Some(case_id), Some(amount)) =
             (kind, &victim, case_id, amount)
         {
-            let (taken, open) = self.advances_taken(&mut *tx, victim.id, case_id, None).await?;
+            let _ = case_id;
+            let (taken, open) = self.advances_taken(&mut *tx, victim.id, None).await?;
             if open {
-                errors.push(FieldError::new("victim", "already has an open advance request in this case"));
+                errors.push(FieldError::new("victim", "already has an open advance request"));
             }
             let room = Amount(policy.advance_cap.0 - taken.0);
             if amount > room {
                 errors.push(FieldError::new(
                     "amount",
                     format!(
-                        "exceeds the advance cap: {} may still be advanced to this victim in this case",
-                        Amount(room.0.max(0)).format(currency)
+                        "exceeds the advance cap: {} may still be advanced to this victim (in any case)",
+                        Amount(room.0.max(0)).display(currency)
                     ),
                 ));
             }
@@ -973,7 +964,7 @@ impl App {
         }
         let mut tx = self.store.read().await?;
         let victim = tx.victim(&claim.victim_code).await?.ok_or(AppError::Forbidden)?;
-        if self.looks_after(&mut *tx, actor, &victim).await? {
+        if self.looks_after_victim(&mut *tx, actor, &victim).await? {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -1093,7 +1084,7 @@ impl App {
                     if let Some(cap) = policy.claim_cap.filter(|cap| amount > *cap) {
                         errors.push(FieldError::new(
                             "amount",
-                            format!("exceeds the policy's cap per claim ({})", cap.format(claim.currency)),
+                            format!("exceeds the policy's cap per claim ({})", cap.display(claim.currency)),
                         ));
                     }
                 }
@@ -1181,7 +1172,7 @@ impl App {
         let mut claim =
             tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
         let victim = tx.victim(&claim.victim_code).await?.ok_or(AppError::Forbidden)?;
-        if !self.looks_after(&mut *tx, actor, &victim).await? {
+        if !self.looks_after_victim(&mut *tx, actor, &victim).await? {
             return Err(AppError::Forbidden);
         }
         self.move_claim(&mut *tx, &mut claim, ClaimState::Withdrawn, &actor.username, Some(reason)).await?;

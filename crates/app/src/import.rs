@@ -490,6 +490,11 @@ impl App {
         let now = self.clock.now();
         let mut summary = ImportSummary::default();
         let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
+        // A court importing its register keeps the cases at itself. (The import runs on the
+        // server, as an operator's act with access to everything; it is audited as such.)
+        let court_id = (actor.has_role(redress_domain::Role::CourtClerk)
+            && !actor.has_role(redress_domain::Role::Prosecutor))
+        .then_some(institution_id);
         for (case, orders, victims) in cases.values() {
             let id = tx
                 .insert_case(&CaseRecord {
@@ -504,7 +509,7 @@ impl App {
                     partner_country: case.partner_country.clone(),
                     tracing_notes: None,
                     institution_id,
-                    court_id: None,
+                    court_id,
                     created_at: now,
                     created_by: actor.username.clone(),
                 })
@@ -537,6 +542,10 @@ impl App {
                         judged_on: first.judged_on.to_string(),
                         court: first.court.clone(),
                         final_on: first.final_on.map(|d| d.to_string()),
+                        appeal_filed_on: None,
+                        outcome: None,
+                        outcome_on: None,
+                        outcome_note: None,
                         convicted: defendant_ids.clone(),
                         created_at: now,
                         created_by: actor.username.clone(),

@@ -20,6 +20,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod appeals;
 pub mod asset_money;
 pub mod assets;
 pub mod audit;
@@ -38,6 +39,7 @@ pub mod protect;
 pub mod public;
 pub mod receipts;
 pub mod recoveries;
+pub mod scope;
 pub mod settings;
 pub mod statistics;
 pub mod store;

@@ -3,8 +3,10 @@
 
 use std::collections::HashSet;
 
-use redress_domain::cases::{parse_date, parse_past_date};
-use redress_domain::orders::{fund_eligibility, Eligibility, HeadOfDamage, OrderFacts, OrderFigures};
+use redress_domain::cases::{parse_date, parse_past_date, Stage};
+use redress_domain::orders::{
+    fund_eligibility, Eligibility, HeadOfDamage, JudgmentStanding, OrderFacts, OrderFigures,
+};
 use redress_domain::policy::rules;
 use redress_domain::user::parse_name;
 use redress_domain::victims::VictimCode;
@@ -13,7 +15,9 @@ use serde_json::json;
 use time::Date;
 
 use crate::accounts::audit_event;
-use crate::store::{InsolvencyFinding, JudgmentRecord, OrderPayment, OrderRecord, ReadTx};
+use crate::store::{
+    CaseRecord, InsolvencyFinding, JudgmentRecord, OrderPayment, OrderRecord, ReadTx, StageChange, WriteTx,
+};
 use crate::{Actor, App, AppError, RequestContext};
 
 /// One reparation order of a judgment, as received.
@@ -41,6 +45,8 @@ pub struct RecordJudgment {
     /// When the judgment became final (firme), if it already is.
     pub final_on: Option<String>,
     pub orders: Vec<OrderRequest>,
+    /// Record it even though a judgment of the same court on the same day exists.
+    pub confirm_duplicate: bool,
 }
 
 /// An order with everything known about it.
@@ -92,7 +98,22 @@ impl App {
             advanced_by_fund: sum("advance")?,
         };
         let owed = figures.owed().map_err(|_| AppError::Internal("order total overflow".into()))?;
+        let standing =
+            match (judgment.outcome, judgment.outcome_on.as_deref(), judgment.appeal_filed_on.as_deref()) {
+                (Some(outcome), Some(on), _) if outcome.sets_aside() => JudgmentStanding::SetAside {
+                    outcome,
+                    on: parse_date("outcome_on", on)
+                        .map_err(|_| AppError::Internal("a stored date is malformed".into()))?,
+                },
+                (None, _, Some(since)) => JudgmentStanding::UnderAppeal {
+                    since: parse_date("appeal_filed_on", since)
+                        .map_err(|_| AppError::Internal("a stored date is malformed".into()))?,
+                },
+                _ => JudgmentStanding::InForce,
+            };
         let facts = OrderFacts {
+            currency: order.currency,
+            standing,
             figures,
             final_on: judgment.final_on.as_deref().and_then(|d| parse_date("final_on", d).ok()),
             payment_deadline: order
@@ -105,7 +126,7 @@ impl App {
         Ok(OrderView { order, final_on: judgment.final_on, figures, owed, eligibility, payments, insolvency })
     }
 
-    async fn judgment_view(&self, tx: &mut dyn ReadTx, id: i64) -> Result<JudgmentView, AppError> {
+    pub(crate) async fn judgment_view(&self, tx: &mut dyn ReadTx, id: i64) -> Result<JudgmentView, AppError> {
         let judgment =
             tx.judgment(id).await?.ok_or_else(|| AppError::NotFound(format!("no judgment has id {id}")))?;
         let mut orders = Vec::new();
@@ -115,10 +136,127 @@ impl App {
         Ok(JudgmentView { judgment, orders })
     }
 
-    /// Records a judgment with its convicted defendants and a reparation order per victim.
-    /// Everything is checked against the case first: a case without defendants, a victim not
-    /// in the case, a debtor not convicted, an over-precise amount, a future date are refused
-    /// with the field named, and nothing is written.
+    /// Checks one order of a judgment against the case; the errors name `orders[i].…`.
+    #[allow(clippy::too_many_arguments)]
+    async fn parse_order(
+        &self,
+        tx: &mut dyn ReadTx,
+        errors: &mut FieldErrors,
+        (i, order): (usize, &OrderRequest),
+        case_victims: &[String],
+        seen_victims: &mut HashSet<String>,
+        convicted: &[i64],
+        judged_on: Option<Date>,
+        by: &str,
+    ) -> Result<Option<OrderRecord>, AppError> {
+        let field = |name: &str| format!("orders[{i}].{name}");
+        let code = errors.check(VictimCode::parse(&order.victim).map_err(|e| e.at(field("victim"))));
+        let victim = match &code {
+            Some(code) if !case_victims.contains(&code.as_str().to_string()) => {
+                errors.push(FieldError::new(field("victim"), "is not a victim of this case"));
+                None
+            }
+            Some(code) if !seen_victims.insert(code.as_str().to_string()) => {
+                errors.push(FieldError::new(field("victim"), "has two orders in this judgment"));
+                None
+            }
+            Some(code) => tx.victim(code.as_str()).await?,
+            None => None,
+        };
+        let currency = match &order.currency {
+            Some(code) => errors.check(Currency::parse(code).map_err(|e| e.at(field("currency")))),
+            None => Some(self.settings.fund_currency()),
+        };
+        let deadline = match &order.payment_deadline {
+            Some(text) => {
+                let deadline = errors.check(parse_date(&field("payment_deadline"), text));
+                if deadline.zip(judged_on).is_some_and(|(deadline, judged)| deadline < judged) {
+                    errors
+                        .push(FieldError::new(field("payment_deadline"), "must not be before the judgment"));
+                }
+                deadline
+            }
+            None => None,
+        };
+        if order.items.is_empty() {
+            errors.push(FieldError::new(field("items"), "at least one head of damage is required"));
+        }
+        let mut items = Vec::new();
+        for (j, (head, amount)) in order.items.iter().enumerate() {
+            let head = errors.check(HeadOfDamage::parse(&field(&format!("items[{j}].head")), head));
+            if head.is_some_and(|head| items.iter().any(|(h, _): &(String, Amount)| h == head.as_str())) {
+                errors.push(FieldError::new(field(&format!("items[{j}].head")), "appears twice"));
+            }
+            let amount_field = field(&format!("items[{j}].amount"));
+            let amount = currency
+                .and_then(|c| errors.check(Amount::parse(amount, c).map_err(|e| e.at(&amount_field))));
+            if amount.is_some_and(|a| !a.is_positive()) {
+                errors.push(FieldError::new(amount_field, "must be greater than zero"));
+            }
+            if let (Some(head), Some(amount)) = (head, amount) {
+                items.push((head.as_str().to_string(), amount));
+            }
+        }
+        if order.debtors.is_empty() {
+            errors.push(FieldError::new(field("debtors"), "at least one debtor is required"));
+        }
+        for (k, debtor) in order.debtors.iter().enumerate() {
+            if !convicted.contains(debtor) {
+                errors.push(FieldError::new(
+                    field(&format!("debtors[{k}]")),
+                    "is not convicted by this judgment",
+                ));
+            }
+        }
+        Ok(victim.zip(currency).map(|(victim, currency)| OrderRecord {
+            id: 0,
+            judgment_id: 0,
+            victim_id: victim.id,
+            victim_code: victim.code,
+            currency,
+            payment_deadline: deadline.map(|d| d.to_string()),
+            items,
+            debtors: order.debtors.clone(),
+            created_at: self.clock.now(),
+            created_by: by.to_string(),
+        }))
+    }
+
+    /// Moves the case to the stage its judgments put it in (judgment, or final), recording the
+    /// change: the case stage follows the court, it is not typed in.
+    pub(crate) async fn follow_judgment(
+        &self,
+        tx: &mut dyn WriteTx,
+        case: &CaseRecord,
+        to: Stage,
+        on: Date,
+        by: &str,
+    ) -> Result<(), AppError> {
+        let from =
+            Stage::parse(&case.stage).map_err(|_| AppError::Internal("a stored stage is unknown".into()))?;
+        if from == to {
+            return Ok(());
+        }
+        let last = parse_date("date", &case.stage_changed_on).unwrap_or(on);
+        let on = on.max(last);
+        tx.set_case_stage(case.id, to.as_str(), &on.to_string()).await?;
+        let change = StageChange {
+            from_stage: Some(from.as_str().to_string()),
+            to_stage: to.as_str().to_string(),
+            on_date: on.to_string(),
+            recorded_at: self.clock.now(),
+            recorded_by: by.to_string(),
+        };
+        tx.insert_stage_change(case.id, &change).await?;
+        Ok(())
+    }
+
+    /// Records a judgment with its convicted defendants and a reparation order per victim, all
+    /// of its orders or none. Everything is checked against the case first: a closed case, a
+    /// case without defendants, a victim not in the case, a debtor not convicted, an
+    /// over-precise amount, a future date are refused with the field named, and nothing is
+    /// written. A second judgment of the same court on the same day is refused unless
+    /// `confirm_duplicate` says it is meant. The case moves to `judgment` (or `final`).
     pub async fn record_judgment(
         &self,
         actor: &Actor,
@@ -134,23 +272,21 @@ impl App {
             Some(text) => errors.check(parse_past_date("final_on", text, today)),
             None => None,
         };
-        if let (Some(judged), Some(final_on)) = (judged_on, final_on) {
-            if final_on < judged {
-                errors.push(FieldError::new("final_on", "must not be before the judgment"));
-            }
+        if judged_on.zip(final_on).is_some_and(|(judged, final_on)| final_on < judged) {
+            errors.push(FieldError::new("final_on", "must not be before the judgment"));
         }
         let mut tx = self.store.write().await?;
-        let case = tx.case(request.case_id).await?;
-        let defendants: HashSet<i64> = match &case {
-            Some(_) => tx.case_defendants(request.case_id).await?.into_iter().map(|d| d.id).collect(),
-            None => {
-                errors.push(FieldError::new("case_id", "no case has this id"));
-                HashSet::new()
-            }
-        };
-        let case_victims: Vec<String> =
-            if case.is_some() { tx.case_victim_codes(request.case_id).await? } else { Vec::new() };
-        if case.is_some() && defendants.is_empty() {
+        let case = tx
+            .case(request.case_id)
+            .await?
+            .ok_or_else(|| AppError::Invalid(FieldError::new("case_id", "no case has this id").into()))?;
+        self.may_write_case_as_court(&mut *tx, actor, &case).await?;
+        let stage =
+            Stage::parse(&case.stage).map_err(|_| AppError::Internal("a stored stage is unknown".into()))?;
+        let next_stage = errors.check(stage.after_judgment(final_on.is_some()).map_err(|e| e.at("case_id")));
+        let defendants: HashSet<i64> = tx.case_defendants(case.id).await?.into_iter().map(|d| d.id).collect();
+        let case_victims = tx.case_victim_codes(case.id).await?;
+        if defendants.is_empty() {
             errors.push(FieldError::new(
                 "convicted",
                 "the case has no defendants: add them before recording a judgment",
@@ -159,7 +295,7 @@ impl App {
             errors.push(FieldError::new("convicted", "at least one defendant must be convicted"));
         }
         for (index, id) in request.convicted.iter().enumerate() {
-            if case.is_some() && !defendants.is_empty() && !defendants.contains(id) {
+            if !defendants.is_empty() && !defendants.contains(id) {
                 errors
                     .push(FieldError::new(format!("convicted[{index}]"), "is not a defendant of this case"));
             }
@@ -168,121 +304,66 @@ impl App {
             errors.push(FieldError::new("orders", "a judgment records at least one reparation order"));
         }
         let mut orders = Vec::new();
-        let mut seen_victims = HashSet::new();
+        let mut seen = HashSet::new();
         for (i, order) in request.orders.iter().enumerate() {
-            let field = |name: &str| format!("orders[{i}].{name}");
-            let code = errors.check(VictimCode::parse(&order.victim).map_err(|e| e.at(field("victim"))));
-            let victim = match &code {
-                Some(code) if case.is_some() && !case_victims.contains(&code.as_str().to_string()) => {
-                    errors.push(FieldError::new(field("victim"), "is not a victim of this case"));
-                    None
-                }
-                Some(code) if !seen_victims.insert(code.as_str().to_string()) => {
-                    errors.push(FieldError::new(field("victim"), "has two orders in this judgment"));
-                    None
-                }
-                Some(code) => tx.victim(code.as_str()).await?,
-                None => None,
-            };
-            let currency = match &order.currency {
-                Some(code) => errors.check(Currency::parse(code).map_err(|e| e.at(field("currency")))),
-                None => Some(self.settings.fund_currency()),
-            };
-            let deadline = match &order.payment_deadline {
-                Some(text) => {
-                    let deadline = errors.check(parse_date(&field("payment_deadline"), text));
-                    if let (Some(deadline), Some(judged)) = (deadline, judged_on) {
-                        if deadline < judged {
-                            errors.push(FieldError::new(
-                                field("payment_deadline"),
-                                "must not be before the judgment",
-                            ));
-                        }
-                    }
-                    deadline
-                }
-                None => None,
-            };
-            if order.items.is_empty() {
-                errors.push(FieldError::new(field("items"), "at least one head of damage is required"));
-            }
-            let mut items = Vec::new();
-            for (j, (head, amount)) in order.items.iter().enumerate() {
-                let head = errors.check(HeadOfDamage::parse(&field(&format!("items[{j}].head")), head));
-                if let Some(head) = head {
-                    if items.iter().any(|(h, _): &(String, Amount)| h == head.as_str()) {
-                        errors.push(FieldError::new(field(&format!("items[{j}].head")), "appears twice"));
-                    }
-                }
-                let amount_field = field(&format!("items[{j}].amount"));
-                let amount = currency
-                    .and_then(|c| errors.check(Amount::parse(amount, c).map_err(|e| e.at(&amount_field))));
-                if amount.is_some_and(|a| !a.is_positive()) {
-                    errors.push(FieldError::new(amount_field, "must be greater than zero"));
-                }
-                if let (Some(head), Some(amount)) = (head, amount) {
-                    items.push((head.as_str().to_string(), amount));
-                }
-            }
-            if order.debtors.is_empty() {
-                errors.push(FieldError::new(field("debtors"), "at least one debtor is required"));
-            }
-            for (k, debtor) in order.debtors.iter().enumerate() {
-                if !request.convicted.contains(debtor) {
-                    errors.push(FieldError::new(
-                        field(&format!("debtors[{k}]")),
-                        "is not convicted by this judgment",
-                    ));
-                }
-            }
-            if let (Some(victim), Some(currency)) = (victim, currency) {
-                orders.push(OrderRecord {
-                    id: 0,
-                    judgment_id: 0,
-                    victim_id: victim.id,
-                    victim_code: victim.code,
-                    currency,
-                    payment_deadline: deadline.map(|d| d.to_string()),
-                    items,
-                    debtors: order.debtors.clone(),
-                    created_at: self.clock.now(),
-                    created_by: actor.username.clone(),
-                });
-            }
+            let convicted = &request.convicted;
+            let parsed = self
+                .parse_order(
+                    &mut *tx,
+                    &mut errors,
+                    (i, order),
+                    &case_victims,
+                    &mut seen,
+                    convicted,
+                    judged_on,
+                    &actor.username,
+                )
+                .await?;
+            orders.extend(parsed);
         }
         errors.into_result()?;
-        let (Some(judged_on), Some(court)) = (judged_on, court) else {
+        let (Some(judged_on), Some(court), Some(next_stage)) = (judged_on, court, next_stage) else {
             return Err(AppError::Internal("validated fields missing".into()));
         };
+        if !request.confirm_duplicate {
+            let same = tx.judgments_of_case(case.id).await?.into_iter().find(|j| {
+                j.judged_on == judged_on.to_string() && j.court.to_lowercase() == court.to_lowercase()
+            });
+            if let Some(same) = same {
+                return Err(AppError::Conflict(FieldError::new(
+                    "confirm_duplicate",
+                    format!("judgment {} of this court on this day is already recorded: confirm to record another", same.id),
+                )));
+            }
+        }
         let now = self.clock.now();
-        let id = tx
-            .insert_judgment(&JudgmentRecord {
-                id: 0,
-                case_id: request.case_id,
-                judged_on: judged_on.to_string(),
-                court,
-                final_on: final_on.map(|d| d.to_string()),
-                convicted: request.convicted.clone(),
-                created_at: now,
-                created_by: actor.username.clone(),
-            })
-            .await?;
+        let judgment = JudgmentRecord {
+            id: 0,
+            case_id: case.id,
+            judged_on: judged_on.to_string(),
+            court,
+            final_on: final_on.map(|d| d.to_string()),
+            appeal_filed_on: None,
+            outcome: None,
+            outcome_on: None,
+            outcome_note: None,
+            convicted: request.convicted.clone(),
+            created_at: now,
+            created_by: actor.username.clone(),
+        };
+        let id = tx.insert_judgment(&judgment).await?;
         for order in &orders {
             tx.insert_order(&OrderRecord { judgment_id: id, ..order.clone() }).await?;
         }
-        // The court whose clerk records the judgment handles the case, if none was named.
-        if let (Some(case), Some(institution)) = (&case, actor.institution_id) {
-            if case.court_id.is_none() {
-                tx.set_case_court(case.id, institution).await?;
-            }
-        }
+        self.follow_judgment(&mut *tx, &case, next_stage, final_on.unwrap_or(judged_on), &actor.username)
+            .await?;
         tx.append_audit(audit_event(
             actor,
             context,
             now,
             "judgment.record",
             Some(("judgment", id.to_string())),
-            json!({"case_id": request.case_id, "orders": orders.len(), "convicted": request.convicted.len()}),
+            json!({"case_id": case.id, "orders": orders.len(), "convicted": request.convicted.len()}),
         ))
         .await?;
         let view = self.judgment_view(&mut *tx, id).await?;
@@ -293,7 +374,9 @@ impl App {
     pub async fn judgment(&self, actor: &Actor, id: i64) -> Result<JudgmentView, AppError> {
         actor.require(rules::READ_ORDERS)?;
         let mut tx = self.store.read().await?;
-        self.judgment_view(&mut *tx, id).await
+        let view = self.judgment_view(&mut *tx, id).await?;
+        self.may_read_case(&mut *tx, actor, view.judgment.case_id).await?;
+        Ok(view)
     }
 
     /// Records that a judgment (and its orders) became final on a date.
@@ -309,13 +392,25 @@ impl App {
         let mut tx = self.store.write().await?;
         let judgment =
             tx.judgment(id).await?.ok_or_else(|| AppError::NotFound(format!("no judgment has id {id}")))?;
+        let case = tx
+            .case(judgment.case_id)
+            .await?
+            .ok_or_else(|| AppError::Internal("a judgment without its case".into()))?;
+        self.may_write_case_as_court(&mut *tx, actor, &case).await?;
         if judgment.final_on.is_some() {
             return Err(AppError::Conflict(FieldError::new("final_on", "the judgment is already final")));
+        }
+        if judgment.appeal_filed_on.is_some() || judgment.outcome.is_some() {
+            return Err(AppError::Conflict(FieldError::new(
+                "final_on",
+                "the judgment was appealed: record the appeal's outcome instead",
+            )));
         }
         if parse_date("judged_on", &judgment.judged_on).is_ok_and(|judged| final_on < judged) {
             return Err(FieldError::new("final_on", "must not be before the judgment").into());
         }
         tx.set_judgment_final(id, &final_on.to_string()).await?;
+        self.follow_judgment(&mut *tx, &case, Stage::Final, final_on, &actor.username).await?;
         tx.append_audit(audit_event(
             actor,
             context,
@@ -334,7 +429,23 @@ impl App {
         actor.require(rules::READ_ORDERS)?;
         let mut tx = self.store.read().await?;
         let order = tx.order(id).await?.ok_or_else(|| AppError::NotFound(format!("no order has id {id}")))?;
+        let judgment = tx
+            .judgment(order.judgment_id)
+            .await?
+            .ok_or_else(|| AppError::Internal("an order without its judgment".into()))?;
+        self.may_read_case(&mut *tx, actor, judgment.case_id).await?;
         self.order_view(&mut *tx, order).await
+    }
+
+    /// The case of an order, for the court's write checks.
+    async fn case_of_order(&self, tx: &mut dyn ReadTx, order: &OrderRecord) -> Result<CaseRecord, AppError> {
+        let judgment = tx
+            .judgment(order.judgment_id)
+            .await?
+            .ok_or_else(|| AppError::Internal("an order without its judgment".into()))?;
+        tx.case(judgment.case_id)
+            .await?
+            .ok_or_else(|| AppError::Internal("a judgment without its case".into()))
     }
 
     /// Records a payment the convicted made to the victim; it reduces what is owed.
@@ -351,6 +462,8 @@ impl App {
         let today = self.today();
         let mut tx = self.store.write().await?;
         let order = tx.order(id).await?.ok_or_else(|| AppError::NotFound(format!("no order has id {id}")))?;
+        let case = self.case_of_order(&mut *tx, &order).await?;
+        self.may_write_case_as_court(&mut *tx, actor, &case).await?;
         let current = self.order_view(&mut *tx, order.clone()).await?;
         let mut errors = FieldErrors::new();
         let amount = errors.check(Amount::parse(amount, order.currency));
@@ -360,11 +473,7 @@ impl App {
             } else if amount > current.owed {
                 errors.push(FieldError::new(
                     "amount",
-                    format!(
-                        "exceeds what is still owed ({} {})",
-                        order.currency,
-                        current.owed.format(order.currency)
-                    ),
+                    format!("exceeds what is still owed ({})", current.owed.display(order.currency)),
                 ));
             }
         }
@@ -423,6 +532,8 @@ impl App {
         };
         let mut tx = self.store.write().await?;
         let order = tx.order(id).await?.ok_or_else(|| AppError::NotFound(format!("no order has id {id}")))?;
+        let case = self.case_of_order(&mut *tx, &order).await?;
+        self.may_write_case_as_court(&mut *tx, actor, &case).await?;
         let now = self.clock.now();
         tx.insert_insolvency_finding(
             id,

@@ -421,6 +421,13 @@ pub struct JudgmentRecord {
     pub judged_on: String,
     pub court: String,
     pub final_on: Option<String>,
+    /// An appeal (or an annulment action) was filed on this day, and is pending unless an
+    /// outcome is recorded.
+    pub appeal_filed_on: Option<String>,
+    /// How the appeal ended, on which day, and the decision's reference.
+    pub outcome: Option<redress_domain::orders::AppealOutcome>,
+    pub outcome_on: Option<String>,
+    pub outcome_note: Option<String>,
     pub convicted: Vec<i64>,
     pub created_at: Timestamp,
     pub created_by: String,
@@ -463,6 +470,8 @@ pub struct InsolvencyFinding {
 #[async_trait]
 pub trait OrderReads: Send {
     async fn judgment(&mut self, id: i64) -> StoreResult<Option<JudgmentRecord>>;
+    /// The case's judgments, oldest first.
+    async fn judgments_of_case(&mut self, case_id: i64) -> StoreResult<Vec<JudgmentRecord>>;
     async fn orders_of_judgment(&mut self, judgment_id: i64) -> StoreResult<Vec<OrderRecord>>;
     async fn order(&mut self, id: i64) -> StoreResult<Option<OrderRecord>>;
     async fn order_payments(&mut self, order_id: i64) -> StoreResult<Vec<OrderPayment>>;
@@ -473,6 +482,8 @@ pub trait OrderReads: Send {
 pub trait OrderWrites: Send {
     async fn insert_judgment(&mut self, judgment: &JudgmentRecord) -> StoreResult<i64>;
     async fn set_judgment_final(&mut self, id: i64, final_on: &str) -> StoreResult<()>;
+    /// Writes the judgment's appeal and its outcome.
+    async fn set_judgment_appeal(&mut self, judgment: &JudgmentRecord) -> StoreResult<()>;
     async fn insert_order(&mut self, order: &OrderRecord) -> StoreResult<i64>;
     async fn insert_order_payment(&mut self, order_id: i64, payment: &OrderPayment) -> StoreResult<()>;
     async fn insert_insolvency_finding(
@@ -771,6 +782,9 @@ pub trait ClaimWrites: Send {
     async fn insert_batch(&mut self, batch: &BatchRecord, lines: &[BatchLine]) -> StoreResult<i64>;
     /// Writes every mutable column of the batch.
     async fn update_batch(&mut self, batch: &BatchRecord) -> StoreResult<()>;
+    /// Takes a line out of a batch not yet sent to the bank.
+    async fn remove_batch_line(&mut self, batch_id: i64, claim_id: i64) -> StoreResult<()>;
+    async fn update_batch_total(&mut self, batch: &BatchRecord) -> StoreResult<()>;
     /// Writes every mutable column of the line (payee, status, reason, resolution).
     async fn update_batch_line(&mut self, line: &BatchLine) -> StoreResult<()>;
     async fn insert_bank_report(&mut self, batch_id: i64, report: &BankReport) -> StoreResult<()>;

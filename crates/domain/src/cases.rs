@@ -65,7 +65,8 @@ impl Stage {
             Stage::Investigation => &[Stage::Charged, Stage::Archived],
             Stage::Charged => &[Stage::Trial, Stage::Archived],
             Stage::Trial => &[Stage::Judgment, Stage::Acquitted],
-            Stage::Judgment => &[Stage::Final, Stage::Acquitted],
+            // A judgment set aside on appeal (annulled) sends the case back to trial.
+            Stage::Judgment => &[Stage::Final, Stage::Acquitted, Stage::Trial],
             Stage::Final | Stage::Archived | Stage::Acquitted => &[],
         }
     }
@@ -84,6 +85,25 @@ impl Stage {
             Stage::Archived | Stage::Acquitted => None,
         };
         matches!((rank(self), rank(other)), (Some(a), Some(b)) if a >= b)
+    }
+
+    /// The stage a recorded judgment puts the case in: `judgment`, or `final` when the judgment
+    /// is final. A closed case (archived, acquitted) takes no judgment.
+    pub fn after_judgment(self, final_judgment: bool) -> Result<Stage, FieldError> {
+        match self {
+            Stage::Archived | Stage::Acquitted => {
+                Err(FieldError::new("stage", format!("the case is {}: it takes no judgment", self.as_str())))
+            }
+            Stage::Final => Ok(Stage::Final),
+            _ if final_judgment => Ok(Stage::Final),
+            _ => Ok(Stage::Judgment),
+        }
+    }
+
+    /// Whether people move a case to this stage by hand: `judgment` and `final` follow from the
+    /// judgments recorded (and their finality), never from a typed stage.
+    pub fn set_by_hand(self) -> bool {
+        !matches!(self, Stage::Judgment | Stage::Final)
     }
 
     /// Moves the case to `to` on `on`, after its last change on `last_change`, as of `today`.

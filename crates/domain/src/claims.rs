@@ -4,7 +4,7 @@
 use serde::Serialize;
 use time::{Date, Duration, Weekday};
 
-use crate::money::Amount;
+use crate::money::{Amount, Currency};
 use crate::orders::{Condition, Eligibility};
 use crate::FieldError;
 
@@ -310,6 +310,7 @@ impl Deadlines {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimFacts {
     pub kind: ClaimKind,
+    pub currency: Currency,
     /// The order's own fund eligibility (reparation claims; for an advance, the order if one
     /// exists already is not required).
     pub order: Option<Eligibility>,
@@ -318,86 +319,74 @@ pub struct ClaimFacts {
     pub identity_verified: bool,
     pub consent_given: bool,
     /// Another claim on the same order (or, for an advance, another open advance for the same
-    /// victim and case) is still open.
+    /// victim) is still open.
     pub other_open_claim: bool,
     /// Advances: the case has reached `charged` (or later, short of a final judgment).
     pub case_charged: bool,
     pub requested: Amount,
-    /// Advances: the cap less what was already advanced to this victim in this case.
+    /// Advances: the cap less what was already advanced to this victim, in any case.
     pub advance_room: Amount,
+}
+
+fn money(name: &'static str, met: bool, amount: Amount, currency: Currency, detail: String) -> Condition {
+    Condition::new(name, met, detail).arg("amount", amount.format(currency)).arg("currency", currency.code())
 }
 
 /// Whether the fund may pay a claim, condition by condition (DESIGN.md, "money flow").
 pub fn claim_eligibility(facts: &ClaimFacts) -> Eligibility {
+    let c = facts.currency;
     let mut conditions = Vec::new();
-    match facts.kind {
-        ClaimKind::Reparation => match &facts.order {
-            Some(order) => conditions.extend(order.conditions.iter().cloned()),
-            None => conditions.push(Condition {
-                condition: "order_exists",
-                met: false,
-                detail: "a reparation claim needs a reparation order".into(),
-            }),
-        },
-        ClaimKind::Advance => {
-            conditions.push(Condition {
-                condition: "case_charged",
-                met: facts.case_charged,
-                detail: if facts.case_charged {
-                    "the case is at least charged".into()
-                } else {
-                    "an advance needs a case that is at least charged and not closed".into()
-                },
+    match (facts.kind, &facts.order) {
+        (ClaimKind::Reparation, Some(order)) => conditions.extend(order.conditions.iter().cloned()),
+        (ClaimKind::Reparation, None) => conditions.push(Condition::new(
+            "order_exists",
+            false,
+            "a reparation claim needs a reparation order",
+        )),
+        (ClaimKind::Advance, _) => {
+            conditions.push(if facts.case_charged {
+                Condition::new("case_charged", true, "the case is at least charged")
+            } else {
+                Condition::new(
+                    "case_charged",
+                    false,
+                    "an advance needs a case that is at least charged and not closed",
+                )
             });
-            conditions.push(Condition {
-                condition: "within_advance_cap",
-                met: facts.requested <= facts.advance_room,
-                detail: format!(
-                    "{} minor units may still be advanced to this victim in this case",
-                    facts.advance_room.0.max(0)
-                ),
-            });
+            let room = Amount(facts.advance_room.0.max(0));
+            conditions.push(money(
+                "within_advance_cap",
+                facts.requested <= facts.advance_room,
+                room,
+                c,
+                format!("{} may still be advanced to this victim", room.display(c)),
+            ));
         }
     }
     if let Some(owed) = facts.owed {
-        conditions.push(Condition {
-            condition: "within_owed",
-            met: facts.requested <= owed,
-            detail: format!("{} minor units are still owed on the order", owed.0),
-        });
+        let detail = format!("{} is still owed on the order", owed.display(c));
+        conditions.push(money("within_owed", facts.requested <= owed, owed, c, detail));
     }
-    conditions.push(Condition {
-        condition: "identity_verified",
-        met: facts.identity_verified,
-        detail: if facts.identity_verified {
-            "the victim's identity was verified".into()
-        } else {
-            "victim services must verify the victim's identity first".into()
-        },
+    conditions.push(if facts.identity_verified {
+        Condition::new("identity_verified", true, "the victim's identity was verified")
+    } else {
+        Condition::new("identity_verified", false, "victim services must verify the victim's identity first")
     });
-    conditions.push(Condition {
-        condition: "consent_given",
-        met: facts.consent_given,
-        detail: if facts.consent_given {
-            "consent stands".into()
-        } else {
-            "the victim withdrew consent".into()
-        },
+    conditions.push(if facts.consent_given {
+        Condition::new("consent_given", true, "consent stands")
+    } else {
+        Condition::new("consent_given", false, "the victim withdrew consent")
     });
-    conditions.push(Condition {
-        condition: "no_other_open_claim",
-        met: !facts.other_open_claim,
-        detail: if facts.other_open_claim {
-            "another claim on the same order is still open".into()
-        } else {
-            "no other open claim".into()
-        },
+    conditions.push(if facts.other_open_claim {
+        Condition::new("no_other_open_claim", false, "another claim on the same order is still open")
+    } else {
+        Condition::new("no_other_open_claim", true, "no other open claim")
     });
-    conditions.push(Condition {
-        condition: "amount_positive",
-        met: facts.requested.is_positive(),
-        detail: "the amount must be greater than zero".into(),
-    });
+    conditions.push(Condition::new(
+        "amount_positive",
+        facts.requested.is_positive(),
+        "the amount must be greater than zero",
+    ));
     Eligibility { eligible: conditions.iter().all(|c| c.met), conditions }
 }
 
@@ -441,6 +430,7 @@ mod tests {
     fn facts() -> ClaimFacts {
         ClaimFacts {
             kind: ClaimKind::Advance,
+            currency: Currency::parse("PEN").unwrap(),
             order: None,
             owed: None,
             identity_verified: true,
@@ -467,10 +457,7 @@ mod tests {
 
     #[test]
     fn a_reparation_claim_needs_an_eligible_order_consent_and_verified_identity() {
-        let order = Eligibility {
-            eligible: true,
-            conditions: vec![Condition { condition: "order_final", met: true, detail: String::new() }],
-        };
+        let order = Eligibility { eligible: true, conditions: vec![Condition::new("order_final", true, "")] };
         let base = ClaimFacts { kind: ClaimKind::Reparation, order: Some(order), ..facts() };
         assert!(claim_eligibility(&base).eligible);
         for broken in [

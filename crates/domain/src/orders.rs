@@ -5,7 +5,9 @@
 use serde::Serialize;
 use time::{Date, Duration};
 
-use crate::money::{Amount, Overflow};
+use std::collections::BTreeMap;
+
+use crate::money::{Amount, Currency, Overflow};
 use crate::FieldError;
 
 /// Heads of damage of a reparation order.
@@ -77,23 +79,102 @@ impl OrderFigures {
     }
 }
 
+/// Where a judgment stands after appeals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "standing", rename_all = "snake_case")]
+pub enum JudgmentStanding {
+    InForce,
+    /// An appeal was filed: its orders may not be paid until it is decided.
+    UnderAppeal {
+        since: Date,
+    },
+    /// An appeal or annulment decision set the judgment aside: its orders are void.
+    SetAside {
+        outcome: AppealOutcome,
+        on: Date,
+    },
+}
+
+/// How an appeal (or an annulment action) ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealOutcome {
+    /// The judgment stands (and becomes final).
+    Confirmed,
+    /// The judgment is annulled: a new trial.
+    Annulled,
+    /// The convicted are acquitted on appeal.
+    Acquitted,
+}
+
+impl AppealOutcome {
+    pub const ALL: [AppealOutcome; 3] =
+        [AppealOutcome::Confirmed, AppealOutcome::Annulled, AppealOutcome::Acquitted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppealOutcome::Confirmed => "confirmed",
+            AppealOutcome::Annulled => "annulled",
+            AppealOutcome::Acquitted => "acquitted",
+        }
+    }
+
+    pub fn parse(field: &str, value: &str) -> Result<AppealOutcome, FieldError> {
+        let wanted = value.trim().to_ascii_lowercase();
+        AppealOutcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == wanted)
+            .ok_or_else(|| FieldError::new(field, "must be confirmed, annulled or acquitted"))
+    }
+
+    /// Whether the decision sets the judgment aside.
+    pub fn sets_aside(self) -> bool {
+        self != AppealOutcome::Confirmed
+    }
+}
+
 /// The facts the fund's eligibility rule looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderFacts {
+    pub currency: Currency,
     pub figures: OrderFigures,
     /// The date the order became final (firme), if it did.
     pub final_on: Option<Date>,
     pub payment_deadline: Option<Date>,
     /// An insolvency finding on the debtors was recorded.
     pub insolvency_found: bool,
+    pub standing: JudgmentStanding,
 }
 
-/// One condition of the rule, met or not, with a reason a person can read.
+/// One condition of the rule, met or not, with a reason a person can read (`detail`, in
+/// English for the API) and its values by name (`args`), from which pages write the reason in
+/// the reader's language (message `condition-<condition>-met` or `-unmet`, or `-<variant>`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Condition {
     pub condition: &'static str,
     pub met: bool,
     pub detail: String,
+    /// Which wording of the reason applies, when there are several (`insolvency`, `deadline`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<&'static str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<&'static str, String>,
+}
+
+impl Condition {
+    pub fn new(condition: &'static str, met: bool, detail: impl Into<String>) -> Condition {
+        Condition { condition, met, detail: detail.into(), variant: None, args: BTreeMap::new() }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Condition {
+        self.args.insert(name, value.to_string());
+        self
+    }
+
+    pub fn variant(mut self, variant: &'static str) -> Condition {
+        self.variant = Some(variant);
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,45 +183,74 @@ pub struct Eligibility {
     pub conditions: Vec<Condition>,
 }
 
-/// The fund pays when the convicted cannot: the order is final, something is still owed, and
-/// either insolvency was found or the payment deadline passed more than `grace_days` ago.
+fn standing_condition(standing: JudgmentStanding) -> Condition {
+    match standing {
+        JudgmentStanding::InForce => Condition::new("judgment_in_force", true, "the judgment stands"),
+        JudgmentStanding::UnderAppeal { since } => {
+            Condition::new("judgment_in_force", false, format!("the judgment is under appeal since {since}"))
+                .variant("appeal")
+                .arg("date", since)
+        }
+        JudgmentStanding::SetAside { outcome, on } => Condition::new(
+            "judgment_in_force",
+            false,
+            format!("the judgment was set aside on {on} ({})", outcome.as_str()),
+        )
+        .variant(outcome.as_str())
+        .arg("date", on),
+    }
+}
+
+fn cannot_pay_condition(facts: &OrderFacts, today: Date, grace_days: i64) -> Condition {
+    let overdue_since = facts.payment_deadline.map(|deadline| deadline + Duration::days(grace_days));
+    let met = facts.insolvency_found || overdue_since.is_some_and(|since| today > since);
+    if facts.insolvency_found {
+        return Condition::new("debtor_cannot_pay", met, "insolvency was found").variant("insolvency");
+    }
+    match (facts.payment_deadline, overdue_since) {
+        (Some(deadline), Some(since)) if today > since => Condition::new(
+            "debtor_cannot_pay",
+            met,
+            format!("unpaid more than {grace_days} days after the deadline ({deadline})"),
+        )
+        .variant("overdue")
+        .arg("days", grace_days)
+        .arg("date", deadline),
+        (Some(_), Some(since)) => Condition::new(
+            "debtor_cannot_pay",
+            met,
+            format!("no insolvency finding, and the deadline plus {grace_days} days ends on {since}"),
+        )
+        .variant("waiting")
+        .arg("days", grace_days)
+        .arg("date", since),
+        _ => Condition::new("debtor_cannot_pay", met, "no insolvency finding and no payment deadline")
+            .variant("unknown"),
+    }
+}
+
+/// The fund pays when the convicted cannot: the judgment stands, the order is final, something
+/// is still owed, and either insolvency was found or the payment deadline passed more than
+/// `grace_days` ago.
 pub fn fund_eligibility(facts: &OrderFacts, today: Date, grace_days: i64) -> Eligibility {
     let owed = facts.figures.owed().unwrap_or(Amount::ZERO);
-    let final_condition = Condition {
-        condition: "order_final",
-        met: facts.final_on.is_some_and(|on| on <= today),
-        detail: match facts.final_on {
-            Some(on) => format!("final since {on}"),
-            None => "the order is not final (firme) yet".to_string(),
-        },
+    let final_condition = match facts.final_on {
+        Some(on) => Condition::new("order_final", on <= today, format!("final since {on}")).arg("date", on),
+        None => Condition::new("order_final", false, "the order is not final (firme) yet"),
     };
-    let owed_condition = Condition {
-        condition: "something_owed",
-        met: owed.is_positive(),
-        detail: format!("{} minor units still owed", owed.0),
-    };
-    let overdue_since = facts.payment_deadline.map(|deadline| deadline + Duration::days(grace_days));
-    let cannot_pay = Condition {
-        condition: "debtor_cannot_pay",
-        met: facts.insolvency_found || overdue_since.is_some_and(|since| today > since),
-        detail: if facts.insolvency_found {
-            "insolvency was found".to_string()
-        } else {
-            match overdue_since {
-                Some(since) if today > since => {
-                    format!(
-                        "unpaid more than {grace_days} days after the deadline ({})",
-                        facts.payment_deadline.unwrap_or(since)
-                    )
-                }
-                Some(since) => {
-                    format!("no insolvency finding, and the deadline plus {grace_days} days ends on {since}")
-                }
-                None => "no insolvency finding and no payment deadline".to_string(),
-            }
-        },
-    };
-    let conditions = vec![final_condition, owed_condition, cannot_pay];
+    let owed_condition = Condition::new(
+        "something_owed",
+        owed.is_positive(),
+        format!("{} still owed", owed.display(facts.currency)),
+    )
+    .arg("amount", owed.format(facts.currency))
+    .arg("currency", facts.currency.code());
+    let conditions = vec![
+        standing_condition(facts.standing),
+        final_condition,
+        owed_condition,
+        cannot_pay_condition(facts, today, grace_days),
+    ];
     Eligibility { eligible: conditions.iter().all(|c| c.met), conditions }
 }
 
@@ -174,11 +284,36 @@ mod tests {
 
     fn facts() -> OrderFacts {
         OrderFacts {
+            currency: Currency::parse("PEN").unwrap(),
             figures: OrderFigures { ordered: Amount(1_000_000), ..OrderFigures::default() },
             final_on: Some(date!(2026 - 03 - 01)),
             payment_deadline: Some(date!(2026 - 04 - 01)),
             insolvency_found: false,
+            standing: JudgmentStanding::InForce,
         }
+    }
+
+    #[test]
+    fn an_order_of_a_judgment_under_appeal_or_set_aside_is_not_paid() {
+        let insolvent = OrderFacts { insolvency_found: true, ..facts() };
+        assert!(fund_eligibility(&insolvent, date!(2026 - 06 - 01), 30).eligible);
+        for standing in [
+            JudgmentStanding::UnderAppeal { since: date!(2026 - 05 - 01) },
+            JudgmentStanding::SetAside { outcome: AppealOutcome::Acquitted, on: date!(2026 - 05 - 20) },
+        ] {
+            let eligibility =
+                fund_eligibility(&OrderFacts { standing, ..insolvent }, date!(2026 - 06 - 01), 30);
+            assert!(!eligibility.eligible);
+            assert_eq!(eligibility.conditions[0].condition, "judgment_in_force");
+            assert!(!eligibility.conditions[0].met);
+        }
+    }
+
+    #[test]
+    fn what_is_owed_reads_in_the_currency_not_in_minor_units() {
+        let owed = fund_eligibility(&facts(), date!(2026 - 06 - 01), 30).conditions[2].clone();
+        assert_eq!(owed.detail, "S/ 10,000.00 still owed");
+        assert_eq!(owed.args.get("amount").map(String::as_str), Some("10000.00"));
     }
 
     #[test]

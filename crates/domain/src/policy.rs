@@ -58,6 +58,12 @@ pub mod rules {
     pub const VERIFY_LEDGER: Policy = Policy::AnyOf(&[Role::Auditor, Role::FundOfficer]);
     /// Opening cases, moving them through their stages, adding defendants and victims.
     pub const MANAGE_CASES: Policy = Policy::AnyOf(&[Role::Prosecutor, Role::CourtClerk]);
+    /// Adding a victim to a case: victim services (their own victims), or the case's prosecutor
+    /// or court (victims they may already see).
+    pub const LINK_CASE_VICTIMS: Policy =
+        Policy::AnyOf(&[Role::Prosecutor, Role::CourtClerk, Role::VictimServices]);
+    /// Naming the court a case is at: the case's prosecutor's office, or an administrator.
+    pub const ASSIGN_CASE_COURT: Policy = Policy::AnyOf(&[Role::Prosecutor, Role::Admin]);
     /// Reading cases (no identity in them: victims appear by code).
     pub const READ_CASES: Policy = Policy::AnyOf(&[
         Role::VictimServices,

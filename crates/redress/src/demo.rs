@@ -450,22 +450,29 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
                     cross_border,
                     partner_country: cross_border.then(|| "VE".to_string()),
                     tracing_notes: None,
-                    court_id: None,
+                    court_id: clerk.institution_id.map(|id| id.0),
                     defendants,
-                    victims: codes.clone(),
+                    victims: Vec::new(),
                 },
             )
             .await?;
         seeded.cases += 1;
+        // Victim services who look after each victim add them to the case: a prosecutor does not
+        // gain sight of a victim by naming them.
+        for (k, code) in codes.iter().enumerate() {
+            app.add_case_victim(&services[(number * 3 + k) % 2], &ctx(), case.id, code).await?;
+        }
         let target = if number % 2 == 0 { stages.len() - 1 } else { number % stages.len() };
         let mut when = reported;
-        for stage in &stages[1..=target] {
+        // By hand up to the trial; the judgment (and its finality) move the case on.
+        for stage in stages[1..=target].iter().filter(|s| !matches!(**s, "judgment" | "final")) {
             when -= 40 + dice.below(40) as i64;
             app.change_case_stage(&prosecutor, &ctx(), case.id, stage, &day(when.max(100))).await?;
         }
         if stages[target] != "final" {
             continue;
         }
+        when -= 40 + dice.below(40) as i64;
         let convicted: Vec<i64> = case.defendants.iter().map(|(id, _)| *id).collect();
         let judgment = app
             .record_judgment(
@@ -477,6 +484,7 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
                     court: "Juzgado Penal Colegiado de Lima".into(),
                     convicted: convicted.clone(),
                     final_on: Some(day(when.max(100) - 40)),
+                    confirm_duplicate: false,
                     orders: codes
                         .iter()
                         .map(|code| OrderRequest {

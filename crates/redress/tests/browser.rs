@@ -222,7 +222,7 @@ async fn people_do_their_jobs_in_a_real_browser() {
     })
     .await;
     let admin = server.admin_token().await;
-    member(&server, &admin, "CEM Tumbes", "ministry", "cem", "victim_services").await;
+    let services = member(&server, &admin, "CEM Tumbes", "ministry", "cem", "victim_services").await;
     let prosecutor =
         member(&server, &admin, "Fiscalía de Tumbes", "prosecutor", "fiscal", "prosecutor").await;
     let clerk =
@@ -272,12 +272,18 @@ async fn people_do_their_jobs_in_a_real_browser() {
 
     // The court's side, through the API: a case, a final judgment, an order, insolvency.
     let case: Value = server
-        .post("/api/v1/cases", &prosecutor, json!({"prosecutor_file": "FPT-2025-0042", "jurisdiction": "Tumbes",
-            "offences": ["129-A"], "reported_on": "2025-01-10", "defendants": ["Marco Salas Vera"], "victims": [code]}))
+        .post(
+            "/api/v1/cases",
+            &prosecutor,
+            json!({"prosecutor_file": "FPT-2025-0042", "jurisdiction": "Tumbes",
+            "offences": ["129-A"], "reported_on": "2025-01-10", "defendants": ["Marco Salas Vera"],
+            "court_id": server.institution_id(&admin, "Juzgado Penal de Tumbes").await}),
+        )
         .await
         .json()
         .await
         .unwrap();
+    server.link_victims(&services, case["id"].as_i64().unwrap(), &[&code]).await;
     let defendant = case["defendants"][0]["id"].as_i64().unwrap();
     let judgment: Value = server
         .post("/api/v1/judgments", &clerk, json!({"case_id": case["id"], "judged_on": "2026-02-02",

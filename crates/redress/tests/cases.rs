@@ -62,33 +62,80 @@ async fn a_case_is_opened_and_moves_through_its_stages(database: TestDatabase) {
     let services = member(&server, &admin, "CEM Tumbes", "ministry", "cem", "victim_services").await;
     let prosecutor =
         member(&server, &admin, "Fiscalía de Tumbes", "prosecutor", "fiscal", "prosecutor").await;
+    let clerk =
+        member(&server, &admin, "Juzgado Penal de Tumbes", "court", "secretario", "court_clerk").await;
     let code = victim(&server, &services, "PTP001234").await;
-    let response = server.post("/api/v1/cases", &prosecutor, case_body("FPT-2025-0017", &[&code])).await;
+    let response = server.post("/api/v1/cases", &prosecutor, case_body("FPT-2025-0017", &[])).await;
     assert_eq!(response.status(), 201);
     let case: Value = response.json().await.unwrap();
     assert_eq!(case["stage"], "reported");
     assert_eq!(case["offences"], json!(["129-A", "129-C"]));
-    assert_eq!(case["victims"], json!([code]));
     assert_eq!(case["defendants"][0]["name"], "Carlos Mendoza Ríos");
     let id = case["id"].as_i64().unwrap();
-    for (stage, date) in [
-        ("investigation", "2025-02-01"),
-        ("charged", "2025-06-10"),
-        ("trial", "2025-10-01"),
-        ("judgment", "2026-03-01"),
-        ("final", "2026-04-01"),
-    ] {
+    // Victim services add the victim they look after.
+    let added = server.post(&format!("/api/v1/cases/{id}/victims"), &services, json!({"code": code})).await;
+    assert_eq!(added.status(), 200);
+    for (stage, date) in [("investigation", "2025-02-01"), ("charged", "2025-06-10"), ("trial", "2025-10-01")]
+    {
         let moved = server
             .post(&format!("/api/v1/cases/{id}/stage"), &prosecutor, json!({"stage": stage, "date": date}))
             .await;
         assert_eq!(moved.status(), 200, "{stage}");
     }
+    // Judgment and finality follow from the court's records, not from a typed stage.
+    let typed = expect_problem(
+        server
+            .post(
+                &format!("/api/v1/cases/{id}/stage"),
+                &prosecutor,
+                json!({"stage": "judgment", "date": "2026-03-01"}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(problem_fields(&typed), vec!["stage"]);
+    // The clerk records nothing until the prosecutor names the court.
+    let judgment = json!({"case_id": id, "judged_on": "2026-03-01", "court": "Juzgado Penal de Tumbes",
+        "convicted": [case["defendants"][0]["id"]],
+        "orders": [{"victim": code, "items": [{"head": "moral_damage", "amount": "5000.00"}], "debtors": [case["defendants"][0]["id"]]}]});
+    expect_problem(server.post("/api/v1/judgments", &clerk, judgment.clone()).await, 403).await;
+    let institutions: Value = server.get("/api/v1/institutions", &admin).await.json().await.unwrap();
+    let court = institutions["items"].as_array().unwrap().iter().find(|i| i["kind"] == "court").unwrap()
+        ["id"]
+        .clone();
+    let named =
+        server.post(&format!("/api/v1/cases/{id}/court"), &prosecutor, json!({"court_id": court})).await;
+    assert_eq!(named.status(), 200);
+    let recorded: Value = server.post("/api/v1/judgments", &clerk, judgment).await.json().await.unwrap();
+    let case: Value = server.get(&format!("/api/v1/cases/{id}"), &services).await.json().await.unwrap();
+    assert_eq!(case["stage"], "judgment");
+    let finality = server
+        .post(
+            &format!("/api/v1/judgments/{}/finality", recorded["id"]),
+            &clerk,
+            json!({"final_on": "2026-04-01"}),
+        )
+        .await;
+    assert_eq!(finality.status(), 200);
     let case: Value = server.get(&format!("/api/v1/cases/{id}"), &services).await.json().await.unwrap();
     assert_eq!(case["stage"], "final");
     assert_eq!(case["stage_changed_on"], "2026-04-01");
     let history: Vec<&str> =
         case["history"].as_array().unwrap().iter().map(|h| h["to"].as_str().unwrap()).collect();
     assert_eq!(history, vec!["reported", "investigation", "charged", "trial", "judgment", "final"]);
+    // A final conviction cannot be turned into an acquittal by hand.
+    expect_problem(
+        server
+            .post(
+                &format!("/api/v1/cases/{id}/stage"),
+                &prosecutor,
+                json!({"stage": "acquitted", "date": "2026-11-30"}),
+            )
+            .await,
+        409,
+    )
+    .await;
     let added = server
         .post(&format!("/api/v1/cases/{id}/defendants"), &prosecutor, json!({"name": "Luis Aguirre Soto"}))
         .await;
@@ -184,19 +231,33 @@ async fn prosecutors_see_the_identity_of_victims_of_their_own_cases(database: Te
     let path = format!("/api/v1/victims/{code}?purpose=acusación");
     let before: Value = server.get(&path, &tumbes).await.json().await.unwrap();
     assert_eq!(before["identity_withheld"], "not_allowed", "not yet in a case of theirs");
+    // Naming a victim one may not see grants nothing: refused, and nothing written.
+    let audit = server.audit_length().await;
+    expect_problem(server.post("/api/v1/cases", &tumbes, case_body("FPT-2025-0019", &[&code])).await, 403)
+        .await;
     let created: Value =
         server.post("/api/v1/cases", &tumbes, case_body("FPT-2025-0020", &[])).await.json().await.unwrap();
+    expect_problem(
+        server
+            .post(&format!("/api/v1/cases/{}/victims", created["id"]), &tumbes, json!({"code": code}))
+            .await,
+        403,
+    )
+    .await;
+    assert_eq!(server.audit_length().await, audit + 1, "only the case without victims was written");
+    // Victim services who look after the victim add her to the case.
     let added = server
-        .post(&format!("/api/v1/cases/{}/victims", created["id"]), &tumbes, json!({"code": code}))
+        .post(&format!("/api/v1/cases/{}/victims", created["id"]), &services, json!({"code": code}))
         .await;
     assert_eq!(added.status(), 200);
     let after: Value = server.get(&path, &tumbes).await.json().await.unwrap();
     assert_eq!(after["identity"]["document_number"], "PTP009876");
     let other: Value = server.get(&path, &lima).await.json().await.unwrap();
     assert!(other["identity"].is_null(), "another institution's prosecutor");
+    expect_problem(server.get(&format!("/api/v1/cases/{}", created["id"]), &lima).await, 403).await;
     let again = expect_problem(
         server
-            .post(&format!("/api/v1/cases/{}/victims", created["id"]), &tumbes, json!({"code": code}))
+            .post(&format!("/api/v1/cases/{}/victims", created["id"]), &services, json!({"code": code}))
             .await,
         409,
     )

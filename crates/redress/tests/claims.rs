@@ -130,12 +130,13 @@ async fn setup(database: TestDatabase) -> Setup {
                 &prosecutor,
                 json!({"prosecutor_file": "FPT-2024-0101", "jurisdiction": "Tumbes",
                 "offences": ["129-A"], "reported_on": "2024-05-01", "defendants": ["Jorge Paredes Lima"],
-                "victims": [adult, minor]}),
+                "court_id": server.institution_id(&admin, "Juzgado Penal de Tumbes").await}),
             )
             .await,
     )
     .await;
     let case_id = case["id"].as_i64().unwrap();
+    server.link_victims(&services, case_id, &[&adult, &minor]).await;
     let defendant = case["defendants"][0]["id"].as_i64().unwrap();
     let judgment = created(
         server
@@ -686,8 +687,22 @@ async fn an_advance_is_paid_before_the_order_and_deducted_from_it(database: Test
         )
         .await;
     assert_eq!(verified.status(), 204);
-    let body = json!({"victim": s.minor, "kind": "advance", "case_id": s.case_id, "amount": "1000.00", "needs": ["pregnancy"]});
-    let early = created(server.post("/api/v1/claims", &s.services, body.clone()).await).await;
+    // Another case of hers, only reported: an advance waits for charges.
+    let other = created(
+        server
+            .post(
+                "/api/v1/cases",
+                &prosecutor,
+                json!({"prosecutor_file": "FPT-2024-0202", "jurisdiction": "Tumbes",
+                "offences": ["129-A"], "reported_on": "2024-05-01", "defendants": ["Luis Paredes Lima"]}),
+            )
+            .await,
+    )
+    .await;
+    let other_id = other["id"].as_i64().unwrap();
+    server.link_victims(&s.services, other_id, &[&s.minor]).await;
+    let early_body = json!({"victim": s.minor, "kind": "advance", "case_id": other_id, "amount": "1000.00", "needs": ["pregnancy"]});
+    let early = created(server.post("/api/v1/claims", &s.services, early_body).await).await;
     assert_eq!(unmet(&early), vec!["case_charged"], "an advance waits for charges");
     let withdrawn = server
         .post(
@@ -700,13 +715,28 @@ async fn an_advance_is_paid_before_the_order_and_deducted_from_it(database: Test
     for (stage, date) in [("investigation", "2024-06-01"), ("charged", "2024-09-01")] {
         let moved = server
             .post(
-                &format!("/api/v1/cases/{}/stage", s.case_id),
+                &format!("/api/v1/cases/{other_id}/stage"),
                 &prosecutor,
                 json!({"stage": stage, "date": date}),
             )
             .await;
         assert_eq!(moved.status(), 200, "{stage}");
     }
+    let charged = json!({"victim": s.minor, "kind": "advance", "case_id": other_id, "amount": "1000.00", "needs": ["pregnancy"]});
+    let eligible = created(server.post("/api/v1/claims", &s.services, charged).await).await;
+    assert_eq!(eligible["eligible"], true, "{eligible}");
+    created(
+        server
+            .post(
+                &format!("/api/v1/claims/{}/withdrawal", eligible["id"]),
+                &s.services,
+                json!({"reason": "Se pide en el otro caso"}),
+            )
+            .await,
+    )
+    .await;
+    // The case with her final judgment is past the charges: the advance is paid there.
+    let body = json!({"victim": s.minor, "kind": "advance", "case_id": s.case_id, "amount": "1000.00", "needs": ["pregnancy"]});
     let advance = created(server.post("/api/v1/claims", &s.services, body).await).await;
     assert_eq!(advance["eligible"], true, "{advance}");
     let id = advance["id"].as_i64().unwrap();
@@ -758,4 +788,18 @@ async fn an_advance_is_paid_before_the_order_and_deducted_from_it(database: Test
         problem_fields(&over).contains(&"amount".to_string()),
         "S/ 4,000.00 left under the S/ 5,000.00 cap"
     );
+    assert!(over["detail"].as_str().unwrap().contains("S/ 4,000.00"), "{over}");
+    // The cap is per victim: the other case has no fresh S/ 5,000.00.
+    let elsewhere = expect_problem(
+        server
+            .post(
+                "/api/v1/claims",
+                &s.services,
+                json!({"victim": s.minor, "kind": "advance", "case_id": other_id, "amount": "4500.00"}),
+            )
+            .await,
+        422,
+    )
+    .await;
+    assert!(problem_fields(&elsewhere).contains(&"amount".to_string()), "{elsewhere}");
 }

@@ -51,12 +51,18 @@ async fn setup(database: TestDatabase, with_defendant: bool) -> Setup {
     let victim = victim["code"].as_str().unwrap().to_string();
     let defendants: Vec<&str> = if with_defendant { vec!["Jorge Paredes Lima"] } else { vec![] };
     let case: Value = server
-        .post("/api/v1/cases", &tokens[1], json!({"prosecutor_file": "FPT-2024-0101", "jurisdiction": "Tumbes",
-            "offences": ["129-A"], "reported_on": "2024-05-01", "defendants": defendants, "victims": [victim]}))
+        .post(
+            "/api/v1/cases",
+            &tokens[1],
+            json!({"prosecutor_file": "FPT-2024-0101", "jurisdiction": "Tumbes",
+            "offences": ["129-A"], "reported_on": "2024-05-01", "defendants": defendants,
+            "court_id": server.institution_id(&admin, "Juzgado Penal de Tumbes").await}),
+        )
         .await
         .json()
         .await
         .unwrap();
+    server.link_victims(&tokens[0], case["id"].as_i64().unwrap(), &[&victim]).await;
     let defendant = case["defendants"].get(0).map_or(0, |d| d["id"].as_i64().unwrap());
     Setup { server, clerk: tokens[2].clone(), case_id: case["id"].as_i64().unwrap(), defendant, victim }
 }
@@ -92,8 +98,11 @@ async fn an_order_becomes_eligible_when_final_owed_and_the_debtor_cannot_pay(dat
     let server = &s.server;
     let deadline = (time::OffsetDateTime::now_utc().date() + time::Duration::days(60)).to_string();
     let identity_path = format!("/api/v1/victims/{}", s.victim);
-    let before: Value = server.get(&identity_path, &s.clerk).await.json().await.unwrap();
-    assert_eq!(before["identity_withheld"], "not_allowed", "the court does not handle the case yet");
+    let elsewhere = server.user_token("secretario.lima", &["court_clerk"]).await;
+    let before: Value = server.get(&identity_path, &elsewhere).await.json().await.unwrap();
+    assert_eq!(before["identity_withheld"], "not_allowed", "a clerk of another court");
+    expect_problem(server.post("/api/v1/judgments", &elsewhere, judgment(&s, None, &deadline)).await, 403)
+        .await;
     let response = server.post("/api/v1/judgments", &s.clerk, judgment(&s, None, &deadline)).await;
     assert_eq!(response.status(), 201);
     let recorded: Value = response.json().await.unwrap();

@@ -334,12 +334,15 @@ async fn a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their
         &cookie,
         format!(
             "prosecutor_file=FPT-2025-0042&jurisdiction=Tumbes&reported_on=2025-01-10&offences=129-A\
-             &defendants=Marco+Salas+Vera&victims={code}&_csrf={csrf}"
+             &defendants=Marco+Salas+Vera&court_id={court}&_csrf={csrf}",
+            court = server.institution_id(&admin, "Juzgado de Tumbes").await
         ),
     )
     .await;
     assert_eq!(opened.status(), 303);
     let case_path = opened.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+    let case_id: i64 = case_path.trim_start_matches("/cases/").parse().unwrap();
+    server.link_victims(&services, case_id, &[&code]).await;
     let moved = post_form(
         &http,
         &server,

@@ -611,6 +611,26 @@ impl ClaimWrites for SqlTx {
         Ok(())
     }
 
+    async fn remove_batch_line(&mut self, batch_id: i64, claim_id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM batch_lines WHERE batch_id = $1 AND claim_id = $2 AND status = 'pending'")
+            .bind(batch_id)
+            .bind(claim_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn update_batch_total(&mut self, b: &BatchRecord) -> StoreResult<()> {
+        sqlx::query("UPDATE payment_batches SET total = $1 WHERE id = $2")
+            .bind(b.total.0)
+            .bind(b.id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     async fn update_batch_line(&mut self, l: &BatchLine) -> StoreResult<()> {
         sqlx::query(
             "UPDATE batch_lines SET payee = $1, status = $2, reason = $3, resolved_at = $4, resolved_by = $5, \

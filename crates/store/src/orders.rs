@@ -5,6 +5,7 @@ use redress_app::store::{
     InsolvencyFinding, JudgmentRecord, OrderPayment, OrderReads, OrderRecord, OrderWrites, StoreError,
     StoreResult,
 };
+use redress_domain::orders::AppealOutcome;
 use redress_domain::{Amount, Currency, Timestamp};
 use sqlx::any::AnyRow;
 
@@ -50,27 +51,55 @@ impl SqlTx {
     }
 }
 
+const JUDGMENT_COLUMNS: &str =
+    "id, case_id, judged_on, court, final_on, appeal_filed_on, outcome, outcome_on, outcome_note, created_at, created_by";
+
+impl SqlTx {
+    async fn judgment_from(&mut self, row: &sqlx::any::AnyRow) -> StoreResult<JudgmentRecord> {
+        let id: i64 = get(row, "id")?;
+        let convicted = self
+            .ids("SELECT defendant_id AS id FROM judgment_convicted WHERE judgment_id = $1 ORDER BY defendant_id", id)
+            .await?;
+        let outcome = match get::<Option<String>>(row, "outcome")? {
+            None => None,
+            Some(text) => Some(AppealOutcome::parse("outcome", &text).map_err(|_| {
+                redress_app::store::StoreError::Corrupt(format!("judgment outcome {text:?}"))
+            })?),
+        };
+        Ok(JudgmentRecord {
+            id,
+            case_id: get(row, "case_id")?,
+            judged_on: get(row, "judged_on")?,
+            court: get(row, "court")?,
+            final_on: get(row, "final_on")?,
+            appeal_filed_on: get(row, "appeal_filed_on")?,
+            outcome,
+            outcome_on: get(row, "outcome_on")?,
+            outcome_note: get(row, "outcome_note")?,
+            convicted,
+            created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
+            created_by: get(row, "created_by")?,
+        })
+    }
+}
+
 #[async_trait]
 impl OrderReads for SqlTx {
     async fn judgment(&mut self, id: i64) -> StoreResult<Option<JudgmentRecord>> {
-        let row = sqlx::query("SELECT id, case_id, judged_on, court, final_on, created_at, created_by FROM judgments WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(classify)?;
+        let sql = format!("SELECT {JUDGMENT_COLUMNS} FROM judgments WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *self.tx).await.map_err(classify)?;
         let Some(row) = row else { return Ok(None) };
-        let convicted =
-            self.ids("SELECT defendant_id AS id FROM judgment_convicted WHERE judgment_id = $1 ORDER BY defendant_id", id).await?;
-        Ok(Some(JudgmentRecord {
-            id,
-            case_id: get(&row, "case_id")?,
-            judged_on: get(&row, "judged_on")?,
-            court: get(&row, "court")?,
-            final_on: get(&row, "final_on")?,
-            convicted,
-            created_at: Timestamp::from_unix_micros(get(&row, "created_at")?),
-            created_by: get(&row, "created_by")?,
-        }))
+        Ok(Some(self.judgment_from(&row).await?))
+    }
+
+    async fn judgments_of_case(&mut self, case_id: i64) -> StoreResult<Vec<JudgmentRecord>> {
+        let sql = format!("SELECT {JUDGMENT_COLUMNS} FROM judgments WHERE case_id = $1 ORDER BY id");
+        let rows = sqlx::query(&sql).bind(case_id).fetch_all(&mut *self.tx).await.map_err(classify)?;
+        let mut judgments = Vec::with_capacity(rows.len());
+        for row in &rows {
+            judgments.push(self.judgment_from(row).await?);
+        }
+        Ok(judgments)
     }
 
     async fn orders_of_judgment(&mut self, judgment_id: i64) -> StoreResult<Vec<OrderRecord>> {
@@ -164,6 +193,21 @@ impl OrderWrites for SqlTx {
                 .map_err(classify)?;
         }
         Ok(id)
+    }
+
+    async fn set_judgment_appeal(&mut self, j: &JudgmentRecord) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE judgments SET appeal_filed_on = $1, outcome = $2, outcome_on = $3, outcome_note = $4 WHERE id = $5",
+        )
+        .bind(j.appeal_filed_on.clone())
+        .bind(j.outcome.map(|o| o.as_str()))
+        .bind(j.outcome_on.clone())
+        .bind(j.outcome_note.clone())
+        .bind(j.id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(())
     }
 
     async fn set_judgment_final(&mut self, id: i64, final_on: &str) -> StoreResult<()> {

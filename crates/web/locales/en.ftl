@@ -439,3 +439,8 @@ victim-correct = Correct the record
 victim-correct-title = Correct the record of { $code }
 victim-correct-reason = Reason for the correction
 victim-corrected = The record was corrected. Claims that waited for new payment details are back in the queue.
+
+## Cases: the court, and who adds victims
+case-court = The court hearing the case
+case-court-later = To be named later
+case-victims-hint = You can only name victims your institution already looks after; the victim services who registered a victim add them to the case.

@@ -439,3 +439,8 @@ victim-correct = Corregir los datos
 victim-correct-title = Corregir los datos de { $code }
 victim-correct-reason = Motivo de la corrección
 victim-corrected = Se corrigieron los datos. Los reclamos que esperaban datos de pago nuevos vuelven a la cola.
+
+## Cases: the court, and who adds victims
+case-court = Juzgado que conoce el caso
+case-court-later = Se indicará después
+case-victims-hint = Solo puede nombrar a víctimas que su institución ya atiende; los servicios de atención que registraron a una víctima la agregan al caso.

@@ -177,6 +177,21 @@ impl TestServer {
         self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
     }
 
+    /// The id of the institution named `name` (as the administrator sees it).
+    pub async fn institution_id(&self, admin: &str, name: &str) -> i64 {
+        let list: Value = self.get("/api/v1/institutions?limit=500", admin).await.json().await.unwrap();
+        list["items"].as_array().unwrap().iter().find(|i| i["name"] == name).unwrap()["id"].as_i64().unwrap()
+    }
+
+    /// Victim services who look after `codes` add them to the case.
+    pub async fn link_victims(&self, services: &str, case_id: i64, codes: &[&str]) {
+        for code in codes {
+            let response =
+                self.post(&format!("/api/v1/cases/{case_id}/victims"), services, json!({"code": code})).await;
+            assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        }
+    }
+
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
         self.client.patch(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
     }

@@ -1013,12 +1013,18 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
+async fn courts(state: &AppState, viewer: &Viewer) -> Vec<Value> {
+    let courts = state.app.courts(viewer.actor()).await.unwrap_or_default();
+    courts.into_iter().map(|(id, name)| context! { id => id, name => name }).collect()
+}
+
 async fn case_form(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let courts = courts(&state, &viewer).await;
     render(
         &viewer,
         StatusCode::OK,
         "case_new.html",
-        context! { offences => offences(&state), form => context! {} },
+        context! { offences => offences(&state), courts => courts, form => context! {} },
     )
 }
 
@@ -1051,14 +1057,21 @@ async fn open_case(
         cross_border: false,
         partner_country: None,
         tracing_notes: None,
-        court_id: None,
+        court_id: fields.optional("court_id").and_then(|v| v.parse().ok()),
         defendants: lines(&fields.get("defendants")),
         victims: lines(&fields.get("victims")),
     };
     match state.app.open_case(viewer.actor(), &context, request).await {
         Ok(case) => Redirect::to(&format!("/cases/{}?notice=case-opened", case.id)).into_response(),
         Err(error) => {
-            form_error(&viewer, "case_new.html", error, context! { offences => offences(&state) }, &fields)
+            let courts = courts(&state, &viewer).await;
+            form_error(
+                &viewer,
+                "case_new.html",
+                error,
+                context! { offences => offences(&state), courts => courts },
+                &fields,
+            )
         }
     }
 }
@@ -1211,6 +1224,7 @@ async fn record_judgment(
         convicted,
         final_on: fields.optional("final_on"),
         orders,
+        confirm_duplicate: fields.get("confirm_duplicate") == "true",
     };
     match state.app.record_judgment(viewer.actor(), &context, request).await {
         Ok(judgment) => {

@@ -193,6 +193,33 @@ pub async fn add_victim(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct CourtRequest {
+    /// An institution of kind `court`: its clerks record the case's judgments.
+    pub court_id: i64,
+}
+
+/// Names the court a case is at (the case's prosecutor's office, or an administrator). A court
+/// is never set by the first clerk who writes on a case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/court", tag = "cases", params(("id" = i64, Path, description = "The case's id")),
+    request_body = CourtRequest,
+    responses((status = 200, body = CaseJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn set_court(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<CourtRequest>,
+) -> ApiResult<Json<CaseJson>> {
+    Ok(Json(state.app.set_case_court(&actor, &context, id, r.court_id).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DefendantRequest {
     pub name: String,
 }

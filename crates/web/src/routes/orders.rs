@@ -46,11 +46,14 @@ pub struct JudgmentBody {
     /// When the judgment became final (firme), if it already is.
     pub final_on: Option<String>,
     pub orders: Vec<OrderBody>,
+    /// Record it although the same court's judgment of the same day is recorded already.
+    #[serde(default)]
+    pub confirm_duplicate: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConditionJson {
-    /// order_final, something_owed or debtor_cannot_pay.
+    /// judgment_in_force, order_final, something_owed or debtor_cannot_pay.
     pub condition: String,
     pub met: bool,
     pub detail: String,
@@ -147,6 +150,11 @@ pub struct JudgmentJson {
     pub judged_on: String,
     pub court: String,
     pub final_on: Option<String>,
+    /// When an appeal (or annulment action) was filed, if one was.
+    pub appeal_filed_on: Option<String>,
+    /// How it ended: confirmed, annulled or acquitted (null while pending).
+    pub appeal_outcome: Option<String>,
+    pub appeal_decided_on: Option<String>,
     pub convicted: Vec<i64>,
     pub orders: Vec<OrderJson>,
 }
@@ -159,6 +167,9 @@ impl From<JudgmentView> for JudgmentJson {
             judged_on: v.judgment.judged_on,
             court: v.judgment.court,
             final_on: v.judgment.final_on,
+            appeal_filed_on: v.judgment.appeal_filed_on,
+            appeal_outcome: v.judgment.outcome.map(|o| o.as_str().to_string()),
+            appeal_decided_on: v.judgment.outcome_on,
             convicted: v.judgment.convicted,
             orders: v.orders.into_iter().map(OrderJson::from).collect(),
         }
@@ -170,6 +181,7 @@ impl From<JudgmentView> for JudgmentJson {
     responses((status = 201, body = JudgmentJson),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_judgment(
     State(state): State<AppState>,
@@ -194,6 +206,7 @@ pub async fn record_judgment(
                 debtors: o.debtors,
             })
             .collect(),
+        confirm_duplicate: body.confirm_duplicate,
     };
     let view = state.app.record_judgment(&actor, &context, request).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
@@ -237,6 +250,68 @@ pub async fn set_final(
     ApiJson(body): ApiJson<FinalityBody>,
 ) -> ApiResult<Json<JudgmentJson>> {
     Ok(Json(state.app.set_judgment_final(&actor, &context, id, &body.final_on).await?.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealBody {
+    /// `YYYY-MM-DD`: when the appeal (or annulment action) was filed.
+    pub filed_on: String,
+    pub note: Option<String>,
+}
+
+/// Records that a judgment was appealed: its orders are not paid (open holds are released,
+/// claims wait) until the appeal is decided.
+#[utoipa::path(post, path = "/api/v1/judgments/{id}/appeal", tag = "orders", params(("id" = i64, Path, description = "The judgment's id")),
+    request_body = AppealBody,
+    responses((status = 200, body = JudgmentJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn record_appeal(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<AppealBody>,
+) -> ApiResult<Json<JudgmentJson>> {
+    Ok(Json(
+        state.app.record_appeal(&actor, &context, id, &body.filed_on, body.note.as_deref()).await?.into(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealDecisionBody {
+    /// confirmed (the judgment stands, final from `on`), annulled (a new trial) or acquitted.
+    pub outcome: String,
+    /// `YYYY-MM-DD` of the decision.
+    pub on: String,
+    pub note: Option<String>,
+}
+
+/// Records how an appeal (or annulment action) ended. A judgment set aside voids its orders:
+/// their open claims are stopped and the case goes back to trial or ends acquitted.
+#[utoipa::path(post, path = "/api/v1/judgments/{id}/appeal-decision", tag = "orders", params(("id" = i64, Path, description = "The judgment's id")),
+    request_body = AppealDecisionBody,
+    responses((status = 200, body = JudgmentJson),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn decide_appeal(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Context(context): Context,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<AppealDecisionBody>,
+) -> ApiResult<Json<JudgmentJson>> {
+    let view =
+        state.app.decide_appeal(&actor, &context, id, &body.outcome, &body.on, body.note.as_deref()).await?;
+    Ok(Json(view.into()))
 }
 
 /// A reparation order: ordered, paid by debtors, paid and advanced by the fund, still owed,
