@@ -22,6 +22,7 @@ pub mod accounts;
 pub mod actor;
 pub mod assets;
 pub mod audit;
+pub mod checkpoint;
 pub mod cases;
 pub mod claims;
 pub mod clock;
@@ -54,15 +55,22 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// The data keys protecting victims' identity; `None` where no victim is handled (tools).
     pub keys: Option<Arc<protect::KeyRing>>,
+    /// The key that signs audit checkpoints; `None` where none are made (tests, tools).
+    pub audit_signer: Option<Arc<checkpoint::AuditSigner>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
-        Self { store, settings: Arc::new(settings), clock: Arc::new(SystemClock), keys: None }
+        Self { store, settings: Arc::new(settings), clock: Arc::new(SystemClock), keys: None, audit_signer: None }
     }
 
     pub fn with_keys(mut self, keys: protect::KeyRing) -> Self {
         self.keys = Some(Arc::new(keys));
+        self
+    }
+
+    pub fn with_audit_signer(mut self, signer: checkpoint::AuditSigner) -> Self {
+        self.audit_signer = Some(Arc::new(signer));
         self
     }
 

@@ -102,6 +102,17 @@ pub struct SecuritySettings {
     /// The data key file (victims' identity). Default: `keys.json` in `data_dir`. Keep it out
     /// of database backups, and back it up separately: without it identities cannot be read.
     pub keys_file: Option<PathBuf>,
+    /// The Ed25519 key that signs audit checkpoints. Default: `audit-signing.key` in
+    /// `data_dir`. Created owner-only on first start; like the data keys, never in the database.
+    pub audit_signing_key_file: Option<PathBuf>,
+    /// The folder checkpoint files are written to. Default: `checkpoints` in `data_dir`. Copy it
+    /// off the machine: a checkpoint only helps where an insider cannot roll it back too.
+    pub audit_checkpoint_dir: Option<PathBuf>,
+    /// How often the server signs the chain's head (only when it moved), in seconds.
+    pub audit_checkpoint_interval_seconds: u64,
+    /// An outside `http(s)://` URL each checkpoint is POSTed to as JSON. Best effort: a
+    /// checkpoint that could not be sent is sent again on the next tick.
+    pub audit_checkpoint_url: Option<String>,
 }
 
 impl Default for SecuritySettings {
@@ -114,6 +125,10 @@ impl Default for SecuritySettings {
             login_failure_window_seconds: 15 * 60,
             password_length_min: 12,
             keys_file: None,
+            audit_signing_key_file: None,
+            audit_checkpoint_dir: None,
+            audit_checkpoint_interval_seconds: 600,
+            audit_checkpoint_url: None,
         }
     }
 }
@@ -330,6 +345,18 @@ impl Settings {
             "must be between 8 and 128",
         );
         check(
+            (1..=86_400).contains(&security.audit_checkpoint_interval_seconds),
+            "security.audit_checkpoint_interval_seconds",
+            "must be between 1 and 86400 (one day)",
+        );
+        check(
+            security.audit_checkpoint_url.as_ref().is_none_or(|url| {
+                (url.starts_with("http://") || url.starts_with("https://")) && !url.contains(char::is_whitespace)
+            }),
+            "security.audit_checkpoint_url",
+            "must be an http:// or https:// URL",
+        );
+        check(
             redress_domain::Username::parse(&self.bootstrap.admin_username).is_ok(),
             "bootstrap.admin_username",
             "must be a valid username (3-64 of a-z, 0-9, '.', '_', '-', starting with a letter)",
@@ -401,6 +428,16 @@ impl Settings {
     /// Where the data key file is.
     pub fn keys_path(&self) -> PathBuf {
         self.security.keys_file.clone().unwrap_or_else(|| self.data_dir.join("keys.json"))
+    }
+
+    /// Where the audit signing key is.
+    pub fn audit_signing_key_path(&self) -> PathBuf {
+        self.security.audit_signing_key_file.clone().unwrap_or_else(|| self.data_dir.join("audit-signing.key"))
+    }
+
+    /// Where checkpoint files are written.
+    pub fn audit_checkpoint_dir(&self) -> PathBuf {
+        self.security.audit_checkpoint_dir.clone().unwrap_or_else(|| self.data_dir.join("checkpoints"))
     }
 
     /// The fund's currency (validated at start-up).

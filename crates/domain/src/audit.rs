@@ -170,7 +170,7 @@ impl ChainVerifier {
             };
             return Err(ChainBreak { seq, reason });
         }
-        Ok(ChainSummary { entries: self.entries, head_hash: last.map(|(_, h)| h.to_string()) })
+        Ok(ChainSummary { entries: self.entries, head_hash: last.map(|(_, h)| h.to_string()), checkpoints: 0 })
     }
 }
 
@@ -179,6 +179,8 @@ impl ChainVerifier {
 pub struct ChainSummary {
     pub entries: u64,
     pub head_hash: Option<String>,
+    /// How many signed checkpoints the trail was checked against.
+    pub checkpoints: u64,
 }
 
 #[cfg(test)]

@@ -218,6 +218,7 @@ async fn audit_verify_catches_a_hand_edited_row(database: TestDatabase) {
     assert!(text(&intact.stdout).contains("intact"));
 
     let store = database.open().await;
+    redress_store::testing::drop_audit_guards(&store).await;
     sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3")
         .execute(store.pool())
         .await

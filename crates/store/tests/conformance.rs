@@ -51,6 +51,7 @@ conformance!(
     a_removed_audit_row_is_named_by_verification,
     removing_the_newest_audit_row_is_caught,
     an_audit_entry_rolled_back_leaves_the_chain_intact,
+    the_audit_trail_refuses_raw_updates_and_deletes,
     concurrent_writers_keep_one_chain,
     two_stores_on_one_database_keep_one_chain,
     ledger_accounts_are_unique_per_name_and_currency,
@@ -109,7 +110,9 @@ async fn new_user(store: &dyn Store, username: &str, roles: Vec<Role>) -> UserId
 }
 
 /// Runs raw SQL, as someone with direct access to the database would.
+/// Raw SQL as the database's owner could run it: first the append-only triggers are dropped.
 async fn tamper(store: &SqlStore, sql: &str) {
+    redress_store::testing::drop_audit_guards(store).await;
     sqlx::query(sql).execute(store.pool()).await.unwrap();
 }
 
@@ -312,6 +315,37 @@ async fn removing_the_newest_audit_row_is_caught(database: &TestDatabase) {
     tamper(&store, "DELETE FROM audit_log WHERE seq = 4").await;
     let broken = verify_audit_chain(&store, |_| {}).await.unwrap().unwrap_err();
     assert_eq!(broken.seq, 4);
+}
+
+async fn the_audit_trail_refuses_raw_updates_and_deletes(database: &TestDatabase) {
+    let store = database.open().await;
+    for n in 1..=3 {
+        append(&store, n).await;
+    }
+    let (head_seq, head_hash) = store.read().await.unwrap().audit_head().await.unwrap().unwrap();
+    let earlier_hash = store.read().await.unwrap().audit_from(2, 1).await.unwrap()[0].hash.clone();
+    let refused = [
+        "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2".to_string(),
+        "DELETE FROM audit_log WHERE seq = 3".to_string(),
+        "DELETE FROM audit_head".to_string(),
+        format!("UPDATE audit_head SET seq = 2, hash = '{earlier_hash}'"),
+        format!("UPDATE audit_head SET seq = 9, hash = '{head_hash}'"),
+    ];
+    for sql in &refused {
+        let error = sqlx::query(sql).execute(store.pool()).await.expect_err(sql).to_string();
+        assert!(error.contains("audit"), "{sql}: {error}");
+    }
+    if database.engine == redress_app::settings::Engine::Postgres {
+        assert!(sqlx::query("TRUNCATE audit_log, audit_head").execute(store.pool()).await.is_err());
+    }
+    let mut tx = store.read().await.unwrap();
+    assert_eq!(tx.audit_head().await.unwrap(), Some((head_seq, head_hash)));
+    assert_eq!(tx.audit_from(1, 10).await.unwrap().len(), 3);
+    drop(tx);
+    assert_eq!(verify_audit_chain(&store, |_| {}).await.unwrap().unwrap().entries, 3);
+    // The application's own appends still move the head.
+    append(&store, 4).await;
+    assert_eq!(store.read().await.unwrap().audit_head().await.unwrap().unwrap().0, 4);
 }
 
 async fn an_audit_entry_rolled_back_leaves_the_chain_intact(database: &TestDatabase) {
