@@ -3,6 +3,7 @@
 //! Glue, not a library: parse the command line, load and validate the configuration, open the
 //! store, and hand over to the app (`redress-app`) or the server (`redress-web`).
 
+mod audit;
 mod bench;
 mod cli;
 mod config;

@@ -24,9 +24,11 @@ mod claims;
 mod ledger;
 mod migrations;
 mod orders;
+mod privileges;
 mod sql;
 pub mod testing;
 mod victims;
 
 pub use ledger::insert_chunk;
+pub use privileges::AuditPrivileges;
 pub use sql::{SqlStore, StoreOptions};

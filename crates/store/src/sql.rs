@@ -116,10 +116,40 @@ impl SqlStore {
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
-        crate::migrations::migrator(self.engine)
-            .run(&self.pool)
+        let migrator = crate::migrations::migrator(self.engine);
+        // A role that owns nothing (the recommended PostgreSQL set-up, see docs/security.md) may
+        // not even create the bookkeeping table sqlx makes sure of: when every migration is
+        // applied already, there is nothing to run.
+        if self.engine == Engine::Postgres && self.migrations_applied(&migrator).await? {
+            return Ok(());
+        }
+        migrator.run(&self.pool).await.map_err(|error| {
+            StoreError::Other(format!(
+                "migration failed: {error} (on PostgreSQL, pending migrations run as the tables' owner: \
+                 `redress init` with the owner's database URL)"
+            ))
+        })
+    }
+
+    /// Whether every migration is recorded as applied, with the same checksum.
+    async fn migrations_applied(&self, migrator: &sqlx::migrate::Migrator) -> StoreResult<bool> {
+        let exists: bool = sqlx::query("SELECT to_regclass('_sqlx_migrations') IS NOT NULL AS present")
+            .fetch_one(&self.pool)
             .await
-            .map_err(|error| StoreError::Other(format!("migration failed: {error}")))
+            .map_err(classify)
+            .and_then(|row| get(&row, "present"))?;
+        if !exists {
+            return Ok(false);
+        }
+        let rows = sqlx::query("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        let mut applied = std::collections::HashMap::new();
+        for row in &rows {
+            applied.insert(get::<i64>(row, "version")?, get::<Vec<u8>>(row, "checksum")?);
+        }
+        Ok(migrator.iter().all(|m| applied.get(&m.version).is_some_and(|c| c[..] == m.checksum[..])))
     }
 
     pub fn pool(&self) -> &AnyPool {
