@@ -29,6 +29,27 @@ impl Default for StoreOptions {
     }
 }
 
+/// Creates a missing SQLite database file owner-only (0600) before SQLite opens it, whatever the
+/// folder and the umask; SQLite gives its `-wal` and `-shm` files the database file's mode.
+fn create_private_database_file(url: &str) -> StoreResult<()> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(':') || url.contains("mode=memory") {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // A folder that does not exist: let SQLite report it in its own words.
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(StoreError::Other(format!("cannot create the database file {path}: {error}"))),
+    }
+}
+
 /// Storage on SQLite or PostgreSQL, chosen by the URL's scheme.
 #[derive(Clone)]
 pub struct SqlStore {
@@ -85,6 +106,9 @@ impl SqlStore {
             }
             _ => url.to_string(),
         };
+        if engine == Engine::Sqlite {
+            create_private_database_file(&url)?;
+        }
         let busy_timeout_ms = options.busy_timeout_ms;
         let pool = AnyPoolOptions::new()
             .max_connections(options.connections_max)

@@ -654,3 +654,22 @@ async fn account_totals_are_updated_and_summed(database: &TestDatabase) {
     sums.sort();
     assert_eq!(sums, vec![(ids[1], Amount(70), Amount(0)), (ids[2], Amount(0), Amount(70))]);
 }
+
+/// The database, its write-ahead log and shared-memory file are for their owner only, whatever
+/// the folder's mode and the process's umask.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_files_are_created_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let database = TestDatabase::sqlite();
+    let folder = database.folder().unwrap().clone();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let store = database.open().await;
+    append(&store, 1).await;
+    let names = ["redress.db", "redress.db-wal", "redress.db-shm"];
+    for name in names {
+        let mode = std::fs::metadata(folder.join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name} is {mode:o}");
+    }
+    store.close().await;
+}
