@@ -18,8 +18,16 @@ use crate::{Actor, App, AppError, RequestContext};
 
 /// The largest page any list returns.
 pub const PAGE_LIMIT_MAX: i64 = 500;
-/// A session's last-seen time is written at most this often (it bounds idle-expiry precision).
+/// A session's last-seen time is written at most this often (it bounds idle-expiry precision),
+/// and more often when the idle timeout is short: see [`session_touch_interval_seconds`].
 pub const SESSION_TOUCH_INTERVAL_SECONDS: i64 = 60;
+
+/// How stale a session's last-seen time may get before a request refreshes it: a quarter of the
+/// idle timeout, at most [`SESSION_TOUCH_INTERVAL_SECONDS`], so that someone active is never
+/// logged out for being idle however short the timeout.
+pub fn session_touch_interval_seconds(idle_seconds: i64) -> i64 {
+    (idle_seconds / 4).clamp(1, SESSION_TOUCH_INTERVAL_SECONDS)
+}
 
 /// A user as shown to administrators and to the user themself. No password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -509,7 +517,7 @@ impl App {
             };
             (session, user)
         };
-        if now >= session.last_seen_at.plus_seconds(SESSION_TOUCH_INTERVAL_SECONDS) {
+        if now >= session.last_seen_at.plus_seconds(session_touch_interval_seconds(idle_seconds)) {
             // Bookkeeping, not an act of the user: not audited.
             let mut tx = self.store.write().await?;
             tx.touch_session(&session.id, now).await?;
