@@ -50,10 +50,16 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// Longest a request may take before the server answers 503.
     pub request_timeout_seconds: u64,
-    /// Mark the session cookie `Secure` (sent over HTTPS only; browsers also accept it on
-    /// `localhost` and `127.0.0.1`). Turn off only for plain-HTTP testing on another address.
+    /// The address people type to reach Redress (`https://fondo.example.pe` behind a TLS proxy,
+    /// or `http://servidor:8080` on an office network). It decides the session cookie: `Secure`
+    /// when it is https (or when a trusted proxy says the request came over https), not `Secure`
+    /// when it is http. Unset: `cookie_secure` decides.
+    pub public_url: Option<String>,
+    /// Without `public_url`: mark the session cookie `Secure` (sent over HTTPS only; browsers
+    /// also accept it on `localhost` and `127.0.0.1`).
     pub cookie_secure: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy you run).
+    /// Trust the reverse proxy's `X-Forwarded-For` (the client address) and `X-Forwarded-Proto`
+    /// (whether the browser used https). Only behind a proxy you run, which sets both.
     pub trust_forwarded_for: bool,
 }
 
@@ -63,6 +69,7 @@ impl Default for ServerSettings {
             listen: "127.0.0.1:8080".to_string(),
             body_limit_bytes: 1024 * 1024,
             request_timeout_seconds: 30,
+            public_url: None,
             cookie_secure: true,
             trust_forwarded_for: false,
         }
@@ -294,6 +301,11 @@ impl Settings {
             "must be between 1024 and 67108864",
         );
         check(
+            self.server.public_url.as_deref().is_none_or(|url| public_url_host(url).is_some()),
+            "server.public_url",
+            "must be an http:// or https:// URL with a host, such as https://fondo.example.pe",
+        );
+        check(
             (1..=600).contains(&self.server.request_timeout_seconds),
             "server.request_timeout_seconds",
             "must be between 1 and 600",
@@ -452,6 +464,55 @@ impl Settings {
     }
 }
 
+/// The host of an `http://` or `https://` URL (without port, path or user), if it has one.
+pub fn public_url_host(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') || authority.contains(char::is_whitespace) {
+        return None;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+impl Settings {
+    /// Set-ups that start but cannot work for browsers, each with what to do (in English, for
+    /// the log). `listening` is the address the server is bound to.
+    pub fn setup_warnings(&self, listening: SocketAddr) -> Vec<String> {
+        let server = &self.server;
+        let mut warnings = Vec::new();
+        match server.public_url.as_deref() {
+            None if !listening.ip().is_loopback() && server.cookie_secure => warnings.push(format!(
+                "listening on {listening} for other machines, but server.public_url is not set and the session \
+                 cookie is Secure: browsers reaching http://{listening} will not keep it and logins will loop. \
+                 Set server.public_url to the https:// address of your TLS proxy (see the README), or to the \
+                 http:// address on a trusted office network"
+            )),
+            Some(url) if url.starts_with("http://") && !public_url_host(url).is_some_and(is_local_host) => {
+                warnings.push(format!(
+                    "server.public_url is {url}: passwords and session cookies cross the network unencrypted. \
+                     Put Redress behind a TLS proxy (see the README) and use its https:// address"
+                ))
+            }
+            Some(url) if url.starts_with("https://") && !server.trust_forwarded_for && !listening.ip().is_loopback() => {
+                warnings.push(format!(
+                    "server.public_url is {url} but Redress listens on {listening} itself, which speaks plain \
+                     http: browsers must reach it through the TLS proxy; listen on 127.0.0.1 behind it"
+                ))
+            }
+            _ => {}
+        }
+        warnings
+    }
+}
+
+fn is_local_host(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The engine named by a URL's scheme.
 pub fn engine_of(url: &str) -> Option<Engine> {
     if url.starts_with("sqlite:") {
@@ -514,6 +575,27 @@ mod tests {
         for key in ["server.listen", "database.url", "security.session_idle_minutes", "metrics.token"] {
             assert!(problems.contains(key), "{key} missing from {problems}");
         }
+    }
+
+    #[test]
+    fn set_ups_that_cannot_work_for_browsers_are_warned_about() {
+        let office: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let mut settings = Settings::default();
+        assert!(settings.setup_warnings(local).is_empty(), "localhost keeps Secure cookies");
+        let warnings = settings.setup_warnings(office).join("\n");
+        assert!(warnings.contains("server.public_url is not set"), "{warnings}");
+        settings.server.public_url = Some("http://servidor:8080".into());
+        assert!(settings.setup_warnings(office).join("\n").contains("unencrypted"));
+        settings.server.public_url = Some("https://fondo.example.pe".into());
+        assert!(settings.setup_warnings(local).is_empty());
+        assert!(settings.setup_warnings(office).join("\n").contains("TLS proxy"));
+        settings.server.trust_forwarded_for = true;
+        assert!(settings.setup_warnings(office).is_empty());
+        settings.server.public_url = Some("ftp://x".into());
+        assert!(settings.validate().join("\n").contains("server.public_url"));
+        assert_eq!(public_url_host("http://[::1]:8080/x"), Some("::1"));
+        assert_eq!(public_url_host("https://user@host"), None);
     }
 
     #[test]

@@ -514,7 +514,10 @@ async fn serve(settings: Settings, demo_victims: Option<usize>) -> anyhow::Resul
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let address = listener.local_addr()?;
-    let url = format!("http://{address}");
+    for warning in app.settings.setup_warnings(address) {
+        tracing::warn!("{warning}");
+    }
+    let url = app.settings.server.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
     bootstrap(&app, &url).await?;
     if let (Some(victims), Some(dir)) = (demo_victims, &demo_dir) {
         seed_demo(&app, victims).await?;

@@ -8,7 +8,6 @@ use common::{expect_problem, TestServer};
 use redress_store::testing::TestDatabase;
 use serde_json::json;
 
-on_both_engines!(an_active_user_is_not_logged_out_by_a_short_idle_timeout,);
 
 async fn an_active_user_is_not_logged_out_by_a_short_idle_timeout(database: TestDatabase) {
     let server = TestServer::start_with(database, |s| s.security.session_idle_minutes = 1).await;
@@ -20,5 +19,118 @@ async fn an_active_user_is_not_logged_out_by_a_short_idle_timeout(database: Test
     }
     server.clock.advance_seconds(61);
     expect_problem(server.get("/api/v1/me", &token).await, 401).await;
-    let _ = json!({});
 }
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+fn form_login(server: &TestServer, http: &reqwest::Client) -> reqwest::RequestBuilder {
+    http.post(server.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("username=admin&password={}&next=/claims", urlencode(&server.admin_password)))
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+fn set_cookie(response: &reqwest::Response) -> Option<String> {
+    response.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string())
+}
+
+async fn a_login_posted_from_another_site_does_not_log_the_browser_in(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    let http = no_redirects();
+    let before = server.audit_length().await;
+    for (name, value) in [("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site"), ("origin", "https://evil.example")] {
+        let refused = form_login(&server, &http).header(name, value).send().await.unwrap();
+        assert_eq!(refused.status(), 403, "{name}: {value}");
+        assert!(set_cookie(&refused).is_none(), "no session cookie for {name}: {value}");
+        assert!(refused.text().await.unwrap().contains("No se puede iniciar sesión desde otro sitio"));
+        let api = http
+            .post(server.url("/api/v1/session"))
+            .header(name, value)
+            .json(&json!({"username": "admin", "password": server.admin_password}))
+            .send()
+            .await
+            .unwrap();
+        assert!(set_cookie(&api).is_none());
+        expect_problem(api, 403).await;
+    }
+    assert_eq!(server.audit_length().await, before, "no session was made");
+    let own_origin = server.base.clone();
+    let genuine = form_login(&server, &http).header("origin", own_origin).header("sec-fetch-site", "same-origin");
+    let genuine = genuine.send().await.unwrap();
+    assert_eq!(genuine.status(), 303);
+    assert!(set_cookie(&genuine).unwrap().starts_with("redress_session="));
+}
+
+async fn a_login_whose_cookie_the_browser_dropped_says_why(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    let http = no_redirects();
+    let logged_in = form_login(&server, &http).send().await.unwrap();
+    assert_eq!(logged_in.status(), 303);
+    let check = logged_in.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(check, "/login?check=1&next=%2Fclaims");
+    let cookie = set_cookie(&logged_in).unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    // The browser kept the cookie: on to the page asked for.
+    let kept = http.get(server.url(&check)).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(kept.status(), 303);
+    assert_eq!(kept.headers()["location"], "/claims");
+    // It did not, on plain http by another name: the page says why instead of looping.
+    let dropped = http.get(server.url(&check)).header("host", "servidor:8080").send().await.unwrap();
+    assert_eq!(dropped.status(), 200);
+    let page = dropped.text().await.unwrap();
+    assert!(page.contains("solo HTTPS") && page.contains("server.public_url"), "{page}");
+    let english = http.get(server.url(&check)).header("accept-language", "en").send().await.unwrap();
+    assert!(english.text().await.unwrap().contains("did not keep the session cookie"));
+}
+
+async fn the_session_cookie_and_hsts_follow_the_public_url_and_a_trusted_proxy(database: TestDatabase) {
+    let server = TestServer::start_with(database, |s| {
+        s.server.public_url = Some("http://servidor:8080".into());
+        s.server.trust_forwarded_for = true;
+    })
+    .await;
+    let login = |proto: Option<&'static str>| {
+        let mut request = server
+            .client
+            .post(server.url("/api/v1/session"))
+            .json(&json!({"username": "admin", "password": server.admin_password}));
+        if let Some(proto) = proto {
+            request = request.header("x-forwarded-proto", proto);
+        }
+        request.send()
+    };
+    let plain = login(None).await.unwrap();
+    assert!(!set_cookie(&plain).unwrap().contains("Secure"), "an http public URL: the cookie must work on http");
+    assert!(plain.headers().get("strict-transport-security").is_none());
+    let proxied = login(Some("https")).await.unwrap();
+    assert!(set_cookie(&proxied).unwrap().contains("; Secure"));
+    assert_eq!(proxied.headers()["strict-transport-security"], "max-age=31536000");
+    let health = server.client.get(server.url("/healthz")).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert!(health.headers().get("strict-transport-security").is_some());
+}
+
+async fn without_a_public_url_the_cookie_stays_secure_and_no_hsts_is_sent(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    let response = server.login("admin", &server.admin_password).await;
+    assert!(set_cookie(&response).unwrap().contains("; Secure"));
+    let forged = server.client.get(server.url("/healthz")).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert!(forged.headers().get("strict-transport-security").is_none(), "no proxy is trusted");
+    let https = TestServer::start_with(TestDatabase::sqlite(), |s| s.server.public_url = Some("https://fondo.example.pe".into())).await;
+    let health = https.client.get(https.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.headers()["strict-transport-security"], "max-age=31536000");
+}
+
+on_both_engines!(
+    an_active_user_is_not_logged_out_by_a_short_idle_timeout,
+    a_login_posted_from_another_site_does_not_log_the_browser_in,
+    a_login_whose_cookie_the_browser_dropped_says_why,
+    the_session_cookie_and_hsts_follow_the_public_url_and_a_trusted_proxy,
+    without_a_public_url_the_cookie_stays_secure_and_no_hsts_is_sent,
+);
