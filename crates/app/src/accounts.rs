@@ -307,11 +307,12 @@ impl App {
             InstitutionChoice::Id(_) => None,
             InstitutionChoice::NameOrCreate(name) => errors.check(InstitutionName::parse(name)),
         };
-        let password = errors.check(Password::parse(
-            request.password.expose(),
-            &self.settings.security.password_rules(),
-            username.as_ref(),
-        ));
+        let password = errors
+            .check(Password::parse(request.password.expose(), &self.settings.security.password_rules(), username.as_ref()))
+            .and_then(|password| {
+                let inputs = [request.username.as_str(), request.display_name.as_deref().unwrap_or_default()];
+                errors.check(crate::password::check_strength(&password, &inputs)).map(|()| password)
+            });
         errors.into_result()?;
         let (Some(username), Some(password)) = (username, password) else {
             return Err(AppError::Internal("validated fields missing".into()));
@@ -644,6 +645,8 @@ impl App {
         Ok(())
     }
 
+    /// Changes the caller's password. A wrong current password counts as a failed login (per
+    /// username and per client address), so guessing it through this route is limited alike.
     pub async fn change_password(
         &self,
         actor: &Actor,
@@ -658,11 +661,27 @@ impl App {
         let username = Username::parse(&user.username)?;
         let password =
             Password::parse(new.expose(), &self.settings.security.password_rules(), Some(&username))
+                .and_then(|password| {
+                    let inputs = [user.username.as_str(), user.display_name.as_deref().unwrap_or_default()];
+                    crate::password::check_strength(&password, &inputs).map(|()| password)
+                })
                 .map_err(|e| e.at("new_password"))?;
         if constant_time_equal(current.expose(), new.expose()) {
             return Err(FieldError::new("new_password", "must differ from the current password").into());
         }
+        let failure_keys = self.failure_keys(&user.username, context);
+        self.refuse_when_limited(&failure_keys).await?;
         if !verify_password(user.password_hash.clone(), current).await? {
+            let now = self.now();
+            let mut tx = self.store.write().await?;
+            for key in &failure_keys {
+                tx.record_login_failure(key, now).await?;
+            }
+            let detail = json!({"client_address": context.client_address});
+            let target = Some(("user", id.to_string()));
+            tx.append_audit(audit_event(actor, context, now, action::USER_PASSWORD_CHANGE_FAILED, target, detail))
+                .await?;
+            tx.commit().await?;
             return Err(FieldError::new("current_password", "is not correct").into());
         }
         let hash = hash_password(&password).await?;
@@ -680,6 +699,33 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// The failed-login counters a password attempt for `username` from this client counts in.
+    fn failure_keys(&self, username: &str, context: &RequestContext) -> Vec<String> {
+        let mut keys = vec![format!("user:{username}")];
+        keys.extend(context.client_address.as_ref().map(|a| format!("address:{a}")));
+        keys
+    }
+
+    /// `RateLimited` when any of `keys` reached its limit of failures within the window.
+    async fn refuse_when_limited(&self, keys: &[String]) -> Result<(), AppError> {
+        let security = &self.settings.security;
+        let window_start = self.now().minus_seconds(security.login_failure_window_seconds);
+        let mut tx = self.store.read().await?;
+        for key in keys {
+            let max = if key.starts_with("user:") {
+                security.login_failures_max
+            } else {
+                security.login_failures_per_address_max
+            };
+            if tx.login_failures_since(key, window_start).await? >= max {
+                return Err(AppError::RateLimited {
+                    retry_after_seconds: security.login_failure_window_seconds.unsigned_abs(),
+                });
+            }
+        }
         Ok(())
     }
 }

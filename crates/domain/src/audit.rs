@@ -22,6 +22,9 @@ pub mod action {
     pub const INSTITUTION_CREATE: &str = "institution.create";
     pub const USER_CREATE: &str = "user.create";
     pub const USER_PASSWORD_CHANGE: &str = "user.password_change";
+    /// A password change refused because the current password was wrong (counted like a
+    /// failed login).
+    pub const USER_PASSWORD_CHANGE_FAILED: &str = "user.password_change_failed";
     pub const SESSION_CREATE: &str = "session.create";
     pub const SESSION_DELETE: &str = "session.delete";
     pub const SESSION_LOGIN_FAILED: &str = "session.login_failed";

@@ -127,10 +127,61 @@ async fn without_a_public_url_the_cookie_stays_secure_and_no_hsts_is_sent(databa
     assert_eq!(health.headers()["strict-transport-security"], "max-age=31536000");
 }
 
+
+async fn guessable_passwords_are_refused_and_wrong_current_passwords_are_rate_limited(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    let admin = server.admin_token().await;
+    let before = server.audit_length().await;
+    let weak = server
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"username": "mquispe", "display_name": "María Quispe", "institution_id": 1,
+                   "roles": ["analyst"], "password": "Password1234"}),
+        )
+        .await;
+    let problem = expect_problem(weak, 422).await;
+    assert_eq!(common::problem_fields(&problem), vec!["password"]);
+    let personal = server
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"username": "mquispe", "display_name": "María Quispe", "institution_id": 1,
+                   "roles": ["analyst"], "password": "Quispe202620"}),
+        )
+        .await;
+    expect_problem(personal, 422).await;
+    assert_eq!(server.audit_length().await, before, "nothing was written");
+
+    let token = server.user_token("mquispe", &["analyst"]).await;
+    let change = |current: &str, new: &str| {
+        server.client.put(server.url("/api/v1/me/password")).bearer_auth(&token).json(&json!({
+            "current_password": current, "new_password": new
+        }))
+    };
+    let weak_new = change(common::USER_PASSWORD, "Password1234").send().await.unwrap();
+    assert_eq!(common::problem_fields(&expect_problem(weak_new, 422).await), vec!["new_password"]);
+    let strong = "Otra-Clave-Segura-De-2027";
+    for attempt in 1..=5 {
+        let wrong = change("not-the-password-at-all", strong).send().await.unwrap();
+        assert_eq!(expect_problem(wrong, 422).await["status"], 422, "attempt {attempt}");
+    }
+    // Limited now, even with the right current password; logins too.
+    let limited = change(common::USER_PASSWORD, strong).send().await.unwrap();
+    assert!(limited.headers().get("retry-after").is_some());
+    expect_problem(limited, 429).await;
+    expect_problem(server.login("mquispe", common::USER_PASSWORD).await, 429).await;
+    server.clock.advance_seconds(16 * 60);
+    let changed = change(common::USER_PASSWORD, strong).send().await.unwrap();
+    assert_eq!(changed.status(), 204);
+    assert_eq!(server.login("mquispe", strong).await.status(), 200);
+}
+
 on_both_engines!(
     an_active_user_is_not_logged_out_by_a_short_idle_timeout,
     a_login_posted_from_another_site_does_not_log_the_browser_in,
     a_login_whose_cookie_the_browser_dropped_says_why,
     the_session_cookie_and_hsts_follow_the_public_url_and_a_trusted_proxy,
     without_a_public_url_the_cookie_stays_secure_and_no_hsts_is_sent,
+    guessable_passwords_are_refused_and_wrong_current_passwords_are_rate_limited,
 );
