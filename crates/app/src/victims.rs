@@ -72,7 +72,7 @@ pub struct VictimView {
 
 fn optional_text(errors: &mut FieldErrors, field: &str, value: &Option<String>) -> Option<String> {
     let text = value.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
-    if text.chars().count() > TEXT_LENGTH_MAX || text.chars().any(char::is_control) {
+    if text.chars().count() > TEXT_LENGTH_MAX || text.chars().any(redress_domain::user::is_hidden_char) {
         errors.push(FieldError::new(
             field,
             format!("must be one line of at most {TEXT_LENGTH_MAX} characters"),
@@ -290,7 +290,7 @@ impl App {
         }
         let purpose = match purpose.map(str::trim) {
             Some(text)
-                if !text.is_empty() && text.chars().count() <= 200 && !text.chars().any(char::is_control) =>
+                if !text.is_empty() && text.chars().count() <= 200 && !text.chars().any(redress_domain::user::is_hidden_char) =>
             {
                 text.to_string()
             }

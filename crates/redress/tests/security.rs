@@ -177,6 +177,41 @@ async fn guessable_passwords_are_refused_and_wrong_current_passwords_are_rate_li
     assert_eq!(server.login("mquispe", strong).await.status(), 200);
 }
 
+async fn names_and_free_text_refuse_invisible_formatting_characters(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    let admin = server.admin_token().await;
+    let officer = server.user_token("oficial", &["fund_officer"]).await;
+    let before = server.audit_length().await;
+    // A right-to-left override makes "Fiscalía" read backwards on a page; a zero-width space
+    // makes two names that look alike differ.
+    let institution = server
+        .post("/api/v1/institutions", &admin, json!({"name": "Fiscalía \u{202E}seb\u{202C} de Tumbes", "kind": "prosecutor"}))
+        .await;
+    assert_eq!(common::problem_fields(&expect_problem(institution, 422).await), vec!["name"]);
+    let user = server
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"username": "nuevo", "display_name": "Ana\u{200B}Quispe", "institution_id": 1,
+                   "roles": ["analyst"], "password": common::USER_PASSWORD}),
+        )
+        .await;
+    let problem = expect_problem(user, 422).await;
+    assert_eq!(common::problem_fields(&problem), vec!["display_name"]);
+    assert!(problem.to_string().contains("U+200B"), "{problem}");
+    let transfer = server
+        .post(
+            "/api/v1/ledger/transfers",
+            &officer,
+            json!({"id": "6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f", "debit_account": "assets:bank:fund",
+                   "credit_account": "income:budget", "amount": "10.00", "currency": "PEN",
+                   "memo": "Presupuesto\u{2066} 2026"}),
+        )
+        .await;
+    assert_eq!(common::problem_fields(&expect_problem(transfer, 422).await), vec!["memo"]);
+    assert_eq!(server.audit_length().await, before, "nothing was written");
+}
+
 on_both_engines!(
     an_active_user_is_not_logged_out_by_a_short_idle_timeout,
     a_login_posted_from_another_site_does_not_log_the_browser_in,
@@ -184,4 +219,5 @@ on_both_engines!(
     the_session_cookie_and_hsts_follow_the_public_url_and_a_trusted_proxy,
     without_a_public_url_the_cookie_stays_secure_and_no_hsts_is_sent,
     guessable_passwords_are_refused_and_wrong_current_passwords_are_rate_limited,
+    names_and_free_text_refuse_invisible_formatting_characters,
 );
