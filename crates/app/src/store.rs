@@ -523,6 +523,12 @@ pub trait AssetReads: Send {
     async fn asset_moves(&mut self, asset_id: i64) -> StoreResult<Vec<AssetMove>>;
     /// Transfers whose `references.asset` is this asset's id, in order.
     async fn asset_transfers(&mut self, asset_id: i64) -> StoreResult<Vec<Transfer>>;
+    /// The asset an institution (an asset agency) recorded under its own reference, if any.
+    async fn asset_id_by_agency_reference(
+        &mut self,
+        institution_id: redress_domain::InstitutionId,
+        reference: &str,
+    ) -> StoreResult<Option<i64>>;
     /// Assets in any of `states`, by id.
     async fn assets_in_states(&mut self, states: &[&str], page: Page) -> StoreResult<Vec<AssetRecord>>;
     /// Posted debits and credits of an account by transfers created in [`from`, `to`).

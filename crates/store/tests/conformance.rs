@@ -52,6 +52,7 @@ conformance!(
     removing_the_newest_audit_row_is_caught,
     an_audit_entry_rolled_back_leaves_the_chain_intact,
     the_audit_trail_refuses_raw_updates_and_deletes,
+    an_agency_reference_names_one_asset_per_institution,
     concurrent_writers_keep_one_chain,
     two_stores_on_one_database_keep_one_chain,
     ledger_accounts_are_unique_per_name_and_currency,
@@ -346,6 +347,39 @@ async fn the_audit_trail_refuses_raw_updates_and_deletes(database: &TestDatabase
     // The application's own appends still move the head.
     append(&store, 4).await;
     assert_eq!(store.read().await.unwrap().audit_head().await.unwrap().unwrap().0, 4);
+}
+
+async fn an_agency_reference_names_one_asset_per_institution(database: &TestDatabase) {
+    let store = database.open().await;
+    let mut tx = store.write().await.unwrap();
+    let agency = tx.insert_institution("PRONABI", InstitutionKind::Other, t(0)).await.unwrap();
+    let other = tx.insert_institution("Otra agencia", InstitutionKind::Other, t(0)).await.unwrap();
+    let asset = |institution_id, reference: &str| redress_app::store::AssetRecord {
+        id: 0,
+        kind: "vehicle".to_string(),
+        description: "Camioneta".to_string(),
+        identifiers: None,
+        location: None,
+        region: None,
+        custodian: None,
+        case_id: None,
+        agency_reference: Some(reference.to_string()),
+        currency: Currency::parse("PEN").unwrap(),
+        estimated_value: None,
+        state: "seized".to_string(),
+        state_changed_on: "2026-01-01".to_string(),
+        institution_id,
+        created_at: t(1),
+        created_by: "pronabi".to_string(),
+    };
+    let id = tx.insert_asset(&asset(agency, "PR-1")).await.unwrap();
+    tx.insert_asset(&asset(other, "PR-1")).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.asset_id_by_agency_reference(agency, "PR-1").await.unwrap(), Some(id));
+    assert_eq!(tx.asset_id_by_agency_reference(agency, "PR-2").await.unwrap(), None);
+    let error = tx.insert_asset(&asset(agency, "PR-1")).await.unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
 }
 
 async fn an_audit_entry_rolled_back_leaves_the_chain_intact(database: &TestDatabase) {
