@@ -67,7 +67,9 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".to_string(),
-            body_limit_bytes: 1024 * 1024,
+            // Room for a ledger batch of `ledger.batch_max` (8,000) transfers; see
+            // `LEDGER_TRANSFER_BYTES`.
+            body_limit_bytes: 3 * 1024 * 1024,
             request_timeout_seconds: 30,
             public_url: None,
             cookie_secure: true,
@@ -218,6 +220,10 @@ impl Default for FundSettings {
         }
     }
 }
+
+/// The size a ledger batch is planned for, per transfer, in JSON: an id, two account names, an
+/// amount, references and a short memo come to about 250 bytes; this leaves room for more.
+pub const LEDGER_TRANSFER_BYTES: usize = 320;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -429,6 +435,16 @@ impl Settings {
             "must list at least one offence, each with an upper-case code",
         );
         check((1..=8_000).contains(&self.ledger.batch_max), "ledger.batch_max", "must be between 1 and 8000");
+        let batch_bytes = self.ledger.batch_max.saturating_mul(LEDGER_TRANSFER_BYTES);
+        check(
+            self.server.body_limit_bytes >= batch_bytes,
+            "server.body_limit_bytes",
+            &format!(
+                "must hold a ledger batch of ledger.batch_max = {} transfers (about {LEDGER_TRANSFER_BYTES} bytes \
+                 each): at least {batch_bytes}; raise it or lower ledger.batch_max",
+                self.ledger.batch_max
+            ),
+        );
         check(
             (1..=3_600).contains(&self.ledger.expiry_sweep_seconds),
             "ledger.expiry_sweep_seconds",
@@ -575,6 +591,17 @@ mod tests {
         for key in ["server.listen", "database.url", "security.session_idle_minutes", "metrics.token"] {
             assert!(problems.contains(key), "{key} missing from {problems}");
         }
+    }
+
+    #[test]
+    fn the_body_limit_must_hold_the_largest_ledger_batch() {
+        let mut settings = Settings::default();
+        assert!(settings.server.body_limit_bytes >= settings.ledger.batch_max * LEDGER_TRANSFER_BYTES);
+        settings.server.body_limit_bytes = 1024 * 1024;
+        let problems = settings.validate().join("\n");
+        assert!(problems.contains("server.body_limit_bytes") && problems.contains("ledger.batch_max"), "{problems}");
+        settings.ledger.batch_max = 3_000;
+        assert!(settings.validate().is_empty(), "{:?}", settings.validate());
     }
 
     #[test]

@@ -212,6 +212,27 @@ async fn names_and_free_text_refuse_invisible_formatting_characters(database: Te
     assert_eq!(server.audit_length().await, before, "nothing was written");
 }
 
+async fn the_largest_ledger_batch_fits_under_the_body_limit(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    let officer = server.user_token("oficial", &["fund_officer"]).await;
+    let batch_max = server.app.settings.ledger.batch_max;
+    let transfers: Vec<serde_json::Value> = (0..batch_max)
+        .map(|n| {
+            json!({"id": uuid::Uuid::new_v4().to_string(), "debit_account": "assets:bank:fund",
+                   "credit_account": "income:budget", "amount": "1250.50", "currency": "PEN",
+                   "references": {"order": format!("{n}"), "batch": "2026-11"},
+                   "memo": format!("Presupuesto 2026, partida {n}")})
+        })
+        .collect();
+    let body = json!({ "transfers": transfers });
+    let size = serde_json::to_vec(&body).unwrap().len();
+    assert!(size > 1024 * 1024, "the batch is larger than the old 1 MiB limit ({size} bytes)");
+    let response = server.post("/api/v1/ledger/transfers/batch", &officer, body).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let result: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(result["created"].as_u64(), Some(batch_max as u64));
+}
+
 on_both_engines!(
     an_active_user_is_not_logged_out_by_a_short_idle_timeout,
     a_login_posted_from_another_site_does_not_log_the_browser_in,
@@ -220,4 +241,5 @@ on_both_engines!(
     without_a_public_url_the_cookie_stays_secure_and_no_hsts_is_sent,
     guessable_passwords_are_refused_and_wrong_current_passwords_are_rate_limited,
     names_and_free_text_refuse_invisible_formatting_characters,
+    the_largest_ledger_batch_fits_under_the_body_limit,
 );
