@@ -451,14 +451,14 @@ async fn environment_values_for_text_settings_stay_text_and_numbers_still_read()
         .args(["config", "print"])
         .env("REDRESS_FUND__BANK_ACCOUNT", "00219300999999999912")
         .env("REDRESS_FUND__NAME", "12345")
-        .env("REDRESS_SERVER__BODY_LIMIT_BYTES", "2097152")
+        .env("REDRESS_SERVER__BODY_LIMIT_BYTES", "4194304")
         .env("REDRESS_SERVER__COOKIE_SECURE", "false");
     let printed = run(command, "").await;
     assert!(printed.status.success(), "{}", text(&printed.stderr));
     let config: toml::Value = text(&printed.stdout).parse().unwrap();
     assert_eq!(config["fund"]["bank_account"].as_str(), Some("00219300999999999912"));
     assert_eq!(config["fund"]["name"].as_str(), Some("12345"));
-    assert_eq!(config["server"]["body_limit_bytes"].as_integer(), Some(2_097_152));
+    assert_eq!(config["server"]["body_limit_bytes"].as_integer(), Some(4_194_304));
     assert_eq!(config["server"]["cookie_secure"].as_bool(), Some(false));
 
     // And the server starts with that account (it stopped at start-up before).
