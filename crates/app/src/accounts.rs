@@ -39,11 +39,17 @@ pub struct User {
     pub institution: String,
     pub roles: Vec<Role>,
     pub created_at: Timestamp,
+    /// `false` once an administrator deactivated the user.
+    pub active: bool,
+    /// The password was reset: it must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 impl From<UserRecord> for User {
     fn from(record: UserRecord) -> Self {
         User {
+            active: record.deactivated_at.is_none(),
+            must_change_password: record.must_change_password,
             id: record.id,
             username: record.username,
             display_name: record.display_name,
@@ -151,7 +157,7 @@ pub(crate) fn page(after: Option<i64>, limit: Option<i64>) -> Result<Page, AppEr
     Ok(Page { after, limit })
 }
 
-fn parse_roles(roles: &[String], errors: &mut FieldErrors) -> Vec<Role> {
+pub(crate) fn parse_roles(roles: &[String], errors: &mut FieldErrors) -> Vec<Role> {
     if roles.is_empty() {
         errors.push(FieldError::new("roles", "at least one role is required"));
     }
@@ -371,6 +377,8 @@ impl App {
             institution: institution.name,
             roles,
             created_at: now,
+            active: true,
+            must_change_password: false,
         })
     }
 
@@ -432,7 +440,8 @@ impl App {
         let matches = verify_password(hash, password).await? && user.is_some();
 
         let mut tx = self.store.write().await?;
-        let Some(user) = user.filter(|_| matches) else {
+        // A deactivated user is answered like a wrong password.
+        let Some(user) = user.filter(|u| matches && u.deactivated_at.is_none()) else {
             for key in [&user_key, &address_key].into_iter().flatten() {
                 tx.record_login_failure(key, now).await?;
             }
@@ -516,6 +525,9 @@ impl App {
             let Some(user) = tx.user_by_id(session.user_id).await? else {
                 return Err(AppError::Unauthenticated);
             };
+            if user.deactivated_at.is_some() {
+                return Err(AppError::Unauthenticated);
+            }
             (session, user)
         };
         if now >= session.last_seen_at.plus_seconds(session_touch_interval_seconds(idle_seconds)) {
@@ -524,7 +536,13 @@ impl App {
             tx.touch_session(&session.id, now).await?;
             tx.commit().await?;
         }
-        Ok((actor_of(&user, Some(session.id)), session.csrf_token))
+        let mut actor = actor_of(&user, Some(session.id));
+        if user.must_change_password {
+            // Confined to changing the password: with no role, every route but the session's
+            // own (me, password, logout) is refused.
+            actor.roles.clear();
+        }
+        Ok((actor, session.csrf_token))
     }
 
     pub async fn logout(&self, actor: &Actor, context: &RequestContext) -> Result<(), AppError> {
@@ -688,6 +706,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.write().await?;
         tx.set_password_hash(id, &hash, now).await?;
+        tx.set_must_change_password(id, false).await?;
         let ended = tx.delete_sessions_of_user(id, actor.session_id.as_deref()).await?;
         tx.append_audit(audit_event(
             actor,

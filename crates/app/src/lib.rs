@@ -37,6 +37,7 @@ pub mod public;
 pub mod settings;
 pub mod statistics;
 pub mod store;
+pub mod users;
 pub mod victims;
 
 use std::sync::Arc;

@@ -66,8 +66,20 @@ pub trait WriteTx:
     + OrderWrites
     + AssetWrites
     + ClaimWrites
+    + UserAdminWrites
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// What administering users changes (see `crate::users`).
+#[async_trait]
+pub trait UserAdminWrites: Send {
+    /// Deactivates (`Some(at)`) or reactivates (`None`) a user.
+    async fn set_user_deactivated(&mut self, user: UserId, at: Option<Timestamp>) -> StoreResult<()>;
+    async fn set_must_change_password(&mut self, user: UserId, required: bool) -> StoreResult<()>;
+    /// Replaces the user's roles.
+    async fn set_user_roles(&mut self, user: UserId, roles: &[Role]) -> StoreResult<()>;
+    async fn set_user_institution(&mut self, user: UserId, institution: InstitutionId) -> StoreResult<()>;
 }
 
 // ---- Accounts: institutions, users, sessions, login failures -------------------------------
@@ -92,6 +104,10 @@ pub struct UserRecord {
     pub password_hash: String,
     pub created_at: Timestamp,
     pub password_changed_at: Timestamp,
+    /// When an administrator deactivated the user; `None` while active.
+    pub deactivated_at: Option<Timestamp>,
+    /// The password was reset: until the user changes it, the session may do nothing else.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]

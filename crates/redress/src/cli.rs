@@ -106,6 +106,8 @@ enum UserCommand {
     },
     /// List users and their roles.
     List,
+    #[command(flatten)]
+    Admin(crate::users::UserAdminCommand),
 }
 
 #[derive(Subcommand)]
@@ -389,6 +391,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(EXIT_FAILED))
                 }
             }
+        }
+        Command::User(UserCommand::Admin(command)) => {
+            let app = open_app(settings).await?;
+            crate::users::run(&app, &operator(), command).await
         }
         Command::User(UserCommand::List) => {
             let app = open_app(settings).await?;

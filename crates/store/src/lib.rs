@@ -27,6 +27,7 @@ mod orders;
 mod privileges;
 mod sql;
 pub mod testing;
+mod users;
 mod victims;
 
 pub use ledger::insert_chunk;

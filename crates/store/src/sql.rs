@@ -264,7 +264,7 @@ fn institution_from(row: &AnyRow) -> StoreResult<Institution> {
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.institution_id, i.name AS institution, \
-     u.password_hash, u.created_at, u.password_changed_at";
+     u.password_hash, u.created_at, u.password_changed_at, u.deactivated_at, u.must_change_password";
 
 impl SqlTx {
     async fn roles_of(&mut self, user: UserId) -> StoreResult<Vec<Role>> {
@@ -294,6 +294,8 @@ impl SqlTx {
             password_hash: get(row, "password_hash")?,
             created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
             password_changed_at: Timestamp::from_unix_micros(get(row, "password_changed_at")?),
+            deactivated_at: get::<Option<i64>>(row, "deactivated_at")?.map(Timestamp::from_unix_micros),
+            must_change_password: get::<i64>(row, "must_change_password")? != 0,
         })
     }
 

@@ -177,7 +177,9 @@ async fn login(
         Ok(outcome) => {
             let lifetime = state.app.settings.security.session_lifetime_minutes * 60;
             let cookie = session_cookie(&state, &headers, outcome.token.expose(), lifetime);
-            // Through the login page, which goes on to `next` if the browser kept the cookie.
+            // Through the login page, which goes on to `next` if the browser kept the cookie; a
+            // reset password must be changed first.
+            let next = if outcome.user.must_change_password { "/password".to_string() } else { next };
             let check = format!("/login?check=1&next={}", urlencode(safe_next(&next)));
             ([(header::SET_COOKIE, cookie)], Redirect::to(&check)).into_response()
         }

@@ -34,6 +34,10 @@ pub struct UserView {
     pub roles: Vec<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// `false` once an administrator deactivated the user.
+    pub active: bool,
+    /// An administrator reset the password: the session may only change it (`PUT /api/v1/me/password`).
+    pub must_change_password: bool,
 }
 
 impl From<User> for UserView {
@@ -46,6 +50,8 @@ impl From<User> for UserView {
             institution: user.institution,
             roles: user.roles.iter().map(|r| r.as_str().to_string()).collect(),
             created_at: user.created_at.to_rfc3339(),
+            active: user.active,
+            must_change_password: user.must_change_password,
         }
     }
 }
