@@ -314,7 +314,11 @@ impl App {
             InstitutionChoice::NameOrCreate(name) => errors.check(InstitutionName::parse(name)),
         };
         let password = errors
-            .check(Password::parse(request.password.expose(), &self.settings.security.password_rules(), username.as_ref()))
+            .check(Password::parse(
+                request.password.expose(),
+                &self.settings.security.password_rules(),
+                username.as_ref(),
+            ))
             .and_then(|password| {
                 let inputs = [request.username.as_str(), request.display_name.as_deref().unwrap_or_default()];
                 errors.check(crate::password::check_strength(&password, &inputs)).map(|()| password)
@@ -697,8 +701,15 @@ impl App {
             }
             let detail = json!({"client_address": context.client_address});
             let target = Some(("user", id.to_string()));
-            tx.append_audit(audit_event(actor, context, now, action::USER_PASSWORD_CHANGE_FAILED, target, detail))
-                .await?;
+            tx.append_audit(audit_event(
+                actor,
+                context,
+                now,
+                action::USER_PASSWORD_CHANGE_FAILED,
+                target,
+                detail,
+            ))
+            .await?;
             tx.commit().await?;
             return Err(FieldError::new("current_password", "is not correct").into());
         }

@@ -88,7 +88,10 @@ impl App {
     }
 
     /// Verifies the chain link by link and against every checkpoint in the folder.
-    pub async fn verify_audit_with_checkpoints(&self, progress: impl FnMut(u64)) -> Result<Verification, AppError> {
+    pub async fn verify_audit_with_checkpoints(
+        &self,
+        progress: impl FnMut(u64),
+    ) -> Result<Verification, AppError> {
         let checkpoints = match self.trusted_checkpoints()? {
             Ok(checkpoints) => checkpoints,
             Err(broken) => return Ok(Err(broken)),
@@ -100,7 +103,10 @@ impl App {
 /// Recomputes the whole chain in batches, inside one read transaction (a consistent snapshot on
 /// both engines), so entries appended meanwhile are not seen. `progress` is told how many
 /// entries were checked so far.
-pub async fn verify_audit_chain(store: &dyn Store, progress: impl FnMut(u64)) -> Result<Verification, AppError> {
+pub async fn verify_audit_chain(
+    store: &dyn Store,
+    progress: impl FnMut(u64),
+) -> Result<Verification, AppError> {
     verify_audit_chain_against(store, Vec::new(), progress).await
 }
 
@@ -134,7 +140,9 @@ pub async fn verify_audit_chain_against(
         Err(broken) => return Ok(Err(broken)),
     };
     let last_seq = head.map_or(0, |(seq, _)| seq);
-    Ok(matcher.finish(last_seq).map(|checkpoints| ChainSummary { checkpoints: checkpoints as u64, ..summary }))
+    Ok(matcher
+        .finish(last_seq)
+        .map(|checkpoints| ChainSummary { checkpoints: checkpoints as u64, ..summary }))
 }
 
 /// The export's format tag (its first line's `format`).
@@ -264,7 +272,11 @@ impl App {
             next = last_in_batch + 1;
         }
         out.flush().map_err(|e| AppError::Internal(format!("cannot write the export: {e}")))?;
-        Ok(ExportSummary { entries: last_seq, checkpoints: checkpoints.len(), head_hash: head.map(|(_, h)| h) })
+        Ok(ExportSummary {
+            entries: last_seq,
+            checkpoints: checkpoints.len(),
+            head_hash: head.map(|(_, h)| h),
+        })
     }
 }
 

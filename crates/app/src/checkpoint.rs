@@ -63,7 +63,10 @@ impl AuditSigner {
                 Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(error) => {
                     let _ = std::fs::remove_file(&aside);
-                    return Err(internal(format!("cannot create the audit signing key {}: {error}", path.display())));
+                    return Err(internal(format!(
+                        "cannot create the audit signing key {}: {error}",
+                        path.display()
+                    )));
                 }
             }
             let _ = std::fs::remove_file(&aside);
@@ -80,7 +83,9 @@ impl AuditSigner {
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
             .filter(|_| file.algorithm == "ed25519")
-            .ok_or_else(|| internal(format!("the audit signing key {} is not an Ed25519 key", path.display())))?;
+            .ok_or_else(|| {
+                internal(format!("the audit signing key {} is not an Ed25519 key", path.display()))
+            })?;
         Ok(AuditSigner { key: SigningKey::from_bytes(&seed) })
     }
 
@@ -145,9 +150,8 @@ pub fn parse_public_key(text_or_path: &str) -> Result<VerifyingKey, String> {
     if let Some(key) = from_hex(text_or_path) {
         return Ok(key);
     }
-    let content = std::fs::read_to_string(text_or_path).map_err(|_| {
-        format!("public key: {text_or_path} is neither 64 hex digits nor a readable file")
-    })?;
+    let content = std::fs::read_to_string(text_or_path)
+        .map_err(|_| format!("public key: {text_or_path} is neither 64 hex digits nor a readable file"))?;
     let text = serde_json::from_str::<serde_json::Value>(&content)
         .ok()
         .and_then(|value| value.get("public_key").and_then(|k| k.as_str()).map(str::to_string))
@@ -185,7 +189,8 @@ impl SignedCheckpoint {
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
             .ok_or_else(|| "its signature is not 128 hex digits".to_string())?;
-        let message = checkpoint_message(self.seq, &self.hash, Timestamp::from_unix_micros(self.at_unix_micros));
+        let message =
+            checkpoint_message(self.seq, &self.hash, Timestamp::from_unix_micros(self.at_unix_micros));
         key.verify(&message, &Signature::from_bytes(&bytes)).map_err(|_| {
             if self.public_key != hex::encode(key.to_bytes()) {
                 "it was not signed by the trusted audit key".to_string()
@@ -214,9 +219,8 @@ impl CheckpointFolder {
 
     /// Writes a checkpoint as its own file (created owner-only, the folder too) and returns the path.
     pub fn write(&self, checkpoint: &SignedCheckpoint) -> Result<PathBuf, AppError> {
-        let fail = |e: std::io::Error| {
-            internal(format!("cannot write a checkpoint in {}: {e}", self.dir.display()))
-        };
+        let fail =
+            |e: std::io::Error| internal(format!("cannot write a checkpoint in {}: {e}", self.dir.display()));
         if !self.dir.exists() {
             let mut builder = std::fs::DirBuilder::new();
             builder.recursive(true);
@@ -251,11 +255,13 @@ impl CheckpointFolder {
         names.sort();
         let mut checkpoints = Vec::with_capacity(names.len());
         for name in names {
-            let text = std::fs::read_to_string(self.dir.join(&name)).map_err(|e| {
-                ChainBreakOr::App(internal(format!("cannot read checkpoint {name}: {e}")))
-            })?;
+            let text = std::fs::read_to_string(self.dir.join(&name))
+                .map_err(|e| ChainBreakOr::App(internal(format!("cannot read checkpoint {name}: {e}"))))?;
             let checkpoint: SignedCheckpoint = serde_json::from_str(&text).map_err(|e| {
-                ChainBreakOr::Broken(ChainBreak { seq: 0, reason: format!("checkpoint {name} is malformed: {e}") })
+                ChainBreakOr::Broken(ChainBreak {
+                    seq: 0,
+                    reason: format!("checkpoint {name} is malformed: {e}"),
+                })
             })?;
             checkpoints.push((name, checkpoint));
         }
@@ -272,7 +278,10 @@ pub enum ChainBreakOr {
 
 /// Checks each checkpoint's signature under `key` and returns what they vouch for; the first one
 /// that does not verify is a break naming it.
-pub fn trust(checkpoints: &[(String, SignedCheckpoint)], key: &VerifyingKey) -> Result<Vec<TrustedCheckpoint>, ChainBreak> {
+pub fn trust(
+    checkpoints: &[(String, SignedCheckpoint)],
+    key: &VerifyingKey,
+) -> Result<Vec<TrustedCheckpoint>, ChainBreak> {
     checkpoints
         .iter()
         .map(|(name, checkpoint)| {
@@ -296,7 +305,8 @@ mod tests {
     #[test]
     fn a_checkpoint_verifies_only_under_its_key_and_unchanged() {
         let signer = AuditSigner::generate();
-        let checkpoint = signer.sign(12, &"ab".repeat(32), Timestamp::from_unix_micros(1_700_000_000_000_000));
+        let checkpoint =
+            signer.sign(12, &"ab".repeat(32), Timestamp::from_unix_micros(1_700_000_000_000_000));
         checkpoint.verify(&signer.verifying_key()).unwrap();
         let other = AuditSigner::generate();
         assert!(checkpoint.verify(&other.verifying_key()).unwrap_err().contains("not signed by the trusted"));

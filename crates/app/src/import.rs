@@ -814,7 +814,9 @@ impl App {
         let mut kept = Vec::with_capacity(before);
         for entry in parsed {
             let known = match &entry.6.agency_reference {
-                Some(reference) => tx.asset_id_by_agency_reference(institution_id, reference).await?.is_some(),
+                Some(reference) => {
+                    tx.asset_id_by_agency_reference(institution_id, reference).await?.is_some()
+                }
                 None => false,
             };
             if !known {

@@ -22,8 +22,8 @@ pub mod accounts;
 pub mod actor;
 pub mod assets;
 pub mod audit;
-pub mod checkpoint;
 pub mod cases;
+pub mod checkpoint;
 pub mod claims;
 pub mod clock;
 pub mod error;
@@ -62,7 +62,13 @@ pub struct App {
 
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
-        Self { store, settings: Arc::new(settings), clock: Arc::new(SystemClock), keys: None, audit_signer: None }
+        Self {
+            store,
+            settings: Arc::new(settings),
+            clock: Arc::new(SystemClock),
+            keys: None,
+            audit_signer: None,
+        }
     }
 
     pub fn with_keys(mut self, keys: protect::KeyRing) -> Self {

@@ -684,7 +684,9 @@ impl App {
                 }
             };
             let reason = match result.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-                Some(r) if r.chars().count() <= 200 && !r.chars().any(redress_domain::user::is_hidden_char) => {
+                Some(r)
+                    if r.chars().count() <= 200 && !r.chars().any(redress_domain::user::is_hidden_char) =>
+                {
                     Some(r.to_string())
                 }
                 Some(_) => {
@@ -935,7 +937,10 @@ subrogado en el derecho de la víctima frente a la persona condenada por el mont
         let received_on: Option<Date> =
             errors.check(parse_past_date("received_on", received_on, self.today()));
         let reference = reference.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
-        if reference.as_ref().is_some_and(|r| r.chars().count() > 200 || r.chars().any(redress_domain::user::is_hidden_char)) {
+        if reference
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > 200 || r.chars().any(redress_domain::user::is_hidden_char))
+        {
             errors.push(FieldError::new("reference", "must be one line of at most 200 characters"));
         }
         let recovered: i64 =

@@ -369,7 +369,8 @@ impl Settings {
         );
         check(
             security.audit_checkpoint_url.as_ref().is_none_or(|url| {
-                (url.starts_with("http://") || url.starts_with("https://")) && !url.contains(char::is_whitespace)
+                (url.starts_with("http://") || url.starts_with("https://"))
+                    && !url.contains(char::is_whitespace)
             }),
             "security.audit_checkpoint_url",
             "must be an http:// or https:// URL",
@@ -460,7 +461,10 @@ impl Settings {
 
     /// Where the audit signing key is.
     pub fn audit_signing_key_path(&self) -> PathBuf {
-        self.security.audit_signing_key_file.clone().unwrap_or_else(|| self.data_dir.join("audit-signing.key"))
+        self.security
+            .audit_signing_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-signing.key"))
     }
 
     /// Where checkpoint files are written.
@@ -599,7 +603,10 @@ mod tests {
         assert!(settings.server.body_limit_bytes >= settings.ledger.batch_max * LEDGER_TRANSFER_BYTES);
         settings.server.body_limit_bytes = 1024 * 1024;
         let problems = settings.validate().join("\n");
-        assert!(problems.contains("server.body_limit_bytes") && problems.contains("ledger.batch_max"), "{problems}");
+        assert!(
+            problems.contains("server.body_limit_bytes") && problems.contains("ledger.batch_max"),
+            "{problems}"
+        );
         settings.ledger.batch_max = 3_000;
         assert!(settings.validate().is_empty(), "{:?}", settings.validate());
     }

@@ -66,7 +66,8 @@ pub fn rounded_total(total: u64) -> u64 {
 /// total rounded. See the module's notes.
 pub fn table(dimension: &str, counts: &BTreeMap<String, u64>, min_cell: u64) -> Table {
     let total: u64 = counts.values().sum();
-    let mut shown: Vec<(&String, u64)> = counts.iter().map(|(c, n)| (c, *n)).filter(|(_, n)| *n > 0).collect();
+    let mut shown: Vec<(&String, u64)> =
+        counts.iter().map(|(c, n)| (c, *n)).filter(|(_, n)| *n > 0).collect();
     let mut hidden: Vec<(&String, u64)> = Vec::new();
     shown.retain(|&(category, count)| {
         let small = count < min_cell;
@@ -81,8 +82,11 @@ pub fn table(dimension: &str, counts: &BTreeMap<String, u64>, min_cell: u64) -> 
         let Some(complement) = shown.pop() else { break };
         hidden.push(complement);
     }
-    let mut cells: Vec<Cell> =
-        counts.iter().filter(|(category, _)| shown.iter().any(|(c, _)| c == category)).map(|(category, count)| Cell { category: category.clone(), count: Some(*count) }).collect();
+    let mut cells: Vec<Cell> = counts
+        .iter()
+        .filter(|(category, _)| shown.iter().any(|(c, _)| c == category))
+        .map(|(category, count)| Cell { category: category.clone(), count: Some(*count) })
+        .collect();
     if !hidden.is_empty() {
         cells.push(Cell { category: SUPPRESSED.to_string(), count: None });
     }

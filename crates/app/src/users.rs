@@ -45,11 +45,18 @@ impl App {
         actor.require(rules::ADMINISTER_USERS)?;
         let name = redress_domain::InstitutionName::parse(name)?;
         let found = self.store.read().await?.institution_by_name(name.as_str()).await?;
-        found.map(|i| i.id.0).ok_or_else(|| FieldError::new("institution", "no institution has this name").into())
+        found
+            .map(|i| i.id.0)
+            .ok_or_else(|| FieldError::new("institution", "no institution has this name").into())
     }
 
     /// Deactivates a user: they cannot log in, and their sessions end. Their records stay.
-    pub async fn deactivate_user(&self, actor: &Actor, context: &RequestContext, id: i64) -> Result<User, AppError> {
+    pub async fn deactivate_user(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+    ) -> Result<User, AppError> {
         if actor.user_id == Some(UserId(id)) {
             return Err(AppError::Refused(FieldError::new("id", "you cannot deactivate yourself")));
         }
@@ -63,7 +70,12 @@ impl App {
         .await
     }
 
-    pub async fn reactivate_user(&self, actor: &Actor, context: &RequestContext, id: i64) -> Result<User, AppError> {
+    pub async fn reactivate_user(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+    ) -> Result<User, AppError> {
         self.change_user(actor, context, id, actions::REACTIVATE, |tx, user, _| {
             Box::pin(async move {
                 tx.set_user_deactivated(user.id, None).await?;
@@ -111,7 +123,10 @@ impl App {
         let roles = parse_roles(roles, &mut errors);
         errors.into_result()?;
         if actor.user_id == Some(UserId(id)) && !roles.contains(&Role::Admin) {
-            return Err(AppError::Refused(FieldError::new("roles", "you cannot take away your own admin role")));
+            return Err(AppError::Refused(FieldError::new(
+                "roles",
+                "you cannot take away your own admin role",
+            )));
         }
         self.change_user(actor, context, id, actions::ROLES_CHANGE, |tx, user, _| {
             Box::pin(async move {
@@ -147,7 +162,12 @@ impl App {
     }
 
     /// Clears a user's failed logins, so a locked-out user may log in again at once.
-    pub async fn unlock_user(&self, actor: &Actor, context: &RequestContext, id: i64) -> Result<User, AppError> {
+    pub async fn unlock_user(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+    ) -> Result<User, AppError> {
         self.change_user(actor, context, id, actions::UNLOCK, |tx, user, _| {
             Box::pin(async move {
                 tx.clear_login_failures(&format!("user:{}", user.username)).await?;
@@ -179,13 +199,15 @@ impl App {
         actor.require(rules::ADMINISTER_USERS)?;
         let now = self.clock.now();
         let mut tx = self.store.write().await?;
-        let user = tx.user_by_id(UserId(id)).await?.ok_or_else(|| AppError::NotFound(format!("user {id}")))?;
+        let user =
+            tx.user_by_id(UserId(id)).await?.ok_or_else(|| AppError::NotFound(format!("user {id}")))?;
         let target = Some(("user", user.id.to_string()));
         let username = user.username.clone();
         let mut details = change(&mut tx, user, now).await?;
         details["username"] = json!(username);
         tx.append_audit(audit_event(actor, context, now, action_name, target, details)).await?;
-        let user = tx.user_by_id(UserId(id)).await?.ok_or_else(|| AppError::NotFound(format!("user {id}")))?;
+        let user =
+            tx.user_by_id(UserId(id)).await?.ok_or_else(|| AppError::NotFound(format!("user {id}")))?;
         tx.commit().await?;
         Ok(User::from(user))
     }

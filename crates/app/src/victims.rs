@@ -290,7 +290,9 @@ impl App {
         }
         let purpose = match purpose.map(str::trim) {
             Some(text)
-                if !text.is_empty() && text.chars().count() <= 200 && !text.chars().any(redress_domain::user::is_hidden_char) =>
+                if !text.is_empty()
+                    && text.chars().count() <= 200
+                    && !text.chars().any(redress_domain::user::is_hidden_char) =>
             {
                 text.to_string()
             }

@@ -173,7 +173,11 @@ impl ChainVerifier {
             };
             return Err(ChainBreak { seq, reason });
         }
-        Ok(ChainSummary { entries: self.entries, head_hash: last.map(|(_, h)| h.to_string()), checkpoints: 0 })
+        Ok(ChainSummary {
+            entries: self.entries,
+            head_hash: last.map(|(_, h)| h.to_string()),
+            checkpoints: 0,
+        })
     }
 }
 

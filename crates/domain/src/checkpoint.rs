@@ -164,7 +164,11 @@ mod tests {
     fn rewrite(records: &mut [AuditRecord], seq: i64) {
         records[(seq - 1) as usize].event.actor = "mallory".to_string();
         for index in (seq - 1) as usize..records.len() {
-            let prev = if index == 0 { crate::audit::GENESIS_HASH.to_string() } else { records[index - 1].hash.clone() };
+            let prev = if index == 0 {
+                crate::audit::GENESIS_HASH.to_string()
+            } else {
+                records[index - 1].hash.clone()
+            };
             records[index].prev_hash = prev.clone();
             records[index].hash = entry_hash(records[index].seq, &records[index].event, &prev);
         }
@@ -191,7 +195,11 @@ mod tests {
         verify(&records, vec![]).unwrap();
         let broken = verify(&records, vec![checkpoint]).unwrap_err();
         assert_eq!(broken.seq, 9);
-        assert!(broken.reason.contains("cp-9") && broken.reason.contains("ends at entry 6"), "{}", broken.reason);
+        assert!(
+            broken.reason.contains("cp-9") && broken.reason.contains("ends at entry 6"),
+            "{}",
+            broken.reason
+        );
     }
 
     #[test]

@@ -85,7 +85,10 @@ pub fn refuse_hidden_chars(field: &str, value: &str) -> Result<(), FieldError> {
         None => Ok(()),
         Some(c) => Err(FieldError::new(
             field,
-            format!("must not contain control or invisible formatting characters (found U+{:04X})", u32::from(c)),
+            format!(
+                "must not contain control or invisible formatting characters (found U+{:04X})",
+                u32::from(c)
+            ),
         )),
     }
 }
@@ -302,7 +305,18 @@ mod kind_tests {
 
     #[test]
     fn names_refuse_invisible_formatting_characters() {
-        for hidden in ['\u{200B}', '\u{200F}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{2060}', '\u{FEFF}', '\u{00AD}', '\u{0007}', '\u{E0041}'] {
+        for hidden in [
+            '\u{200B}',
+            '\u{200F}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{0007}',
+            '\u{E0041}',
+        ] {
             let name = format!("Ana{hidden} Quispe");
             let error = parse_name("surnames", &name, 120).expect_err(&name);
             assert_eq!(error.field, "surnames");

@@ -49,7 +49,13 @@ pub enum UserAdminCommand {
 fn describe(user: &User) -> String {
     let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
     let state = if user.active { "active" } else { "deactivated" };
-    format!("{} (id {}, {state}) in {} with roles {}", user.username, user.id, user.institution, roles.join(", "))
+    format!(
+        "{} (id {}, {state}) in {} with roles {}",
+        user.username,
+        user.id,
+        user.institution,
+        roles.join(", ")
+    )
 }
 
 pub async fn run(app: &App, operator: &Actor, command: UserAdminCommand) -> anyhow::Result<ExitCode> {
@@ -88,7 +94,11 @@ async fn act(app: &App, operator: &Actor, command: UserAdminCommand) -> Result<(
         }
         UserAdminCommand::SetRoles { username, roles, institution } => {
             if roles.is_empty() && institution.is_none() {
-                return Err(redress_domain::FieldError::new("role", "give --role (repeatable) or --institution").into());
+                return Err(redress_domain::FieldError::new(
+                    "role",
+                    "give --role (repeatable) or --institution",
+                )
+                .into());
             }
             let user_id = id(&username).await?;
             let mut user = None;

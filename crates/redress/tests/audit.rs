@@ -67,7 +67,15 @@ impl Setting {
         let setting = Setting { folder: temporary_folder(), database };
         assert!(run(setting.command(&["init"]), "").await.status.success());
         for name in ["ana", "beto", "carla", "dario"] {
-            let added = setting.command(&["user", "add", "--username", name, "--role", "analyst", "--password-stdin"]);
+            let added = setting.command(&[
+                "user",
+                "add",
+                "--username",
+                name,
+                "--role",
+                "analyst",
+                "--password-stdin",
+            ]);
             assert!(run(added, PASSWORD).await.status.success());
         }
         setting
@@ -150,7 +158,8 @@ async fn a_rewrite_with_recomputed_hashes_is_caught_by_a_checkpoint(database: Te
     let rewritten = 3usize;
     records[rewritten - 1].event.actor = "someone-else".to_string();
     for index in rewritten - 1..records.len() {
-        let prev_hash = if index == 0 { records[0].prev_hash.clone() } else { records[index - 1].hash.clone() };
+        let prev_hash =
+            if index == 0 { records[0].prev_hash.clone() } else { records[index - 1].hash.clone() };
         let hash = entry_hash(records[index].seq, &records[index].event, &prev_hash);
         let record = &mut records[index];
         record.prev_hash = prev_hash;
@@ -165,7 +174,11 @@ async fn a_rewrite_with_recomputed_hashes_is_caught_by_a_checkpoint(database: Te
             .unwrap();
     }
     let last = records.last().unwrap();
-    execute(&store, &format!("UPDATE audit_head SET seq = {}, hash = '{}' WHERE id = 1", last.seq, last.hash)).await;
+    execute(
+        &store,
+        &format!("UPDATE audit_head SET seq = {}, hash = '{}' WHERE id = 1", last.seq, last.hash),
+    )
+    .await;
     store.close().await;
 
     let chain_only = setting.verify(false).await;
@@ -200,7 +213,11 @@ async fn an_export_verifies_offline_with_the_public_key_alone(database: TestData
 
     let original = std::fs::read_to_string(&export).unwrap();
     let tampered = setting.folder.join("tampered.jsonl");
-    std::fs::write(&tampered, original.replacen("\"action\":\"user.create\"", "\"action\":\"user.delete\"", 1)).unwrap();
+    std::fs::write(
+        &tampered,
+        original.replacen("\"action\":\"user.create\"", "\"action\":\"user.delete\"", 1),
+    )
+    .unwrap();
     let broken = run(verify(&tampered, &key), "").await;
     assert_eq!(broken.status.code(), Some(1));
     assert!(text(&broken.stdout).contains("BROKEN at entry"), "{}", text(&broken.stdout));
@@ -247,7 +264,9 @@ async fn outside_party() -> (String, Arc<Mutex<Vec<String>>>) {
                     let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
                     let length: usize = head
                         .lines()
-                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                        .find_map(|l| {
+                            l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0))
+                        })
                         .unwrap_or(0);
                     if request.len() >= end + 4 + length {
                         break Some(String::from_utf8_lossy(&request[end + 4..end + 4 + length]).to_string());
@@ -341,7 +360,11 @@ async fn on_postgres_a_role_that_could_rewrite_the_trail_is_warned_about_and_the
     };
     let folder = temporary_folder();
     let (owner_log, _) = serve_and_read_log(&folder, &database.url).await;
-    assert!(owner_log.contains("owns the audit tables") && owner_log.contains("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log"), "{owner_log}");
+    assert!(
+        owner_log.contains("owns the audit tables")
+            && owner_log.contains("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log"),
+        "{owner_log}"
+    );
 
     // The grants of docs/security.md, for a role of this test's own.
     let role = format!("redress_app_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
@@ -361,7 +384,17 @@ async fn on_postgres_a_role_that_could_rewrite_the_trail_is_warned_about_and_the
     let app_url = format!("{scheme}://{role}:app-password@{host_and_path}");
     let added = {
         let mut command = redress(&folder);
-        command.args(["user", "add", "--username", "ana", "--role", "analyst", "--password-stdin", "--database-url", &app_url]);
+        command.args([
+            "user",
+            "add",
+            "--username",
+            "ana",
+            "--role",
+            "analyst",
+            "--password-stdin",
+            "--database-url",
+            &app_url,
+        ]);
         run(command, PASSWORD).await
     };
     assert!(added.status.success(), "the restricted role can work: {}", text(&added.stderr));

@@ -8,7 +8,6 @@ use common::{expect_problem, TestServer};
 use redress_store::testing::TestDatabase;
 use serde_json::json;
 
-
 async fn an_active_user_is_not_logged_out_by_a_short_idle_timeout(database: TestDatabase) {
     let server = TestServer::start_with(database, |s| s.security.session_idle_minutes = 1).await;
     let token = server.admin_token().await;
@@ -45,7 +44,11 @@ async fn a_login_posted_from_another_site_does_not_log_the_browser_in(database: 
     let server = TestServer::start(database).await;
     let http = no_redirects();
     let before = server.audit_length().await;
-    for (name, value) in [("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site"), ("origin", "https://evil.example")] {
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+        ("origin", "https://evil.example"),
+    ] {
         let refused = form_login(&server, &http).header(name, value).send().await.unwrap();
         assert_eq!(refused.status(), 403, "{name}: {value}");
         assert!(set_cookie(&refused).is_none(), "no session cookie for {name}: {value}");
@@ -62,7 +65,8 @@ async fn a_login_posted_from_another_site_does_not_log_the_browser_in(database: 
     }
     assert_eq!(server.audit_length().await, before, "no session was made");
     let own_origin = server.base.clone();
-    let genuine = form_login(&server, &http).header("origin", own_origin).header("sec-fetch-site", "same-origin");
+    let genuine =
+        form_login(&server, &http).header("origin", own_origin).header("sec-fetch-site", "same-origin");
     let genuine = genuine.send().await.unwrap();
     assert_eq!(genuine.status(), 303);
     assert!(set_cookie(&genuine).unwrap().starts_with("redress_session="));
@@ -107,12 +111,16 @@ async fn the_session_cookie_and_hsts_follow_the_public_url_and_a_trusted_proxy(d
         request.send()
     };
     let plain = login(None).await.unwrap();
-    assert!(!set_cookie(&plain).unwrap().contains("Secure"), "an http public URL: the cookie must work on http");
+    assert!(
+        !set_cookie(&plain).unwrap().contains("Secure"),
+        "an http public URL: the cookie must work on http"
+    );
     assert!(plain.headers().get("strict-transport-security").is_none());
     let proxied = login(Some("https")).await.unwrap();
     assert!(set_cookie(&proxied).unwrap().contains("; Secure"));
     assert_eq!(proxied.headers()["strict-transport-security"], "max-age=31536000");
-    let health = server.client.get(server.url("/healthz")).header("x-forwarded-proto", "https").send().await.unwrap();
+    let health =
+        server.client.get(server.url("/healthz")).header("x-forwarded-proto", "https").send().await.unwrap();
     assert!(health.headers().get("strict-transport-security").is_some());
 }
 
@@ -120,15 +128,20 @@ async fn without_a_public_url_the_cookie_stays_secure_and_no_hsts_is_sent(databa
     let server = TestServer::start(database).await;
     let response = server.login("admin", &server.admin_password).await;
     assert!(set_cookie(&response).unwrap().contains("; Secure"));
-    let forged = server.client.get(server.url("/healthz")).header("x-forwarded-proto", "https").send().await.unwrap();
+    let forged =
+        server.client.get(server.url("/healthz")).header("x-forwarded-proto", "https").send().await.unwrap();
     assert!(forged.headers().get("strict-transport-security").is_none(), "no proxy is trusted");
-    let https = TestServer::start_with(TestDatabase::sqlite(), |s| s.server.public_url = Some("https://fondo.example.pe".into())).await;
+    let https = TestServer::start_with(TestDatabase::sqlite(), |s| {
+        s.server.public_url = Some("https://fondo.example.pe".into())
+    })
+    .await;
     let health = https.client.get(https.url("/healthz")).send().await.unwrap();
     assert_eq!(health.headers()["strict-transport-security"], "max-age=31536000");
 }
 
-
-async fn guessable_passwords_are_refused_and_wrong_current_passwords_are_rate_limited(database: TestDatabase) {
+async fn guessable_passwords_are_refused_and_wrong_current_passwords_are_rate_limited(
+    database: TestDatabase,
+) {
     let server = TestServer::start(database).await;
     let admin = server.admin_token().await;
     let before = server.audit_length().await;
@@ -185,7 +198,11 @@ async fn names_and_free_text_refuse_invisible_formatting_characters(database: Te
     // A right-to-left override makes "Fiscalía" read backwards on a page; a zero-width space
     // makes two names that look alike differ.
     let institution = server
-        .post("/api/v1/institutions", &admin, json!({"name": "Fiscalía \u{202E}seb\u{202C} de Tumbes", "kind": "prosecutor"}))
+        .post(
+            "/api/v1/institutions",
+            &admin,
+            json!({"name": "Fiscalía \u{202E}seb\u{202C} de Tumbes", "kind": "prosecutor"}),
+        )
         .await;
     assert_eq!(common::problem_fields(&expect_problem(institution, 422).await), vec!["name"]);
     let user = server

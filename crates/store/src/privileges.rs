@@ -80,8 +80,9 @@ impl SqlStore {
                 rights.push(right.to_string());
             }
         }
-        let owns_or_superuser =
-            get::<bool>(&row, "superuser")? || get::<bool>(&row, "owns_log")? || get::<bool>(&row, "owns_head")?;
+        let owns_or_superuser = get::<bool>(&row, "superuser")?
+            || get::<bool>(&row, "owns_log")?
+            || get::<bool>(&row, "owns_head")?;
         Ok(Some(AuditPrivileges { role: get(&row, "role")?, owns_or_superuser, rights }))
     }
 }

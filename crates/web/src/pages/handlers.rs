@@ -153,9 +153,18 @@ async fn login_form(
     }
     // Back here after a login whose cookie the browser did not keep: say why instead of looping.
     let failed = query.contains_key("check").then(|| {
-        i18n::translate(viewer.locale, crate::transport::missing_cookie_reason(&state.app.settings, &headers), &[])
+        i18n::translate(
+            viewer.locale,
+            crate::transport::missing_cookie_reason(&state.app.settings, &headers),
+            &[],
+        )
     });
-    render(&viewer, StatusCode::OK, "login.html", context! { next => safe_next(next), username => "", failed })
+    render(
+        &viewer,
+        StatusCode::OK,
+        "login.html",
+        context! { next => safe_next(next), username => "", failed },
+    )
 }
 
 async fn login(

@@ -68,7 +68,12 @@ pub struct LoginResponse {
 }
 
 /// The session cookie, `Secure` as [`crate::transport::cookie_secure`] decides for this request.
-pub(crate) fn session_cookie(state: &AppState, headers: &HeaderMap, value: &str, max_age_seconds: i64) -> HeaderValue {
+pub(crate) fn session_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    value: &str,
+    max_age_seconds: i64,
+) -> HeaderValue {
     let secure = if crate::transport::cookie_secure(&state.app.settings, headers) { "; Secure" } else { "" };
     let cookie = format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}"
