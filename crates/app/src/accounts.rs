@@ -18,8 +18,16 @@ use crate::{Actor, App, AppError, RequestContext};
 
 /// The largest page any list returns.
 pub const PAGE_LIMIT_MAX: i64 = 500;
-/// A session's last-seen time is written at most this often (it bounds idle-expiry precision).
+/// A session's last-seen time is written at most this often (it bounds idle-expiry precision),
+/// and more often when the idle timeout is short: see [`session_touch_interval_seconds`].
 pub const SESSION_TOUCH_INTERVAL_SECONDS: i64 = 60;
+
+/// How stale a session's last-seen time may get before a request refreshes it: a quarter of the
+/// idle timeout, at most [`SESSION_TOUCH_INTERVAL_SECONDS`], so that someone active is never
+/// logged out for being idle however short the timeout.
+pub fn session_touch_interval_seconds(idle_seconds: i64) -> i64 {
+    (idle_seconds / 4).clamp(1, SESSION_TOUCH_INTERVAL_SECONDS)
+}
 
 /// A user as shown to administrators and to the user themself. No password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,11 +39,17 @@ pub struct User {
     pub institution: String,
     pub roles: Vec<Role>,
     pub created_at: Timestamp,
+    /// `false` once an administrator deactivated the user.
+    pub active: bool,
+    /// The password was reset: it must be changed before anything else.
+    pub must_change_password: bool,
 }
 
 impl From<UserRecord> for User {
     fn from(record: UserRecord) -> Self {
         User {
+            active: record.deactivated_at.is_none(),
+            must_change_password: record.must_change_password,
             id: record.id,
             username: record.username,
             display_name: record.display_name,
@@ -143,7 +157,7 @@ pub(crate) fn page(after: Option<i64>, limit: Option<i64>) -> Result<Page, AppEr
     Ok(Page { after, limit })
 }
 
-fn parse_roles(roles: &[String], errors: &mut FieldErrors) -> Vec<Role> {
+pub(crate) fn parse_roles(roles: &[String], errors: &mut FieldErrors) -> Vec<Role> {
     if roles.is_empty() {
         errors.push(FieldError::new("roles", "at least one role is required"));
     }
@@ -299,11 +313,16 @@ impl App {
             InstitutionChoice::Id(_) => None,
             InstitutionChoice::NameOrCreate(name) => errors.check(InstitutionName::parse(name)),
         };
-        let password = errors.check(Password::parse(
-            request.password.expose(),
-            &self.settings.security.password_rules(),
-            username.as_ref(),
-        ));
+        let password = errors
+            .check(Password::parse(
+                request.password.expose(),
+                &self.settings.security.password_rules(),
+                username.as_ref(),
+            ))
+            .and_then(|password| {
+                let inputs = [request.username.as_str(), request.display_name.as_deref().unwrap_or_default()];
+                errors.check(crate::password::check_strength(&password, &inputs)).map(|()| password)
+            });
         errors.into_result()?;
         let (Some(username), Some(password)) = (username, password) else {
             return Err(AppError::Internal("validated fields missing".into()));
@@ -362,6 +381,8 @@ impl App {
             institution: institution.name,
             roles,
             created_at: now,
+            active: true,
+            must_change_password: false,
         })
     }
 
@@ -423,7 +444,8 @@ impl App {
         let matches = verify_password(hash, password).await? && user.is_some();
 
         let mut tx = self.store.write().await?;
-        let Some(user) = user.filter(|_| matches) else {
+        // A deactivated user is answered like a wrong password.
+        let Some(user) = user.filter(|u| matches && u.deactivated_at.is_none()) else {
             for key in [&user_key, &address_key].into_iter().flatten() {
                 tx.record_login_failure(key, now).await?;
             }
@@ -507,15 +529,24 @@ impl App {
             let Some(user) = tx.user_by_id(session.user_id).await? else {
                 return Err(AppError::Unauthenticated);
             };
+            if user.deactivated_at.is_some() {
+                return Err(AppError::Unauthenticated);
+            }
             (session, user)
         };
-        if now >= session.last_seen_at.plus_seconds(SESSION_TOUCH_INTERVAL_SECONDS) {
+        if now >= session.last_seen_at.plus_seconds(session_touch_interval_seconds(idle_seconds)) {
             // Bookkeeping, not an act of the user: not audited.
             let mut tx = self.store.write().await?;
             tx.touch_session(&session.id, now).await?;
             tx.commit().await?;
         }
-        Ok((actor_of(&user, Some(session.id)), session.csrf_token))
+        let mut actor = actor_of(&user, Some(session.id));
+        if user.must_change_password {
+            // Confined to changing the password: with no role, every route but the session's
+            // own (me, password, logout) is refused.
+            actor.roles.clear();
+        }
+        Ok((actor, session.csrf_token))
     }
 
     pub async fn logout(&self, actor: &Actor, context: &RequestContext) -> Result<(), AppError> {
@@ -636,6 +667,8 @@ impl App {
         Ok(())
     }
 
+    /// Changes the caller's password. A wrong current password counts as a failed login (per
+    /// username and per client address), so guessing it through this route is limited alike.
     pub async fn change_password(
         &self,
         actor: &Actor,
@@ -650,17 +683,41 @@ impl App {
         let username = Username::parse(&user.username)?;
         let password =
             Password::parse(new.expose(), &self.settings.security.password_rules(), Some(&username))
+                .and_then(|password| {
+                    let inputs = [user.username.as_str(), user.display_name.as_deref().unwrap_or_default()];
+                    crate::password::check_strength(&password, &inputs).map(|()| password)
+                })
                 .map_err(|e| e.at("new_password"))?;
         if constant_time_equal(current.expose(), new.expose()) {
             return Err(FieldError::new("new_password", "must differ from the current password").into());
         }
+        let failure_keys = self.failure_keys(&user.username, context);
+        self.refuse_when_limited(&failure_keys).await?;
         if !verify_password(user.password_hash.clone(), current).await? {
+            let now = self.now();
+            let mut tx = self.store.write().await?;
+            for key in &failure_keys {
+                tx.record_login_failure(key, now).await?;
+            }
+            let detail = json!({"client_address": context.client_address});
+            let target = Some(("user", id.to_string()));
+            tx.append_audit(audit_event(
+                actor,
+                context,
+                now,
+                action::USER_PASSWORD_CHANGE_FAILED,
+                target,
+                detail,
+            ))
+            .await?;
+            tx.commit().await?;
             return Err(FieldError::new("current_password", "is not correct").into());
         }
         let hash = hash_password(&password).await?;
         let now = self.now();
         let mut tx = self.store.write().await?;
         tx.set_password_hash(id, &hash, now).await?;
+        tx.set_must_change_password(id, false).await?;
         let ended = tx.delete_sessions_of_user(id, actor.session_id.as_deref()).await?;
         tx.append_audit(audit_event(
             actor,
@@ -672,6 +729,33 @@ impl App {
         ))
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// The failed-login counters a password attempt for `username` from this client counts in.
+    fn failure_keys(&self, username: &str, context: &RequestContext) -> Vec<String> {
+        let mut keys = vec![format!("user:{username}")];
+        keys.extend(context.client_address.as_ref().map(|a| format!("address:{a}")));
+        keys
+    }
+
+    /// `RateLimited` when any of `keys` reached its limit of failures within the window.
+    async fn refuse_when_limited(&self, keys: &[String]) -> Result<(), AppError> {
+        let security = &self.settings.security;
+        let window_start = self.now().minus_seconds(security.login_failure_window_seconds);
+        let mut tx = self.store.read().await?;
+        for key in keys {
+            let max = if key.starts_with("user:") {
+                security.login_failures_max
+            } else {
+                security.login_failures_per_address_max
+            };
+            if tx.login_failures_since(key, window_start).await? >= max {
+                return Err(AppError::RateLimited {
+                    retry_after_seconds: security.login_failure_window_seconds.unsigned_abs(),
+                });
+            }
+        }
         Ok(())
     }
 }

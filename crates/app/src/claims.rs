@@ -357,7 +357,9 @@ fn describe_rule(explanation: &Explanation) -> &'static str {
 pub(crate) fn one_line(field: &str, text: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(t) if t.chars().count() <= max && !t.chars().any(char::is_control) => Ok(Some(t.to_string())),
+        Some(t) if t.chars().count() <= max && !t.chars().any(redress_domain::user::is_hidden_char) => {
+            Ok(Some(t.to_string()))
+        }
         Some(_) => Err(FieldError::new(field, format!("must be one line of at most {max} characters"))),
     }
 }

@@ -39,7 +39,7 @@ pub struct RepresentativeInput {
 /// One line of free text: trimmed, empty means none, no control characters, bounded.
 pub fn optional_text(errors: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<String> {
     let text = value.map(str::trim).filter(|t| !t.is_empty())?;
-    if text.chars().count() > TEXT_LENGTH_MAX || text.chars().any(char::is_control) {
+    if text.chars().count() > TEXT_LENGTH_MAX || text.chars().any(redress_domain::user::is_hidden_char) {
         errors.push(FieldError::new(
             field,
             format!("must be one line of at most {TEXT_LENGTH_MAX} characters"),

@@ -644,15 +644,25 @@ const IMPORTABLE_STATES: [AssetState; 6] = [
 
 use redress_domain::assets::{AssetKind, AssetState};
 
+/// What an asset import did: rows whose `agency_reference` the institution already recorded
+/// are skipped, so importing the same register twice creates each asset once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssetImport {
+    pub created: usize,
+    pub already_imported: usize,
+}
+
 impl App {
-    /// Imports an asset agency's register: every row checked first, all or nothing.
+    /// Imports an asset agency's register: every row checked first, all or nothing. Idempotent
+    /// by the agency's own asset id (`agency_reference`): a row the institution imported
+    /// before is skipped (rows without one are created each time).
     pub async fn import_assets(
         &self,
         actor: &Actor,
         context: &RequestContext,
         rows: &[HashMap<String, String>],
         mut progress: impl FnMut(usize),
-    ) -> Result<usize, ImportError> {
+    ) -> Result<AssetImport, ImportError> {
         actor.require(rules::MANAGE_ASSETS)?;
         let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
         let today = self.clock.now().to_datetime().date();
@@ -809,6 +819,21 @@ impl App {
             progress(row);
         }
         let mut tx = self.store.write().await?;
+        let before = parsed.len();
+        let mut kept = Vec::with_capacity(before);
+        for entry in parsed {
+            let known = match &entry.6.agency_reference {
+                Some(reference) => {
+                    tx.asset_id_by_agency_reference(institution_id, reference).await?.is_some()
+                }
+                None => false,
+            };
+            if !known {
+                kept.push(entry);
+            }
+        }
+        let mut parsed = kept;
+        let already_imported = before - parsed.len();
         for (row, file, _, _, _, _, asset) in parsed.iter_mut() {
             let money = AssetKind::parse(&asset.kind).is_ok_and(|k| k.is_money());
             if money && file.is_none() {
@@ -832,6 +857,10 @@ impl App {
         if !problems.is_empty() {
             problems.sort_by_key(|p| p.row);
             return Err(ImportError::Invalid(problems));
+        }
+        if parsed.is_empty() {
+            // Everything was imported before: nothing to write, not even an audit entry.
+            return Ok(AssetImport { created: 0, already_imported });
         }
         let now = self.clock.now();
         for (_, _, seized_on, document, state, state_on, asset) in &parsed {
@@ -863,10 +892,10 @@ impl App {
             now,
             "import.assets",
             None,
-            json!({"assets": parsed.len()}),
+            json!({"assets": parsed.len(), "already_imported": already_imported}),
         ))
         .await?;
         tx.commit().await?;
-        Ok(parsed.len())
+        Ok(AssetImport { created: parsed.len(), already_imported })
     }
 }

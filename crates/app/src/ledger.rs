@@ -304,7 +304,7 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
                 .push(FieldError::new("memo", format!("must be at most {MEMO_LENGTH_MAX} characters long")));
             None
         }
-        Some(text) if text.chars().any(char::is_control) => {
+        Some(text) if text.chars().any(redress_domain::user::is_hidden_char) => {
             errors.push(FieldError::new("memo", "must be one line without control characters"));
             None
         }

@@ -26,6 +26,7 @@ pub mod assets;
 pub mod audit;
 pub mod bank_results;
 pub mod cases;
+pub mod checkpoint;
 pub mod claims;
 pub mod clock;
 pub mod error;
@@ -43,6 +44,7 @@ pub mod scope;
 pub mod settings;
 pub mod statistics;
 pub mod store;
+pub mod users;
 pub mod victims;
 
 use std::sync::Arc;
@@ -61,15 +63,28 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// The data keys protecting victims' identity; `None` where no victim is handled (tools).
     pub keys: Option<Arc<protect::KeyRing>>,
+    /// The key that signs audit checkpoints; `None` where none are made (tests, tools).
+    pub audit_signer: Option<Arc<checkpoint::AuditSigner>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
-        Self { store, settings: Arc::new(settings), clock: Arc::new(SystemClock), keys: None }
+        Self {
+            store,
+            settings: Arc::new(settings),
+            clock: Arc::new(SystemClock),
+            keys: None,
+            audit_signer: None,
+        }
     }
 
     pub fn with_keys(mut self, keys: protect::KeyRing) -> Self {
         self.keys = Some(Arc::new(keys));
+        self
+    }
+
+    pub fn with_audit_signer(mut self, signer: checkpoint::AuditSigner) -> Self {
+        self.audit_signer = Some(Arc::new(signer));
         self
     }
 

@@ -9,10 +9,61 @@ use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use rand::Rng;
-use redress_domain::{Password, Secret};
+use redress_domain::{FieldError, Password, Secret};
 use sha2::{Digest, Sha256};
 
 use crate::AppError;
+
+/// The weakest estimated strength a new password may have, on zxcvbn's scale of 0 to 4
+/// (3: "safely unguessable", about 10^10 guesses).
+pub const PASSWORD_SCORE_MIN: u8 = 3;
+
+/// Only this many characters are estimated: the estimator's work grows quickly with length,
+/// and a longer password is not made weaker by what follows.
+const STRENGTH_CHARS_MAX: usize = 100;
+
+/// Refuses a new password that a guesser would find quickly: common passwords, words with
+/// digits (`Password1234`), keyboard walks, dates, and anything built from `user_inputs` (the
+/// username and display name). Uses the maintained zxcvbn estimator.
+pub fn check_strength(password: &Password, user_inputs: &[&str]) -> Result<(), FieldError> {
+    let text: String = password.expose().chars().take(STRENGTH_CHARS_MAX).collect();
+    // The estimator matches inputs as whole words: give it each word of a name, also without
+    // its accents (`María Quispe` → `maría`, `maria`, `quispe`).
+    let mut words: Vec<String> = Vec::new();
+    for input in user_inputs {
+        for word in input.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 3) {
+            let word = word.to_lowercase();
+            words.push(fold_accents(&word));
+            words.push(word);
+        }
+    }
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let estimate = zxcvbn::zxcvbn(&text, &words);
+    if u8::from(estimate.score()) >= PASSWORD_SCORE_MIN {
+        return Ok(());
+    }
+    let hint = estimate.feedback().and_then(|f| f.warning()).map(|w| format!(" ({w})")).unwrap_or_default();
+    Err(FieldError::new(
+        "password",
+        format!("is too easy to guess{hint}: use a longer phrase of unrelated words, or a password manager"),
+    ))
+}
+
+/// Lower-case Spanish and Portuguese accented letters folded to their base letter.
+fn fold_accents(word: &str) -> String {
+    word.chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            other => other,
+        })
+        .collect()
+}
 
 fn hash_blocking(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -87,6 +138,26 @@ pub fn constant_time_equal(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn strength(text: &str, inputs: &[&str]) -> Result<(), FieldError> {
+        check_strength(&Password::parse(text, &PasswordRules::default(), None).unwrap(), inputs)
+    }
+
+    #[test]
+    fn common_and_personal_passwords_are_refused_and_strong_ones_accepted() {
+        for weak in ["Password1234", "password12345", "qwertyuiop123", "123456789012", "Lima20262026"] {
+            let error = strength(weak, &[]).expect_err(weak);
+            assert!(error.reason.contains("too easy to guess"), "{weak}: {}", error.reason);
+        }
+        // Built from the display name: refused with it as an input, not without (an honest check).
+        for personal in ["Quispe202620", "Quispemaria1", "quispe123456"] {
+            assert!(strength(personal, &["mquispe", "María Quispe"]).is_err(), "{personal}");
+            assert!(strength(personal, &[]).is_ok(), "{personal}");
+        }
+        for strong in ["Tumbes-Lima-2026-#Fondo", "caballo correcto bateria grapa", "k7Qe-2mZr-Wp9x-Lh4t"] {
+            strength(strong, &["admin"]).unwrap_or_else(|e| panic!("{strong}: {}", e.reason));
+        }
+    }
     use redress_domain::PasswordRules;
 
     #[tokio::test]

@@ -50,10 +50,16 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// Longest a request may take before the server answers 503.
     pub request_timeout_seconds: u64,
-    /// Mark the session cookie `Secure` (sent over HTTPS only; browsers also accept it on
-    /// `localhost` and `127.0.0.1`). Turn off only for plain-HTTP testing on another address.
+    /// The address people type to reach Redress (`https://fondo.example.pe` behind a TLS proxy,
+    /// or `http://servidor:8080` on an office network). It decides the session cookie: `Secure`
+    /// when it is https (or when a trusted proxy says the request came over https), not `Secure`
+    /// when it is http. Unset: `cookie_secure` decides.
+    pub public_url: Option<String>,
+    /// Without `public_url`: mark the session cookie `Secure` (sent over HTTPS only; browsers
+    /// also accept it on `localhost` and `127.0.0.1`).
     pub cookie_secure: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy you run).
+    /// Trust the reverse proxy's `X-Forwarded-For` (the client address) and `X-Forwarded-Proto`
+    /// (whether the browser used https). Only behind a proxy you run, which sets both.
     pub trust_forwarded_for: bool,
 }
 
@@ -61,8 +67,11 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".to_string(),
-            body_limit_bytes: 1024 * 1024,
+            // Room for a ledger batch of `ledger.batch_max` (8,000) transfers; see
+            // `LEDGER_TRANSFER_BYTES`.
+            body_limit_bytes: 3 * 1024 * 1024,
             request_timeout_seconds: 30,
+            public_url: None,
             cookie_secure: true,
             trust_forwarded_for: false,
         }
@@ -102,6 +111,17 @@ pub struct SecuritySettings {
     /// The data key file (victims' identity). Default: `keys.json` in `data_dir`. Keep it out
     /// of database backups, and back it up separately: without it identities cannot be read.
     pub keys_file: Option<PathBuf>,
+    /// The Ed25519 key that signs audit checkpoints. Default: `audit-signing.key` in
+    /// `data_dir`. Created owner-only on first start; like the data keys, never in the database.
+    pub audit_signing_key_file: Option<PathBuf>,
+    /// The folder checkpoint files are written to. Default: `checkpoints` in `data_dir`. Copy it
+    /// off the machine: a checkpoint only helps where an insider cannot roll it back too.
+    pub audit_checkpoint_dir: Option<PathBuf>,
+    /// How often the server signs the chain's head (only when it moved), in seconds.
+    pub audit_checkpoint_interval_seconds: u64,
+    /// An outside `http(s)://` URL each checkpoint is POSTed to as JSON. Best effort: a
+    /// checkpoint that could not be sent is sent again on the next tick.
+    pub audit_checkpoint_url: Option<String>,
 }
 
 impl Default for SecuritySettings {
@@ -114,6 +134,10 @@ impl Default for SecuritySettings {
             login_failure_window_seconds: 15 * 60,
             password_length_min: 12,
             keys_file: None,
+            audit_signing_key_file: None,
+            audit_checkpoint_dir: None,
+            audit_checkpoint_interval_seconds: 600,
+            audit_checkpoint_url: None,
         }
     }
 }
@@ -204,6 +228,10 @@ impl Default for FundSettings {
     }
 }
 
+/// The size a ledger batch is planned for, per transfer, in JSON: an id, two account names, an
+/// amount, references and a short memo come to about 250 bytes; this leaves room for more.
+pub const LEDGER_TRANSFER_BYTES: usize = 320;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LedgerSettings {
@@ -288,6 +316,11 @@ impl Settings {
             "must be between 1024 and 67108864",
         );
         check(
+            self.server.public_url.as_deref().is_none_or(|url| public_url_host(url).is_some()),
+            "server.public_url",
+            "must be an http:// or https:// URL with a host, such as https://fondo.example.pe",
+        );
+        check(
             (1..=600).contains(&self.server.request_timeout_seconds),
             "server.request_timeout_seconds",
             "must be between 1 and 600",
@@ -337,6 +370,19 @@ impl Settings {
             (8..=128).contains(&security.password_length_min),
             "security.password_length_min",
             "must be between 8 and 128",
+        );
+        check(
+            (1..=86_400).contains(&security.audit_checkpoint_interval_seconds),
+            "security.audit_checkpoint_interval_seconds",
+            "must be between 1 and 86400 (one day)",
+        );
+        check(
+            security.audit_checkpoint_url.as_ref().is_none_or(|url| {
+                (url.starts_with("http://") || url.starts_with("https://"))
+                    && !url.contains(char::is_whitespace)
+            }),
+            "security.audit_checkpoint_url",
+            "must be an http:// or https:// URL",
         );
         check(
             redress_domain::Username::parse(&self.bootstrap.admin_username).is_ok(),
@@ -414,6 +460,16 @@ impl Settings {
             "must list at least one offence, each with an upper-case code",
         );
         check((1..=8_000).contains(&self.ledger.batch_max), "ledger.batch_max", "must be between 1 and 8000");
+        let batch_bytes = self.ledger.batch_max.saturating_mul(LEDGER_TRANSFER_BYTES);
+        check(
+            self.server.body_limit_bytes >= batch_bytes,
+            "server.body_limit_bytes",
+            &format!(
+                "must hold a ledger batch of ledger.batch_max = {} transfers (about {LEDGER_TRANSFER_BYTES} bytes \
+                 each): at least {batch_bytes}; raise it or lower ledger.batch_max",
+                self.ledger.batch_max
+            ),
+        );
         check(
             (1..=3_600).contains(&self.ledger.expiry_sweep_seconds),
             "ledger.expiry_sweep_seconds",
@@ -427,6 +483,19 @@ impl Settings {
         self.security.keys_file.clone().unwrap_or_else(|| self.data_dir.join("keys.json"))
     }
 
+    /// Where the audit signing key is.
+    pub fn audit_signing_key_path(&self) -> PathBuf {
+        self.security
+            .audit_signing_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-signing.key"))
+    }
+
+    /// Where checkpoint files are written.
+    pub fn audit_checkpoint_dir(&self) -> PathBuf {
+        self.security.audit_checkpoint_dir.clone().unwrap_or_else(|| self.data_dir.join("checkpoints"))
+    }
+
     /// The fund's currency (validated at start-up).
     pub fn fund_currency(&self) -> redress_domain::Currency {
         redress_domain::Currency::parse(&self.fund.currency)
@@ -437,6 +506,55 @@ impl Settings {
     pub fn database_url_masked(&self) -> String {
         mask_url_password(&self.database_url())
     }
+}
+
+/// The host of an `http://` or `https://` URL (without port, path or user), if it has one.
+pub fn public_url_host(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') || authority.contains(char::is_whitespace) {
+        return None;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    (!host.is_empty()).then_some(host)
+}
+
+impl Settings {
+    /// Set-ups that start but cannot work for browsers, each with what to do (in English, for
+    /// the log). `listening` is the address the server is bound to.
+    pub fn setup_warnings(&self, listening: SocketAddr) -> Vec<String> {
+        let server = &self.server;
+        let mut warnings = Vec::new();
+        match server.public_url.as_deref() {
+            None if !listening.ip().is_loopback() && server.cookie_secure => warnings.push(format!(
+                "listening on {listening} for other machines, but server.public_url is not set and the session \
+                 cookie is Secure: browsers reaching http://{listening} will not keep it and logins will loop. \
+                 Set server.public_url to the https:// address of your TLS proxy (see the README), or to the \
+                 http:// address on a trusted office network"
+            )),
+            Some(url) if url.starts_with("http://") && !public_url_host(url).is_some_and(is_local_host) => {
+                warnings.push(format!(
+                    "server.public_url is {url}: passwords and session cookies cross the network unencrypted. \
+                     Put Redress behind a TLS proxy (see the README) and use its https:// address"
+                ))
+            }
+            Some(url) if url.starts_with("https://") && !server.trust_forwarded_for && !listening.ip().is_loopback() => {
+                warnings.push(format!(
+                    "server.public_url is {url} but Redress listens on {listening} itself, which speaks plain \
+                     http: browsers must reach it through the TLS proxy; listen on 127.0.0.1 behind it"
+                ))
+            }
+            _ => {}
+        }
+        warnings
+    }
+}
+
+fn is_local_host(host: &str) -> bool {
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The engine named by a URL's scheme.
@@ -501,6 +619,41 @@ mod tests {
         for key in ["server.listen", "database.url", "security.session_idle_minutes", "metrics.token"] {
             assert!(problems.contains(key), "{key} missing from {problems}");
         }
+    }
+
+    #[test]
+    fn the_body_limit_must_hold_the_largest_ledger_batch() {
+        let mut settings = Settings::default();
+        assert!(settings.server.body_limit_bytes >= settings.ledger.batch_max * LEDGER_TRANSFER_BYTES);
+        settings.server.body_limit_bytes = 1024 * 1024;
+        let problems = settings.validate().join("\n");
+        assert!(
+            problems.contains("server.body_limit_bytes") && problems.contains("ledger.batch_max"),
+            "{problems}"
+        );
+        settings.ledger.batch_max = 3_000;
+        assert!(settings.validate().is_empty(), "{:?}", settings.validate());
+    }
+
+    #[test]
+    fn set_ups_that_cannot_work_for_browsers_are_warned_about() {
+        let office: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let mut settings = Settings::default();
+        assert!(settings.setup_warnings(local).is_empty(), "localhost keeps Secure cookies");
+        let warnings = settings.setup_warnings(office).join("\n");
+        assert!(warnings.contains("server.public_url is not set"), "{warnings}");
+        settings.server.public_url = Some("http://servidor:8080".into());
+        assert!(settings.setup_warnings(office).join("\n").contains("unencrypted"));
+        settings.server.public_url = Some("https://fondo.example.pe".into());
+        assert!(settings.setup_warnings(local).is_empty());
+        assert!(settings.setup_warnings(office).join("\n").contains("TLS proxy"));
+        settings.server.trust_forwarded_for = true;
+        assert!(settings.setup_warnings(office).is_empty());
+        settings.server.public_url = Some("ftp://x".into());
+        assert!(settings.validate().join("\n").contains("server.public_url"));
+        assert_eq!(public_url_host("http://[::1]:8080/x"), Some("::1"));
+        assert_eq!(public_url_host("https://user@host"), None);
     }
 
     #[test]

@@ -1,8 +1,17 @@
 //! Aggregate statistics for analysts: counts of victims by coarse attributes, claims by state
-//! and tier, and what the fund paid. Statistics never leave as individual records, and a count
-//! below the threshold (k = 11 by default, DESIGN.md) is suppressed, so that no small group can
-//! be re-identified; when a cell of a table is suppressed, its total is rounded to the nearest
-//! ten, so the suppressed count cannot be recovered by subtraction.
+//! and tier, and what the fund paid. Statistics never leave as individual records, and no group
+//! smaller than the threshold (k = 11) can be read or derived:
+//!
+//! - **Primary suppression:** a category counting fewer than k is not shown.
+//! - **Complementary suppression:** while the hidden categories are only one, or add up to fewer
+//!   than k, the smallest shown category is hidden too; so a hidden category is always one of at
+//!   least two whose sum is at least k, and subtracting the shown cells from the total leaves
+//!   that sum, never one small cell (64 − 57 = 7 is impossible: the 57 is hidden with the 7).
+//! - **Hidden categories are not named:** they are merged into one `suppressed` row without a
+//!   count, so that the presence of a rare category (one nationality, one region) is not shown.
+//! - **Every total is rounded to the nearest ten**, in every table whether or not a cell was
+//!   hidden, so that the same population has the same published total everywhere and no table
+//!   gives away the exact total that another one needs to hide a cell.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +26,10 @@ use crate::{Actor, App, AppError};
 /// The smallest count published (DESIGN.md: k ≥ 11).
 pub const MIN_CELL: u64 = 11;
 
-/// One row of a table: a category and its count, or `None` when suppressed.
+/// The category of the row that stands for every hidden category.
+pub const SUPPRESSED: &str = "suppressed";
+
+/// One row of a table: a category and its count, or the `suppressed` row (count `None`).
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct Cell {
     pub category: String,
@@ -30,7 +42,7 @@ pub struct Table {
     /// What the rows count (`sex`, `nationality`, …).
     pub dimension: String,
     pub cells: Vec<Cell>,
-    /// The total, rounded to the nearest 10 when a cell was suppressed.
+    /// The total, rounded to the nearest 10 (always: see the module's notes).
     pub total: u64,
     pub total_rounded: bool,
 }
@@ -45,20 +57,40 @@ pub struct Statistics {
     pub paid_to_victims: String,
 }
 
-/// A table from raw counts, with small cells suppressed.
+/// A total as published: rounded half up to the nearest ten.
+pub fn rounded_total(total: u64) -> u64 {
+    total.saturating_add(5) / 10 * 10
+}
+
+/// A table from raw counts: small cells and their complements hidden in one unnamed row, the
+/// total rounded. See the module's notes.
 pub fn table(dimension: &str, counts: &BTreeMap<String, u64>, min_cell: u64) -> Table {
     let total: u64 = counts.values().sum();
-    let mut suppressed = false;
-    let cells = counts
+    let mut shown: Vec<(&String, u64)> =
+        counts.iter().map(|(c, n)| (c, *n)).filter(|(_, n)| *n > 0).collect();
+    let mut hidden: Vec<(&String, u64)> = Vec::new();
+    shown.retain(|&(category, count)| {
+        let small = count < min_cell;
+        if small {
+            hidden.push((category, count));
+        }
+        !small
+    });
+    // Smallest first, so that the complement hides as little as possible.
+    shown.sort_by_key(|&(category, count)| (std::cmp::Reverse(count), category));
+    while !hidden.is_empty() && (hidden.len() == 1 || hidden.iter().map(|(_, n)| n).sum::<u64>() < min_cell) {
+        let Some(complement) = shown.pop() else { break };
+        hidden.push(complement);
+    }
+    let mut cells: Vec<Cell> = counts
         .iter()
-        .map(|(category, count)| {
-            let shown = (*count >= min_cell).then_some(*count);
-            suppressed |= shown.is_none();
-            Cell { category: category.clone(), count: shown }
-        })
+        .filter(|(category, _)| shown.iter().any(|(c, _)| c == category))
+        .map(|(category, count)| Cell { category: category.clone(), count: Some(*count) })
         .collect();
-    let (total, total_rounded) = if suppressed { ((total + 5) / 10 * 10, true) } else { (total, false) };
-    Table { dimension: dimension.to_string(), cells, total, total_rounded }
+    if !hidden.is_empty() {
+        cells.push(Cell { category: SUPPRESSED.to_string(), count: None });
+    }
+    Table { dimension: dimension.to_string(), cells, total: rounded_total(total), total_rounded: true }
 }
 
 impl App {
@@ -115,21 +147,73 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+        pairs.iter().map(|(c, n)| (c.to_string(), *n)).collect()
+    }
 
     #[test]
-    fn small_cells_are_suppressed_and_the_total_rounded() {
-        let counts: BTreeMap<String, u64> =
-            [("female".to_string(), 40), ("male".to_string(), 3)].into_iter().collect();
-        let t = table("sex", &counts, 11);
-        assert_eq!(t.cells[0].count, Some(40));
-        assert_eq!(t.cells[1].count, None, "3 people could be recognised");
-        assert_eq!(
-            (t.total, t.total_rounded),
-            (40, true),
-            "43 rounded: the 3 cannot be recovered by subtraction"
-        );
-        let full: BTreeMap<String, u64> =
-            [("a".to_string(), 11), ("b".to_string(), 12)].into_iter().collect();
-        assert_eq!(table("x", &full, 11).total, 23);
+    fn a_small_cell_is_hidden_with_its_complement_and_not_named() {
+        // 64 victims, 57 women and 7 men: showing 57 would give away the 7.
+        let t = table("sex", &counts(&[("female", 57), ("male", 7)]), 11);
+        assert_eq!(t.cells, vec![Cell { category: SUPPRESSED.into(), count: None }]);
+        assert_eq!(t.total, 60);
+        let t = table("nationality", &counts(&[("PE", 40), ("VE", 30), ("CO", 12), ("BO", 3)]), 11);
+        let shown: Vec<_> = t.cells.iter().map(|c| (c.category.as_str(), c.count)).collect();
+        assert_eq!(shown, vec![("PE", Some(40)), ("VE", Some(30)), (SUPPRESSED, None)], "CO hides BO");
+        assert!(!t.cells.iter().any(|c| c.category == "BO"), "a rare nationality is not named");
+        assert_eq!(t.total, 90, "85 rounded");
+    }
+
+    #[test]
+    fn a_table_without_small_cells_shows_every_cell_and_a_rounded_total() {
+        let t = table("x", &counts(&[("a", 11), ("b", 12)]), 11);
+        assert_eq!(t.cells.len(), 2);
+        assert_eq!(t.total, 20);
+    }
+
+    proptest! {
+        /// An attacker who knows the algorithm subtracts the shown cells from the total's
+        /// rounding interval: what is left for the hidden categories must always allow k or
+        /// more, so no hidden category can be shown to be small, let alone counted.
+        #[test]
+        fn differencing_never_recovers_a_small_cell(
+            values in proptest::collection::vec(1u64..80, 1..8),
+            other_split in 0usize..8,
+        ) {
+            let k = MIN_CELL;
+            let population: BTreeMap<String, u64> =
+                values.iter().enumerate().map(|(i, n)| (format!("c{i}"), *n)).collect();
+            let t = table("d", &population, k);
+            let true_total: u64 = values.iter().sum();
+            prop_assert!(t.total + 5 > true_total && true_total + 5 >= t.total, "the total is within its rounding");
+            let shown: u64 = t.cells.iter().filter_map(|c| c.count).sum();
+            for cell in &t.cells {
+                if let Some(count) = cell.count {
+                    prop_assert!(count >= k);
+                    prop_assert_eq!(Some(&count), population.get(&cell.category));
+                }
+            }
+            let hidden: Vec<u64> = population
+                .iter()
+                .filter(|(c, _)| !t.cells.iter().any(|cell| &cell.category == *c))
+                .map(|(_, n)| *n)
+                .collect();
+            if !hidden.is_empty() {
+                prop_assert!(t.cells.iter().any(|c| c.category == SUPPRESSED));
+                prop_assert!(hidden.len() >= 2 || hidden.iter().sum::<u64>() == true_total);
+                // The most any hidden category could be, as far as the published table says.
+                let upper = (t.total + 4).saturating_sub(shown);
+                prop_assert!(upper >= k || true_total < k, "a hidden category is provably under k");
+                prop_assert!(hidden.iter().sum::<u64>() >= k || true_total < k);
+            }
+            // The same population split another way publishes the same total.
+            let mut other = population.clone();
+            let moved = values[other_split % values.len()];
+            other.insert("elsewhere".into(), moved);
+            other.remove(&format!("c{}", other_split % values.len()));
+            prop_assert_eq!(table("e", &other, k).total, t.total);
+        }
     }
 }

@@ -68,8 +68,20 @@ pub trait WriteTx:
     + OrderWrites
     + AssetWrites
     + ClaimWrites
+    + UserAdminWrites
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// What administering users changes (see `crate::users`).
+#[async_trait]
+pub trait UserAdminWrites: Send {
+    /// Deactivates (`Some(at)`) or reactivates (`None`) a user.
+    async fn set_user_deactivated(&mut self, user: UserId, at: Option<Timestamp>) -> StoreResult<()>;
+    async fn set_must_change_password(&mut self, user: UserId, required: bool) -> StoreResult<()>;
+    /// Replaces the user's roles.
+    async fn set_user_roles(&mut self, user: UserId, roles: &[Role]) -> StoreResult<()>;
+    async fn set_user_institution(&mut self, user: UserId, institution: InstitutionId) -> StoreResult<()>;
 }
 
 // ---- Accounts: institutions, users, sessions, login failures -------------------------------
@@ -94,6 +106,10 @@ pub struct UserRecord {
     pub password_hash: String,
     pub created_at: Timestamp,
     pub password_changed_at: Timestamp,
+    /// When an administrator deactivated the user; `None` while active.
+    pub deactivated_at: Option<Timestamp>,
+    /// The password was reset: until the user changes it, the session may do nothing else.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -552,6 +568,12 @@ pub trait AssetReads: Send {
     async fn asset_moves(&mut self, asset_id: i64) -> StoreResult<Vec<AssetMove>>;
     /// Transfers whose `references.asset` is this asset's id, in order.
     async fn asset_transfers(&mut self, asset_id: i64) -> StoreResult<Vec<Transfer>>;
+    /// The asset an institution (an asset agency) recorded under its own reference, if any.
+    async fn asset_id_by_agency_reference(
+        &mut self,
+        institution_id: redress_domain::InstitutionId,
+        reference: &str,
+    ) -> StoreResult<Option<i64>>;
     /// Assets in any of `states`, by id.
     async fn assets_in_states(&mut self, states: &[&str], page: Page) -> StoreResult<Vec<AssetRecord>>;
     /// Posted debits and credits of an account by transfers whose value date is in [`from`, `to`).

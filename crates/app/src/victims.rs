@@ -281,7 +281,9 @@ impl App {
         }
         let purpose = match purpose.map(str::trim) {
             Some(text)
-                if !text.is_empty() && text.chars().count() <= 200 && !text.chars().any(char::is_control) =>
+                if !text.is_empty()
+                    && text.chars().count() <= 200
+                    && !text.chars().any(redress_domain::user::is_hidden_char) =>
             {
                 text.to_string()
             }
@@ -438,7 +440,11 @@ impl App {
         let today = self.today();
         let mut errors = FieldErrors::new();
         let reason = match correction.reason.as_deref().map(str::trim) {
-            Some(r) if !r.is_empty() && r.chars().count() <= 500 && !r.chars().any(char::is_control) => {
+            Some(r)
+                if !r.is_empty()
+                    && r.chars().count() <= 500
+                    && !r.chars().any(redress_domain::user::is_hidden_char) =>
+            {
                 Some(r.to_string())
             }
             Some(r) if !r.is_empty() => {

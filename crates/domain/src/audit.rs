@@ -22,6 +22,9 @@ pub mod action {
     pub const INSTITUTION_CREATE: &str = "institution.create";
     pub const USER_CREATE: &str = "user.create";
     pub const USER_PASSWORD_CHANGE: &str = "user.password_change";
+    /// A password change refused because the current password was wrong (counted like a
+    /// failed login).
+    pub const USER_PASSWORD_CHANGE_FAILED: &str = "user.password_change_failed";
     pub const SESSION_CREATE: &str = "session.create";
     pub const SESSION_DELETE: &str = "session.delete";
     pub const SESSION_LOGIN_FAILED: &str = "session.login_failed";
@@ -170,7 +173,11 @@ impl ChainVerifier {
             };
             return Err(ChainBreak { seq, reason });
         }
-        Ok(ChainSummary { entries: self.entries, head_hash: last.map(|(_, h)| h.to_string()) })
+        Ok(ChainSummary {
+            entries: self.entries,
+            head_hash: last.map(|(_, h)| h.to_string()),
+            checkpoints: 0,
+        })
     }
 }
 
@@ -179,6 +186,8 @@ impl ChainVerifier {
 pub struct ChainSummary {
     pub entries: u64,
     pub head_hash: Option<String>,
+    /// How many signed checkpoints the trail was checked against.
+    pub checkpoints: u64,
 }
 
 #[cfg(test)]

@@ -167,7 +167,8 @@ pub fn parse_offence(field: &str, value: &str, reference: &[(&str, &str)]) -> Re
 /// A file number (prosecutor's or court's): 3–60 printable characters.
 pub fn parse_file_number(field: &str, value: &str) -> Result<String, FieldError> {
     let text = value.trim();
-    if text.chars().count() < 3 || text.chars().count() > 60 || text.chars().any(char::is_control) {
+    if text.chars().count() < 3 || text.chars().count() > 60 || text.chars().any(crate::user::is_hidden_char)
+    {
         return Err(FieldError::new(field, "must be 3 to 60 printable characters"));
     }
     Ok(text.to_string())

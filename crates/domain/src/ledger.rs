@@ -230,7 +230,7 @@ impl References {
             if let Some(value) = value {
                 if value.trim().is_empty()
                     || value.len() > Self::LENGTH_MAX
-                    || value.chars().any(char::is_control)
+                    || value.chars().any(crate::user::is_hidden_char)
                 {
                     return Err(FieldError::new(
                         format!("references.{name}"),

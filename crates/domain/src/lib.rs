@@ -19,6 +19,7 @@ pub mod allocation;
 pub mod assets;
 pub mod audit;
 pub mod cases;
+pub mod checkpoint;
 pub mod claims;
 pub mod error;
 pub mod ids;

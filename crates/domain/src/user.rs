@@ -48,8 +48,53 @@ impl std::fmt::Display for Username {
     }
 }
 
-/// Trims, collapses inner whitespace and checks length and control characters: the common rule
-/// for names people type (institutions, display names).
+/// Whether `c` must not appear in a name or free text that reaches a page or a bank file: a
+/// control character, or an invisible format character that hides or reorders what is shown —
+/// zero-width spaces and joiners and the direction marks (U+200B–U+200F), bidirectional
+/// embeddings and overrides (U+202A–U+202E) and isolates (U+2066–U+2069), the word joiner and
+/// invisible operators (U+2060–U+2064), deprecated format controls (U+206A–U+206F), the byte
+/// order mark (U+FEFF), the soft hyphen (U+00AD), the Arabic letter mark (U+061C), the Mongolian
+/// vowel separator (U+180E), the combining grapheme joiner (U+034F), Hangul fillers, interlinear
+/// annotation controls (U+FFF9–U+FFFB) and tag characters (U+E0000–U+E007F).
+pub fn is_hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+}
+
+/// The first hidden character of `value` (see [`is_hidden_char`]) as an error naming `field`
+/// and the character's code point, so that the person can find what they cannot see.
+pub fn refuse_hidden_chars(field: &str, value: &str) -> Result<(), FieldError> {
+    match value.chars().find(|c| is_hidden_char(*c)) {
+        None => Ok(()),
+        Some(c) => Err(FieldError::new(
+            field,
+            format!(
+                "must not contain control or invisible formatting characters (found U+{:04X})",
+                u32::from(c)
+            ),
+        )),
+    }
+}
+
+/// Trims, collapses inner whitespace and checks length, control and invisible formatting
+/// characters: the common rule for names people type (institutions, display names).
 pub fn parse_name(field: &str, value: &str, length_max: usize) -> Result<String, FieldError> {
     let collapsed = value.split_whitespace().collect::<Vec<_>>().join(" ");
     if collapsed.is_empty() {
@@ -58,9 +103,7 @@ pub fn parse_name(field: &str, value: &str, length_max: usize) -> Result<String,
     if collapsed.chars().count() > length_max {
         return Err(FieldError::new(field, format!("must be at most {length_max} characters long")));
     }
-    if collapsed.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "must not contain control characters"));
-    }
+    refuse_hidden_chars(field, &collapsed)?;
     Ok(collapsed)
 }
 
@@ -258,5 +301,28 @@ mod kind_tests {
             assert_eq!(InstitutionKind::parse(kind.as_str()), Ok(kind));
         }
         assert_eq!(InstitutionKind::parse("bank").unwrap_err().field, "kind");
+    }
+
+    #[test]
+    fn names_refuse_invisible_formatting_characters() {
+        for hidden in [
+            '\u{200B}',
+            '\u{200F}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{0007}',
+            '\u{E0041}',
+        ] {
+            let name = format!("Ana{hidden} Quispe");
+            let error = parse_name("surnames", &name, 120).expect_err(&name);
+            assert_eq!(error.field, "surnames");
+            assert!(error.reason.contains(&format!("U+{:04X}", u32::from(hidden))), "{}", error.reason);
+        }
+        assert_eq!(parse_name("surnames", "Ñañez  Peña-Ávila", 120).unwrap(), "Ñañez Peña-Ávila");
+        assert!(parse_name("name", "محمد علي", 120).is_ok(), "right-to-left scripts themselves are fine");
     }
 }

@@ -403,12 +403,17 @@ fn text(field: &str, value: &str, max: usize) -> Result<(), Pain001Error> {
     if length > max {
         return Err(Pain001Error::new(field, format!("is {length} characters long, at most {max} allowed")));
     }
-    if let Some((position, c)) =
-        value.chars().enumerate().find(|(_, c)| c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+    if let Some((position, c)) = value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| redress_domain::user::is_hidden_char(*c) || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
     {
         return Err(Pain001Error::new(
             field,
-            format!("contains the control character U+{:04X} at position {position}", u32::from(c)),
+            format!(
+                "contains the control or invisible character U+{:04X} at position {position}",
+                u32::from(c)
+            ),
         ));
     }
     Ok(())

@@ -35,7 +35,7 @@ pub fn header(accounts: &[Account], exported_at: &str) -> String {
 
 /// Text safe for a transaction description or a comment: one line, no `;`.
 fn clean(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() || c == ';' { ' ' } else { c }).collect()
+    text.chars().map(|c| if redress_domain::user::is_hidden_char(c) || c == ';' { ' ' } else { c }).collect()
 }
 
 /// One transfer as a journal entry, dated the day the money moved (its value date); the day

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use redress_app::accounts::{CreateUser, InstitutionChoice};
-use redress_app::audit::verify_audit_chain;
 use redress_app::settings::{Engine, LogFormat};
 use redress_app::{Actor, App, AppError, RequestContext, Settings};
 use redress_domain::Secret;
@@ -68,7 +67,7 @@ enum Command {
     User(UserCommand),
     /// The audit trail.
     #[command(subcommand)]
-    Audit(AuditCommand),
+    Audit(crate::audit::AuditCommand),
     /// The configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -107,6 +106,8 @@ enum UserCommand {
     },
     /// List users and their roles.
     List,
+    #[command(flatten)]
+    Admin(crate::users::UserAdminCommand),
 }
 
 #[derive(Subcommand)]
@@ -117,12 +118,6 @@ enum DemoCommand {
         #[arg(long, default_value_t = 300)]
         victims: usize,
     },
-}
-
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Recompute the hash chain; exit 1 naming the first broken entry.
-    Verify,
 }
 
 #[derive(Subcommand)]
@@ -157,8 +152,8 @@ enum ConfigCommand {
 }
 
 /// Exit codes: 0 success, 1 the operation failed, 2 bad configuration or usage.
-const EXIT_FAILED: u8 = 1;
-const EXIT_CONFIGURATION: u8 = 2;
+pub(crate) const EXIT_FAILED: u8 = 1;
+pub(crate) const EXIT_CONFIGURATION: u8 = 2;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -193,6 +188,9 @@ pub fn main() -> ExitCode {
     if let Command::Config(ConfigCommand::Print) = cli.command {
         print!("{}", config::print(&settings));
         return ExitCode::SUCCESS;
+    }
+    if let Command::Audit(crate::audit::AuditCommand::VerifyExport { file, public_key }) = &cli.command {
+        return crate::audit::verify_export(file, public_key);
     }
     init_logging(&settings);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -246,6 +244,18 @@ fn prepare_data_dir(settings: &Settings) -> anyhow::Result<()> {
 /// Loads the data key ring, creating the file (and its folder, owner-only) on first use.
 fn load_keys(settings: &Settings) -> anyhow::Result<redress_app::protect::KeyRing> {
     let path = settings.keys_path();
+    create_private_folder_of(&path)?;
+    Ok(redress_app::protect::KeyRing::load_or_create(&path)?)
+}
+
+/// Loads the audit signing key, creating the file (and its folder, owner-only) on first use.
+fn load_audit_signer(settings: &Settings) -> anyhow::Result<redress_app::checkpoint::AuditSigner> {
+    let path = settings.audit_signing_key_path();
+    create_private_folder_of(&path)?;
+    Ok(redress_app::checkpoint::AuditSigner::load_or_create(&path)?)
+}
+
+fn create_private_folder_of(path: &std::path::Path) -> anyhow::Result<()> {
     if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty() && !f.exists()) {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
@@ -253,7 +263,23 @@ fn load_keys(settings: &Settings) -> anyhow::Result<redress_app::protect::KeyRin
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(folder)?;
     }
-    Ok(redress_app::protect::KeyRing::load_or_create(&path)?)
+    Ok(())
+}
+
+/// On PostgreSQL, warns (with the SQL that fixes it) when the connected role could change or
+/// remove audit entries; the triggers alone do not stop a role that may drop them.
+async fn warn_about_audit_privileges(store: &SqlStore) {
+    match store.audit_privileges().await {
+        Ok(Some(privileges)) if !privileges.is_safe() => {
+            tracing::warn!(
+                role = %privileges.role,
+                "{}",
+                privileges.advice()
+            );
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "could not check the database role's rights on the audit trail"),
+    }
 }
 
 pub(crate) async fn open_app(settings: Settings) -> anyhow::Result<App> {
@@ -267,7 +293,9 @@ pub(crate) async fn open_app(settings: Settings) -> anyhow::Result<App> {
     let store = SqlStore::open(&url, options)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url_masked()))?;
-    let app = App::new(Arc::new(store), settings).with_keys(keys);
+    warn_about_audit_privileges(&store).await;
+    let signer = load_audit_signer(&settings)?;
+    let app = App::new(Arc::new(store), settings).with_keys(keys).with_audit_signer(signer);
     app.check_data_keys().await?;
     Ok(app)
 }
@@ -364,6 +392,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::User(UserCommand::Admin(command)) => {
+            let app = open_app(settings).await?;
+            crate::users::run(&app, &operator(), command).await
+        }
         Command::User(UserCommand::List) => {
             let app = open_app(settings).await?;
             let mut after = None;
@@ -387,32 +419,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(command) => {
             let app = open_app(settings).await?;
-            let interactive = std::io::stderr().is_terminal();
-            let verification = verify_audit_chain(app.store.as_ref(), |checked| {
-                if interactive {
-                    eprint!("\rchecked {checked} entries");
-                }
-            })
-            .await?;
-            if interactive {
-                eprintln!();
-            }
-            match verification {
-                Ok(summary) => {
-                    println!(
-                        "audit chain intact: {} entries, head {}",
-                        summary.entries,
-                        summary.head_hash.as_deref().unwrap_or("(empty)")
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(broken) => {
-                    println!("audit chain BROKEN at entry {}: {}", broken.seq, broken.reason);
-                    Ok(ExitCode::from(EXIT_FAILED))
-                }
-            }
+            crate::audit::run(&app, command).await
         }
         Command::Config(ConfigCommand::Print) => {
             print!("{}", config::print(&settings));
@@ -511,7 +520,10 @@ async fn serve(settings: Settings, demo_victims: Option<usize>) -> anyhow::Resul
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let address = listener.local_addr()?;
-    let url = format!("http://{address}");
+    for warning in app.settings.setup_warnings(address) {
+        tracing::warn!("{warning}");
+    }
+    let url = app.settings.server.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
     bootstrap(&app, &url).await?;
     if let (Some(victims), Some(dir)) = (demo_victims, &demo_dir) {
         seed_demo(&app, victims).await?;
@@ -533,6 +545,7 @@ async fn serve(settings: Settings, demo_victims: Option<usize>) -> anyhow::Resul
             }
         }
     });
+    tokio::spawn(crate::audit::run_checkpoints(app.clone()));
     redress_web::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

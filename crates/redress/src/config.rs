@@ -57,7 +57,12 @@ pub fn load(overrides: &Overrides) -> Result<Settings, String> {
         }
         figment = figment.merge(Toml::file_exact(&path));
     }
-    figment = figment.merge(environment());
+    // Each variable is kept as the text it is: figment's own parsing would read the account
+    // `00219300999999999912` as a number. Numbers and booleans are read from text when the
+    // setting wants one (the lossy extraction below).
+    for (key, value) in environment().iter() {
+        figment = figment.merge(Serialized::default(key.as_str(), value));
+    }
     if let Some(dir) = &overrides.data_dir {
         figment = figment.merge(Serialized::default("data_dir", dir));
     }
@@ -67,7 +72,7 @@ pub fn load(overrides: &Overrides) -> Result<Settings, String> {
     if let Some(listen) = &overrides.listen {
         figment = figment.merge(Serialized::default("server.listen", listen));
     }
-    let settings: Settings = figment.extract().map_err(|error| {
+    let settings: Settings = figment.extract_lossy().map_err(|error| {
         error.into_iter().map(|e| format!("configuration: {e}")).collect::<Vec<_>>().join("\n")
     })?;
     let problems = settings.validate();

@@ -95,8 +95,13 @@ pub async fn run_assets(app: &App, username: &str, path: &Path) -> anyhow::Resul
     let rows = read_rows(path)?;
     let mut progress = Progress::new(rows.len(), "checking");
     match app.import_assets(&actor, &RequestContext::default(), &rows, |done| progress.update(done)).await {
-        Ok(count) => {
-            println!("imported {count} assets from {} rows", rows.len());
+        Ok(done) => {
+            println!(
+                "imported {} assets from {} rows ({} imported before, by agency_reference)",
+                done.created,
+                rows.len(),
+                done.already_imported
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(ImportError::Invalid(problems)) => {

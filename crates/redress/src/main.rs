@@ -3,12 +3,14 @@
 //! Glue, not a library: parse the command line, load and validate the configuration, open the
 //! store, and hand over to the app (`redress-app`) or the server (`redress-web`).
 
+mod audit;
 mod bench;
 mod cli;
 mod config;
 mod demo;
 mod import;
 mod ledger;
+mod users;
 
 use std::process::ExitCode;
 

@@ -452,6 +452,7 @@ async fn auditors_page_through_the_trail_and_verify_it(database: TestDatabase) {
     assert_eq!(verification["intact"], true);
     assert_eq!(verification["head_hash"], items[0]["hash"]);
 
+    redress_store::testing::drop_audit_guards(&server.store).await;
     sqlx::query("UPDATE audit_log SET details = '{\"roles\":[\"admin\"]}' WHERE seq = 2")
         .execute(server.store.pool())
         .await

@@ -218,6 +218,7 @@ async fn audit_verify_catches_a_hand_edited_row(database: TestDatabase) {
     assert!(text(&intact.stdout).contains("intact"));
 
     let store = database.open().await;
+    redress_store::testing::drop_audit_guards(&store).await;
     sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3")
         .execute(store.pool())
         .await
@@ -439,5 +440,37 @@ async fn two_servers_share_one_postgresql_database() {
     assert_eq!(logout.status(), 204);
     let after = client.get(format!("{}/api/v1/me", a.url)).bearer_auth(token).send().await.unwrap();
     assert_eq!(after.status(), 401, "logging out on one server ends the session on both");
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_values_for_text_settings_stay_text_and_numbers_still_read() {
+    let folder = temporary_folder();
+    let mut command = redress(&folder);
+    command
+        .args(["config", "print"])
+        .env("REDRESS_FUND__BANK_ACCOUNT", "00219300999999999910")
+        .env("REDRESS_FUND__NAME", "12345")
+        .env("REDRESS_SERVER__BODY_LIMIT_BYTES", "4194304")
+        .env("REDRESS_SERVER__COOKIE_SECURE", "false");
+    let printed = run(command, "").await;
+    assert!(printed.status.success(), "{}", text(&printed.stderr));
+    let config: toml::Value = text(&printed.stdout).parse().unwrap();
+    assert_eq!(config["fund"]["bank_account"].as_str(), Some("00219300999999999910"));
+    assert_eq!(config["fund"]["name"].as_str(), Some("12345"));
+    assert_eq!(config["server"]["body_limit_bytes"].as_integer(), Some(4_194_304));
+    assert_eq!(config["server"]["cookie_secure"].as_bool(), Some(false));
+
+    // And the server starts with that account (it stopped at start-up before).
+    let mut command = redress(&folder);
+    command.env("REDRESS_FUND__BANK_ACCOUNT", "00219300999999999910");
+    let server = serve(command).await;
+    assert!(server.admin_password.is_some());
+    drop(server);
+    let mut command = redress(&folder);
+    command.args(["config", "print"]).env("REDRESS_SERVER__BODY_LIMIT_BYTES", "lots");
+    let refused = run(command, "").await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("body_limit_bytes"), "{}", text(&refused.stderr));
     std::fs::remove_dir_all(&folder).unwrap();
 }

@@ -183,6 +183,16 @@ async fn an_asset_register_is_imported_all_or_nothing(database: TestDatabase) {
     let (code, text) = import_as(&setup, "assets", "pronabi", &valid).await;
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("imported 2 assets from 2 rows"), "{text}");
+    // The same register again, and then with one new row: each asset is created once.
+    let written = server.audit_length().await;
+    let (code, text) = import_as(&setup, "assets", "pronabi", &valid).await;
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("imported 0 assets from 2 rows (2 imported before"), "{text}");
+    assert_eq!(server.audit_length().await, written, "a repeated import writes nothing");
+    let grown = format!("{valid}other,Lancha Caleta,,Tumbes,,PR-3,,2020-05-01,Res. 13,,\n");
+    let (code, text) = import_as(&setup, "assets", "pronabi", &grown).await;
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("imported 1 assets from 3 rows (2 imported before"), "{text}");
     let officer = server.user_token("oficial", &["fund_officer"]).await;
     let pipeline: Value = server.get("/api/v1/assets/pipeline", &officer).await.json().await.unwrap();
     let confiscated =

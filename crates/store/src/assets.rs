@@ -39,6 +39,20 @@ fn asset_from(row: &AnyRow) -> StoreResult<AssetRecord> {
 
 #[async_trait]
 impl AssetReads for SqlTx {
+    async fn asset_id_by_agency_reference(
+        &mut self,
+        institution_id: redress_domain::InstitutionId,
+        reference: &str,
+    ) -> StoreResult<Option<i64>> {
+        let row = sqlx::query("SELECT id FROM assets WHERE institution_id = $1 AND agency_reference = $2")
+            .bind(institution_id.0)
+            .bind(reference.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        row.map(|row| get(&row, "id")).transpose()
+    }
+
     async fn asset_valuations(&mut self, asset_id: i64) -> StoreResult<Vec<Valuation>> {
         let rows = sqlx::query("SELECT valued_on, amount, basis, recorded_by FROM asset_valuations WHERE asset_id = $1 ORDER BY id")
             .bind(asset_id)

@@ -24,9 +24,12 @@ mod claims;
 mod ledger;
 mod migrations;
 mod orders;
+mod privileges;
 mod sql;
 pub mod testing;
+mod users;
 mod victims;
 
 pub use ledger::insert_chunk;
+pub use privileges::AuditPrivileges;
 pub use sql::{SqlStore, StoreOptions};

@@ -29,6 +29,27 @@ impl Default for StoreOptions {
     }
 }
 
+/// Creates a missing SQLite database file owner-only (0600) before SQLite opens it, whatever the
+/// folder and the umask; SQLite gives its `-wal` and `-shm` files the database file's mode.
+fn create_private_database_file(url: &str) -> StoreResult<()> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(':') || url.contains("mode=memory") {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // A folder that does not exist: let SQLite report it in its own words.
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(StoreError::Other(format!("cannot create the database file {path}: {error}"))),
+    }
+}
+
 /// Storage on SQLite or PostgreSQL, chosen by the URL's scheme.
 #[derive(Clone)]
 pub struct SqlStore {
@@ -85,6 +106,9 @@ impl SqlStore {
             }
             _ => url.to_string(),
         };
+        if engine == Engine::Sqlite {
+            create_private_database_file(&url)?;
+        }
         let busy_timeout_ms = options.busy_timeout_ms;
         let pool = AnyPoolOptions::new()
             .max_connections(options.connections_max)
@@ -116,10 +140,40 @@ impl SqlStore {
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
-        crate::migrations::migrator(self.engine)
-            .run(&self.pool)
+        let migrator = crate::migrations::migrator(self.engine);
+        // A role that owns nothing (the recommended PostgreSQL set-up, see docs/security.md) may
+        // not even create the bookkeeping table sqlx makes sure of: when every migration is
+        // applied already, there is nothing to run.
+        if self.engine == Engine::Postgres && self.migrations_applied(&migrator).await? {
+            return Ok(());
+        }
+        migrator.run(&self.pool).await.map_err(|error| {
+            StoreError::Other(format!(
+                "migration failed: {error} (on PostgreSQL, pending migrations run as the tables' owner: \
+                 `redress init` with the owner's database URL)"
+            ))
+        })
+    }
+
+    /// Whether every migration is recorded as applied, with the same checksum.
+    async fn migrations_applied(&self, migrator: &sqlx::migrate::Migrator) -> StoreResult<bool> {
+        let exists: bool = sqlx::query("SELECT to_regclass('_sqlx_migrations') IS NOT NULL AS present")
+            .fetch_one(&self.pool)
             .await
-            .map_err(|error| StoreError::Other(format!("migration failed: {error}")))
+            .map_err(classify)
+            .and_then(|row| get(&row, "present"))?;
+        if !exists {
+            return Ok(false);
+        }
+        let rows = sqlx::query("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        let mut applied = std::collections::HashMap::new();
+        for row in &rows {
+            applied.insert(get::<i64>(row, "version")?, get::<Vec<u8>>(row, "checksum")?);
+        }
+        Ok(migrator.iter().all(|m| applied.get(&m.version).is_some_and(|c| c[..] == m.checksum[..])))
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -210,7 +264,7 @@ fn institution_from(row: &AnyRow) -> StoreResult<Institution> {
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.institution_id, i.name AS institution, \
-     u.password_hash, u.created_at, u.password_changed_at";
+     u.password_hash, u.created_at, u.password_changed_at, u.deactivated_at, u.must_change_password";
 
 impl SqlTx {
     async fn roles_of(&mut self, user: UserId) -> StoreResult<Vec<Role>> {
@@ -240,6 +294,8 @@ impl SqlTx {
             password_hash: get(row, "password_hash")?,
             created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
             password_changed_at: Timestamp::from_unix_micros(get(row, "password_changed_at")?),
+            deactivated_at: get::<Option<i64>>(row, "deactivated_at")?.map(Timestamp::from_unix_micros),
+            must_change_password: get::<i64>(row, "must_change_password")? != 0,
         })
     }
 

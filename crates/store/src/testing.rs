@@ -99,6 +99,29 @@ impl TestDatabase {
     }
 }
 
+/// Drops the triggers that keep the audit trail append-only, as the database's owner can: tests
+/// use it to play an insider who edits, rolls back or rewrites the trail with raw SQL.
+pub async fn drop_audit_guards(store: &SqlStore) {
+    let statements: &[&str] = match store.engine_kind() {
+        Engine::Sqlite => &[
+            "DROP TRIGGER IF EXISTS audit_log_no_update",
+            "DROP TRIGGER IF EXISTS audit_log_no_delete",
+            "DROP TRIGGER IF EXISTS audit_head_no_delete",
+            "DROP TRIGGER IF EXISTS audit_head_only_forward",
+        ],
+        Engine::Postgres => &[
+            "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+            "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+            "DROP TRIGGER IF EXISTS audit_head_no_delete ON audit_head",
+            "DROP TRIGGER IF EXISTS audit_head_no_truncate ON audit_head",
+            "DROP TRIGGER IF EXISTS audit_head_only_forward ON audit_head",
+        ],
+    };
+    for statement in statements {
+        store.pool().execute(*statement).await.expect("drop an audit trigger");
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.cleanup {

@@ -51,6 +51,8 @@ conformance!(
     a_removed_audit_row_is_named_by_verification,
     removing_the_newest_audit_row_is_caught,
     an_audit_entry_rolled_back_leaves_the_chain_intact,
+    the_audit_trail_refuses_raw_updates_and_deletes,
+    an_agency_reference_names_one_asset_per_institution,
     concurrent_writers_keep_one_chain,
     two_stores_on_one_database_keep_one_chain,
     ledger_accounts_are_unique_per_name_and_currency,
@@ -109,7 +111,9 @@ async fn new_user(store: &dyn Store, username: &str, roles: Vec<Role>) -> UserId
 }
 
 /// Runs raw SQL, as someone with direct access to the database would.
+/// Raw SQL as the database's owner could run it: first the append-only triggers are dropped.
 async fn tamper(store: &SqlStore, sql: &str) {
+    redress_store::testing::drop_audit_guards(store).await;
     sqlx::query(sql).execute(store.pool()).await.unwrap();
 }
 
@@ -312,6 +316,70 @@ async fn removing_the_newest_audit_row_is_caught(database: &TestDatabase) {
     tamper(&store, "DELETE FROM audit_log WHERE seq = 4").await;
     let broken = verify_audit_chain(&store, |_| {}).await.unwrap().unwrap_err();
     assert_eq!(broken.seq, 4);
+}
+
+async fn the_audit_trail_refuses_raw_updates_and_deletes(database: &TestDatabase) {
+    let store = database.open().await;
+    for n in 1..=3 {
+        append(&store, n).await;
+    }
+    let (head_seq, head_hash) = store.read().await.unwrap().audit_head().await.unwrap().unwrap();
+    let earlier_hash = store.read().await.unwrap().audit_from(2, 1).await.unwrap()[0].hash.clone();
+    let refused = [
+        "UPDATE audit_log SET actor = 'mallory' WHERE seq = 2".to_string(),
+        "DELETE FROM audit_log WHERE seq = 3".to_string(),
+        "DELETE FROM audit_head".to_string(),
+        format!("UPDATE audit_head SET seq = 2, hash = '{earlier_hash}'"),
+        format!("UPDATE audit_head SET seq = 9, hash = '{head_hash}'"),
+    ];
+    for sql in &refused {
+        let error = sqlx::query(sql).execute(store.pool()).await.expect_err(sql).to_string();
+        assert!(error.contains("audit"), "{sql}: {error}");
+    }
+    if database.engine == redress_app::settings::Engine::Postgres {
+        assert!(sqlx::query("TRUNCATE audit_log, audit_head").execute(store.pool()).await.is_err());
+    }
+    let mut tx = store.read().await.unwrap();
+    assert_eq!(tx.audit_head().await.unwrap(), Some((head_seq, head_hash)));
+    assert_eq!(tx.audit_from(1, 10).await.unwrap().len(), 3);
+    drop(tx);
+    assert_eq!(verify_audit_chain(&store, |_| {}).await.unwrap().unwrap().entries, 3);
+    // The application's own appends still move the head.
+    append(&store, 4).await;
+    assert_eq!(store.read().await.unwrap().audit_head().await.unwrap().unwrap().0, 4);
+}
+
+async fn an_agency_reference_names_one_asset_per_institution(database: &TestDatabase) {
+    let store = database.open().await;
+    let mut tx = store.write().await.unwrap();
+    let agency = tx.insert_institution("PRONABI", InstitutionKind::Other, t(0)).await.unwrap();
+    let other = tx.insert_institution("Otra agencia", InstitutionKind::Other, t(0)).await.unwrap();
+    let asset = |institution_id, reference: &str| redress_app::store::AssetRecord {
+        id: 0,
+        kind: "vehicle".to_string(),
+        description: "Camioneta".to_string(),
+        identifiers: None,
+        location: None,
+        region: None,
+        custodian: None,
+        case_id: None,
+        agency_reference: Some(reference.to_string()),
+        currency: Currency::parse("PEN").unwrap(),
+        estimated_value: None,
+        state: "seized".to_string(),
+        state_changed_on: "2026-01-01".to_string(),
+        institution_id,
+        created_at: t(1),
+        created_by: "pronabi".to_string(),
+    };
+    let id = tx.insert_asset(&asset(agency, "PR-1")).await.unwrap();
+    tx.insert_asset(&asset(other, "PR-1")).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.asset_id_by_agency_reference(agency, "PR-1").await.unwrap(), Some(id));
+    assert_eq!(tx.asset_id_by_agency_reference(agency, "PR-2").await.unwrap(), None);
+    let error = tx.insert_asset(&asset(agency, "PR-1")).await.unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
 }
 
 async fn an_audit_entry_rolled_back_leaves_the_chain_intact(database: &TestDatabase) {
@@ -620,4 +688,23 @@ async fn account_totals_are_updated_and_summed(database: &TestDatabase) {
     let mut sums: Vec<(i64, Amount, Amount)> = sums;
     sums.sort();
     assert_eq!(sums, vec![(ids[1], Amount(70), Amount(0)), (ids[2], Amount(0), Amount(70))]);
+}
+
+/// The database, its write-ahead log and shared-memory file are for their owner only, whatever
+/// the folder's mode and the process's umask.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_files_are_created_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let database = TestDatabase::sqlite();
+    let folder = database.folder().unwrap().clone();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let store = database.open().await;
+    append(&store, 1).await;
+    let names = ["redress.db", "redress.db-wal", "redress.db-shm"];
+    for name in names {
+        let mode = std::fs::metadata(folder.join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name} is {mode:o}");
+    }
+    store.close().await;
 }

@@ -43,7 +43,20 @@ async fn record_metrics(request: Request, next: Next) -> Response {
     response
 }
 
+/// `Strict-Transport-Security` on answers to requests that came over https (as far as
+/// [`crate::transport::is_https`] can tell): over plain http browsers ignore it anyway, and an
+/// office network on http must not be told to insist on https.
+async fn strict_transport(settings: std::sync::Arc<Settings>, request: Request, next: Next) -> Response {
+    let https = crate::transport::is_https(&settings, request.headers());
+    let mut response = next.run(request).await;
+    if https {
+        response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, crate::transport::HSTS);
+    }
+    response
+}
+
 pub fn wrap(router: Router, settings: &Settings) -> Router {
+    let shared = std::sync::Arc::new(settings.clone());
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {
             let request_id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -67,6 +80,7 @@ pub fn wrap(router: Router, settings: &Settings) -> Router {
         ))
         .layer(static_header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
         .layer(static_header(header::CACHE_CONTROL, "no-store"))
+        .layer(from_fn(move |request: Request, next: Next| strict_transport(shared.clone(), request, next)))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(settings.server.request_timeout_seconds),

@@ -25,6 +25,7 @@ pub mod layers;
 pub mod pages;
 pub mod problem;
 pub mod routes;
+pub mod transport;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};

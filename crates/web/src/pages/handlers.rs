@@ -142,28 +142,56 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-async fn login_form(viewer: Viewer, Query(query): Query<HashMap<String, String>>) -> Response {
-    if viewer.actor.is_some() {
-        return Redirect::to("/").into_response();
-    }
+async fn login_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: axum::http::HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let next = query.get("next").map(String::as_str).unwrap_or("/");
-    render(&viewer, StatusCode::OK, "login.html", context! { next => safe_next(next), username => "" })
+    if viewer.actor.is_some() {
+        return Redirect::to(safe_next(next)).into_response();
+    }
+    // Back here after a login whose cookie the browser did not keep: say why instead of looping.
+    let failed = query.contains_key("check").then(|| {
+        i18n::translate(
+            viewer.locale,
+            crate::transport::missing_cookie_reason(&state.app.settings, &headers),
+            &[],
+        )
+    });
+    render(
+        &viewer,
+        StatusCode::OK,
+        "login.html",
+        context! { next => safe_next(next), username => "", failed },
+    )
 }
 
 async fn login(
     State(state): State<AppState>,
     viewer: Viewer,
     Context(context): Context,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
     let fields = Fields::parse(&body);
     let username = fields.get("username");
     let next = fields.get("next");
+    if crate::transport::is_cross_site(&state.app.settings, &headers) {
+        let failed = i18n::translate(viewer.locale, "login-cross-site", &[]);
+        let page = context! { failed, username => "", next => "/" };
+        return render(&viewer, StatusCode::FORBIDDEN, "login.html", page);
+    }
     match state.app.login(&context, &username, Secret::new(fields.get("password"))).await {
         Ok(outcome) => {
             let lifetime = state.app.settings.security.session_lifetime_minutes * 60;
-            let cookie = session_cookie(&state, outcome.token.expose(), lifetime);
-            ([(header::SET_COOKIE, cookie)], Redirect::to(safe_next(&next))).into_response()
+            let cookie = session_cookie(&state, &headers, outcome.token.expose(), lifetime);
+            // Through the login page, which goes on to `next` if the browser kept the cookie; a
+            // reset password must be changed first.
+            let next = if outcome.user.must_change_password { "/password".to_string() } else { next };
+            let check = format!("/login?check=1&next={}", urlencode(safe_next(&next)));
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&check)).into_response()
         }
         Err(error) => {
             let (status, message) = match error {
@@ -190,9 +218,14 @@ async fn login(
     }
 }
 
-async fn logout(State(state): State<AppState>, viewer: Viewer, Context(context): Context) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    headers: axum::http::HeaderMap,
+) -> Response {
     let _ = state.app.logout(viewer.actor(), &context).await;
-    ([(header::SET_COOKIE, session_cookie(&state, "", 0))], Redirect::to("/login")).into_response()
+    ([(header::SET_COOKIE, session_cookie(&state, &headers, "", 0))], Redirect::to("/login")).into_response()
 }
 
 async fn language(State(state): State<AppState>, viewer: Viewer, body: Bytes) -> Response {

@@ -10,6 +10,7 @@ pub(crate) mod ledger;
 pub(crate) mod orders;
 mod public;
 pub(crate) mod session;
+mod user_admin;
 mod users;
 mod victims;
 
@@ -92,6 +93,12 @@ pub fn all(routes: Routes) -> Routes {
         .add(AUTHENTICATED, routes!(session::change_password))
         .add(Access::Policy(rules::ADMINISTER_USERS), routes!(users::list_users))
         .add(Access::Policy(rules::ADMINISTER_USERS), routes!(users::create_user))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(user_admin::deactivate_user))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(user_admin::reactivate_user))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(user_admin::reset_password))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(user_admin::unlock_user))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(user_admin::set_roles))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(user_admin::set_institution))
         .add(Access::Policy(rules::ADMINISTER_USERS), routes!(institutions::list_institutions))
         .add(Access::Policy(rules::ADMINISTER_USERS), routes!(institutions::create_institution))
         .add(Access::Policy(rules::READ_AUDIT_TRAIL), routes!(audit::list_audit))

@@ -1,7 +1,7 @@
 //! Logging in and out, the current user, changing one's password.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use redress_app::accounts::User;
@@ -34,6 +34,10 @@ pub struct UserView {
     pub roles: Vec<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// `false` once an administrator deactivated the user.
+    pub active: bool,
+    /// An administrator reset the password: the session may only change it (`PUT /api/v1/me/password`).
+    pub must_change_password: bool,
 }
 
 impl From<User> for UserView {
@@ -46,6 +50,8 @@ impl From<User> for UserView {
             institution: user.institution,
             roles: user.roles.iter().map(|r| r.as_str().to_string()).collect(),
             created_at: user.created_at.to_rfc3339(),
+            active: user.active,
+            must_change_password: user.must_change_password,
         }
     }
 }
@@ -61,8 +67,14 @@ pub struct LoginResponse {
     pub user: UserView,
 }
 
-pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64) -> HeaderValue {
-    let secure = if state.app.settings.server.cookie_secure { "; Secure" } else { "" };
+/// The session cookie, `Secure` as [`crate::transport::cookie_secure`] decides for this request.
+pub(crate) fn session_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    value: &str,
+    max_age_seconds: i64,
+) -> HeaderValue {
+    let secure = if crate::transport::cookie_secure(&state.app.settings, headers) { "; Secure" } else { "" };
     let cookie = format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{secure}"
     );
@@ -70,21 +82,28 @@ pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64
 }
 
 /// Logs in. Failed attempts are limited per username and per client address (429 with
-/// `Retry-After` beyond the limit) and answered the same whether or not the user exists.
+/// `Retry-After` beyond the limit) and answered the same whether or not the user exists. A
+/// browser's cross-site request (`Sec-Fetch-Site`, `Origin`) is refused: it would set the
+/// session cookie of someone else's account (login CSRF).
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse, description = "Logged in; the session cookie is set too"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(
     State(state): State<AppState>,
     Context(context): Context,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
+    if crate::transport::is_cross_site(&state.app.settings, &headers) {
+        return Ok(Problem::forbidden("a login from another site is refused").into_response());
+    }
     let outcome = state.app.login(&context, &request.username, request.password).await?;
     let lifetime = state.app.settings.security.session_lifetime_minutes * 60;
-    let cookie = session_cookie(&state, outcome.token.expose(), lifetime);
+    let cookie = session_cookie(&state, &headers, outcome.token.expose(), lifetime);
     let body = LoginResponse {
         token: outcome.token.expose().clone(),
         csrf_token: outcome.csrf_token,
@@ -102,9 +121,10 @@ pub async fn logout(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
     state.app.logout(&actor, &context).await?;
-    let cookie = session_cookie(&state, "", 0);
+    let cookie = session_cookie(&state, &headers, "", 0);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
