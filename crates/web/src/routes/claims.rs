@@ -12,9 +12,9 @@ use redress_app::payments::{BatchView, ManualResult, RecoveryView, ResultsSummar
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::Paged;
 use crate::extract::{ApiJson, Context, CurrentActor};
 use crate::problem::{ApiError, ApiResult, Problem};
+use crate::views::{PageQuery, Paged};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -30,13 +30,6 @@ pub struct ClaimQuery {
     /// Claims with an id above this (from `next_after`).
     pub after: Option<i64>,
     /// 1–500, default 100.
-    pub limit: Option<i64>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    pub after: Option<i64>,
     pub limit: Option<i64>,
 }
 

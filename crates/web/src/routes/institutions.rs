@@ -3,35 +3,14 @@
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use redress_app::store::Institution;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::users::PageQuery;
-use super::Paged;
 use crate::extract::{ApiJson, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
+use crate::views::accounts::InstitutionView;
+use crate::views::{PageQuery, Paged};
 use crate::AppState;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct InstitutionView {
-    pub id: i64,
-    pub name: String,
-    /// police, prosecutor, court, ministry, public_defender, asset_agency, fund_unit, ngo, other
-    pub kind: String,
-    pub created_at: String,
-}
-
-impl From<Institution> for InstitutionView {
-    fn from(institution: Institution) -> Self {
-        InstitutionView {
-            id: institution.id.0,
-            name: institution.name,
-            kind: institution.kind.as_str().to_string(),
-            created_at: institution.created_at.to_rfc3339(),
-        }
-    }
-}
 
 /// Every institution, by id.
 #[utoipa::path(get, path = "/api/v1/institutions", tag = "administration", params(PageQuery),

@@ -4,14 +4,14 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use redress_app::accounts::User;
 use redress_domain::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::SESSION_COOKIE;
+use crate::credentials::SESSION_COOKIE;
 use crate::extract::{ApiJson, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
+use crate::views::accounts::UserView;
 use crate::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -20,34 +20,6 @@ pub struct LoginRequest {
     pub username: String,
     #[schema(value_type = String, format = Password)]
     pub password: Secret<String>,
-}
-
-/// A user as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserView {
-    pub id: i64,
-    pub username: String,
-    pub display_name: Option<String>,
-    pub institution_id: i64,
-    pub institution: String,
-    /// Role names (`fund_officer`, `treasurer`…).
-    pub roles: Vec<String>,
-    /// RFC 3339, UTC.
-    pub created_at: String,
-}
-
-impl From<User> for UserView {
-    fn from(user: User) -> Self {
-        UserView {
-            id: user.id.0,
-            username: user.username,
-            display_name: user.display_name,
-            institution_id: user.institution_id.0,
-            institution: user.institution,
-            roles: user.roles.iter().map(|r| r.as_str().to_string()).collect(),
-            created_at: user.created_at.to_rfc3339(),
-        }
-    }
 }
 
 #[derive(Serialize, ToSchema)]

@@ -6,22 +6,13 @@ use axum::Json;
 use redress_app::accounts::{CreateUser, InstitutionChoice};
 use redress_domain::Secret;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use super::session::UserView;
-use super::Paged;
 use crate::extract::{ApiJson, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
+use crate::views::accounts::UserView;
+use crate::views::{PageQuery, Paged};
 use crate::AppState;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    /// Return items after this id (from `next_after`).
-    pub after: Option<i64>,
-    /// At most this many items (1–500, default 100).
-    pub limit: Option<i64>,
-}
 
 /// Every user with their institution and roles, by id.
 #[utoipa::path(get, path = "/api/v1/users", tag = "administration", params(PageQuery),
