@@ -112,6 +112,7 @@ impl Routes {
                     Some(text) if !text.is_empty() => format!("{text}\n\n{note}"),
                     _ => note,
                 });
+                crate::openapi::add_common_answers(operation, method, access.is_public());
                 if !access.is_public() {
                     operation.security = Some(vec![
                         SecurityRequirement::new("bearer", Vec::<String>::new()),

@@ -20,7 +20,7 @@ pub async fn no_route(State(state): State<AppState>, request: Request) -> Respon
     if is_api_path(request.uri().path()) {
         return Problem::not_found("no such route".into()).into_response();
     }
-    let viewer = viewer_of(&state, request.headers(), request.uri()).await;
+    let (viewer, _) = viewer_of(&state, request.headers(), request.uri()).await;
     render_error(&viewer, StatusCode::NOT_FOUND, "not-found-title", Some("not-found-text"))
 }
 
@@ -35,6 +35,6 @@ pub async fn method_not_allowed(State(state): State<AppState>, request: Request)
         )
         .into_response();
     }
-    let viewer = viewer_of(&state, request.headers(), request.uri()).await;
+    let (viewer, _) = viewer_of(&state, request.headers(), request.uri()).await;
     render_error(&viewer, StatusCode::METHOD_NOT_ALLOWED, "not-found-title", Some("not-found-text"))
 }

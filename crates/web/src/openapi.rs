@@ -2,11 +2,15 @@
 //! operation shares, which [`crate::access::Routes::add`] writes into each operation so that
 //! the document lists every status an operation can answer without hand edits.
 
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::credentials::SESSION_COOKIE;
-use crate::problem::{Problem, ProblemField};
+use crate::problem::{self, Problem, ProblemField};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -54,5 +58,54 @@ impl Modify for SecuritySchemes {
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))),
         );
+    }
+}
+
+/// A problem answer, as every error is documented.
+fn problem_answer(description: &str) -> RefOr<Response> {
+    let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+    RefOr::T(ResponseBuilder::new().description(description).content(problem::CONTENT_TYPE, content).build())
+}
+
+/// Writes into an operation the answers it can give besides its own: those of the access
+/// check, of the extractors that parse its parameters and body, of the `Idempotency-Key`
+/// handling, and of a storage outage or timeout. An answer the operation documents itself
+/// (with its own description) is kept.
+pub fn add_common_answers(operation: &mut Operation, method: &str, public: bool) {
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    let has_path = parameters.iter().any(|p| p.parameter_in == ParameterIn::Path);
+    let has_parameters = !parameters.is_empty();
+    let has_body = operation.request_body.is_some();
+    let mut answers: Vec<(&str, &str)> = Vec::new();
+    if has_parameters || has_body {
+        answers.push((
+            "400",
+            "Malformed request: a parameter or the body does not parse (the problem names it)",
+        ));
+        answers.push(("422", "Invalid input (the problem names each field)"));
+    }
+    if !public {
+        answers.push(("401", "No valid credentials"));
+        answers
+            .push(("403", "The caller's roles do not allow this, or a cookie request lacks its CSRF token"));
+    }
+    if has_path {
+        answers.push(("404", "No such record"));
+    }
+    if has_body {
+        answers.push(("413", "The body is larger than the server accepts"));
+        answers.push(("415", "The body is not in the documented content type"));
+    }
+    if method == "POST" && !public {
+        answers.push(("409", "Conflict, or a request with the same Idempotency-Key still running"));
+        answers.push(("422", "Invalid input, or an Idempotency-Key already used for another request"));
+    }
+    answers.push(("503", "The database does not answer, or the request took too long"));
+    for (status, description) in answers {
+        operation
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| problem_answer(description));
     }
 }

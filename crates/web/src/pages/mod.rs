@@ -30,7 +30,7 @@ use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
 use axum::Router;
-use redress_app::Actor;
+use redress_app::{Actor, AppError};
 use redress_domain::Policy;
 use serde::de::DeserializeOwned;
 
@@ -124,13 +124,21 @@ impl PageRoutes {
 }
 
 /// Who is asking, from the session cookie (if it is a live session), and in which language:
-/// the user's saved choice, else the language cookie, else the browser's, else Spanish.
-pub async fn viewer_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Viewer {
+/// the user's saved choice, else the language cookie, else the browser's, else Spanish. A
+/// session that could not be checked (the database does not answer) comes back as the error
+/// beside a viewer without a user, so that the page says so rather than asking to log in.
+pub async fn viewer_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> (Viewer, Option<AppError>) {
     let cookies = Cookies::of(headers);
+    let mut failed = None;
     let session = match cookies.session() {
-        Some(token) => {
-            state.app.authenticate(token).await.ok().map(|(actor, csrf)| (actor, csrf, token.to_string()))
-        }
+        Some(token) => match state.app.authenticate(token).await {
+            Ok((actor, csrf)) => Some((actor, csrf, token.to_string())),
+            Err(AppError::Unauthenticated) => None,
+            Err(error) => {
+                failed = Some(error);
+                None
+            }
+        },
         None => None,
     };
     let fallback_locale = cookies.get(LANGUAGE_COOKIE).and_then(Locale::parse).unwrap_or_else(|| {
@@ -148,12 +156,15 @@ pub async fn viewer_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> View
         None => (None, None, None),
     };
     let path = uri.path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
-    Viewer { locale, actor, csrf, session, path }
+    (Viewer { locale, actor, csrf, session, path }, failed)
 }
 
 /// The access check in front of every page.
 async fn guard(state: AppState, policy: Policy, request: Request, next: Next) -> Response {
-    let viewer = viewer_of(&state, request.headers(), request.uri()).await;
+    let (viewer, failed) = viewer_of(&state, request.headers(), request.uri()).await;
+    if let Some(error) = failed {
+        return forms::failure(&viewer, error);
+    }
     if policy.requires_session() && viewer.actor.is_none() {
         let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let next_path = if request.method() == Method::GET { target } else { "/" };

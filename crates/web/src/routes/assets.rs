@@ -1,13 +1,13 @@
 //! Seized assets: the register, lifecycle moves with their money, and each asset's money trail.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redress_app::assets::{AssetMoney, MoneyEvent, MoveAsset, RegisterAsset};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::assets::{pipeline_json, AssetJson, PipelineJson};
 use crate::AppState;
@@ -92,7 +92,7 @@ pub async fn register_asset(
 pub async fn get_asset(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AssetJson>> {
     Ok(Json(state.app.asset(&actor, id).await?.into()))
 }
@@ -110,7 +110,7 @@ pub async fn move_asset(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<MoveAssetRequest>,
 ) -> ApiResult<Json<AssetJson>> {
     let request = MoveAsset {
@@ -145,7 +145,7 @@ pub async fn add_valuation(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<ValuationRequest>,
 ) -> ApiResult<Json<AssetJson>> {
     Ok(Json(state.app.add_valuation(&actor, &context, id, &r.valued_on, &r.amount, &r.basis).await?.into()))
@@ -171,7 +171,7 @@ pub async fn add_lease(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<LeaseRequest>,
 ) -> ApiResult<Json<AssetJson>> {
     Ok(Json(
@@ -204,7 +204,7 @@ pub async fn record_rent(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<AssetMoneyRequest>,
 ) -> ApiResult<Json<AssetJson>> {
     let event = MoneyEvent { kind: AssetMoney::Rent, amount: r.amount, date: r.date, memo: r.memo };
@@ -225,7 +225,7 @@ pub async fn record_custody_cost(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<AssetMoneyRequest>,
 ) -> ApiResult<Json<AssetJson>> {
     let event = MoneyEvent { kind: AssetMoney::CustodyCost, amount: r.amount, date: r.date, memo: r.memo };

@@ -1,12 +1,12 @@
 //! The audit trail, for auditors.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use redress_domain::audit::AuditRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::extract::CurrentActor;
+use crate::extract::{ApiQuery, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
@@ -74,7 +74,7 @@ pub struct AuditPage {
 pub async fn list_audit(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
     let records = state.app.audit_page(&actor, query.before, query.limit).await?;
     let next_before = records.last().map(|r| r.seq).filter(|seq| *seq > 1);

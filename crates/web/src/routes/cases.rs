@@ -1,13 +1,13 @@
 //! Criminal cases: opening, stages, defendants, victims.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redress_app::cases::{CaseView, OpenCase};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
@@ -133,7 +133,7 @@ pub async fn open_case(
 pub async fn get_case(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<CaseJson>> {
     Ok(Json(state.app.case(&actor, id).await?.into()))
 }
@@ -160,7 +160,7 @@ pub async fn change_stage(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<StageRequest>,
 ) -> ApiResult<Json<CaseJson>> {
     Ok(Json(state.app.change_case_stage(&actor, &context, id, &r.stage, &r.date).await?.into()))
@@ -185,7 +185,7 @@ pub async fn add_victim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<CaseVictimRequest>,
 ) -> ApiResult<Json<CaseJson>> {
     Ok(Json(state.app.add_case_victim(&actor, &context, id, &r.code).await?.into()))
@@ -209,7 +209,7 @@ pub async fn add_defendant(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<DefendantRequest>,
 ) -> ApiResult<Json<CaseJson>> {
     Ok(Json(state.app.add_defendant(&actor, &context, id, &r.name).await?.into()))

@@ -1,7 +1,7 @@
 //! Claims, the fund's policy, allocation rounds, payment batches, bank files and results,
 //! receipts and recoveries.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,7 +12,7 @@ use redress_app::payments::{BatchView, ManualResult, RecoveryView, ResultsSummar
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiXml, Context, CurrentActor};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::views::{PageQuery, Paged};
 use crate::AppState;
@@ -58,7 +58,7 @@ pub async fn file_claim(
 pub async fn list_claims(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<ClaimQuery>,
+    ApiQuery(query): ApiQuery<ClaimQuery>,
 ) -> ApiResult<Json<Paged<ClaimView>>> {
     let limit = query.limit.unwrap_or(100);
     let items = state
@@ -78,7 +78,7 @@ pub async fn list_claims(
 pub async fn get_claim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ClaimView>> {
     Ok(Json(state.app.claim(&actor, id).await?))
 }
@@ -96,7 +96,7 @@ pub async fn decide_claim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Decision>,
 ) -> ApiResult<Json<ClaimView>> {
     Ok(Json(state.app.decide_claim(&actor, &context, id, body).await?))
@@ -120,7 +120,7 @@ pub async fn withdraw_claim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> ApiResult<Json<ClaimView>> {
     Ok(Json(state.app.withdraw_claim(&actor, &context, id, &body.reason).await?))
@@ -137,7 +137,7 @@ pub async fn claim_receipt(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let html = state.app.claim_receipt(&actor, &context, id).await?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
@@ -163,7 +163,7 @@ pub async fn verify_identity(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<VerificationBody>,
 ) -> ApiResult<StatusCode> {
     state.app.verify_identity(&actor, &context, &code, &body.method).await?;
@@ -251,7 +251,7 @@ pub async fn run_round(
 pub async fn list_rounds(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Vec<RoundView>>> {
     Ok(Json(state.app.rounds(&actor, query.after, query.limit).await?))
 }
@@ -265,7 +265,7 @@ pub async fn list_rounds(
 pub async fn get_round(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<RoundView>> {
     Ok(Json(state.app.round(&actor, id).await?))
 }
@@ -279,7 +279,7 @@ pub async fn get_round(
 pub async fn replay_round(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ReplayView>> {
     Ok(Json(state.app.replay_round(&actor, id).await?))
 }
@@ -320,7 +320,7 @@ pub async fn propose_batch(
 pub async fn list_batches(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Vec<BatchView>>> {
     Ok(Json(state.app.batches(&actor, query.after, query.limit).await?))
 }
@@ -334,7 +334,7 @@ pub async fn list_batches(
 pub async fn get_batch(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<BatchView>> {
     Ok(Json(state.app.batch(&actor, id).await?))
 }
@@ -350,7 +350,7 @@ pub async fn approve_batch(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<BatchView>> {
     Ok(Json(state.app.approve_batch(&actor, &context, id).await?))
 }
@@ -366,7 +366,7 @@ pub async fn export_batch(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let (file_name, xml) = state.app.export_batch(&actor, &context, id).await?;
     Ok((
@@ -398,7 +398,7 @@ pub async fn record_results(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ResultsBody>,
 ) -> ApiResult<Json<ResultsSummary>> {
     Ok(Json(state.app.record_bank_results(&actor, &context, id, body.results).await?))
@@ -418,8 +418,8 @@ pub async fn import_status_report(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
-    body: String,
+    ApiPath(id): ApiPath<i64>,
+    ApiXml(body): ApiXml,
 ) -> ApiResult<Json<ResultsSummary>> {
     Ok(Json(state.app.import_status_report(&actor, &context, id, &body).await?))
 }
@@ -447,7 +447,7 @@ pub async fn record_recovery(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<RecoveryBody>,
 ) -> ApiResult<(StatusCode, Json<RecoveryView>)> {
     let view = state

@@ -1,12 +1,12 @@
 //! Institutions (administrators only).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::accounts::InstitutionView;
 use crate::views::{PageQuery, Paged};
@@ -20,7 +20,7 @@ use crate::AppState;
 pub async fn list_institutions(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<InstitutionView>>> {
     let limit = page.limit.unwrap_or(100);
     let items = state.app.list_institutions(&actor, page.after, Some(limit)).await?;

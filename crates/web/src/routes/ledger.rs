@@ -2,7 +2,7 @@
 //! statements, balances, traces, exports and the invariant check.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,7 +14,7 @@ use redress_domain::Amount;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiError, ApiResult, Problem, ProblemField};
 use crate::views::ledger::{AccountView, ReferencesBody, TransferView};
 use crate::AppState;
@@ -297,7 +297,7 @@ pub async fn create_batch(
 pub async fn get_transfer(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<TransferView>> {
     Ok(Json(TransferView::from(&state.app.transfer(&actor, &id).await?)))
 }
@@ -340,8 +340,8 @@ pub struct TraceQuery {
 pub async fn trace_transfer(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<String>,
-    Query(query): Query<TraceQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<TraceQuery>,
 ) -> Result<Response, ApiError> {
     let node = state.app.trace(&actor, &id).await?;
     match query.format.as_deref() {
@@ -393,7 +393,7 @@ pub struct StatementView {
 pub async fn statement(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<StatementQuery>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> ApiResult<Json<StatementView>> {
     let currency = query.currency.unwrap_or_else(|| state.app.settings.fund.currency.clone());
     let limit = query.limit.unwrap_or(100);
@@ -447,7 +447,7 @@ pub struct BalancesView {
 pub async fn balances(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<BalancesQuery>,
+    ApiQuery(query): ApiQuery<BalancesQuery>,
 ) -> ApiResult<Json<BalancesView>> {
     let at = match &query.at {
         Some(text) => parse_instant("at", text)?,

@@ -1,14 +1,14 @@
 //! Judgments and reparation orders: recording, finality, payments by the convicted, insolvency
 //! findings, and each order's figures and fund eligibility.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redress_app::orders::{OrderRequest, RecordJudgment};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::orders::{JudgmentJson, OrderJson};
 use crate::AppState;
@@ -92,7 +92,7 @@ pub async fn record_judgment(
 pub async fn get_judgment(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<JudgmentJson>> {
     Ok(Json(state.app.judgment(&actor, id).await?.into()))
 }
@@ -117,7 +117,7 @@ pub async fn set_final(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<FinalityBody>,
 ) -> ApiResult<Json<JudgmentJson>> {
     Ok(Json(state.app.set_judgment_final(&actor, &context, id, &body.final_on).await?.into()))
@@ -133,7 +133,7 @@ pub async fn set_final(
 pub async fn get_order(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<OrderJson>> {
     Ok(Json(state.app.order(&actor, id).await?.into()))
 }
@@ -159,7 +159,7 @@ pub async fn record_payment(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DebtorPaymentBody>,
 ) -> ApiResult<Json<OrderJson>> {
     let view = state
@@ -189,7 +189,7 @@ pub async fn record_insolvency(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<InsolvencyBody>,
 ) -> ApiResult<Json<OrderJson>> {
     Ok(Json(state.app.record_insolvency(&actor, &context, id, &body.found_on, &body.basis).await?.into()))

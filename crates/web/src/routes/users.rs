@@ -1,6 +1,6 @@
 //! Users (administrators only).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redress_app::accounts::{CreateUser, InstitutionChoice};
@@ -8,7 +8,7 @@ use redress_domain::Secret;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::accounts::UserView;
 use crate::views::{PageQuery, Paged};
@@ -22,7 +22,7 @@ use crate::AppState;
 pub async fn list_users(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<UserView>>> {
     let limit = page.limit.unwrap_or(100);
     let users = state.app.list_users(&actor, page.after, Some(limit)).await?;

@@ -1,7 +1,7 @@
 //! Victims: registration with consent, the record (identity only for those allowed, every such
 //! read audited with its purpose), consent withdrawal.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redress_app::victims::{RegisterVictim, VictimView};
@@ -9,7 +9,7 @@ use redress_domain::victims::Identity;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
@@ -192,8 +192,8 @@ pub async fn get_victim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(code): Path<String>,
-    Query(query): Query<VictimQuery>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(query): ApiQuery<VictimQuery>,
 ) -> ApiResult<Json<VictimJson>> {
     Ok(Json(state.app.victim(&actor, &context, &code, query.purpose.as_deref()).await?.into()))
 }
@@ -211,7 +211,7 @@ pub async fn withdraw_consent(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<VictimJson>> {
     Ok(Json(state.app.withdraw_consent(&actor, &context, &code).await?.into()))
 }
@@ -236,7 +236,7 @@ pub async fn refer_victim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(r): ApiJson<ReferralRequest>,
 ) -> ApiResult<Json<VictimJson>> {
     Ok(Json(state.app.refer_victim(&actor, &context, &code, r.institution_id).await?.into()))
@@ -265,7 +265,7 @@ pub async fn find_victims(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Query(query): Query<DocumentQuery>,
+    ApiQuery(query): ApiQuery<DocumentQuery>,
 ) -> ApiResult<Json<VictimCodes>> {
     let codes = state
         .app
