@@ -86,7 +86,8 @@ pub fn build(app: App) -> Built {
         .method_not_allowed_fallback(fallback::method_not_allowed);
     let json = openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_string());
     let _ = state.openapi_json.set(json);
-    let router = layers::wrap(router.with_state(state.clone()), &state.app.settings);
+    let router = layers::wrap(router.with_state(state.clone()), &state.app.settings)
+        .layer(axum::middleware::from_fn(fallback::problem_for_bare_errors));
     Built { router, routes: table, pages: page_table, openapi }
 }
 
