@@ -50,6 +50,13 @@ async fn query_and_path_errors_name_the_parameter(database: TestDatabase) {
     // A well-formed id that names nothing is a 404, as before.
     expect_problem(server.get("/api/v1/cases/9223372036854775807", &prosecutor).await, 404).await;
 
+    // An operation answering in two formats documents both (schemathesis found only one).
+    let document: Value =
+        server.client.get(server.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let trace =
+        &document["paths"]["/api/v1/ledger/transfers/{id}/trace"]["get"]["responses"]["200"]["content"];
+    assert!(trace["application/json"].is_object() && trace["text/plain"].is_object(), "{trace}");
+
     for (method, path) in [("get", "/api/v1/claims"), ("get", "/api/v1/cases/{id}")] {
         let statuses = documented(&server, method, path).await;
         for status in ["400", "401", "403", "503"] {

@@ -5,6 +5,10 @@
 //! an access rule ([`PageRoutes::add`]); without a session a page redirects to the login form,
 //! and a role that may not gets a 403 page. Every form that changes something carries the
 //! session's CSRF token in a hidden `_csrf` field, checked here before any handler runs.
+//!
+//! One module per resource, as in [`crate::routes`], each registering its own pages; what
+//! they share (the submitted form, the error page with the status [`crate::problem::status_of`]
+//! chooses, a form shown again after a refusal, notices) is in `forms`.
 
 mod admin;
 mod assets;

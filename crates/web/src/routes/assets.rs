@@ -56,8 +56,6 @@ pub struct MoveAssetRequest {
 /// Registers a seized asset.
 #[utoipa::path(post, path = "/api/v1/assets", tag = "assets", request_body = RegisterAssetRequest,
     responses((status = 201, body = AssetJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn register_asset(
     State(state): State<AppState>,
@@ -86,8 +84,6 @@ pub async fn register_asset(
 /// An asset with its moves and money trail.
 #[utoipa::path(get, path = "/api/v1/assets/{id}", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
     responses((status = 200, body = AssetJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_asset(
     State(state): State<AppState>,
@@ -102,8 +98,6 @@ pub async fn get_asset(
 #[utoipa::path(post, path = "/api/v1/assets/{id}/moves", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
     request_body = MoveAssetRequest,
     responses((status = 200, body = AssetJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn move_asset(
@@ -137,8 +131,6 @@ pub struct ValuationRequest {
 #[utoipa::path(post, path = "/api/v1/assets/{id}/valuations", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
     request_body = ValuationRequest,
     responses((status = 200, body = AssetJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_valuation(
@@ -163,8 +155,6 @@ pub struct LeaseRequest {
 #[utoipa::path(post, path = "/api/v1/assets/{id}/leases", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
     request_body = LeaseRequest,
     responses((status = 200, body = AssetJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_lease(
@@ -196,8 +186,6 @@ pub struct AssetMoneyRequest {
 #[utoipa::path(post, path = "/api/v1/assets/{id}/rent", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
     request_body = AssetMoneyRequest,
     responses((status = 200, body = AssetJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_rent(
@@ -217,8 +205,6 @@ pub async fn record_rent(
 #[utoipa::path(post, path = "/api/v1/assets/{id}/custody-costs", tag = "assets", params(("id" = i64, Path, description = "The asset's id")),
     request_body = AssetMoneyRequest,
     responses((status = 200, body = AssetJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_custody_cost(
@@ -236,9 +222,7 @@ pub async fn record_custody_cost(
 /// Assets by state: how many, their estimated value, how long they have been there, and the
 /// inflow the fund can count on.
 #[utoipa::path(get, path = "/api/v1/assets/pipeline", tag = "assets",
-    responses((status = 200, body = PipelineJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PipelineJson)))]
 pub async fn pipeline(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,

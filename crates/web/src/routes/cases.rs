@@ -97,8 +97,6 @@ impl From<CaseView> for CaseJson {
 /// Opens a case (stage `reported`) with its defendants and victims.
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = OpenCaseRequest,
     responses((status = 201, body = CaseJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn open_case(
@@ -127,8 +125,6 @@ pub async fn open_case(
 /// A case with its stage history, defendants and victims.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path, description = "The case's id")),
     responses((status = 200, body = CaseJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_case(
     State(state): State<AppState>,
@@ -152,8 +148,6 @@ pub struct StageRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/stage", tag = "cases", params(("id" = i64, Path, description = "The case's id")),
     request_body = StageRequest,
     responses((status = 200, body = CaseJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn change_stage(
@@ -176,8 +170,6 @@ pub struct CaseVictimRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/victims", tag = "cases", params(("id" = i64, Path, description = "The case's id")),
     request_body = CaseVictimRequest,
     responses((status = 200, body = CaseJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -201,8 +193,6 @@ pub struct DefendantRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/defendants", tag = "cases", params(("id" = i64, Path, description = "The case's id")),
     request_body = DefendantRequest,
     responses((status = 200, body = CaseJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_defendant(
@@ -223,8 +213,7 @@ pub struct OffenceJson {
 
 /// The offences cases may concern (configurable reference data; Peru: arts. 129-A to 129-Ñ).
 #[utoipa::path(get, path = "/api/v1/reference/offences", tag = "cases",
-    responses((status = 200, body = Vec<OffenceJson>),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<OffenceJson>)))]
 pub async fn offences(State(state): State<AppState>) -> Json<Vec<OffenceJson>> {
     Json(
         state

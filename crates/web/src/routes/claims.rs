@@ -36,8 +36,6 @@ pub struct ClaimQuery {
 /// Files a claim for a victim against a reparation order, or an advance request (victim services).
 #[utoipa::path(post, path = "/api/v1/claims", tag = "claims", request_body = FileClaim,
     responses((status = 201, body = ClaimView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn file_claim(
@@ -52,8 +50,6 @@ pub async fn file_claim(
 /// Claims, filtered and paged by id; victim services see their institution's victims only.
 #[utoipa::path(get, path = "/api/v1/claims", tag = "claims", params(ClaimQuery),
     responses((status = 200, body = Paged<ClaimView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_claims(
     State(state): State<AppState>,
@@ -72,8 +68,6 @@ pub async fn list_claims(
 /// A claim with its eligibility (and reasons), tier, deadlines and history.
 #[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "claims", params(("id" = i64, Path, description = "The claim's id")),
     responses((status = 200, body = ClaimView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_claim(
     State(state): State<AppState>,
@@ -87,8 +81,6 @@ pub async fn get_claim(
 #[utoipa::path(post, path = "/api/v1/claims/{id}/decision", tag = "claims", params(("id" = i64, Path, description = "The claim's id")),
     request_body = Decision,
     responses((status = 200, body = ClaimView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -112,8 +104,6 @@ pub struct ReasonBody {
 #[utoipa::path(post, path = "/api/v1/claims/{id}/withdrawal", tag = "claims", params(("id" = i64, Path, description = "The claim's id")),
     request_body = ReasonBody,
     responses((status = 200, body = ClaimView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn withdraw_claim(
@@ -129,8 +119,6 @@ pub async fn withdraw_claim(
 /// A printable payment receipt in Spanish (HTML). Reading the payee's name is audited.
 #[utoipa::path(get, path = "/api/v1/claims/{id}/receipt", tag = "claims", params(("id" = i64, Path, description = "The claim's id")),
     responses((status = 200, content_type = "text/html", body = String),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn claim_receipt(
@@ -154,8 +142,6 @@ pub struct VerificationBody {
 #[utoipa::path(post, path = "/api/v1/victims/{code}/identity-verification", tag = "claims",
     params(("code" = String, Path, description = "The victim's code")), request_body = VerificationBody,
     responses((status = 204),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -172,8 +158,7 @@ pub async fn verify_identity(
 
 /// The fund's current allocation policy.
 #[utoipa::path(get, path = "/api/v1/policy", tag = "claims",
-    responses((status = 200, body = PolicyView),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PolicyView)))]
 pub async fn get_policy(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -183,8 +168,7 @@ pub async fn get_policy(
 
 /// Every version of the policy, oldest first.
 #[utoipa::path(get, path = "/api/v1/policy/versions", tag = "claims",
-    responses((status = 200, body = Vec<PolicyView>),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<PolicyView>)))]
 pub async fn list_policies(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -195,8 +179,6 @@ pub async fn list_policies(
 /// Publishes a new version of the policy (administrators, on the fund board's decision).
 #[utoipa::path(post, path = "/api/v1/policy/versions", tag = "claims", request_body = PolicyDocument,
     responses((status = 201, body = PolicyView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn publish_policy(
     State(state): State<AppState>,
@@ -226,8 +208,6 @@ fn yes() -> bool {
 #[utoipa::path(post, path = "/api/v1/rounds", tag = "claims", request_body = RoundBody,
     responses((status = 200, description = "A dry run", body = RoundView),
         (status = 201, description = "A committed round", body = RoundView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn run_round(
     State(state): State<AppState>,
@@ -245,9 +225,7 @@ pub async fn run_round(
 
 /// Committed rounds, newest first.
 #[utoipa::path(get, path = "/api/v1/rounds", tag = "claims", params(PageQuery),
-    responses((status = 200, body = Vec<RoundView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<RoundView>)))]
 pub async fn list_rounds(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -259,8 +237,6 @@ pub async fn list_rounds(
 /// A committed round with each line's explanation.
 #[utoipa::path(get, path = "/api/v1/rounds/{id}", tag = "claims", params(("id" = i64, Path, description = "The round's id")),
     responses((status = 200, body = RoundView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_round(
     State(state): State<AppState>,
@@ -273,8 +249,6 @@ pub async fn get_round(
 /// Replays a round from its stored inputs and policy, and says whether the lines are the same.
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/replay", tag = "claims", params(("id" = i64, Path, description = "The round's id")),
     responses((status = 200, body = ReplayView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn replay_round(
     State(state): State<AppState>,
@@ -296,8 +270,6 @@ pub struct ProposeBody {
 /// Proposes a payment batch from a committed round (fund officer: the maker).
 #[utoipa::path(post, path = "/api/v1/batches", tag = "claims", request_body = ProposeBody,
     responses((status = 201, body = BatchView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -314,9 +286,7 @@ pub async fn propose_batch(
 
 /// Payment batches, newest first.
 #[utoipa::path(get, path = "/api/v1/batches", tag = "claims", params(PageQuery),
-    responses((status = 200, body = Vec<BatchView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<BatchView>)))]
 pub async fn list_batches(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -328,8 +298,6 @@ pub async fn list_batches(
 /// A batch with its lines and their bank results.
 #[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "claims", params(("id" = i64, Path, description = "The batch's id")),
     responses((status = 200, body = BatchView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_batch(
     State(state): State<AppState>,
@@ -342,8 +310,6 @@ pub async fn get_batch(
 /// A treasurer approves a batch; never its proposer (maker-checker: 403).
 #[utoipa::path(post, path = "/api/v1/batches/{id}/approval", tag = "claims", params(("id" = i64, Path, description = "The batch's id")),
     responses((status = 200, body = BatchView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn approve_batch(
@@ -358,8 +324,6 @@ pub async fn approve_batch(
 /// The bank file (ISO 20022 pain.001.001.09) of an approved batch; the same bytes every time.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/pain001", tag = "claims", params(("id" = i64, Path, description = "The batch's id")),
     responses((status = 200, content_type = "application/xml", body = String),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn export_batch(
@@ -389,8 +353,6 @@ pub struct ResultsBody {
 #[utoipa::path(post, path = "/api/v1/batches/{id}/results", tag = "claims", params(("id" = i64, Path, description = "The batch's id")),
     request_body = ResultsBody,
     responses((status = 200, body = ResultsSummary),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -409,8 +371,6 @@ pub async fn record_results(
 #[utoipa::path(post, path = "/api/v1/batches/{id}/status-report", tag = "claims", params(("id" = i64, Path, description = "The batch's id")),
     request_body(content = String, content_type = "application/xml"),
     responses((status = 200, body = ResultsSummary),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -439,8 +399,6 @@ pub struct RecoveryBody {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/recoveries", tag = "claims", params(("id" = i64, Path, description = "The order's id")),
     request_body = RecoveryBody,
     responses((status = 201, body = RecoveryView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_recovery(
@@ -460,9 +418,7 @@ pub async fn record_recovery(
 /// Aggregate statistics: victims by sex, nationality, age band, region and type of
 /// exploitation; claims by state and tier; what the fund paid. Counts below 11 are `null`.
 #[utoipa::path(get, path = "/api/v1/statistics", tag = "claims",
-    responses((status = 200, body = redress_app::statistics::Statistics),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = redress_app::statistics::Statistics)))]
 pub async fn statistics(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,

@@ -14,9 +14,7 @@ use crate::AppState;
 
 /// Every institution, by id.
 #[utoipa::path(get, path = "/api/v1/institutions", tag = "administration", params(PageQuery),
-    responses((status = 200, body = Paged<InstitutionView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Paged<InstitutionView>)))]
 pub async fn list_institutions(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -39,8 +37,6 @@ pub struct CreateInstitutionRequest {
 /// Creates an institution. Names are unique.
 #[utoipa::path(post, path = "/api/v1/institutions", tag = "administration", request_body = CreateInstitutionRequest,
     responses((status = 201, body = InstitutionView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_institution(

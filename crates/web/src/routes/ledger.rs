@@ -29,9 +29,7 @@ pub struct AccountList {
 
 /// Every ledger account with its balances.
 #[utoipa::path(get, path = "/api/v1/ledger/accounts", tag = "ledger",
-    responses((status = 200, body = AccountList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AccountList)))]
 pub async fn list_accounts(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -56,8 +54,6 @@ pub struct CreateAccountRequest {
 /// Opens a ledger account.
 #[utoipa::path(post, path = "/api/v1/ledger/accounts", tag = "ledger", request_body = CreateAccountRequest,
     responses((status = 201, body = AccountView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_account(
@@ -163,8 +159,6 @@ fn refusal(code: &str, errors: &redress_domain::FieldErrors) -> Problem {
 /// problem naming the field when refused (nothing is written).
 #[utoipa::path(post, path = "/api/v1/ledger/transfers", tag = "ledger", request_body = TransferBody,
     responses((status = 201, body = TransferResult), (status = 200, body = TransferResult, description = "Already applied"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The id exists with other fields"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or refused (limit, hold state…)")))]
 pub async fn create_transfer(
@@ -228,8 +222,6 @@ pub struct BatchResult {
 /// not stop the others, except within a linked chain, which succeeds or fails as a whole.
 #[utoipa::path(post, path = "/api/v1/ledger/transfers/batch", tag = "ledger", request_body = BatchBody,
     responses((status = 200, body = BatchResult),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_batch(
     State(state): State<AppState>,
@@ -291,8 +283,6 @@ pub async fn create_batch(
 #[utoipa::path(get, path = "/api/v1/ledger/transfers/{id}", tag = "ledger",
     params(("id" = String, Path, description = "The transfer's UUID")),
     responses((status = 200, body = TransferView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_transfer(
     State(state): State<AppState>,
@@ -333,9 +323,8 @@ pub struct TraceQuery {
 /// budget, donations), with the asset, case and order each carried.
 #[utoipa::path(get, path = "/api/v1/ledger/transfers/{id}/trace", tag = "ledger",
     params(("id" = String, Path, description = "The transfer's UUID"), TraceQuery),
-    responses((status = 200, body = TraceView), (status = 200, content_type = "text/plain", description = "format=text"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, description = "The trace: JSON by default, a printable statement with format=text",
+            content((TraceView = "application/json"), (String = "text/plain"))),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn trace_transfer(
     State(state): State<AppState>,
@@ -387,8 +376,6 @@ pub struct StatementView {
 /// An account's transfers, oldest first, with its running posted balance.
 #[utoipa::path(get, path = "/api/v1/ledger/statement", tag = "ledger", params(StatementQuery),
     responses((status = 200, body = StatementView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn statement(
     State(state): State<AppState>,
@@ -441,8 +428,6 @@ pub struct BalancesView {
 /// Every account's posted balance as it stood at an instant.
 #[utoipa::path(get, path = "/api/v1/ledger/balances", tag = "ledger", params(BalancesQuery),
     responses((status = 200, body = BalancesView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn balances(
     State(state): State<AppState>,
@@ -523,9 +508,7 @@ async fn export(
 /// The whole ledger as a plain-text journal that `hledger` and `ledger` read; its balances equal
 /// Redress's posted balances account by account. Holds appear as comments.
 #[utoipa::path(get, path = "/api/v1/ledger/journal", tag = "ledger",
-    responses((status = 200, content_type = "text/plain", description = "The journal"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, content_type = "text/plain", description = "The journal")))]
 pub async fn journal(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -545,9 +528,7 @@ pub async fn journal(
 
 /// Every transfer as CSV (one row per transfer, holds and voids included).
 #[utoipa::path(get, path = "/api/v1/ledger/export.csv", tag = "ledger",
-    responses((status = 200, content_type = "text/csv", description = "The transfers"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, content_type = "text/csv", description = "The transfers")))]
 pub async fn export_csv(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -586,9 +567,7 @@ impl From<LedgerCheck> for LedgerCheckView {
 
 /// Checks the ledger's invariants on what is stored.
 #[utoipa::path(get, path = "/api/v1/ledger/verify", tag = "ledger",
-    responses((status = 200, body = LedgerCheckView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = LedgerCheckView)))]
 pub async fn verify(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,

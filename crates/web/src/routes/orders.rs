@@ -52,8 +52,6 @@ pub struct JudgmentBody {
 /// Records a judgment with its convicted defendants and a reparation order per victim.
 #[utoipa::path(post, path = "/api/v1/judgments", tag = "orders", request_body = JudgmentBody,
     responses((status = 201, body = JudgmentJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_judgment(
     State(state): State<AppState>,
@@ -86,8 +84,6 @@ pub async fn record_judgment(
 /// A judgment with its orders.
 #[utoipa::path(get, path = "/api/v1/judgments/{id}", tag = "orders", params(("id" = i64, Path, description = "The judgment's id")),
     responses((status = 200, body = JudgmentJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_judgment(
     State(state): State<AppState>,
@@ -108,8 +104,6 @@ pub struct FinalityBody {
 #[utoipa::path(post, path = "/api/v1/judgments/{id}/finality", tag = "orders", params(("id" = i64, Path, description = "The judgment's id")),
     request_body = FinalityBody,
     responses((status = 200, body = JudgmentJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -127,8 +121,6 @@ pub async fn set_final(
 /// and whether the fund may pay it, with the reason for each condition.
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "The order's id")),
     responses((status = 200, body = OrderJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_order(
     State(state): State<AppState>,
@@ -151,8 +143,6 @@ pub struct DebtorPaymentBody {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/payments", tag = "orders", params(("id" = i64, Path, description = "The order's id")),
     request_body = DebtorPaymentBody,
     responses((status = 200, body = OrderJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_payment(
@@ -181,8 +171,6 @@ pub struct InsolvencyBody {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/insolvency", tag = "orders", params(("id" = i64, Path, description = "The order's id")),
     request_body = InsolvencyBody,
     responses((status = 200, body = OrderJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_insolvency(

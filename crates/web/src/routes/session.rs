@@ -46,7 +46,6 @@ pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse, description = "Logged in; the session cookie is set too"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(
@@ -68,8 +67,7 @@ pub async fn login(
 
 /// Logs out: ends the session and clears the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
-    responses((status = 204, description = "Logged out"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Logged out")))]
 pub async fn logout(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -82,7 +80,7 @@ pub async fn logout(
 
 /// The current user, their institution and roles.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
-    responses((status = 200, body = UserView), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = UserView)))]
 pub async fn me(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -103,7 +101,6 @@ pub struct ChangePasswordRequest {
 /// Changes the caller's password. Every other session of the caller ends.
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "session", request_body = ChangePasswordRequest,
     responses((status = 204, description = "Password changed"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn change_password(
     State(state): State<AppState>,

@@ -16,9 +16,7 @@ use crate::AppState;
 
 /// Every user with their institution and roles, by id.
 #[utoipa::path(get, path = "/api/v1/users", tag = "administration", params(PageQuery),
-    responses((status = 200, body = Paged<UserView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Paged<UserView>)))]
 pub async fn list_users(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -48,8 +46,6 @@ pub struct CreateUserRequest {
 /// Creates a user in an existing institution.
 #[utoipa::path(post, path = "/api/v1/users", tag = "administration", request_body = CreateUserRequest,
     responses((status = 201, body = UserView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The username is taken"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_user(

@@ -137,8 +137,6 @@ impl From<VictimView> for VictimJson {
 /// encrypted before it is stored; a document registered before is a 409 naming its code.
 #[utoipa::path(post, path = "/api/v1/victims", tag = "victims", request_body = RegisterVictimRequest,
     responses((status = 201, body = VictimJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn register_victim(
@@ -185,8 +183,6 @@ pub struct VictimQuery {
 #[utoipa::path(get, path = "/api/v1/victims/{code}", tag = "victims",
     params(("code" = String, Path, description = "V-2026-000123"), VictimQuery),
     responses((status = 200, body = VictimJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_victim(
     State(state): State<AppState>,
@@ -203,8 +199,6 @@ pub async fn get_victim(
 #[utoipa::path(post, path = "/api/v1/victims/{code}/consent-withdrawal", tag = "victims",
     params(("code" = String, Path, description = "V-2026-000123")),
     responses((status = 200, body = VictimJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn withdraw_consent(
@@ -227,8 +221,6 @@ pub struct ReferralRequest {
 #[utoipa::path(post, path = "/api/v1/victims/{code}/referrals", tag = "victims",
     params(("code" = String, Path, description = "V-2026-000123")), request_body = ReferralRequest,
     responses((status = 200, body = VictimJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -258,8 +250,6 @@ pub struct VictimCodes {
 /// decrypted). Answers codes only; the look-up is audited.
 #[utoipa::path(get, path = "/api/v1/victims", tag = "victims", params(DocumentQuery),
     responses((status = 200, body = VictimCodes),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn find_victims(
     State(state): State<AppState>,
