@@ -153,6 +153,15 @@ pub fn status_of(error: &AppError) -> StatusCode {
     }
 }
 
+/// The status of a ledger transfer the ledger refused, by its refusal code: the same id with
+/// other fields is a conflict, anything else input the ledger cannot apply.
+pub fn transfer_refusal_status(code: &str) -> StatusCode {
+    match code {
+        "exists_with_different_fields" => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
 /// Logs what the client is never told: the detail of a storage outage or an internal error.
 pub fn log_server_side(error: &AppError) {
     match error {

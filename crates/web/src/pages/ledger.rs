@@ -15,6 +15,7 @@ use super::forms::{failure, joined, notice, Fields};
 use super::render::render;
 use super::{PageRoutes, Viewer};
 use crate::extract::Context;
+use crate::problem::transfer_refusal_status;
 use crate::views::ledger::AccountView;
 use crate::AppState;
 
@@ -75,10 +76,9 @@ async fn ledger_transfer(
             Some(redress_app::ledger::TransferOutcome::Exists(_)) => {
                 Redirect::to("/ledger?notice=ledger-transfer-exists").into_response()
             }
-            Some(redress_app::ledger::TransferOutcome::Failed { errors, .. }) => {
-                let text = joined(&errors);
-                ledger_view(&state, &viewer, StatusCode::UNPROCESSABLE_ENTITY, context! { problem => text })
-                    .await
+            Some(redress_app::ledger::TransferOutcome::Failed { code, errors }) => {
+                let status = transfer_refusal_status(&code);
+                ledger_view(&state, &viewer, status, context! { problem => joined(&errors) }).await
             }
             None => failure(&viewer, AppError::Internal("no outcome".into())),
         },

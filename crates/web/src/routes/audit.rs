@@ -16,6 +16,7 @@ pub struct AuditQuery {
     /// Entries with a sequence number below this (from `next_before`).
     pub before: Option<i64>,
     /// At most this many entries (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

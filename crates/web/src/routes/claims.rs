@@ -23,6 +23,7 @@ pub struct ClaimQuery {
     /// received, approved, rejected, allocated, in_batch, paid or withdrawn.
     pub state: Option<String>,
     /// 1 (urgent), 2 (high) or 3 (standard).
+    #[param(minimum = 1, maximum = 3)]
     pub tier: Option<u8>,
     /// Only claims past a decision or payment deadline.
     #[serde(default)]
@@ -30,6 +31,7 @@ pub struct ClaimQuery {
     /// Claims with an id above this (from `next_after`).
     pub after: Option<i64>,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -140,12 +140,13 @@ pub struct TransferResult {
 }
 
 fn refusal(code: &str, errors: &redress_domain::FieldErrors) -> Problem {
-    let (status, slug) = match code {
-        "invalid" => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
-        "exists_with_different_fields" => (StatusCode::CONFLICT, "exists-with-different-fields"),
-        "account_not_found" => (StatusCode::UNPROCESSABLE_ENTITY, "account-not-found"),
-        _ => (StatusCode::UNPROCESSABLE_ENTITY, "transfer-refused"),
+    let slug = match code {
+        "invalid" => "validation",
+        "exists_with_different_fields" => "exists-with-different-fields",
+        "account_not_found" => "account-not-found",
+        _ => "transfer-refused",
     };
+    let status = crate::problem::transfer_refusal_status(code);
     let title =
         if code == "invalid" { "Invalid input".to_string() } else { format!("Transfer refused: {code}") };
     let mut problem = Problem::new(status, slug, &title, Some(errors.to_string()));
@@ -354,6 +355,7 @@ pub struct StatementQuery {
     /// Lines after this sequence number (from `next_after`).
     pub after: Option<i64>,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -24,5 +24,6 @@ pub struct PageQuery {
     /// Return items after this id (from `next_after`).
     pub after: Option<i64>,
     /// At most this many items (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
