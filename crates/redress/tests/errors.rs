@@ -107,6 +107,11 @@ async fn body_errors_are_problems_too(database: TestDatabase) {
     assert_eq!(problem_fields(&problem), vec!["id"]);
     assert_eq!(server.audit_length().await, before, "a refused request wrote something");
 
+    // A public operation documents what it answers itself: logging in with a wrong password.
+    let statuses = documented(&server, "post", "/api/v1/session").await;
+    for status in ["200", "400", "401", "415", "422", "429", "503"] {
+        assert!(statuses.contains(&status.to_string()), "POST /api/v1/session documents {status}");
+    }
     let statuses = documented(&server, "post", "/api/v1/institutions").await;
     for status in ["400", "401", "403", "409", "413", "415", "422", "503"] {
         assert!(statuses.contains(&status.to_string()), "POST /api/v1/institutions documents {status}");

@@ -46,6 +46,8 @@ pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_seconds: i64
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse, description = "Logged in; the session cookie is set too"),
+        (status = 401, body = Problem, content_type = "application/problem+json",
+            description = "Wrong username or password (the same answer for both)"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(
