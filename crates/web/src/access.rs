@@ -1,7 +1,5 @@
 //! Route registration with a mandatory access rule, and the check that enforces it.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Request, State};
 use axum::http::{header, Method};
 use axum::middleware::{from_fn_with_state, Next};
@@ -19,13 +17,9 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
+use crate::credentials::{csrf_header, csrf_matches, Credentials};
 use crate::problem::Problem;
 use crate::AppState;
-
-/// The name of the session cookie.
-pub const SESSION_COOKIE: &str = "redress_session";
-/// The header carrying the CSRF token on state-changing requests authenticated by cookie.
-pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +89,7 @@ impl Routes {
     pub fn new(state: AppState) -> Routes {
         Routes {
             state,
-            router: OpenApiRouter::with_openapi(crate::routes::ApiDoc::openapi_base()),
+            router: OpenApiRouter::with_openapi(crate::openapi::base()),
             table: RouteTable::default(),
         }
     }
@@ -118,6 +112,7 @@ impl Routes {
                     Some(text) if !text.is_empty() => format!("{text}\n\n{note}"),
                     _ => note,
                 });
+                crate::openapi::add_common_answers(operation, method, access.is_public());
                 if !access.is_public() {
                     operation.security = Some(vec![
                         SecurityRequirement::new("bearer", Vec::<String>::new()),
@@ -139,46 +134,10 @@ impl Routes {
 
     pub fn finish(self) -> (Router<AppState>, OpenApi, RouteTable) {
         let (router, openapi) = self.router.split_for_parts();
-        let router = router
-            .fallback(|| async { Problem::not_found("no such route".into()) })
-            .method_not_allowed_fallback(|| async {
-                Problem::new(
-                    axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                    "method-not-allowed",
-                    "Method not allowed",
-                    None,
-                )
-            });
         let mut table = self.table;
         table.0.sort_by(|a, b| (&a.path, &a.method).cmp(&(&b.path, &b.method)));
         (router, openapi, table)
     }
-}
-
-/// Credentials found on a request.
-enum Credentials {
-    Bearer(String),
-    Cookie(String),
-}
-
-fn credentials(request: &Request) -> Option<Credentials> {
-    let headers = request.headers();
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let (scheme, token) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| Credentials::Bearer(token.trim().to_string()));
-    }
-    let cookies: BTreeMap<&str, &str> = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .collect();
-    cookies.get(SESSION_COOKIE).map(|token| Credentials::Cookie(token.to_string()))
-}
-
-fn is_state_changing(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
 /// The check in front of every non-public handler.
@@ -186,7 +145,7 @@ async fn enforce(state: AppState, access: Access, mut request: Request, next: Ne
     if access.is_public() {
         return next.run(request).await;
     }
-    let Some(credentials) = credentials(&request) else {
+    let Some(credentials) = Credentials::of(request.headers()) else {
         return Problem::unauthenticated().into_response();
     };
     if let (Access::MetricsScrape, Credentials::Bearer(token)) = (&access, &credentials) {
@@ -196,22 +155,14 @@ async fn enforce(state: AppState, access: Access, mut request: Request, next: Ne
             }
         }
     }
-    let (token, via_cookie) = match &credentials {
-        Credentials::Bearer(token) => (token.as_str(), false),
-        Credentials::Cookie(token) => (token.as_str(), true),
-    };
-    let (actor, csrf_token) = match state.app.authenticate(token).await {
+    let (actor, csrf_token) = match state.app.authenticate(credentials.token()).await {
         Ok(found) => found,
         Err(error) => return Problem::from(error).into_response(),
     };
-    if via_cookie && is_state_changing(request.method()) {
-        let sent = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if !constant_time_equal(sent, &csrf_token) {
-            return Problem::forbidden(
-                "a request authenticated by cookie must carry the session's X-CSRF-Token",
-            )
+    if credentials.needs_csrf(request.method()) && !csrf_matches(csrf_header(request.headers()), &csrf_token)
+    {
+        return Problem::forbidden("a request authenticated by cookie must carry the session's X-CSRF-Token")
             .into_response();
-        }
     }
     let policy = match access {
         Access::Policy(policy) => policy,

@@ -1,10 +1,14 @@
-//! Extractors: JSON bodies with field-named errors, the acting user, the request context.
+//! Extractors: JSON and text bodies, query strings and path parameters, each refusing bad
+//! input with a problem document naming the field or parameter; the acting user; the request
+//! context. The API's handlers take these instead of axum's own, whose rejections are plain
+//! text.
 
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use redress_app::{Actor, RequestContext};
@@ -30,7 +34,7 @@ fn field_of(path: &str, message: &str) -> String {
             return if base.is_empty() { name.to_string() } else { format!("{base}.{name}") };
         }
     }
-    if message.starts_with("unknown field") && base.is_empty() {
+    if (message.starts_with("unknown field") || message.starts_with("duplicate field")) && base.is_empty() {
         if let Some(name) = quoted {
             return name.to_string();
         }
@@ -66,34 +70,138 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     })
 }
 
+/// Whether the request's `Content-Type` is `mime` (parameters such as `charset` aside).
+fn has_content_type(request: &Request, mimes: &[&str]) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mimes.iter().any(|m| mime.trim().eq_ignore_ascii_case(m)))
+}
+
+fn unsupported_media_type(expected: &str) -> Problem {
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        "Unsupported media type",
+        Some(format!("send the body as Content-Type: {expected}")),
+    )
+}
+
+/// The whole body, within the server's body limit (413 beyond it).
+async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, Problem> {
+    Bytes::from_request(request, state).await.map_err(|rejection| match rejection {
+        BytesRejection::FailedToBufferBody(_) => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Request body too large",
+            Some("the request body is larger than this server accepts".into()),
+        ),
+        other => Problem::bad_request(FieldError::new("body", other.body_text())),
+    })
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
-            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
-        if !is_json {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Unsupported media type",
-                Some("send the body as Content-Type: application/json".into()),
-            ));
+        if !has_content_type(&request, &["application/json"]) {
+            return Err(unsupported_media_type("application/json"));
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| match rejection {
-            BytesRejection::FailedToBufferBody(_) => Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Request body too large",
-                Some("the request body is larger than this server accepts".into()),
-            ),
-            other => Problem::bad_request(FieldError::new("body", other.body_text())),
-        })?;
+        let bytes = body_bytes(request, state).await?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// An XML document as the request body (`application/xml` or `text/xml`), as UTF-8 text.
+pub struct ApiXml(pub String);
+
+impl<S: Send + Sync> FromRequest<S> for ApiXml {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !has_content_type(&request, &["application/xml", "text/xml"]) {
+            return Err(unsupported_media_type("application/xml"));
+        }
+        let bytes = body_bytes(request, state).await?;
+        String::from_utf8(bytes.to_vec())
+            .map(ApiXml)
+            .map_err(|_| Problem::bad_request(FieldError::new("body", "is not UTF-8 text")))
+    }
+}
+
+/// The query string, parsed into `T`; a value of the wrong type (`?limit=abc`), an unknown or
+/// a missing parameter is a 400 problem naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Problem> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let field = field_of(&path, &message);
+        let field = if field == "body" { "query".to_string() } else { field };
+        Problem::bad_request(FieldError::new(field, message))
+    })
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parse_query(parts.uri.query().unwrap_or("")).map(ApiQuery)
+    }
+}
+
+/// Path parameters, parsed into `T`; one that does not parse (`/cases/9223372036854775808`)
+/// is a 400 problem naming the parameter.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let rejection = match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => return Ok(ApiPath(value)),
+            Err(rejection) => rejection,
+        };
+        // A single parameter's parse error does not carry its name: take it from the route.
+        let only_name = RawPathParams::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|params| {
+                let names: Vec<String> = params.iter().map(|(name, _)| name.to_string()).collect();
+                (names.len() == 1).then(|| names[0].clone())
+            })
+            .unwrap_or_else(|| "path".to_string());
+        let field = match &rejection {
+            PathRejection::FailedToDeserializePathParams(error) => match error.kind() {
+                ErrorKind::ParseErrorAtKey { key, expected_type, .. } => {
+                    FieldError::new(key.clone(), format!("must be a {}", type_name(expected_type)))
+                }
+                ErrorKind::ParseError { expected_type, .. } => {
+                    FieldError::new(only_name, format!("must be a {}", type_name(expected_type)))
+                }
+                ErrorKind::InvalidUtf8InPathParam { key } => FieldError::new(key.clone(), "is not UTF-8"),
+                ErrorKind::DeserializeError { key, message, .. } => {
+                    FieldError::new(key.clone(), message.clone())
+                }
+                other => FieldError::new(only_name, other.to_string()),
+            },
+            other => FieldError::new(only_name, other.body_text()),
+        };
+        Err(Problem::bad_request(field))
+    }
+}
+
+/// A Rust type as a reader of the API knows it.
+fn type_name(rust: &str) -> &'static str {
+    match rust {
+        "i64" => "whole number from -9223372036854775808 to 9223372036854775807",
+        "i32" | "i16" | "i8" | "u64" | "u32" | "u16" | "u8" => "whole number in range",
+        "bool" => "boolean (true or false)",
+        _ => "value of the documented type",
     }
 }
 

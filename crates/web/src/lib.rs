@@ -19,13 +19,17 @@
 
 pub mod access;
 pub mod charts;
+pub mod credentials;
 pub mod extract;
+pub mod fallback;
 pub mod i18n;
 pub mod layers;
+pub mod openapi;
 pub mod pages;
 pub mod problem;
 pub mod routes;
 pub mod transport;
+pub mod views;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -77,10 +81,14 @@ pub fn build(app: App) -> Built {
     let routes = routes::all(access::Routes::new(state.clone()));
     let (router, openapi, table) = routes.finish();
     let (pages, page_table) = pages::routes(state.clone()).finish();
-    let router = pages.merge(router);
+    let router = pages
+        .merge(router)
+        .fallback(fallback::no_route)
+        .method_not_allowed_fallback(fallback::method_not_allowed);
     let json = openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_string());
     let _ = state.openapi_json.set(json);
-    let router = layers::wrap(router.with_state(state.clone()), &state.app.settings);
+    let router = layers::wrap(router.with_state(state.clone()), &state.app.settings)
+        .layer(axum::middleware::from_fn(fallback::problem_for_bare_errors));
     Built { router, routes: table, pages: page_table, openapi }
 }
 

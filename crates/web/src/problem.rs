@@ -138,27 +138,64 @@ impl From<FieldError> for ApiError {
     }
 }
 
+/// The one mapping from an application error to an HTTP status, used by the API (through
+/// [`Problem`]) and by the pages (their error page) alike.
+pub fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden | AppError::Refused(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The status of a ledger transfer the ledger refused, by its refusal code: the same id with
+/// other fields is a conflict, anything else input the ledger cannot apply.
+pub fn transfer_refusal_status(code: &str) -> StatusCode {
+    match code {
+        "exists_with_different_fields" => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// Logs what the client is never told: the detail of a storage outage or an internal error.
+pub fn log_server_side(error: &AppError) {
+    match error {
+        AppError::Unavailable(detail) => tracing::error!(%detail, "storage unavailable"),
+        AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
+        _ => {}
+    }
+}
+
 impl From<AppError> for Problem {
     fn from(error: AppError) -> Problem {
+        log_server_side(&error);
+        let status = status_of(&error);
+        let field_problem = |slug: &str, title: &str, field: FieldError, detail: String| {
+            let mut problem = Problem::new(status, slug, title, Some(detail));
+            problem.errors = vec![ProblemField { field: field.field, reason: field.reason }];
+            problem
+        };
         match error {
             AppError::Invalid(errors) => Problem::invalid(&errors),
             AppError::Unauthenticated => Problem::unauthenticated(),
             AppError::Forbidden => Problem::forbidden("your roles do not allow this"),
             AppError::Refused(field) => {
-                let mut problem = Problem::forbidden(&field.reason);
-                problem.errors = vec![ProblemField { field: field.field, reason: field.reason }];
-                problem
+                let detail = field.reason.clone();
+                field_problem("forbidden", "Forbidden", field, detail)
             }
             AppError::NotFound(what) => Problem::not_found(what),
             AppError::Conflict(field) => {
-                let mut problem =
-                    Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", Some(field.to_string()));
-                problem.errors = vec![ProblemField { field: field.field, reason: field.reason }];
-                problem
+                let detail = field.to_string();
+                field_problem("conflict", "Conflict", field, detail)
             }
             AppError::RateLimited { retry_after_seconds } => {
                 let mut problem = Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
+                    status,
                     "rate-limited",
                     "Too many attempts",
                     Some(format!("too many failed attempts; try again in {retry_after_seconds} seconds")),
@@ -166,14 +203,8 @@ impl From<AppError> for Problem {
                 problem.retry_after = Some(retry_after_seconds);
                 problem
             }
-            AppError::Unavailable(detail) => {
-                tracing::error!(%detail, "storage unavailable");
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", None)
-            }
-            AppError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None)
-            }
+            AppError::Unavailable(_) => Problem::new(status, "unavailable", "Service unavailable", None),
+            AppError::Internal(_) => Problem::new(status, "internal", "Internal error", None),
         }
     }
 }

@@ -5,29 +5,45 @@
 //! an access rule ([`PageRoutes::add`]); without a session a page redirects to the login form,
 //! and a role that may not gets a 403 page. Every form that changes something carries the
 //! session's CSRF token in a hidden `_csrf` field, checked here before any handler runs.
+//!
+//! One module per resource, as in [`crate::routes`], each registering its own pages; what
+//! they share (the submitted form, the error page with the status [`crate::problem::status_of`]
+//! chooses, a form shown again after a refusal, notices) is in `forms`.
 
-mod handlers;
+mod admin;
+mod assets;
+mod audit;
+mod cases;
+mod claims;
+mod dashboard;
+mod forms;
+mod ledger;
+mod orders;
+mod payments;
+mod policy;
 pub(crate) mod render;
+mod session;
+mod statistics;
 mod victim_edit;
-
-use std::collections::BTreeMap;
+mod victims;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::MethodRouter;
 use axum::Router;
-use redress_app::password::constant_time_equal;
-use redress_app::Actor;
+use redress_app::{Actor, AppError};
 use redress_domain::Policy;
+use serde::de::DeserializeOwned;
 
-use crate::access::SESSION_COOKIE;
+use crate::credentials::{csrf_field, csrf_matches, Cookies};
 use crate::i18n::Locale;
 use crate::AppState;
 
+pub use forms::urlencode;
 pub use render::render_error;
 
 /// The cookie remembering the language of a visitor who is not logged in.
@@ -112,31 +128,26 @@ impl PageRoutes {
     }
 }
 
-fn cookies(request: &Request) -> BTreeMap<String, String> {
-    request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// The access check in front of every page.
-async fn guard(state: AppState, policy: Policy, request: Request, next: Next) -> Response {
-    let cookies = cookies(&request);
-    let session = match cookies.get(SESSION_COOKIE) {
-        Some(token) => {
-            state.app.authenticate(token).await.ok().map(|(actor, csrf)| (actor, csrf, token.clone()))
-        }
+/// Who is asking, from the session cookie (if it is a live session), and in which language:
+/// the user's saved choice, else the language cookie, else the browser's, else Spanish. A
+/// session that could not be checked (the database does not answer) comes back as the error
+/// beside a viewer without a user, so that the page says so rather than asking to log in.
+pub async fn viewer_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> (Viewer, Option<AppError>) {
+    let cookies = Cookies::of(headers);
+    let mut failed = None;
+    let session = match cookies.session() {
+        Some(token) => match state.app.authenticate(token).await {
+            Ok((actor, csrf)) => Some((actor, csrf, token.to_string())),
+            Err(AppError::Unauthenticated) => None,
+            Err(error) => {
+                failed = Some(error);
+                None
+            }
+        },
         None => None,
     };
-    let fallback_locale = cookies.get(LANGUAGE_COOKIE).and_then(|c| Locale::parse(c)).unwrap_or_else(|| {
-        Locale::from_accept_language(
-            request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
-        )
+    let fallback_locale = cookies.get(LANGUAGE_COOKIE).and_then(Locale::parse).unwrap_or_else(|| {
+        Locale::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
     });
     let locale = match &session {
         Some((actor, _, _)) => match state.app.user_locale(actor).await {
@@ -145,13 +156,20 @@ async fn guard(state: AppState, policy: Policy, request: Request, next: Next) ->
         },
         None => fallback_locale,
     };
-    let viewer = Viewer {
-        locale,
-        actor: session.as_ref().map(|(a, _, _)| a.clone()),
-        csrf: session.as_ref().map(|(_, c, _)| c.clone()),
-        session: session.as_ref().map(|(_, _, t)| t.clone()),
-        path: request.uri().path_and_query().map_or("/".to_string(), |p| p.as_str().to_string()),
+    let (actor, csrf, session) = match session {
+        Some((actor, csrf, token)) => (Some(actor), Some(csrf), Some(token)),
+        None => (None, None, None),
     };
+    let path = uri.path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
+    (Viewer { locale, actor, csrf, session, path }, failed)
+}
+
+/// The access check in front of every page.
+async fn guard(state: AppState, policy: Policy, request: Request, next: Next) -> Response {
+    let (viewer, failed) = viewer_of(&state, request.headers(), request.uri()).await;
+    if let Some(error) = failed {
+        return forms::failure(&viewer, error);
+    }
     if policy.requires_session() && viewer.actor.is_none() {
         let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let next_path = if request.method() == Method::GET { target } else { "/" };
@@ -165,14 +183,11 @@ async fn guard(state: AppState, policy: Policy, request: Request, next: Next) ->
     let (mut parts, body) = request.into_parts();
     let body = if parts.method == Method::POST {
         let Ok(bytes) = to_bytes(body, FORM_BYTES_MAX).await else {
-            return render_error(&viewer, StatusCode::PAYLOAD_TOO_LARGE, "error-title", None);
+            return render_error(&viewer, StatusCode::PAYLOAD_TOO_LARGE, "too-large-title", None);
         };
         // With a session, every form must carry its CSRF token.
         if let Some(expected) = &viewer.csrf {
-            let sent: Option<String> = form_urlencoded::parse(&bytes)
-                .find(|(name, _)| name == "_csrf")
-                .map(|(_, value)| value.into_owned());
-            if !sent.is_some_and(|sent| constant_time_equal(&sent, expected)) {
+            if !csrf_matches(csrf_field(&bytes).as_deref(), expected) {
                 return render_error(&viewer, StatusCode::FORBIDDEN, "forbidden-title", None);
             }
         }
@@ -184,11 +199,39 @@ async fn guard(state: AppState, policy: Policy, request: Request, next: Next) ->
     next.run(Request::from_parts(parts, body)).await
 }
 
-pub(crate) fn urlencode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+/// A page's path parameters. One that does not parse (`/claims/abc`) names no page: the
+/// "not found" page, in the viewer's language.
+pub struct PagePath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(PagePath(value)),
+            Err(_) => {
+                let viewer = Viewer::from_request_parts(parts, state).await?;
+                Err(render_error(&viewer, StatusCode::NOT_FOUND, "not-found-title", Some("not-found-text")))
+            }
+        }
+    }
 }
 
-/// Every page, each with its rule.
+/// Every page, each with its rule, registered by the module of its resource.
 pub fn routes(state: AppState) -> PageRoutes {
-    handlers::all(PageRoutes::new(state))
+    let pages = PageRoutes::new(state);
+    let pages = session::routes(pages);
+    let pages = dashboard::routes(pages);
+    let pages = victims::routes(pages);
+    let pages = victim_edit::pages(pages);
+    let pages = claims::routes(pages);
+    let pages = cases::routes(pages);
+    let pages = orders::routes(pages);
+    let pages = assets::routes(pages);
+    let pages = payments::routes(pages);
+    let pages = ledger::routes(pages);
+    let pages = policy::routes(pages);
+    let pages = statistics::routes(pages);
+    let pages = audit::routes(pages);
+    admin::routes(pages)
 }

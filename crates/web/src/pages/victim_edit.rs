@@ -13,7 +13,7 @@ use redress_app::victims::VictimCorrection;
 use redress_domain::policy::rules;
 use redress_domain::victims::{DocumentType, Relationship};
 
-use super::handlers::{failure, form_error, Fields};
+use super::forms::{failure, form_error, Fields};
 use super::render::render;
 use super::{PageRoutes, Viewer};
 use crate::extract::Context;

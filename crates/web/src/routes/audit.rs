@@ -1,13 +1,13 @@
 //! The audit trail, for auditors.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use redress_domain::audit::AuditRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::extract::CurrentActor;
-use crate::problem::{ApiResult, Problem};
+use crate::extract::{ApiQuery, CurrentActor};
+use crate::problem::ApiResult;
 use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -16,6 +16,7 @@ pub struct AuditQuery {
     /// Entries with a sequence number below this (from `next_before`).
     pub before: Option<i64>,
     /// At most this many entries (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -68,13 +69,11 @@ pub struct AuditPage {
 
 /// The audit trail, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = AuditPage),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AuditPage)))]
 pub async fn list_audit(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
     let records = state.app.audit_page(&actor, query.before, query.limit).await?;
     let next_before = records.last().map(|r| r.seq).filter(|seq| *seq > 1);
@@ -96,9 +95,7 @@ pub struct Verification {
 
 /// Recomputes the whole hash chain and reports the first broken entry, if any.
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
-    responses((status = 200, body = Verification),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Verification)))]
 pub async fn verify_audit(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,

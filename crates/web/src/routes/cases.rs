@@ -1,13 +1,13 @@
 //! Criminal cases: opening, stages, defendants, victims.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redress_app::cases::{CaseView, OpenCase};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
@@ -97,8 +97,6 @@ impl From<CaseView> for CaseJson {
 /// Opens a case (stage `reported`) with its defendants and victims.
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = OpenCaseRequest,
     responses((status = 201, body = CaseJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn open_case(
@@ -127,13 +125,11 @@ pub async fn open_case(
 /// A case with its stage history, defendants and victims.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path, description = "The case's id")),
     responses((status = 200, body = CaseJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_case(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<CaseJson>> {
     Ok(Json(state.app.case(&actor, id).await?.into()))
 }
@@ -152,15 +148,13 @@ pub struct StageRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/stage", tag = "cases", params(("id" = i64, Path, description = "The case's id")),
     request_body = StageRequest,
     responses((status = 200, body = CaseJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn change_stage(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<StageRequest>,
 ) -> ApiResult<Json<CaseJson>> {
     Ok(Json(state.app.change_case_stage(&actor, &context, id, &r.stage, &r.date).await?.into()))
@@ -176,8 +170,6 @@ pub struct CaseVictimRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/victims", tag = "cases", params(("id" = i64, Path, description = "The case's id")),
     request_body = CaseVictimRequest,
     responses((status = 200, body = CaseJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -185,7 +177,7 @@ pub async fn add_victim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<CaseVictimRequest>,
 ) -> ApiResult<Json<CaseJson>> {
     Ok(Json(state.app.add_case_victim(&actor, &context, id, &r.code).await?.into()))
@@ -212,7 +204,7 @@ pub async fn set_court(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<CourtRequest>,
 ) -> ApiResult<Json<CaseJson>> {
     Ok(Json(state.app.set_case_court(&actor, &context, id, r.court_id).await?.into()))
@@ -228,15 +220,13 @@ pub struct DefendantRequest {
 #[utoipa::path(post, path = "/api/v1/cases/{id}/defendants", tag = "cases", params(("id" = i64, Path, description = "The case's id")),
     request_body = DefendantRequest,
     responses((status = 200, body = CaseJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_defendant(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(r): ApiJson<DefendantRequest>,
 ) -> ApiResult<Json<CaseJson>> {
     Ok(Json(state.app.add_defendant(&actor, &context, id, &r.name).await?.into()))
@@ -250,8 +240,7 @@ pub struct OffenceJson {
 
 /// The offences cases may concern (configurable reference data; Peru: arts. 129-A to 129-Ñ).
 #[utoipa::path(get, path = "/api/v1/reference/offences", tag = "cases",
-    responses((status = 200, body = Vec<OffenceJson>),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<OffenceJson>)))]
 pub async fn offences(State(state): State<AppState>) -> Json<Vec<OffenceJson>> {
     Json(
         state

@@ -1,7 +1,7 @@
 //! Claims, the fund's policy, allocation rounds, payment batches, bank files and results,
 //! receipts and recoveries.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,9 +12,9 @@ use redress_app::payments::{BatchView, LineResolution, ManualResult, RecoveryVie
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::Paged;
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiXml, Context, CurrentActor};
 use crate::problem::{ApiError, ApiResult, Problem};
+use crate::views::{PageQuery, Paged};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -23,6 +23,7 @@ pub struct ClaimQuery {
     /// received, approved, rejected, allocated, in_batch, paid or withdrawn.
     pub state: Option<String>,
     /// 1 (urgent), 2 (high) or 3 (standard).
+    #[param(minimum = 1, maximum = 3)]
     pub tier: Option<u8>,
     /// Only claims past a decision or payment deadline.
     #[serde(default)]
@@ -30,21 +31,13 @@ pub struct ClaimQuery {
     /// Claims with an id above this (from `next_after`).
     pub after: Option<i64>,
     /// 1–500, default 100.
-    pub limit: Option<i64>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    pub after: Option<i64>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
 /// Files a claim for a victim against a reparation order, or an advance request (victim services).
 #[utoipa::path(post, path = "/api/v1/claims", tag = "claims", request_body = FileClaim,
     responses((status = 201, body = ClaimView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn file_claim(
@@ -59,13 +52,11 @@ pub async fn file_claim(
 /// Claims, filtered and paged by id; victim services see their institution's victims only.
 #[utoipa::path(get, path = "/api/v1/claims", tag = "claims", params(ClaimQuery),
     responses((status = 200, body = Paged<ClaimView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_claims(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<ClaimQuery>,
+    ApiQuery(query): ApiQuery<ClaimQuery>,
 ) -> ApiResult<Json<Paged<ClaimView>>> {
     let limit = query.limit.unwrap_or(100);
     let items = state
@@ -79,13 +70,11 @@ pub async fn list_claims(
 /// A claim with its eligibility (and reasons), tier, deadlines and history.
 #[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "claims", params(("id" = i64, Path, description = "The claim's id")),
     responses((status = 200, body = ClaimView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_claim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ClaimView>> {
     Ok(Json(state.app.claim(&actor, id).await?))
 }
@@ -94,8 +83,6 @@ pub async fn get_claim(
 #[utoipa::path(post, path = "/api/v1/claims/{id}/decision", tag = "claims", params(("id" = i64, Path, description = "The claim's id")),
     request_body = Decision,
     responses((status = 200, body = ClaimView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -103,7 +90,7 @@ pub async fn decide_claim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Decision>,
 ) -> ApiResult<Json<ClaimView>> {
     Ok(Json(state.app.decide_claim(&actor, &context, id, body).await?))
@@ -119,15 +106,13 @@ pub struct ReasonBody {
 #[utoipa::path(post, path = "/api/v1/claims/{id}/withdrawal", tag = "claims", params(("id" = i64, Path, description = "The claim's id")),
     request_body = ReasonBody,
     responses((status = 200, body = ClaimView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn withdraw_claim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> ApiResult<Json<ClaimView>> {
     Ok(Json(state.app.withdraw_claim(&actor, &context, id, &body.reason).await?))
@@ -136,15 +121,13 @@ pub async fn withdraw_claim(
 /// A printable payment receipt in Spanish (HTML). Reading the payee's name is audited.
 #[utoipa::path(get, path = "/api/v1/claims/{id}/receipt", tag = "claims", params(("id" = i64, Path, description = "The claim's id")),
     responses((status = 200, content_type = "text/html", body = String),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn claim_receipt(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let receipt = state.app.claim_receipt(&actor, &context, id).await?;
     let locale = state
@@ -173,8 +156,6 @@ pub struct VerificationBody {
 #[utoipa::path(post, path = "/api/v1/victims/{code}/identity-verification", tag = "claims",
     params(("code" = String, Path, description = "The victim's code")), request_body = VerificationBody,
     responses((status = 204),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -182,7 +163,7 @@ pub async fn verify_identity(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<VerificationBody>,
 ) -> ApiResult<StatusCode> {
     state.app.verify_identity(&actor, &context, &code, &body.method).await?;
@@ -191,8 +172,7 @@ pub async fn verify_identity(
 
 /// The fund's current allocation policy.
 #[utoipa::path(get, path = "/api/v1/policy", tag = "claims",
-    responses((status = 200, body = PolicyView),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PolicyView)))]
 pub async fn get_policy(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -202,8 +182,7 @@ pub async fn get_policy(
 
 /// Every version of the policy, oldest first.
 #[utoipa::path(get, path = "/api/v1/policy/versions", tag = "claims",
-    responses((status = 200, body = Vec<PolicyView>),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<PolicyView>)))]
 pub async fn list_policies(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -214,8 +193,6 @@ pub async fn list_policies(
 /// Publishes a new version of the policy (administrators, on the fund board's decision).
 #[utoipa::path(post, path = "/api/v1/policy/versions", tag = "claims", request_body = PolicyDocument,
     responses((status = 201, body = PolicyView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn publish_policy(
     State(state): State<AppState>,
@@ -245,8 +222,6 @@ fn yes() -> bool {
 #[utoipa::path(post, path = "/api/v1/rounds", tag = "claims", request_body = RoundBody,
     responses((status = 200, description = "A dry run", body = RoundView),
         (status = 201, description = "A committed round", body = RoundView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn run_round(
     State(state): State<AppState>,
@@ -264,13 +239,11 @@ pub async fn run_round(
 
 /// Committed rounds, newest first.
 #[utoipa::path(get, path = "/api/v1/rounds", tag = "claims", params(PageQuery),
-    responses((status = 200, body = Vec<RoundView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<RoundView>)))]
 pub async fn list_rounds(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Vec<RoundView>>> {
     Ok(Json(state.app.rounds(&actor, query.after, query.limit).await?))
 }
@@ -278,13 +251,11 @@ pub async fn list_rounds(
 /// A committed round with each line's explanation.
 #[utoipa::path(get, path = "/api/v1/rounds/{id}", tag = "claims", params(("id" = i64, Path, description = "The round's id")),
     responses((status = 200, body = RoundView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_round(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<RoundView>> {
     Ok(Json(state.app.round(&actor, id).await?))
 }
@@ -292,13 +263,11 @@ pub async fn get_round(
 /// Replays a round from its stored inputs and policy, and says whether the lines are the same.
 #[utoipa::path(get, path = "/api/v1/rounds/{id}/replay", tag = "claims", params(("id" = i64, Path, description = "The round's id")),
     responses((status = 200, body = ReplayView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn replay_round(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ReplayView>> {
     Ok(Json(state.app.replay_round(&actor, id).await?))
 }
@@ -315,8 +284,6 @@ pub struct ProposeBody {
 /// Proposes a payment batch from a committed round (fund officer: the maker).
 #[utoipa::path(post, path = "/api/v1/batches", tag = "claims", request_body = ProposeBody,
     responses((status = 201, body = BatchView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -333,13 +300,11 @@ pub async fn propose_batch(
 
 /// Payment batches, newest first.
 #[utoipa::path(get, path = "/api/v1/batches", tag = "claims", params(PageQuery),
-    responses((status = 200, body = Vec<BatchView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Vec<BatchView>)))]
 pub async fn list_batches(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<PageQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Vec<BatchView>>> {
     Ok(Json(state.app.batches(&actor, query.after, query.limit).await?))
 }
@@ -347,13 +312,11 @@ pub async fn list_batches(
 /// A batch with its lines and their bank results.
 #[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "claims", params(("id" = i64, Path, description = "The batch's id")),
     responses((status = 200, body = BatchView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_batch(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<BatchView>> {
     Ok(Json(state.app.batch(&actor, id).await?))
 }
@@ -361,15 +324,13 @@ pub async fn get_batch(
 /// A treasurer approves a batch; never its proposer (maker-checker: 403).
 #[utoipa::path(post, path = "/api/v1/batches/{id}/approval", tag = "claims", params(("id" = i64, Path, description = "The batch's id")),
     responses((status = 200, body = BatchView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn approve_batch(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<BatchView>> {
     Ok(Json(state.app.approve_batch(&actor, &context, id).await?))
 }
@@ -377,15 +338,13 @@ pub async fn approve_batch(
 /// The bank file (ISO 20022 pain.001.001.09) of an approved batch; the same bytes every time.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/pain001", tag = "claims", params(("id" = i64, Path, description = "The batch's id")),
     responses((status = 200, content_type = "application/xml", body = String),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn export_batch(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let (file_name, xml) = state.app.export_batch(&actor, &context, id).await?;
     Ok((
@@ -408,8 +367,6 @@ pub struct ResultsBody {
 #[utoipa::path(post, path = "/api/v1/batches/{id}/results", tag = "claims", params(("id" = i64, Path, description = "The batch's id")),
     request_body = ResultsBody,
     responses((status = 200, body = ResultsSummary),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -417,7 +374,7 @@ pub async fn record_results(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ResultsBody>,
 ) -> ApiResult<Json<ResultsSummary>> {
     Ok(Json(state.app.record_bank_results(&actor, &context, id, body.results).await?))
@@ -428,8 +385,6 @@ pub async fn record_results(
 #[utoipa::path(post, path = "/api/v1/batches/{id}/status-report", tag = "claims", params(("id" = i64, Path, description = "The batch's id")),
     request_body(content = String, content_type = "application/xml"),
     responses((status = 200, body = ResultsSummary),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -437,8 +392,8 @@ pub async fn import_status_report(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
-    body: String,
+    ApiPath(id): ApiPath<i64>,
+    ApiXml(body): ApiXml,
 ) -> ApiResult<Json<ResultsSummary>> {
     Ok(Json(state.app.import_status_report(&actor, &context, id, &body).await?))
 }
@@ -458,15 +413,13 @@ pub struct RecoveryBody {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/recoveries", tag = "claims", params(("id" = i64, Path, description = "The order's id")),
     request_body = RecoveryBody,
     responses((status = 201, body = RecoveryView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_recovery(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<RecoveryBody>,
 ) -> ApiResult<(StatusCode, Json<RecoveryView>)> {
     let view = state
@@ -479,9 +432,7 @@ pub async fn record_recovery(
 /// Aggregate statistics: victims by sex, nationality, age band, region and type of
 /// exploitation; claims by state and tier; what the fund paid. Counts below 11 are `null`.
 #[utoipa::path(get, path = "/api/v1/statistics", tag = "claims",
-    responses((status = 200, body = redress_app::statistics::Statistics),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = redress_app::statistics::Statistics)))]
 pub async fn statistics(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -506,7 +457,7 @@ pub async fn resolve_line(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path((id, end_to_end_id)): Path<(i64, String)>,
+    ApiPath((id, end_to_end_id)): ApiPath<(i64, String)>,
     ApiJson(body): ApiJson<LineResolution>,
 ) -> ApiResult<Json<ResultsSummary>> {
     Ok(Json(state.app.resolve_bank_line(&actor, &context, id, &end_to_end_id, body).await?))

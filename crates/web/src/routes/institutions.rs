@@ -1,47 +1,24 @@
 //! Institutions (administrators only).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use redress_app::store::Institution;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::users::PageQuery;
-use super::Paged;
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
+use crate::views::accounts::InstitutionView;
+use crate::views::{PageQuery, Paged};
 use crate::AppState;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct InstitutionView {
-    pub id: i64,
-    pub name: String,
-    /// police, prosecutor, court, ministry, public_defender, asset_agency, fund_unit, ngo, other
-    pub kind: String,
-    pub created_at: String,
-}
-
-impl From<Institution> for InstitutionView {
-    fn from(institution: Institution) -> Self {
-        InstitutionView {
-            id: institution.id.0,
-            name: institution.name,
-            kind: institution.kind.as_str().to_string(),
-            created_at: institution.created_at.to_rfc3339(),
-        }
-    }
-}
 
 /// Every institution, by id.
 #[utoipa::path(get, path = "/api/v1/institutions", tag = "administration", params(PageQuery),
-    responses((status = 200, body = Paged<InstitutionView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Paged<InstitutionView>)))]
 pub async fn list_institutions(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<InstitutionView>>> {
     let limit = page.limit.unwrap_or(100);
     let items = state.app.list_institutions(&actor, page.after, Some(limit)).await?;
@@ -60,8 +37,6 @@ pub struct CreateInstitutionRequest {
 /// Creates an institution. Names are unique.
 #[utoipa::path(post, path = "/api/v1/institutions", tag = "administration", request_body = CreateInstitutionRequest,
     responses((status = 201, body = InstitutionView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_institution(

@@ -2,66 +2,25 @@
 //! statements, balances, traces, exports and the invariant check.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use redress_app::ledger::{parse_instant, LedgerCheck, StatementLine, TransferOutcome, TransferRequest};
 use redress_app::store::ReadTx;
 use redress_app::{Actor, App};
-use redress_domain::ledger::{Account, AccountFlags, References, TraceNode, Transfer};
+use redress_domain::ledger::{AccountFlags, References, TraceNode, Transfer};
 use redress_domain::Amount;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiError, ApiResult, Problem, ProblemField};
+use crate::views::ledger::{AccountView, ReferencesBody, TransferView};
 use crate::AppState;
 
 /// Transfers per page while streaming an export.
 const EXPORT_PAGE: i64 = 2_000;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountView {
-    pub id: i64,
-    /// Path-like name, `assets:bank:fund`.
-    pub name: String,
-    /// ISO 4217.
-    pub currency: String,
-    /// asset, liability, equity, income or expense.
-    pub kind: String,
-    /// Posted balance in the account's normal direction (positive for a funded asset).
-    pub posted: String,
-    /// Pending (held) balance in the account's normal direction.
-    pub pending: String,
-    pub debits_posted: String,
-    pub credits_posted: String,
-    pub debits_pending: String,
-    pub credits_pending: String,
-    pub debits_must_not_exceed_credits: bool,
-    pub credits_must_not_exceed_debits: bool,
-}
-
-impl From<&Account> for AccountView {
-    fn from(account: &Account) -> Self {
-        let c = account.currency;
-        let t = &account.totals;
-        AccountView {
-            id: account.id,
-            name: account.name.as_str().to_string(),
-            currency: c.code().to_string(),
-            kind: account.kind().as_str().to_string(),
-            posted: Amount(t.posted_balance(account.kind())).format(c),
-            pending: Amount(t.pending_balance(account.kind())).format(c),
-            debits_posted: t.debits_posted.format(c),
-            credits_posted: t.credits_posted.format(c),
-            debits_pending: t.debits_pending.format(c),
-            credits_pending: t.credits_pending.format(c),
-            debits_must_not_exceed_credits: account.flags.debits_must_not_exceed_credits,
-            credits_must_not_exceed_debits: account.flags.credits_must_not_exceed_debits,
-        }
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountList {
@@ -70,9 +29,7 @@ pub struct AccountList {
 
 /// Every ledger account with its balances.
 #[utoipa::path(get, path = "/api/v1/ledger/accounts", tag = "ledger",
-    responses((status = 200, body = AccountList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AccountList)))]
 pub async fn list_accounts(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -97,8 +54,6 @@ pub struct CreateAccountRequest {
 /// Opens a ledger account.
 #[utoipa::path(post, path = "/api/v1/ledger/accounts", tag = "ledger", request_body = CreateAccountRequest,
     responses((status = 201, body = AccountView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_account(
@@ -114,16 +69,6 @@ pub async fn create_account(
     let account =
         state.app.create_ledger_account(&actor, &context, &request.name, &request.currency, flags).await?;
     Ok((StatusCode::CREATED, Json(AccountView::from(&account))))
-}
-
-#[derive(Debug, Default, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReferencesBody {
-    pub case: Option<String>,
-    pub asset: Option<String>,
-    pub order: Option<String>,
-    pub claim: Option<String>,
-    pub batch: Option<String>,
 }
 
 impl From<ReferencesBody> for References {
@@ -191,64 +136,6 @@ impl From<TransferBody> for TransferRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TransferView {
-    pub seq: i64,
-    pub id: String,
-    pub debit_account: String,
-    pub credit_account: String,
-    /// As requested.
-    pub amount: String,
-    /// What moved between posted balances (0 for holds and voids).
-    pub posted: String,
-    pub currency: String,
-    /// single, pending, post_pending or void_pending.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub pending_id: Option<String>,
-    /// For reversals: the transfer undone.
-    pub reverses_id: Option<String>,
-    /// For holds: pending, posted, voided or expired.
-    pub pending_status: Option<String>,
-    pub expires_at: Option<String>,
-    pub references: ReferencesBody,
-    pub memo: Option<String>,
-    pub actor: String,
-    pub created_at: String,
-    /// The day the money moved.
-    pub value_date: String,
-}
-
-impl From<&Transfer> for TransferView {
-    fn from(t: &Transfer) -> Self {
-        TransferView {
-            seq: t.seq,
-            id: t.id.clone(),
-            debit_account: t.debit_account.clone(),
-            credit_account: t.credit_account.clone(),
-            amount: t.amount.format(t.currency),
-            posted: t.posted.format(t.currency),
-            currency: t.currency.code().to_string(),
-            kind: t.kind.clone(),
-            pending_id: t.pending_id.clone(),
-            reverses_id: t.reverses_id.clone(),
-            pending_status: t.pending_status.map(|s| s.as_str().to_string()),
-            expires_at: t.expires_at.map(|e| e.to_rfc3339()),
-            references: ReferencesBody {
-                case: t.references.case.clone(),
-                asset: t.references.asset.clone(),
-                order: t.references.order.clone(),
-                claim: t.references.claim.clone(),
-                batch: t.references.batch.clone(),
-            },
-            memo: t.memo.clone(),
-            actor: t.actor.clone(),
-            created_at: t.created_at.to_rfc3339(),
-            value_date: t.value_date.to_string(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct TransferResult {
     /// `created` or `exists`.
     pub result: String,
@@ -256,12 +143,13 @@ pub struct TransferResult {
 }
 
 fn refusal(code: &str, errors: &redress_domain::FieldErrors) -> Problem {
-    let (status, slug) = match code {
-        "invalid" => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
-        "exists_with_different_fields" => (StatusCode::CONFLICT, "exists-with-different-fields"),
-        "account_not_found" => (StatusCode::UNPROCESSABLE_ENTITY, "account-not-found"),
-        _ => (StatusCode::UNPROCESSABLE_ENTITY, "transfer-refused"),
+    let slug = match code {
+        "invalid" => "validation",
+        "exists_with_different_fields" => "exists-with-different-fields",
+        "account_not_found" => "account-not-found",
+        _ => "transfer-refused",
     };
+    let status = crate::problem::transfer_refusal_status(code);
     let title =
         if code == "invalid" { "Invalid input".to_string() } else { format!("Transfer refused: {code}") };
     let mut problem = Problem::new(status, slug, &title, Some(errors.to_string()));
@@ -275,8 +163,6 @@ fn refusal(code: &str, errors: &redress_domain::FieldErrors) -> Problem {
 /// problem naming the field when refused (nothing is written).
 #[utoipa::path(post, path = "/api/v1/ledger/transfers", tag = "ledger", request_body = TransferBody,
     responses((status = 201, body = TransferResult), (status = 200, body = TransferResult, description = "Already applied"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The id exists with other fields"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "Invalid, or refused (limit, hold state…)")))]
 pub async fn create_transfer(
@@ -340,8 +226,6 @@ pub struct BatchResult {
 /// not stop the others, except within a linked chain, which succeeds or fails as a whole.
 #[utoipa::path(post, path = "/api/v1/ledger/transfers/batch", tag = "ledger", request_body = BatchBody,
     responses((status = 200, body = BatchResult),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_batch(
     State(state): State<AppState>,
@@ -403,13 +287,11 @@ pub async fn create_batch(
 #[utoipa::path(get, path = "/api/v1/ledger/transfers/{id}", tag = "ledger",
     params(("id" = String, Path, description = "The transfer's UUID")),
     responses((status = 200, body = TransferView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_transfer(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<TransferView>> {
     Ok(Json(TransferView::from(&state.app.transfer(&actor, &id).await?)))
 }
@@ -445,15 +327,14 @@ pub struct TraceQuery {
 /// budget, donations), with the asset, case and order each carried.
 #[utoipa::path(get, path = "/api/v1/ledger/transfers/{id}/trace", tag = "ledger",
     params(("id" = String, Path, description = "The transfer's UUID"), TraceQuery),
-    responses((status = 200, body = TraceView), (status = 200, content_type = "text/plain", description = "format=text"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, description = "The trace: JSON by default, a printable statement with format=text",
+            content((TraceView = "application/json"), (String = "text/plain"))),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn trace_transfer(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<String>,
-    Query(query): Query<TraceQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<TraceQuery>,
 ) -> Result<Response, ApiError> {
     let node = state.app.trace(&actor, &id).await?;
     match query.format.as_deref() {
@@ -477,6 +358,7 @@ pub struct StatementQuery {
     /// Lines after this sequence number (from `next_after`).
     pub after: Option<i64>,
     /// 1–500, default 100.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -499,13 +381,11 @@ pub struct StatementView {
 /// An account's transfers, oldest first, with its running posted balance.
 #[utoipa::path(get, path = "/api/v1/ledger/statement", tag = "ledger", params(StatementQuery),
     responses((status = 200, body = StatementView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn statement(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<StatementQuery>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> ApiResult<Json<StatementView>> {
     let currency = query.currency.unwrap_or_else(|| state.app.settings.fund.currency.clone());
     let limit = query.limit.unwrap_or(100);
@@ -553,13 +433,11 @@ pub struct BalancesView {
 /// Every account's posted balance as it stood at an instant.
 #[utoipa::path(get, path = "/api/v1/ledger/balances", tag = "ledger", params(BalancesQuery),
     responses((status = 200, body = BalancesView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn balances(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(query): Query<BalancesQuery>,
+    ApiQuery(query): ApiQuery<BalancesQuery>,
 ) -> ApiResult<Json<BalancesView>> {
     let at = match &query.at {
         Some(text) => parse_instant("at", text)?,
@@ -635,9 +513,7 @@ async fn export(
 /// The whole ledger as a plain-text journal that `hledger` and `ledger` read; its balances equal
 /// Redress's posted balances account by account. Holds appear as comments.
 #[utoipa::path(get, path = "/api/v1/ledger/journal", tag = "ledger",
-    responses((status = 200, content_type = "text/plain", description = "The journal"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, content_type = "text/plain", description = "The journal")))]
 pub async fn journal(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -657,9 +533,7 @@ pub async fn journal(
 
 /// Every transfer as CSV (one row per transfer, holds and voids included).
 #[utoipa::path(get, path = "/api/v1/ledger/export.csv", tag = "ledger",
-    responses((status = 200, content_type = "text/csv", description = "The transfers"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, content_type = "text/csv", description = "The transfers")))]
 pub async fn export_csv(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -698,9 +572,7 @@ impl From<LedgerCheck> for LedgerCheckView {
 
 /// Checks the ledger's invariants on what is stored.
 #[utoipa::path(get, path = "/api/v1/ledger/verify", tag = "ledger",
-    responses((status = 200, body = LedgerCheckView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = LedgerCheckView)))]
 pub async fn verify(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,

@@ -16,69 +16,9 @@ mod victims;
 
 use redress_domain::policy::rules;
 use redress_domain::Policy;
-use serde::Serialize;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::routes;
 
 use crate::access::{Access, Routes};
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Redress API",
-        description = "Redress runs a reparations fund for victims of trafficking in persons. \
-            Errors are RFC 9457 problem documents (application/problem+json). Log in with \
-            POST /api/v1/session and send the token as `Authorization: Bearer <token>`, or use \
-            the session cookie and echo the CSRF token in `X-CSRF-Token` on state-changing requests. \
-            Each operation states who may call it (`x-redress-access`)."
-    ),
-    modifiers(&SecuritySchemes),
-    tags(
-        (name = "operations", description = "Health, metrics and this document"),
-        (name = "session", description = "Logging in and out, the current user"),
-        (name = "administration", description = "Users and institutions"),
-        (name = "audit", description = "The tamper-evident audit trail"),
-        (name = "ledger", description = "The fund's double-entry ledger"),
-        (name = "victims", description = "Victims, their consent and their protected identity"),
-        (name = "cases", description = "Criminal cases, their stages, defendants and victims"),
-        (name = "orders", description = "Judgments and reparation orders"),
-        (name = "assets", description = "Seized and confiscated assets, from seizure to money in the fund"),
-        (name = "claims", description = "Claims, the allocation policy and rounds, payment batches, bank files and results"),
-        (name = "public", description = "The public transparency page and feeds (no login, no personal data)"),
-    )
-)]
-pub struct ApiDoc;
-
-impl ApiDoc {
-    pub fn openapi_base() -> utoipa::openapi::OpenApi {
-        <ApiDoc as OpenApi>::openapi()
-    }
-}
-
-struct SecuritySchemes;
-
-impl Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        components.add_security_scheme(
-            "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::access::SESSION_COOKIE))),
-        );
-    }
-}
-
-/// A page of items; pass `next_after` back as `after` for the next page.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Paged<T: ToSchema> {
-    pub items: Vec<T>,
-    /// `null` on the last page.
-    pub next_after: Option<i64>,
-}
 
 pub fn all(routes: Routes) -> Routes {
     const PUBLIC: Access = Access::Policy(Policy::Public);

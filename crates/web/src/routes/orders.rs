@@ -1,15 +1,16 @@
 //! Judgments and reparation orders: recording, finality, payments by the convicted, insolvency
 //! findings, and each order's figures and fund eligibility.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use redress_app::orders::{JudgmentView, OrderRequest, OrderView, RecordJudgment};
-use serde::{Deserialize, Serialize};
+use redress_app::orders::{OrderRequest, RecordJudgment};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
+use crate::views::orders::{JudgmentJson, OrderJson};
 use crate::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -51,137 +52,9 @@ pub struct JudgmentBody {
     pub confirm_duplicate: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConditionJson {
-    /// judgment_in_force, order_final, something_owed or debtor_cannot_pay.
-    pub condition: String,
-    pub met: bool,
-    pub detail: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PaymentJson {
-    /// debtor, fund or advance.
-    pub source: String,
-    pub amount: String,
-    pub paid_on: String,
-    pub reference: Option<String>,
-    pub recorded_by: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FindingJson {
-    pub found_on: String,
-    pub basis: String,
-    pub recorded_by: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderJson {
-    pub id: i64,
-    pub judgment_id: i64,
-    pub victim: String,
-    pub currency: String,
-    pub payment_deadline: Option<String>,
-    pub final_on: Option<String>,
-    /// Head of damage → amount.
-    pub items: Vec<(String, String)>,
-    pub debtors: Vec<i64>,
-    pub ordered: String,
-    pub paid_by_debtors: String,
-    pub paid_by_fund: String,
-    pub advanced_by_fund: String,
-    pub owed: String,
-    /// Whether the fund may pay it, and why (or why not).
-    pub eligible: bool,
-    pub conditions: Vec<ConditionJson>,
-    pub payments: Vec<PaymentJson>,
-    pub insolvency_findings: Vec<FindingJson>,
-}
-
-impl From<OrderView> for OrderJson {
-    fn from(v: OrderView) -> Self {
-        let c = v.order.currency;
-        OrderJson {
-            id: v.order.id,
-            judgment_id: v.order.judgment_id,
-            victim: v.order.victim_code,
-            currency: c.code().to_string(),
-            payment_deadline: v.order.payment_deadline,
-            final_on: v.final_on,
-            items: v.order.items.iter().map(|(head, amount)| (head.clone(), amount.format(c))).collect(),
-            debtors: v.order.debtors,
-            ordered: v.figures.ordered.format(c),
-            paid_by_debtors: v.figures.paid_by_debtors.format(c),
-            paid_by_fund: v.figures.paid_by_fund.format(c),
-            advanced_by_fund: v.figures.advanced_by_fund.format(c),
-            owed: v.owed.format(c),
-            eligible: v.eligibility.eligible,
-            conditions: v
-                .eligibility
-                .conditions
-                .into_iter()
-                .map(|x| ConditionJson { condition: x.condition.to_string(), met: x.met, detail: x.detail })
-                .collect(),
-            payments: v
-                .payments
-                .into_iter()
-                .map(|p| PaymentJson {
-                    source: p.source,
-                    amount: p.amount.format(c),
-                    paid_on: p.paid_on,
-                    reference: p.reference,
-                    recorded_by: p.recorded_by,
-                })
-                .collect(),
-            insolvency_findings: v
-                .insolvency
-                .into_iter()
-                .map(|f| FindingJson { found_on: f.found_on, basis: f.basis, recorded_by: f.recorded_by })
-                .collect(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct JudgmentJson {
-    pub id: i64,
-    pub case_id: i64,
-    pub judged_on: String,
-    pub court: String,
-    pub final_on: Option<String>,
-    /// When an appeal (or annulment action) was filed, if one was.
-    pub appeal_filed_on: Option<String>,
-    /// How it ended: confirmed, annulled or acquitted (null while pending).
-    pub appeal_outcome: Option<String>,
-    pub appeal_decided_on: Option<String>,
-    pub convicted: Vec<i64>,
-    pub orders: Vec<OrderJson>,
-}
-
-impl From<JudgmentView> for JudgmentJson {
-    fn from(v: JudgmentView) -> Self {
-        JudgmentJson {
-            id: v.judgment.id,
-            case_id: v.judgment.case_id,
-            judged_on: v.judgment.judged_on,
-            court: v.judgment.court,
-            final_on: v.judgment.final_on,
-            appeal_filed_on: v.judgment.appeal_filed_on,
-            appeal_outcome: v.judgment.outcome.map(|o| o.as_str().to_string()),
-            appeal_decided_on: v.judgment.outcome_on,
-            convicted: v.judgment.convicted,
-            orders: v.orders.into_iter().map(OrderJson::from).collect(),
-        }
-    }
-}
-
 /// Records a judgment with its convicted defendants and a reparation order per victim.
 #[utoipa::path(post, path = "/api/v1/judgments", tag = "orders", request_body = JudgmentBody,
     responses((status = 201, body = JudgmentJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_judgment(
     State(state): State<AppState>,
@@ -215,13 +88,11 @@ pub async fn record_judgment(
 /// A judgment with its orders.
 #[utoipa::path(get, path = "/api/v1/judgments/{id}", tag = "orders", params(("id" = i64, Path, description = "The judgment's id")),
     responses((status = 200, body = JudgmentJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_judgment(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<JudgmentJson>> {
     Ok(Json(state.app.judgment(&actor, id).await?.into()))
 }
@@ -237,8 +108,6 @@ pub struct FinalityBody {
 #[utoipa::path(post, path = "/api/v1/judgments/{id}/finality", tag = "orders", params(("id" = i64, Path, description = "The judgment's id")),
     request_body = FinalityBody,
     responses((status = 200, body = JudgmentJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -246,7 +115,7 @@ pub async fn set_final(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<FinalityBody>,
 ) -> ApiResult<Json<JudgmentJson>> {
     Ok(Json(state.app.set_judgment_final(&actor, &context, id, &body.final_on).await?.into()))
@@ -274,7 +143,7 @@ pub async fn record_appeal(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AppealBody>,
 ) -> ApiResult<Json<JudgmentJson>> {
     Ok(Json(
@@ -306,7 +175,7 @@ pub async fn decide_appeal(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AppealDecisionBody>,
 ) -> ApiResult<Json<JudgmentJson>> {
     let view =
@@ -318,13 +187,11 @@ pub async fn decide_appeal(
 /// and whether the fund may pay it, with the reason for each condition.
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", params(("id" = i64, Path, description = "The order's id")),
     responses((status = 200, body = OrderJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_order(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<OrderJson>> {
     Ok(Json(state.app.order(&actor, id).await?.into()))
 }
@@ -342,15 +209,13 @@ pub struct DebtorPaymentBody {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/payments", tag = "orders", params(("id" = i64, Path, description = "The order's id")),
     request_body = DebtorPaymentBody,
     responses((status = 200, body = OrderJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_payment(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DebtorPaymentBody>,
 ) -> ApiResult<Json<OrderJson>> {
     let view = state
@@ -372,15 +237,13 @@ pub struct InsolvencyBody {
 #[utoipa::path(post, path = "/api/v1/orders/{id}/insolvency", tag = "orders", params(("id" = i64, Path, description = "The order's id")),
     request_body = InsolvencyBody,
     responses((status = 200, body = OrderJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_insolvency(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<InsolvencyBody>,
 ) -> ApiResult<Json<OrderJson>> {
     Ok(Json(state.app.record_insolvency(&actor, &context, id, &body.found_on, &body.basis).await?.into()))

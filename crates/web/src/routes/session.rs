@@ -4,14 +4,14 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use redress_app::accounts::User;
 use redress_domain::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::SESSION_COOKIE;
+use crate::credentials::SESSION_COOKIE;
 use crate::extract::{ApiJson, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
+use crate::views::accounts::UserView;
 use crate::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -20,40 +20,6 @@ pub struct LoginRequest {
     pub username: String,
     #[schema(value_type = String, format = Password)]
     pub password: Secret<String>,
-}
-
-/// A user as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserView {
-    pub id: i64,
-    pub username: String,
-    pub display_name: Option<String>,
-    pub institution_id: i64,
-    pub institution: String,
-    /// Role names (`fund_officer`, `treasurer`…).
-    pub roles: Vec<String>,
-    /// RFC 3339, UTC.
-    pub created_at: String,
-    /// `false` once an administrator deactivated the user.
-    pub active: bool,
-    /// An administrator reset the password: the session may only change it (`PUT /api/v1/me/password`).
-    pub must_change_password: bool,
-}
-
-impl From<User> for UserView {
-    fn from(user: User) -> Self {
-        UserView {
-            id: user.id.0,
-            username: user.username,
-            display_name: user.display_name,
-            institution_id: user.institution_id.0,
-            institution: user.institution,
-            roles: user.roles.iter().map(|r| r.as_str().to_string()).collect(),
-            created_at: user.created_at.to_rfc3339(),
-            active: user.active,
-            must_change_password: user.must_change_password,
-        }
-    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -88,7 +54,8 @@ pub(crate) fn session_cookie(
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse, description = "Logged in; the session cookie is set too"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json",
+            description = "Wrong username or password (the same answer for both)"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json")))]
@@ -115,8 +82,7 @@ pub async fn login(
 
 /// Logs out: ends the session and clears the cookie.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
-    responses((status = 204, description = "Logged out"),
-        (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Logged out")))]
 pub async fn logout(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -130,7 +96,7 @@ pub async fn logout(
 
 /// The current user, their institution and roles.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session",
-    responses((status = 200, body = UserView), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = UserView)))]
 pub async fn me(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
@@ -151,7 +117,6 @@ pub struct ChangePasswordRequest {
 /// Changes the caller's password. Every other session of the caller ends.
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "session", request_body = ChangePasswordRequest,
     responses((status = 204, description = "Password changed"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn change_password(
     State(state): State<AppState>,

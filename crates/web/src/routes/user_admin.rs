@@ -6,9 +6,9 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::session::UserView;
 use crate::extract::{ApiJson, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
+use crate::views::accounts::UserView;
 use crate::AppState;
 
 /// Deactivates a user: they cannot log in, and their sessions end. Their records and history stay.

@@ -1,37 +1,26 @@
 //! Users (administrators only).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redress_app::accounts::{CreateUser, InstitutionChoice};
 use redress_domain::Secret;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use super::session::UserView;
-use super::Paged;
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
+use crate::views::accounts::UserView;
+use crate::views::{PageQuery, Paged};
 use crate::AppState;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    /// Return items after this id (from `next_after`).
-    pub after: Option<i64>,
-    /// At most this many items (1–500, default 100).
-    pub limit: Option<i64>,
-}
 
 /// Every user with their institution and roles, by id.
 #[utoipa::path(get, path = "/api/v1/users", tag = "administration", params(PageQuery),
-    responses((status = 200, body = Paged<UserView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Paged<UserView>)))]
 pub async fn list_users(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
-    Query(page): Query<PageQuery>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<UserView>>> {
     let limit = page.limit.unwrap_or(100);
     let users = state.app.list_users(&actor, page.after, Some(limit)).await?;
@@ -57,8 +46,6 @@ pub struct CreateUserRequest {
 /// Creates a user in an existing institution.
 #[utoipa::path(post, path = "/api/v1/users", tag = "administration", request_body = CreateUserRequest,
     responses((status = 201, body = UserView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "The username is taken"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_user(

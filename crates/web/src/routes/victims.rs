@@ -1,7 +1,7 @@
 //! Victims: registration with consent, the record (identity only for those allowed, every such
 //! read audited with its purpose), consent withdrawal.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use redress_app::identity::{IdentityPatch, RepresentativeInput};
@@ -10,7 +10,7 @@ use redress_domain::victims::{Identity, Representative};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
 
@@ -168,8 +168,6 @@ impl From<VictimView> for VictimJson {
 /// encrypted before it is stored; a document registered before is a 409 naming its code.
 #[utoipa::path(post, path = "/api/v1/victims", tag = "victims", request_body = RegisterVictimRequest,
     responses((status = 201, body = VictimJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn register_victim(
@@ -296,7 +294,7 @@ pub async fn correct_victim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(r): ApiJson<CorrectVictimRequest>,
 ) -> ApiResult<Json<VictimJson>> {
     Ok(Json(state.app.correct_victim(&actor, &context, &code, r.into()).await?.into()))
@@ -315,15 +313,13 @@ pub struct VictimQuery {
 #[utoipa::path(get, path = "/api/v1/victims/{code}", tag = "victims",
     params(("code" = String, Path, description = "V-2026-000123"), VictimQuery),
     responses((status = 200, body = VictimJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_victim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(code): Path<String>,
-    Query(query): Query<VictimQuery>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(query): ApiQuery<VictimQuery>,
 ) -> ApiResult<Json<VictimJson>> {
     Ok(Json(state.app.victim(&actor, &context, &code, query.purpose.as_deref()).await?.into()))
 }
@@ -333,15 +329,13 @@ pub async fn get_victim(
 #[utoipa::path(post, path = "/api/v1/victims/{code}/consent-withdrawal", tag = "victims",
     params(("code" = String, Path, description = "V-2026-000123")),
     responses((status = 200, body = VictimJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<VictimJson>> {
     Ok(Json(state.app.withdraw_consent(&actor, &context, &code).await?.into()))
 }
@@ -357,8 +351,6 @@ pub struct ReferralRequest {
 #[utoipa::path(post, path = "/api/v1/victims/{code}/referrals", tag = "victims",
     params(("code" = String, Path, description = "V-2026-000123")), request_body = ReferralRequest,
     responses((status = 200, body = VictimJson),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -366,7 +358,7 @@ pub async fn refer_victim(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     ApiJson(r): ApiJson<ReferralRequest>,
 ) -> ApiResult<Json<VictimJson>> {
     Ok(Json(state.app.refer_victim(&actor, &context, &code, r.institution_id).await?.into()))
@@ -388,14 +380,12 @@ pub struct VictimCodes {
 /// decrypted). Answers codes only; the look-up is audited.
 #[utoipa::path(get, path = "/api/v1/victims", tag = "victims", params(DocumentQuery),
     responses((status = 200, body = VictimCodes),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn find_victims(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Query(query): Query<DocumentQuery>,
+    ApiQuery(query): ApiQuery<DocumentQuery>,
 ) -> ApiResult<Json<VictimCodes>> {
     let codes = state
         .app

@@ -1,0 +1,220 @@
+//! Claims: the list with filters, filing, a claim with its decision form, withdrawal.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{context, Value};
+use redress_app::claims::{Decision, FileClaim};
+use redress_app::AppError;
+use redress_domain::claims::{ClaimState, Need};
+use redress_domain::policy::rules;
+
+use super::forms::{failure, notice, Fields, Refusal};
+use super::render::render;
+use super::{PagePath, PageRoutes, Viewer};
+use crate::extract::Context;
+use crate::AppState;
+
+async fn claims_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state_filter = query.get("state").filter(|s| !s.is_empty()).cloned();
+    let tier = query.get("tier").and_then(|t| t.parse::<u8>().ok());
+    let overdue = query.get("overdue").is_some_and(|v| v == "true");
+    let after = query.get("after").and_then(|a| a.parse::<i64>().ok());
+    let limit = 50;
+    match state.app.claims(viewer.actor(), state_filter.as_deref(), tier, overdue, after, Some(limit)).await {
+        Ok(claims) => {
+            let next_after = (claims.len() as i64 == limit).then(|| claims.last().map(|c| c.id)).flatten();
+            let states: Vec<&str> = ClaimState::ALL.iter().map(|s| s.as_str()).collect();
+            render(
+                &viewer,
+                StatusCode::OK,
+                "claims.html",
+                context! {
+                    claims => Value::from_serialize(&claims),
+                    states => states,
+                    next_after => next_after,
+                    filter => context! { state => state_filter, tier => tier, overdue => overdue },
+                },
+            )
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn claim_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(id): PagePath<i64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    match state.app.claim(viewer.actor(), id).await {
+        Ok(claim) => render(
+            &viewer,
+            StatusCode::OK,
+            "claim.html",
+            context! {
+                claim => Value::from_serialize(&claim),
+                can_decide => rules::DECIDE_CLAIMS.allows(&viewer.actor().roles),
+                notice => notice(&viewer, &query),
+            },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let decision = Decision {
+        decision: fields.get("decision"),
+        amount: fields.optional("amount"),
+        tier: fields.optional("tier").and_then(|t| t.parse().ok()),
+        reason: fields.optional("reason"),
+    };
+    match state.app.decide_claim(viewer.actor(), &context, id, decision).await {
+        Ok(_) => Redirect::to(&format!("/claims/{id}?notice=claim-decided")).into_response(),
+        Err(error) => {
+            let refusal = match Refusal::of(error) {
+                Ok(refusal) => refusal,
+                Err(error) => return failure(&viewer, error),
+            };
+            let claim = match state.app.claim(viewer.actor(), id).await {
+                Ok(claim) => claim,
+                Err(error) => return failure(&viewer, error),
+            };
+            render(
+                &viewer,
+                refusal.status,
+                "claim.html",
+                context! {
+                    claim => Value::from_serialize(&claim),
+                    can_decide => true,
+                    form => fields.value(),
+                    ..refusal.values()
+                },
+            )
+        }
+    }
+}
+
+/// The needs a claim may name (also offered by the policy page).
+pub(super) fn needs() -> Vec<&'static str> {
+    Need::ALL.iter().map(|n| n.as_str()).collect()
+}
+
+async fn claim_form(viewer: Viewer, Query(query): Query<HashMap<String, String>>) -> Response {
+    let victim = query.get("victim").cloned().unwrap_or_default();
+    render(
+        &viewer,
+        StatusCode::OK,
+        "claim_new.html",
+        context! { needs => needs(), form => context! { victim => victim, kind => "reparation", needs => Vec::<String>::new() } },
+    )
+}
+
+async fn file_claim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let mut errors = BTreeMap::new();
+    let mut number = |name: &str| -> Option<i64> {
+        let text = fields.get(name);
+        if text.is_empty() {
+            return None;
+        }
+        text.parse::<i64>().map(Some).unwrap_or_else(|_| {
+            errors.insert(name.to_string(), "must be a number".to_string());
+            None
+        })
+    };
+    let order_id = number("order_id");
+    let case_id = number("case_id");
+    let request = FileClaim {
+        victim: fields.get("victim"),
+        kind: fields.optional("kind"),
+        order_id,
+        case_id,
+        amount: fields.optional("amount"),
+        needs: fields.all("needs"),
+        note: None,
+    };
+    let result = if errors.is_empty() {
+        state.app.file_claim(viewer.actor(), &context, request).await
+    } else {
+        Err(AppError::Invalid(redress_domain::FieldErrors::new()))
+    };
+    match result {
+        Ok(claim) => {
+            Redirect::to(&format!("/claims/{}?notice=claim-filed&id={}", claim.id, claim.id)).into_response()
+        }
+        Err(error) => {
+            let refusal = match Refusal::of(error) {
+                Ok(refusal) => refusal,
+                Err(error) => return failure(&viewer, error),
+            };
+            errors.extend(refusal.errors());
+            render(
+                &viewer,
+                refusal.status,
+                "claim_new.html",
+                context! { needs => needs(), errors => errors, form => fields.value(), ..refusal.values() },
+            )
+        }
+    }
+}
+
+async fn withdraw_claim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    match state.app.withdraw_claim(viewer.actor(), &context, id, &f.get("reason")).await {
+        Ok(_) => Redirect::to(&format!("/claims/{id}?notice=claim-withdrawn")).into_response(),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+/// The printable receipt of a paid claim, opened from its page; a refusal is an error page.
+async fn claim_receipt(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+) -> Response {
+    match state.app.claim_receipt(viewer.actor(), &context, id).await {
+        Ok(receipt) => {
+            super::render::render_document(viewer.locale, "receipt.html", context! { receipt => receipt })
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+pub(super) fn routes(pages: PageRoutes) -> PageRoutes {
+    pages
+        .add(rules::READ_CLAIMS, &["GET"], "/claims", get(claims_list))
+        .add(rules::FILE_CLAIMS, &["POST"], "/claims", post(file_claim))
+        .add(rules::FILE_CLAIMS, &["GET"], "/claims/new", get(claim_form))
+        .add(rules::READ_CLAIMS, &["GET"], "/claims/{id}", get(claim_page))
+        .add(rules::DECIDE_CLAIMS, &["POST"], "/claims/{id}/decision", post(decide))
+        .add(rules::READ_CLAIMS, &["GET"], "/claims/{id}/receipt", get(claim_receipt))
+        .add(rules::FILE_CLAIMS, &["POST"], "/claims/{id}/withdrawal", post(withdraw_claim))
+}

@@ -1,0 +1,215 @@
+//! What every page module shares: the submitted form, the page for a use case's error (with
+//! the status chosen by [`crate::problem::status_of`], as for the API), a form shown again
+//! with its errors, and the one-time notices after a redirect.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::body::Bytes;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{context, Value};
+use redress_app::AppError;
+use redress_domain::FieldErrors;
+
+use super::render::{render, render_error, render_problem};
+use super::Viewer;
+use crate::i18n;
+use crate::problem::{log_server_side, status_of};
+
+/// The fields of a submitted form (repeated names kept, for checkboxes).
+pub(super) struct Fields(pub(super) Vec<(String, String)>);
+
+impl Fields {
+    pub(super) fn parse(body: &Bytes) -> Fields {
+        Fields(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+    }
+
+    pub(super) fn get(&self, name: &str) -> String {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+    }
+
+    pub(super) fn optional(&self, name: &str) -> Option<String> {
+        Some(self.get(name)).filter(|v| !v.is_empty())
+    }
+
+    pub(super) fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+
+    /// The form as a template value (to refill it after an error).
+    pub(super) fn value(&self) -> Value {
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        for (k, v) in &self.0 {
+            if k == "_csrf" || k.contains("password") {
+                continue;
+            }
+            if k == "needs" {
+                continue;
+            }
+            map.insert(k.clone(), Value::from(v.clone()));
+        }
+        map.insert("needs".into(), Value::from(self.all("needs")));
+        Value::from(map)
+    }
+}
+
+/// Every field error on one line (`field: reason; …`), for a problem box.
+pub(super) fn joined(errors: &FieldErrors) -> String {
+    errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ")
+}
+
+/// Field errors by field name, for the template.
+pub(super) fn field_errors(error: &AppError) -> Option<BTreeMap<String, String>> {
+    match error {
+        AppError::Invalid(errors) => {
+            Some(errors.0.iter().map(|e| (e.field.clone(), e.reason.clone())).collect())
+        }
+        _ => None,
+    }
+}
+
+/// The error page for a use case's error, with the same status the API answers.
+pub(super) fn failure(viewer: &Viewer, error: AppError) -> Response {
+    log_server_side(&error);
+    let status = status_of(&error);
+    match error {
+        AppError::Unauthenticated => Redirect::to("/login").into_response(),
+        AppError::Forbidden => render_error(viewer, status, "forbidden-title", Some("forbidden-text")),
+        AppError::Refused(field) => render_problem(viewer, status, "forbidden-title", &field.reason),
+        AppError::NotFound(what) => render_problem(viewer, status, "not-found-title", &what),
+        AppError::Conflict(field) => render_problem(viewer, status, "conflict-title", &field.reason),
+        AppError::Invalid(errors) => render_problem(viewer, status, "error-title", &joined(&errors)),
+        AppError::RateLimited { retry_after_seconds } => {
+            let text = i18n::translate(
+                viewer.locale,
+                "login-limited",
+                &[("seconds", retry_after_seconds.to_string())],
+            );
+            let mut response = render_problem(viewer, status, "rate-limited-title", &text);
+            if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        AppError::Unavailable(_) => {
+            render_error(viewer, status, "unavailable-title", Some("unavailable-text"))
+        }
+        AppError::Internal(_) => render_error(viewer, status, "error-title", None),
+    }
+}
+
+/// How a form answers a refusal it can show in place: field errors next to their fields, a
+/// conflict as the problem line. Any other error is not a refusal (`Err`: the error page).
+pub(super) struct Refusal {
+    pub(super) status: StatusCode,
+    errors: Option<BTreeMap<String, String>>,
+    problem: Option<String>,
+    /// Every field error on one line, for forms without a place per field.
+    line: Option<String>,
+}
+
+impl Refusal {
+    pub(super) fn of(error: AppError) -> Result<Refusal, AppError> {
+        let status = status_of(&error);
+        match error {
+            AppError::Invalid(ref invalid) => Ok(Refusal {
+                status,
+                errors: field_errors(&error),
+                problem: None,
+                line: Some(joined(invalid)),
+            }),
+            AppError::Conflict(field) => {
+                Ok(Refusal { status, errors: None, problem: Some(field.reason.clone()), line: None })
+            }
+            other => Err(other),
+        }
+    }
+
+    /// `errors` by field and the conflict's `problem`, for the template.
+    pub(super) fn values(&self) -> Value {
+        context! { errors => self.errors, problem => self.problem }
+    }
+
+    /// Everything on the `problem` line.
+    pub(super) fn as_line(&self) -> Value {
+        context! { problem => self.problem.clone().or_else(|| self.line.clone()) }
+    }
+
+    /// The field errors, and everything on the `problem` line too.
+    pub(super) fn values_and_line(&self) -> Value {
+        context! { errors => self.errors, problem => self.problem.clone().or_else(|| self.line.clone()) }
+    }
+
+    /// The field errors by name (a form adding its own before the use case runs).
+    pub(super) fn errors(&self) -> BTreeMap<String, String> {
+        self.errors.clone().unwrap_or_default()
+    }
+}
+
+/// Re-renders a page's form after a refusal, or the error page.
+pub(super) fn form_error(
+    viewer: &Viewer,
+    template: &str,
+    error: AppError,
+    values: Value,
+    form: &Fields,
+) -> Response {
+    let refusal = match Refusal::of(error) {
+        Ok(refusal) => refusal,
+        Err(error) => return failure(viewer, error),
+    };
+    render(
+        viewer,
+        refusal.status,
+        template,
+        context! { ..values, ..refusal.values(), ..context! { form => form.value() } },
+    )
+}
+
+/// A notice shown once, after a redirect (`?notice=key`, from a fixed list).
+pub(super) fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option<String> {
+    let key = query.get("notice")?;
+    let allowed = [
+        "claim-filed",
+        "claim-decided",
+        "victim-registered",
+        "victim-verified",
+        "batch-approved",
+        "password-changed",
+        "asset-registered",
+        "asset-moved",
+        "case-opened",
+        "case-updated",
+        "judgment-recorded",
+        "judgment-updated",
+        "users-created",
+        "asset-updated",
+        "victim-withdrawn",
+        "claim-withdrawn",
+        "ledger-transferred",
+        "ledger-transfer-exists",
+        "victim-referred",
+        "institution-created",
+        "policy-published",
+        "victim-corrected",
+    ];
+    if !allowed.contains(&key.as_str()) {
+        return None;
+    }
+    let args: Vec<(&str, String)> =
+        ["id", "code"].iter().filter_map(|name| query.get(*name).map(|v| (*name, v.clone()))).collect();
+    Some(i18n::translate(viewer.locale, key, &args))
+}
+
+/// A local path to go back to, never another site.
+pub(super) fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

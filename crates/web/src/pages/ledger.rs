@@ -1,0 +1,131 @@
+//! The fund's ledger: balances, an account's statement, a manual transfer.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{context, Value};
+use redress_app::AppError;
+use redress_domain::policy::rules;
+
+use super::forms::{failure, joined, notice, Fields};
+use super::render::render;
+use super::{PageRoutes, Viewer};
+use crate::extract::Context;
+use crate::problem::transfer_refusal_status;
+use crate::views::ledger::AccountView;
+use crate::AppState;
+
+async fn ledger_view(state: &AppState, viewer: &Viewer, status: StatusCode, extra: Value) -> Response {
+    match state.app.ledger_accounts(viewer.actor()).await {
+        Ok(accounts) => {
+            let views: Vec<AccountView> = accounts.iter().map(AccountView::from).collect();
+            let chart: Vec<&str> = redress_app::ledger::CHART.iter().map(|(name, _)| *name).collect();
+            render(
+                viewer,
+                status,
+                "ledger.html",
+                context! {
+                    ..extra,
+                    ..context! {
+                        accounts => Value::from_serialize(&views),
+                        chart => chart,
+                        can_write => rules::WRITE_LEDGER.allows(&viewer.actor().roles),
+                        transfer_id => uuid::Uuid::new_v4().hyphenated().to_string(),
+                    }
+                },
+            )
+        }
+        Err(error) => failure(viewer, error),
+    }
+}
+
+async fn ledger_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = notice(&viewer, &query);
+    ledger_view(&state, &viewer, StatusCode::OK, context! { notice => notice }).await
+}
+
+async fn ledger_transfer(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    let request = redress_app::ledger::TransferRequest {
+        id: f.get("id"),
+        debit_account: f.optional("debit_account"),
+        credit_account: f.optional("credit_account"),
+        amount: f.get("amount"),
+        currency: state.app.settings.fund.currency.clone(),
+        memo: f.optional("memo"),
+        ..redress_app::ledger::TransferRequest::default()
+    };
+    match state.app.create_transfers(viewer.actor(), &context, &[request]).await {
+        Ok(outcomes) => match outcomes.into_iter().next() {
+            Some(redress_app::ledger::TransferOutcome::Created(_)) => {
+                Redirect::to("/ledger?notice=ledger-transferred").into_response()
+            }
+            Some(redress_app::ledger::TransferOutcome::Exists(_)) => {
+                Redirect::to("/ledger?notice=ledger-transfer-exists").into_response()
+            }
+            Some(redress_app::ledger::TransferOutcome::Failed { code, errors }) => {
+                let status = transfer_refusal_status(&code);
+                ledger_view(&state, &viewer, status, context! { problem => joined(&errors) }).await
+            }
+            None => failure(&viewer, AppError::Internal("no outcome".into())),
+        },
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn statement_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let account = query.get("account").cloned().unwrap_or_default();
+    let currency = query.get("currency").cloned().unwrap_or_else(|| state.app.settings.fund.currency.clone());
+    let after = query.get("after").and_then(|a| a.parse().ok());
+    let limit = 100;
+    match state.app.statement(viewer.actor(), &account, &currency, after, Some(limit)).await {
+        Ok((found, lines)) => {
+            let c = found.currency;
+            let rows: Vec<Value> = lines
+                .iter()
+                .map(|l| {
+                    context! {
+                        seq => l.transfer.seq,
+                        at => l.transfer.created_at.to_rfc3339(),
+                        change => redress_domain::Amount(l.posted_change).format(c),
+                        balance => redress_domain::Amount(l.balance_after).format(c),
+                        memo => l.transfer.memo,
+                    }
+                })
+                .collect();
+            let next_after =
+                (lines.len() as i64 == limit).then(|| lines.last().map(|l| l.transfer.seq)).flatten();
+            render(
+                &viewer,
+                StatusCode::OK,
+                "statement.html",
+                context! { account => account, currency => c.code(), lines => rows, next_after => next_after },
+            )
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+pub(super) fn routes(pages: PageRoutes) -> PageRoutes {
+    pages
+        .add(rules::READ_LEDGER, &["GET"], "/ledger", get(ledger_page))
+        .add(rules::READ_LEDGER, &["GET"], "/ledger/statement", get(statement_page))
+        .add(rules::WRITE_LEDGER, &["POST"], "/ledger/transfers", post(ledger_transfer))
+}

@@ -1,0 +1,240 @@
+//! Judgments and reparation orders: recording a judgment, finality, payments by the convicted,
+//! insolvency findings and later recoveries.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{context, Value};
+use redress_app::AppError;
+use redress_domain::policy::rules;
+
+use super::forms::{failure, form_error, notice, Fields, Refusal};
+use super::render::render;
+use super::{PagePath, PageRoutes, Viewer};
+use crate::extract::Context;
+use crate::views::orders::JudgmentJson;
+use crate::AppState;
+
+fn heads() -> Vec<&'static str> {
+    redress_domain::orders::HeadOfDamage::ALL.iter().map(|h| h.as_str()).collect()
+}
+
+async fn judgment_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(id): PagePath<i64>,
+) -> Response {
+    match state.app.case(viewer.actor(), id).await {
+        Ok(case) => render(
+            &viewer,
+            StatusCode::OK,
+            "judgment_new.html",
+            context! { case => Value::from_serialize(&case), heads => heads(), form => context! {} },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn record_judgment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let case = match state.app.case(viewer.actor(), id).await {
+        Ok(case) => case,
+        Err(error) => return failure(&viewer, error),
+    };
+    let convicted: Vec<i64> = fields.all("convicted").iter().filter_map(|d| d.parse().ok()).collect();
+    let deadline = fields.optional("payment_deadline");
+    let orders = case
+        .victims
+        .iter()
+        .filter_map(|code| {
+            let items: Vec<(String, String)> = heads()
+                .into_iter()
+                .filter_map(|head| {
+                    fields.optional(&format!("amount:{code}:{head}")).map(|a| (head.to_string(), a))
+                })
+                .collect();
+            (!items.is_empty()).then(|| redress_app::orders::OrderRequest {
+                victim: code.clone(),
+                currency: None,
+                payment_deadline: deadline.clone(),
+                items,
+                debtors: convicted.clone(),
+            })
+        })
+        .collect();
+    let request = redress_app::orders::RecordJudgment {
+        case_id: id,
+        judged_on: fields.get("judged_on"),
+        court: fields.get("court"),
+        convicted,
+        final_on: fields.optional("final_on"),
+        orders,
+        confirm_duplicate: fields.get("confirm_duplicate") == "true",
+    };
+    match state.app.record_judgment(viewer.actor(), &context, request).await {
+        Ok(judgment) => {
+            Redirect::to(&format!("/judgments/{}?notice=judgment-recorded", judgment.judgment.id))
+                .into_response()
+        }
+        Err(error) => form_error(
+            &viewer,
+            "judgment_new.html",
+            error,
+            context! { case => Value::from_serialize(&case), heads => heads() },
+            &fields,
+        ),
+    }
+}
+
+async fn judgment_view(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    status: StatusCode,
+    extra: Value,
+) -> Response {
+    match state.app.judgment(viewer.actor(), id).await {
+        Ok(judgment) => {
+            let json = JudgmentJson::from(judgment);
+            render(
+                viewer,
+                status,
+                "judgment.html",
+                context! {
+                    ..extra,
+                    ..context! {
+                        judgment => Value::from_serialize(&json),
+                        can_record => rules::RECORD_JUDGMENTS.allows(&viewer.actor().roles),
+                        can_recover => rules::DECIDE_CLAIMS.allows(&viewer.actor().roles),
+                    }
+                },
+            )
+        }
+        Err(error) => failure(viewer, error),
+    }
+}
+
+async fn judgment_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(id): PagePath<i64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = notice(&viewer, &query);
+    judgment_view(&state, &viewer, id, StatusCode::OK, context! { notice => notice }).await
+}
+
+async fn judgment_final(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    match state.app.set_judgment_final(viewer.actor(), &context, id, &fields.get("final_on")).await {
+        Ok(_) => Redirect::to(&format!("/judgments/{id}?notice=judgment-updated")).into_response(),
+        Err(error) => match Refusal::of(error) {
+            Ok(refusal) => judgment_view(&state, &viewer, id, refusal.status, refusal.as_line()).await,
+            Err(error) => failure(&viewer, error),
+        },
+    }
+}
+
+/// A form on an order: back to its judgment, or the judgment with the problem.
+async fn order_form(
+    state: &AppState,
+    viewer: &Viewer,
+    result: Result<(), AppError>,
+    order_id: i64,
+) -> Response {
+    let judgment_id = match state.app.order(viewer.actor(), order_id).await {
+        Ok(order) => order.order.judgment_id,
+        Err(error) => return failure(viewer, error),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/judgments/{judgment_id}?notice=judgment-updated#order-{order_id}"))
+            .into_response(),
+        Err(error) => match Refusal::of(error) {
+            Ok(refusal) => judgment_view(state, viewer, judgment_id, refusal.status, refusal.as_line()).await,
+            Err(error) => failure(viewer, error),
+        },
+    }
+}
+
+async fn order_payment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let result = state
+        .app
+        .record_debtor_payment(
+            viewer.actor(),
+            &context,
+            id,
+            &fields.get("amount"),
+            &fields.get("paid_on"),
+            None,
+        )
+        .await;
+    order_form(&state, &viewer, result.map(|_| ()), id).await
+}
+
+async fn order_insolvency(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let result = state
+        .app
+        .record_insolvency(viewer.actor(), &context, id, &fields.get("found_on"), &fields.get("basis"))
+        .await;
+    order_form(&state, &viewer, result.map(|_| ()), id).await
+}
+
+async fn record_recovery(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    let result = state
+        .app
+        .record_recovery(viewer.actor(), &context, id, &f.get("amount"), &f.get("received_on"), None)
+        .await;
+    order_form(&state, &viewer, result.map(|_| ()), id).await
+}
+
+pub(super) fn routes(pages: PageRoutes) -> PageRoutes {
+    pages
+        .add(
+            rules::RECORD_JUDGMENTS,
+            &["GET", "POST"],
+            "/cases/{id}/judgment",
+            get(judgment_form).post(record_judgment),
+        )
+        .add(rules::READ_ORDERS, &["GET"], "/judgments/{id}", get(judgment_page))
+        .add(rules::RECORD_JUDGMENTS, &["POST"], "/judgments/{id}/finality", post(judgment_final))
+        .add(rules::RECORD_JUDGMENTS, &["POST"], "/orders/{id}/payments", post(order_payment))
+        .add(rules::RECORD_JUDGMENTS, &["POST"], "/orders/{id}/insolvency", post(order_insolvency))
+        .add(rules::DECIDE_CLAIMS, &["POST"], "/orders/{id}/recoveries", post(record_recovery))
+}

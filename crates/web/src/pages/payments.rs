@@ -1,0 +1,259 @@
+//! Allocation rounds and payment batches: the dry run and its commit, a round and its replay,
+//! proposing, approving, and the bank's results.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{context, Value};
+use redress_app::AppError;
+use redress_domain::policy::rules;
+
+use super::forms::{failure, notice, Fields, Refusal};
+use super::render::{render, render_problem};
+use super::{PagePath, PageRoutes, Viewer};
+use crate::extract::Context;
+use crate::AppState;
+
+async fn allocation_preview(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+) -> Response {
+    match state.app.allocation_round(viewer.actor(), &context, false, None).await {
+        Ok(round) => {
+            render(&viewer, StatusCode::OK, "round.html", context! { round => Value::from_serialize(&round) })
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn allocation_commit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let hash = fields.get("inputs_hash");
+    match state.app.allocation_round(viewer.actor(), &context, true, Some(&hash)).await {
+        Ok(round) => Redirect::to(&format!("/rounds/{}", round.id.unwrap_or_default())).into_response(),
+        Err(AppError::Conflict(field)) => {
+            // Something changed since the preview: show the new preview with the reason.
+            match state.app.allocation_round(viewer.actor(), &context, false, None).await {
+                Ok(round) => render(
+                    &viewer,
+                    StatusCode::CONFLICT,
+                    "round.html",
+                    context! { round => Value::from_serialize(&round), problem => field.reason },
+                ),
+                Err(error) => failure(&viewer, error),
+            }
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn round_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(id): PagePath<i64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let round = match state.app.round(viewer.actor(), id).await {
+        Ok(round) => round,
+        Err(error) => return failure(&viewer, error),
+    };
+    let replay = if query.contains_key("replay") {
+        match state.app.replay_round(viewer.actor(), id).await {
+            Ok(replay) => Some(replay.lines_match && replay.inputs_hash_matches),
+            Err(error) => return failure(&viewer, error),
+        }
+    } else {
+        None
+    };
+    let batch_id = state
+        .app
+        .batches(viewer.actor(), None, Some(500))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|b| b.round_id == id)
+        .map(|b| b.id);
+    render(
+        &viewer,
+        StatusCode::OK,
+        "round.html",
+        context! { round => Value::from_serialize(&round), batch_id => batch_id, replay => replay },
+    )
+}
+
+async fn propose_batch(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let Ok(round_id) = fields.get("round_id").parse::<i64>() else {
+        return render_problem(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "error-title", "round_id");
+    };
+    match state.app.propose_batch(viewer.actor(), &context, round_id, None).await {
+        Ok(batch) => Redirect::to(&format!("/batches/{}", batch.id)).into_response(),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn batches_page(State(state): State<AppState>, viewer: Viewer) -> Response {
+    match state.app.batches(viewer.actor(), None, Some(100)).await {
+        Ok(batches) => render(
+            &viewer,
+            StatusCode::OK,
+            "batches.html",
+            context! { batches => Value::from_serialize(&batches) },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+/// A batch with its lines, and what a form on it adds (`extra`).
+async fn batch_view(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    status: StatusCode,
+    extra: Value,
+) -> Response {
+    match state.app.batch(viewer.actor(), id).await {
+        Ok(batch) => render(
+            viewer,
+            status,
+            "batch.html",
+            context! {
+                ..extra,
+                ..context! {
+                    batch => Value::from_serialize(&batch),
+                    can_approve => rules::APPROVE_PAYMENTS.allows(&viewer.actor().roles),
+                }
+            },
+        ),
+        Err(error) => failure(viewer, error),
+    }
+}
+
+async fn batch_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(id): PagePath<i64>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = notice(&viewer, &query);
+    batch_view(&state, &viewer, id, StatusCode::OK, context! { notice => notice }).await
+}
+
+/// The bank file of an approved batch, downloaded from its page; a refusal (no bank account
+/// configured, a batch not approved yet) is an error page, not a problem document.
+async fn batch_file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+) -> Response {
+    match state.app.export_batch(viewer.actor(), &context, id).await {
+        Ok((file_name, xml)) => (
+            [
+                (header::CONTENT_TYPE, "application/xml; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+            ],
+            xml,
+        )
+            .into_response(),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn approve_batch(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+) -> Response {
+    match state.app.approve_batch(viewer.actor(), &context, id).await {
+        Ok(_) => Redirect::to(&format!("/batches/{id}?notice=batch-approved")).into_response(),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn batch_report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let result = state.app.import_status_report(viewer.actor(), &context, id, &fields.get("report")).await;
+    batch_results_outcome(&state, &viewer, id, result).await
+}
+
+async fn batch_manual(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(id): PagePath<i64>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let results: Vec<redress_app::payments::ManualResult> = fields
+        .0
+        .iter()
+        .filter_map(|(name, value)| {
+            let e2e = name.strip_prefix("status:")?;
+            (!value.is_empty()).then(|| redress_app::payments::ManualResult {
+                end_to_end_id: e2e.to_string(),
+                status: value.clone(),
+                reason_code: None,
+                reason: fields.optional(&format!("reason:{e2e}")),
+            })
+        })
+        .collect();
+    let result = state.app.record_bank_results(viewer.actor(), &context, id, results).await;
+    batch_results_outcome(&state, &viewer, id, result).await
+}
+
+async fn batch_results_outcome(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    result: Result<redress_app::payments::ResultsSummary, AppError>,
+) -> Response {
+    let (status, extra) = match result {
+        Ok(summary) => (StatusCode::OK, context! { results => Value::from_serialize(&summary) }),
+        Err(error) => match Refusal::of(error) {
+            Ok(refusal) => (refusal.status, refusal.as_line()),
+            Err(error) => return failure(viewer, error),
+        },
+    };
+    batch_view(state, viewer, id, status, extra).await
+}
+
+pub(super) fn routes(pages: PageRoutes) -> PageRoutes {
+    pages
+        .add(
+            rules::DECIDE_CLAIMS,
+            &["GET", "POST"],
+            "/allocation",
+            get(allocation_preview).post(allocation_commit),
+        )
+        .add(rules::READ_PAYMENTS, &["GET"], "/rounds/{id}", get(round_page))
+        .add(rules::READ_PAYMENTS, &["GET"], "/batches", get(batches_page))
+        .add(rules::DECIDE_CLAIMS, &["POST"], "/batches", post(propose_batch))
+        .add(rules::READ_PAYMENTS, &["GET"], "/batches/{id}", get(batch_page))
+        .add(rules::APPROVE_PAYMENTS, &["POST"], "/batches/{id}/approve", post(approve_batch))
+        .add(rules::APPROVE_PAYMENTS, &["GET"], "/batches/{id}/pain001", get(batch_file))
+        .add(rules::APPROVE_PAYMENTS, &["POST"], "/batches/{id}/report", post(batch_report))
+        .add(rules::APPROVE_PAYMENTS, &["POST"], "/batches/{id}/results", post(batch_manual))
+}

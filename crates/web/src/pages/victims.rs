@@ -1,0 +1,179 @@
+//! Victims: registration, the record, identity verification, finding by document, consent
+//! withdrawal and referral.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::{context, Value};
+use redress_app::victims::RegisterVictim;
+use redress_app::AppError;
+use redress_domain::policy::rules;
+
+use super::forms::{failure, form_error, joined, notice, Fields};
+use super::render::{render, render_problem};
+use super::{urlencode, PagePath, PageRoutes, Viewer};
+use crate::extract::Context;
+use crate::AppState;
+
+async fn victim_form(viewer: Viewer) -> Response {
+    render(
+        &viewer,
+        StatusCode::OK,
+        "victim_new.html",
+        context! { ..super::victim_edit::choices(), ..context! { form => context! { document_type => "dni", sex => "female" } } },
+    )
+}
+
+async fn register_victim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    let request = RegisterVictim {
+        given_names: fields.get("given_names"),
+        surnames: fields.get("surnames"),
+        document_type: fields.get("document_type"),
+        document_number: fields.get("document_number"),
+        document_country: None,
+        birth_date: fields.get("birth_date"),
+        sex: fields.get("sex"),
+        nationality: fields.get("nationality"),
+        consent: fields.get("consent") == "true",
+        consent_scope: None,
+        contact: None,
+        address: None,
+        bank_account: fields.optional("bank_account"),
+        legal_representative: super::victim_edit::representative_from(&fields),
+        region: None,
+        exploitation: None,
+        languages: Vec::new(),
+        recruitment: None,
+        methods_of_control: Vec::new(),
+    };
+    match state.app.register_victim(viewer.actor(), &context, request).await {
+        Ok(view) => Redirect::to(&format!(
+            "/victims/{}?notice=victim-registered&code={}",
+            view.code,
+            urlencode(&view.code)
+        ))
+        .into_response(),
+        Err(error) => form_error(&viewer, "victim_new.html", error, super::victim_edit::choices(), &fields),
+    }
+}
+
+async fn victim_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(code): PagePath<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    match state.app.victim(viewer.actor(), &context, &code, Some("web_view")).await {
+        Ok(victim) => render(
+            &viewer,
+            StatusCode::OK,
+            "victim.html",
+            context! { victim => Value::from_serialize(&victim), notice => notice(&viewer, &query) },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn verify_victim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(code): PagePath<String>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::parse(&body);
+    match state.app.verify_identity(viewer.actor(), &context, &code, &fields.get("method")).await {
+        Ok(()) => {
+            Redirect::to(&format!("/victims/{}?notice=victim-verified", urlencode(&code))).into_response()
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn refer_victim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(code): PagePath<String>,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    let Ok(institution) = f.get("institution_id").parse::<i64>() else {
+        return render_problem(
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "error-title",
+            "institution_id: must be a number",
+        );
+    };
+    match state.app.refer_victim(viewer.actor(), &context, &code, institution).await {
+        Ok(_) => {
+            Redirect::to(&format!("/victims/{}?notice=victim-referred", urlencode(&code))).into_response()
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn find_victim(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let kind = query.get("document_type").cloned().unwrap_or_default();
+    let number = query.get("document_number").cloned().unwrap_or_default();
+    match state.app.find_victims_by_document(viewer.actor(), &context, &kind, &number).await {
+        Ok(codes) => render(
+            &viewer,
+            StatusCode::OK,
+            "victim_new.html",
+            context! { ..super::victim_edit::choices(), ..context! { found => codes, form => context! { document_type => "dni", sex => "female" } } },
+        ),
+        Err(AppError::Invalid(errors)) => {
+            let text = joined(&errors);
+            render(
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "victim_new.html",
+                context! { ..super::victim_edit::choices(), ..context! { problem => text, form => context! { document_type => "dni", sex => "female" } } },
+            )
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+async fn withdraw_consent(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Context(context): Context,
+    PagePath(code): PagePath<String>,
+) -> Response {
+    match state.app.withdraw_consent(viewer.actor(), &context, &code).await {
+        Ok(_) => {
+            Redirect::to(&format!("/victims/{}?notice=victim-withdrawn", urlencode(&code))).into_response()
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
+pub(super) fn routes(pages: PageRoutes) -> PageRoutes {
+    pages
+        .add(rules::REGISTER_VICTIMS, &["GET"], "/victims/new", get(victim_form))
+        .add(rules::REGISTER_VICTIMS, &["POST"], "/victims", post(register_victim))
+        .add(rules::READ_VICTIMS, &["GET"], "/victims/find", get(find_victim))
+        .add(rules::READ_VICTIMS, &["GET"], "/victims/{code}", get(victim_page))
+        .add(rules::FILE_CLAIMS, &["POST"], "/victims/{code}/verification", post(verify_victim))
+        .add(rules::REGISTER_VICTIMS, &["POST"], "/victims/{code}/consent-withdrawal", post(withdraw_consent))
+        .add(rules::REGISTER_VICTIMS, &["POST"], "/victims/{code}/referrals", post(refer_victim))
+}
