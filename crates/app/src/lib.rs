@@ -45,6 +45,7 @@ pub mod settings;
 pub mod statistics;
 pub mod store;
 pub mod users;
+pub mod verify;
 pub mod victims;
 
 use std::sync::Arc;

@@ -784,6 +784,33 @@ pub trait ClaimReads: Send {
     /// The batch lines a claim has been in, oldest first.
     async fn batch_lines_of_claim(&mut self, claim_id: i64) -> StoreResult<Vec<BatchLine>>;
     async fn bank_reports(&mut self, batch_id: i64) -> StoreResult<Vec<BankReport>>;
+    /// Orders after `after` by id: (order id, ordered, paid by debtors, the fund and advances).
+    async fn order_money(&mut self, after: i64, limit: i64) -> StoreResult<Vec<(i64, Amount, Amount)>>;
+    /// Claims after `after` by id: (claim id, the most it may receive, paid, accepted lines' sum).
+    async fn claim_money(
+        &mut self,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, Amount, Amount, Amount)>>;
+    /// Batch lines after (`batch`, `claim`) with the state of their hold and payment transfers.
+    async fn line_holds(&mut self, after: (i64, i64), limit: i64) -> StoreResult<Vec<LineHold>>;
+}
+
+/// A batch line beside the ledger transfers it stands for, for the money invariants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineHold {
+    pub batch_id: i64,
+    pub claim_id: i64,
+    pub end_to_end_id: String,
+    pub status: LineStatus,
+    pub result_source: Option<String>,
+    /// The hold's status (`pending`, `posted`, `voided`, `expired`), `None` when it is missing.
+    pub hold_status: Option<String>,
+    pub transfer_id: Option<String>,
+    /// The payment transfer's type and the hold it resolves.
+    pub transfer_kind: Option<String>,
+    pub transfer_resolves: Option<String>,
+    pub hold_id: String,
 }
 
 #[async_trait]

@@ -5,8 +5,10 @@
 //! - Tiers are paid in order, each claim in full, while money lasts.
 //! - The first tier that cannot be paid in full is paid pro rata, rounded to minor units by the
 //!   largest-remainder method so that the lines add up to the money available exactly.
-//! - A pro-rata share below the minimum line waits for the next round; its money is shared among
-//!   the rest of the tier, repeatedly, until every share is at or above the minimum.
+//! - A pro-rata share below the minimum line waits for the next round, one claim at a time: the
+//!   smallest share below the minimum (the lowest in priority order on a tie) waits, its money is
+//!   shared among the rest of the tier, and so on until every share is at or above the minimum.
+//!   Taking them out one by one never leaves money unused that could pay a line.
 //! - Later tiers wait.
 //!
 //! The result does not depend on the order the claims are given in.
@@ -113,12 +115,16 @@ fn pro_rata(members: &[&ClaimInput], money: i64, minimum_line: Amount, tier: u8)
     let mut waiting = vec![false; members.len()];
     loop {
         let shares = largest_remainder(members, &waiting, money);
-        let mut changed = false;
-        for (position, share) in shares.iter().enumerate() {
-            if !waiting[position] && *share < minimum_line.0 {
-                waiting[position] = true;
-                changed = true;
-            }
+        // The smallest share below the minimum waits (the last in priority order on a tie).
+        let smallest = shares
+            .iter()
+            .enumerate()
+            .filter(|(position, share)| !waiting[*position] && **share < minimum_line.0)
+            .min_by_key(|(position, share)| (**share, std::cmp::Reverse(*position)))
+            .map(|(position, _)| position);
+        let changed = smallest.is_some();
+        if let Some(position) = smallest {
+            waiting[position] = true;
         }
         if !changed || waiting.iter().all(|w| *w) {
             let shares = if waiting.iter().all(|w| *w) { vec![0; members.len()] } else { shares };
@@ -134,7 +140,9 @@ fn pro_rata(members: &[&ClaimInput], money: i64, minimum_line: Amount, tier: u8)
                             explanation: Explanation::BelowMinimum { tier },
                         }
                     } else {
-                        let basis_points = (i128::from(share) * 10_000 / i128::from(claim.amount.0)) as u32;
+                        // Rounded to the nearest basis point (half up), never truncated.
+                        let amount = i128::from(claim.amount.0);
+                        let basis_points = ((i128::from(share) * 20_000 + amount) / (2 * amount)) as u32;
                         Line {
                             claim_id: claim.id,
                             amount: Amount(share),
@@ -225,6 +233,22 @@ mod tests {
         assert_eq!(lines[2].explanation, Explanation::BelowMinimum { tier: 1 });
     }
 
+    #[test]
+    fn shares_below_the_minimum_wait_one_at_a_time_so_no_payable_line_is_left_unpaid() {
+        // S/ 80 for two claims of S/ 385 and S/ 299.50 with a S/ 50 minimum: shares of 45.03 and
+        // 34.97 are both below it, but dropping only the smaller pays the other S/ 80.
+        let lines = allocate(&[claim(1, 2, 38_500), claim(2, 2, 29_950)], Amount(8_000), Amount(5_000));
+        assert_eq!(amounts(&lines), vec![(1, 8_000), (2, 0)]);
+        assert_eq!(lines[1].explanation, Explanation::BelowMinimum { tier: 2 });
+    }
+
+    #[test]
+    fn percentages_are_rounded_not_truncated() {
+        // 100 of 38,500 is 0.2597%: shown as 0.26%.
+        let lines = allocate(&[claim(1, 2, 3_850_000), claim(2, 3, 100)], Amount(10_000), Amount(0));
+        assert_eq!(lines[0].explanation, Explanation::ProRata { tier: 2, basis_points: 26 });
+    }
+
     proptest! {
         #[test]
         fn a_round_never_gives_more_than_available_sums_exactly_and_ignores_input_order(
@@ -251,6 +275,16 @@ mod tests {
                 && !lines.iter().any(|l| matches!(l.explanation, Explanation::ProRata { .. }));
             if total < need && !all_below {
                 prop_assert_eq!(total, available);
+            }
+            // No waiting line could have been paid at the minimum with what was left unused.
+            let unused = available - total;
+            if lines.iter().any(|l| matches!(l.explanation, Explanation::ProRata { .. })) {
+                prop_assert_eq!(unused, 0);
+            } else if all_below {
+                for line in lines.iter().filter(|l| matches!(l.explanation, Explanation::BelowMinimum { .. })) {
+                    let claim = claims.iter().find(|c| c.id == line.claim_id).unwrap();
+                    prop_assert!(unused < minimum.min(claim.amount.0), "{unused} could pay claim {}", claim.id);
+                }
             }
             let mut shuffled = claims.clone();
             let count = shuffled.len();

@@ -102,7 +102,9 @@ impl ClaimState {
         use ClaimState::*;
         match self {
             Received => &[Approved, Rejected, Withdrawn, Stopped],
-            Approved => &[Allocated, Withdrawn, Stopped],
+            // Paid straight from approved only when a bank result is corrected: a payment the
+            // bank had reported rejected was made after all.
+            Approved => &[Allocated, Withdrawn, Stopped, Paid],
             Allocated => &[InBatch, Approved],
             InBatch => &[Paid, Approved],
             // Only when the bank returns money it had paid.

@@ -74,6 +74,10 @@ enum Command {
     /// The fund ledger.
     #[command(subcommand)]
     Ledger(crate::ledger::LedgerCommand),
+    /// Check the ledger, the audit chain (with its checkpoints) and the money against the
+    /// records: no order overpaid, no claim paid twice, holds matching bank results, escrow
+    /// matching the assets. Exit 0 when intact, 1 naming each break.
+    Verify,
     /// Import existing records from CSV (all or nothing, with a row-by-row report).
     #[command(subcommand)]
     Import(ImportCommand),
@@ -422,6 +426,26 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Audit(command) => {
             let app = open_app(settings).await?;
             crate::audit::run(&app, command).await
+        }
+        Command::Verify => {
+            let app = open_app(settings).await?;
+            let mut operator = redress_app::Actor::operator();
+            operator.roles = vec![redress_domain::Role::Auditor];
+            let check = app.verify_everything(&operator).await?;
+            println!(
+                "ledger: {} ({} accounts); audit chain: {}; money: {} orders, {} claims, {} bank lines, {} assets checked",
+                if check.ledger.balanced { "balanced" } else { "NOT balanced" },
+                check.ledger.accounts,
+                check.audit_break.as_deref().map_or(format!("intact ({} entries)", check.audit_entries), |b| format!("BROKEN at {b}")),
+                check.money.orders,
+                check.money.claims,
+                check.money.lines,
+                check.money.assets
+            );
+            for problem in check.ledger.problems.iter().chain(&check.money.breaks) {
+                println!("break: {problem}");
+            }
+            Ok(if check.intact { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
         }
         Command::Config(ConfigCommand::Print) => {
             print!("{}", config::print(&settings));

@@ -216,6 +216,9 @@ async fn audit_verify_catches_a_hand_edited_row(database: TestDatabase) {
     let intact = run(command(&["audit", "verify"]), "").await;
     assert!(intact.status.success(), "{}", text(&intact.stdout));
     assert!(text(&intact.stdout).contains("intact"));
+    let whole = run(command(&["verify"]), "").await;
+    assert!(whole.status.success(), "{}{}", text(&whole.stdout), text(&whole.stderr));
+    assert!(text(&whole.stdout).contains("ledger: balanced"), "{}", text(&whole.stdout));
 
     let store = database.open().await;
     redress_store::testing::drop_audit_guards(&store).await;
@@ -226,6 +229,9 @@ async fn audit_verify_catches_a_hand_edited_row(database: TestDatabase) {
     let broken = run(command(&["audit", "verify"]), "").await;
     assert_eq!(broken.status.code(), Some(1));
     assert!(text(&broken.stdout).contains("entry 3"), "{}", text(&broken.stdout));
+    let whole = run(command(&["verify"]), "").await;
+    assert_eq!(whole.status.code(), Some(1), "redress verify fails on a broken chain too");
+    assert!(text(&whole.stdout).contains("BROKEN at entry 3"), "{}", text(&whole.stdout));
     store.close().await;
     std::fs::remove_dir_all(&folder).unwrap();
 }

@@ -2,8 +2,8 @@
 
 use async_trait::async_trait;
 use redress_app::store::{
-    BankReport, BatchLine, BatchRecord, ClaimEvent, ClaimFilter, ClaimReads, ClaimRecord, ClaimWrites, Page,
-    PolicyRecord, RoundLine, RoundRecord, StoreError, StoreResult,
+    BankReport, BatchLine, BatchRecord, ClaimEvent, ClaimFilter, ClaimReads, ClaimRecord, ClaimWrites,
+    LineHold, Page, PolicyRecord, RoundLine, RoundRecord, StoreError, StoreResult,
 };
 use redress_domain::claims::{ClaimKind, ClaimState, Waiting};
 use redress_domain::payments::{BatchState, LineStatus, PaymentMethod};
@@ -372,6 +372,85 @@ impl ClaimReads for SqlTx {
         let sql = format!("SELECT {LINE_COLUMNS} FROM batch_lines WHERE claim_id = $1 ORDER BY batch_id");
         let rows = sqlx::query(&sql).bind(claim_id).fetch_all(&mut *self.tx).await.map_err(classify)?;
         rows.iter().map(line_from).collect()
+    }
+
+    async fn order_money(&mut self, after: i64, limit: i64) -> StoreResult<Vec<(i64, Amount, Amount)>> {
+        let rows = sqlx::query(
+            "SELECT o.id, \
+             (SELECT CAST(COALESCE(SUM(i.amount), 0) AS BIGINT) FROM order_items i WHERE i.order_id = o.id) AS ordered, \
+             (SELECT CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) FROM order_payments p \
+              WHERE p.order_id = o.id AND p.source IN ('debtor', 'fund', 'advance')) AS paid \
+             FROM reparation_orders o WHERE o.id > $1 ORDER BY o.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|r| Ok((get(r, "id")?, Amount(get(r, "ordered")?), Amount(get(r, "paid")?))))
+            .collect()
+    }
+
+    async fn claim_money(
+        &mut self,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, Amount, Amount, Amount)>> {
+        let rows = sqlx::query(
+            "SELECT c.id, COALESCE(c.approved_amount, c.requested) AS cap, c.paid, \
+             (SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) FROM batch_lines l \
+              WHERE l.claim_id = c.id AND l.status = 'accepted') AS accepted \
+             FROM claims c WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    get(r, "id")?,
+                    Amount(get(r, "cap")?),
+                    Amount(get(r, "paid")?),
+                    Amount(get(r, "accepted")?),
+                ))
+            })
+            .collect()
+    }
+
+    async fn line_holds(&mut self, after: (i64, i64), limit: i64) -> StoreResult<Vec<LineHold>> {
+        let rows = sqlx::query(
+            "SELECT l.batch_id, l.claim_id, l.end_to_end_id, l.status, l.result_source, l.transfer_id, l.hold_id, \
+             h.pending_status AS hold_status, t.kind AS transfer_kind, t.pending_id AS transfer_resolves \
+             FROM batch_lines l LEFT JOIN ledger_transfers h ON h.id = l.hold_id \
+             LEFT JOIN ledger_transfers t ON t.id = l.transfer_id \
+             WHERE l.batch_id > $1 OR (l.batch_id = $1 AND l.claim_id > $2) \
+             ORDER BY l.batch_id, l.claim_id LIMIT $3",
+        )
+        .bind(after.0)
+        .bind(after.1)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|r| {
+                Ok(LineHold {
+                    batch_id: get(r, "batch_id")?,
+                    claim_id: get(r, "claim_id")?,
+                    end_to_end_id: get(r, "end_to_end_id")?,
+                    status: typed(r, "status", LineStatus::parse)?,
+                    result_source: get(r, "result_source")?,
+                    hold_status: get(r, "hold_status")?,
+                    transfer_id: get(r, "transfer_id")?,
+                    transfer_kind: get(r, "transfer_kind")?,
+                    transfer_resolves: get(r, "transfer_resolves")?,
+                    hold_id: get(r, "hold_id")?,
+                })
+            })
+            .collect()
     }
 
     async fn bank_reports(&mut self, batch_id: i64) -> StoreResult<Vec<BankReport>> {

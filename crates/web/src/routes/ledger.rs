@@ -579,3 +579,34 @@ pub async fn verify(
 ) -> ApiResult<Json<LedgerCheckView>> {
     Ok(Json(state.app.verify_ledger(&actor).await?.into()))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FullCheckView {
+    /// Everything below holds.
+    pub intact: bool,
+    pub ledger: LedgerCheckView,
+    /// The first broken link of the audit chain (or a checkpoint it contradicts), if any.
+    pub audit_break: Option<String>,
+    pub audit_entries: u64,
+    /// The money against the records: orders, claims, bank lines and their holds, escrow.
+    pub money: redress_app::verify::MoneyCheck,
+}
+
+/// Checks the ledger, the audit chain (against its signed checkpoints) and the money against
+/// the records: no order paid beyond its worth, no claim paid twice, every batch line's hold in
+/// the state its bank result says, escrow equal to what the assets' states say it holds.
+#[utoipa::path(get, path = "/api/v1/verify", tag = "ledger",
+    responses((status = 200, body = FullCheckView)))]
+pub async fn verify_everything(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+) -> ApiResult<Json<FullCheckView>> {
+    let check = state.app.verify_everything(&actor).await?;
+    Ok(Json(FullCheckView {
+        intact: check.intact,
+        ledger: check.ledger.into(),
+        audit_break: check.audit_break,
+        audit_entries: check.audit_entries,
+        money: check.money,
+    }))
+}

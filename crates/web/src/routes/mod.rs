@@ -54,6 +54,7 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::journal))
         .add(Access::Policy(rules::READ_LEDGER), routes!(ledger::export_csv))
         .add(Access::Policy(rules::VERIFY_LEDGER), routes!(ledger::verify))
+        .add(Access::Policy(rules::VERIFY_LEDGER), routes!(ledger::verify_everything))
         .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(victims::register_victim))
         .add(Access::Policy(rules::READ_VICTIMS), routes!(victims::get_victim))
         .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(victims::correct_victim))

@@ -1,0 +1,250 @@
+//! The money checked against the records, beside the ledger and the audit chain: what an
+//! auditor asks before trusting the fund's books.
+//!
+//! - No order is paid beyond what it is worth (debtors, the fund and advances together).
+//! - No claim is paid more than it was approved for, and what a claim says it was paid equals
+//!   the bank lines accepted for it (a claim paid twice would show two accepted lines).
+//! - Every batch line's ledger hold is in the state its bank result says: pending while the
+//!   line is, posted (once, by the line's payment transfer) when the bank paid, voided when it
+//!   did not; a line corrected after a contradiction is paid by its own posted transfer.
+//! - What escrow holds equals what it owes: the escrow cash account equals the sum of the
+//!   escrow liabilities, and each asset's escrow is what its state says it should hold.
+//!
+//! Everything is read in bounded pages, so the check's memory does not grow with the fund.
+
+use redress_domain::assets::AssetState;
+use redress_domain::payments::LineStatus;
+use redress_domain::policy::rules;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::asset_money::{is_confiscated, rent_escrow, sale_escrow, ESCROW_CASH};
+use crate::ledger::LedgerCheck;
+use crate::store::{LineHold, Page, ReadTx};
+use crate::{Actor, App, AppError};
+
+const PAGE: i64 = 1_000;
+
+/// What the money check found.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct MoneyCheck {
+    pub orders: u64,
+    pub claims: u64,
+    pub lines: u64,
+    pub assets: u64,
+    /// Each break, naming the record.
+    pub breaks: Vec<String>,
+}
+
+/// The three checks together.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FullCheck {
+    pub intact: bool,
+    #[schema(value_type = Object)]
+    pub ledger: LedgerCheck,
+    /// `null` when the chain is intact.
+    pub audit_break: Option<String>,
+    pub audit_entries: u64,
+    pub money: MoneyCheck,
+}
+
+/// Whether a line's hold and payment transfer agree with its bank result.
+fn line_break(line: &LineHold) -> Option<String> {
+    let hold = line.hold_status.as_deref();
+    let corrected = line.result_source.as_deref() == Some("correction");
+    let paid_by_its_hold = line.transfer_kind.as_deref() == Some("post_pending")
+        && line.transfer_resolves.as_deref() == Some(line.hold_id.as_str());
+    let problem = match (line.status, hold) {
+        (_, None) => "its hold is missing from the ledger".to_string(),
+        (LineStatus::Pending, Some("pending")) => return None,
+        (LineStatus::Pending, Some(other)) => format!("pending, but its hold is {other}"),
+        (LineStatus::Accepted, Some("posted")) if paid_by_its_hold => return None,
+        (LineStatus::Accepted, Some("voided"))
+            if corrected && line.transfer_kind.as_deref() == Some("single") =>
+        {
+            return None
+        }
+        (LineStatus::Accepted, Some(other)) => {
+            format!("paid, but its hold is {other} or its payment transfer is not the hold's posting")
+        }
+        (LineStatus::Rejected, Some("voided")) => return None,
+        (LineStatus::Rejected, Some("posted")) if corrected => return None,
+        (LineStatus::Rejected, Some(other)) => format!("rejected, but its hold is {other}"),
+    };
+    Some(format!("batch {} line {}: {problem}", line.batch_id, line.end_to_end_id))
+}
+
+impl App {
+    async fn check_orders(&self, tx: &mut dyn ReadTx, check: &mut MoneyCheck) -> Result<(), AppError> {
+        let mut after = 0;
+        loop {
+            let page = tx.order_money(after, PAGE).await?;
+            let Some(last) = page.last().map(|(id, _, _)| *id) else { return Ok(()) };
+            for (id, ordered, paid) in page {
+                check.orders += 1;
+                if paid > ordered {
+                    check.breaks.push(format!("order {id}: paid {} but ordered {}", paid.0, ordered.0));
+                }
+            }
+            after = last;
+        }
+    }
+
+    async fn check_claims(&self, tx: &mut dyn ReadTx, check: &mut MoneyCheck) -> Result<(), AppError> {
+        let mut after = 0;
+        loop {
+            let page = tx.claim_money(after, PAGE).await?;
+            let Some(last) = page.last().map(|(id, _, _, _)| *id) else { return Ok(()) };
+            for (id, cap, paid, accepted) in page {
+                check.claims += 1;
+                if paid > cap {
+                    check.breaks.push(format!("claim {id}: paid {} but approved {}", paid.0, cap.0));
+                }
+                if paid != accepted {
+                    check.breaks.push(format!(
+                        "claim {id}: records {} paid but the bank accepted lines of {}",
+                        paid.0, accepted.0
+                    ));
+                }
+            }
+            after = last;
+        }
+    }
+
+    async fn check_lines(&self, tx: &mut dyn ReadTx, check: &mut MoneyCheck) -> Result<(), AppError> {
+        let mut after = (0, 0);
+        loop {
+            let page = tx.line_holds(after, PAGE).await?;
+            let Some(last) = page.last().map(|l| (l.batch_id, l.claim_id)) else { return Ok(()) };
+            for line in &page {
+                check.lines += 1;
+                check.breaks.extend(line_break(line));
+            }
+            after = last;
+        }
+    }
+
+    async fn check_escrow(&self, tx: &mut dyn ReadTx, check: &mut MoneyCheck) -> Result<(), AppError> {
+        let currency = self.settings.fund_currency();
+        let all: Vec<&str> = AssetState::ALL.iter().map(|s| s.as_str()).collect();
+        let mut held_total = 0i64;
+        let mut after = None;
+        loop {
+            let page = tx.assets_in_states(&all, Page { after, limit: PAGE }).await?;
+            let Some(last) = page.last().map(|a| a.id) else { break };
+            for asset in page {
+                check.assets += 1;
+                let state = AssetState::parse(&asset.state)
+                    .map_err(|_| AppError::Internal(format!("asset {}: unknown state", asset.id)))?;
+                let sale = self.escrow_held(tx, &sale_escrow(asset.id), asset.currency).await?;
+                let rent = self.escrow_held(tx, &rent_escrow(asset.id), asset.currency).await?;
+                if asset.currency == currency {
+                    held_total += sale.0 + rent.0;
+                }
+                let expected_sale = if state == AssetState::SoldEarly {
+                    let moves = tx.asset_moves(asset.id).await?;
+                    let sale_move = moves.iter().rev().find(|m| m.to_state == AssetState::SoldEarly.as_str());
+                    sale_move.map_or(0, |m| m.amount.map_or(0, |a| a.0) - m.costs.map_or(0, |c| c.0))
+                } else {
+                    0
+                };
+                if sale.0 != expected_sale {
+                    check.breaks.push(format!(
+                        "asset {}: escrow holds {} of its sale, its state ({}) says {}",
+                        asset.id, sale.0, asset.state, expected_sale
+                    ));
+                }
+                if (is_confiscated(state) || state == AssetState::Returned) && rent.0 != 0 {
+                    check.breaks.push(format!(
+                        "asset {}: escrow still holds {} of rent although the asset is {}",
+                        asset.id, rent.0, asset.state
+                    ));
+                }
+            }
+            after = Some(last);
+        }
+        let cash = self.escrow_held(tx, ESCROW_CASH, currency).await?;
+        if cash.0 != held_total {
+            check.breaks.push(format!(
+                "{ESCROW_CASH}: holds {} but owes {} to the assets' escrow accounts",
+                cash.0, held_total
+            ));
+        }
+        Ok(())
+    }
+
+    /// The money invariants (see the module documentation).
+    pub async fn verify_money(&self, actor: &Actor) -> Result<MoneyCheck, AppError> {
+        actor.require(rules::VERIFY_LEDGER)?;
+        let mut tx = self.store.read().await?;
+        let mut check = MoneyCheck::default();
+        self.check_orders(&mut *tx, &mut check).await?;
+        self.check_claims(&mut *tx, &mut check).await?;
+        self.check_lines(&mut *tx, &mut check).await?;
+        self.check_escrow(&mut *tx, &mut check).await?;
+        Ok(check)
+    }
+
+    /// The ledger, the audit chain (with its checkpoints) and the money against the records.
+    pub async fn verify_everything(&self, actor: &Actor) -> Result<FullCheck, AppError> {
+        actor.require(rules::VERIFY_LEDGER)?;
+        let ledger = self.verify_ledger(actor).await?;
+        let audit = self.verify_audit_with_checkpoints(|_| {}).await?;
+        let money = self.verify_money(actor).await?;
+        let (audit_break, audit_entries) = match &audit {
+            Ok(summary) => (None, summary.entries),
+            Err(broken) => (Some(format!("entry {}: {}", broken.seq, broken.reason)), 0),
+        };
+        Ok(FullCheck {
+            intact: ledger.balanced && audit_break.is_none() && money.breaks.is_empty(),
+            ledger,
+            audit_break,
+            audit_entries,
+            money,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(status: LineStatus, hold: Option<&str>, kind: Option<&str>, source: Option<&str>) -> LineHold {
+        LineHold {
+            batch_id: 1,
+            claim_id: 2,
+            end_to_end_id: "RDR-R1-C2".into(),
+            status,
+            result_source: source.map(str::to_string),
+            hold_status: hold.map(str::to_string),
+            transfer_id: kind.map(|_| "t".into()),
+            transfer_kind: kind.map(str::to_string),
+            transfer_resolves: (kind == Some("post_pending")).then(|| "h".into()),
+            hold_id: "h".into(),
+        }
+    }
+
+    #[test]
+    fn a_line_agrees_with_its_hold_or_is_named() {
+        assert!(line_break(&line(LineStatus::Pending, Some("pending"), None, None)).is_none());
+        assert!(line_break(&line(
+            LineStatus::Accepted,
+            Some("posted"),
+            Some("post_pending"),
+            Some("pain.002")
+        ))
+        .is_none());
+        assert!(line_break(&line(LineStatus::Rejected, Some("voided"), None, Some("manual"))).is_none());
+        assert!(line_break(&line(LineStatus::Accepted, Some("voided"), Some("single"), Some("correction")))
+            .is_none());
+        for broken in [
+            line(LineStatus::Pending, Some("posted"), None, None),
+            line(LineStatus::Accepted, Some("voided"), None, Some("pain.002")),
+            line(LineStatus::Rejected, Some("posted"), Some("post_pending"), Some("pain.002")),
+            line(LineStatus::Accepted, None, None, None),
+        ] {
+            let found = line_break(&broken);
+            assert!(found.as_deref().is_some_and(|b| b.contains("RDR-R1-C2")), "{broken:?}");
+        }
+    }
+}
