@@ -3,6 +3,8 @@
 //! `REDRESS_TEST_POSTGRES_URL` is set.
 #![allow(dead_code)]
 
+pub mod world;
+
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 

@@ -1,12 +1,12 @@
 //! Administering users (administrators only): deactivate, reactivate, reset a password, change
 //! roles and institution, unlock. Each is audited; see `redress_app::users`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::extract::{ApiJson, Context, CurrentActor};
+use crate::extract::{ApiJson, ApiPath, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::accounts::UserView;
 use crate::AppState;
@@ -22,7 +22,7 @@ pub async fn deactivate_user(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(state.app.deactivate_user(&actor, &context, id).await?.into()))
 }
@@ -38,7 +38,7 @@ pub async fn reactivate_user(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(state.app.reactivate_user(&actor, &context, id).await?.into()))
 }
@@ -62,7 +62,7 @@ pub async fn reset_password(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PasswordResetResponse>> {
     let reset = state.app.reset_password(&actor, &context, id).await?;
     Ok(Json(PasswordResetResponse { user: reset.user.into(), password: reset.password.expose().clone() }))
@@ -79,7 +79,7 @@ pub async fn unlock_user(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(state.app.unlock_user(&actor, &context, id).await?.into()))
 }
@@ -104,7 +104,7 @@ pub async fn set_roles(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(request): ApiJson<RolesRequest>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(state.app.set_user_roles(&actor, &context, id, &request.roles).await?.into()))
@@ -128,7 +128,7 @@ pub async fn set_institution(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
     Context(context): Context,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(request): ApiJson<InstitutionRequest>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(state.app.set_user_institution(&actor, &context, id, request.institution_id).await?.into()))
