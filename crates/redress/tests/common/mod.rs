@@ -3,6 +3,7 @@
 //! `REDRESS_TEST_POSTGRES_URL` is set.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod world;
 
 use std::sync::atomic::{AtomicI64, Ordering};
