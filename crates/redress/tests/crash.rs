@@ -1,15 +1,18 @@
 //! kill -9 at a random instant, on both engines: the real `redress serve` is killed while it
 //! applies a batch of 200 ledger transfers and registers a victim (both sent with an
-//! `Idempotency-Key`), and `redress import cases` is killed while it imports a file. After a
+//! `Idempotency-Key`), and while it records a bank's status report on a mixed batch; and
+//! `redress import cases` is killed while it imports a file. After a
 //! restart, every retry with the same key gets a real answer within the lease (never a key
-//! stuck for a day), the victim exists exactly once, every transfer exactly once, and the import
-//! is all or nothing and then imports once.
+//! stuck for a day), the victim exists exactly once, every transfer exactly once, the ledger,
+//! the audit chain and the money agree with the records, and the import is all or nothing and
+//! then imports once.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::binary::{login, redress, run, serve, temporary_folder, Served};
+use common::world::{e2e, report, world};
 use common::USER_PASSWORD;
 use redress_app::store::Store;
 use redress_store::testing::TestDatabase;
@@ -17,7 +20,8 @@ use serde_json::{json, Value};
 
 on_both_engines!(
     a_server_killed_mid_request_answers_every_retry_and_applies_once,
-    an_import_killed_midway_is_all_or_nothing
+    a_server_killed_mid_bank_report_answers_the_retry_and_keeps_the_money_right,
+    an_import_killed_midway_is_all_or_nothing,
 );
 
 /// The lease a dead request's key is held for: the request timeout (1 s here) and a margin.
@@ -65,10 +69,13 @@ async fn retry(url: &str, token: &str, path: &str, key: &str, body: &Value) -> (
 /// failure can be told apart.
 fn delay(trial: u64, max: Duration) -> Duration {
     let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let nanos = u64::from(clock.subsec_nanos()) ^ u64::from(std::process::id());
-    let seed = (trial + 1).wrapping_mul(6_364_136_223_846_793_005).wrapping_add(nanos | 1);
-    let fraction = (seed >> 33) % 1_000;
-    max.mul_f64(fraction as f64 / 1_000.0)
+    // splitmix64 of the clock, the process and the trial
+    let mut z = (clock.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32))
+        .wrapping_add(trial.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    max.mul_f64((z % 1_000) as f64 / 1_000.0)
 }
 
 fn victim(trial: u64) -> Value {
@@ -85,6 +92,20 @@ fn transfers(trial: u64) -> Value {
         })
         .collect();
     json!({"transfers": items})
+}
+
+/// The ledger, the audit chain and the money against the records.
+async fn verified(url: &str, token: &str) {
+    let check: Value = reqwest::Client::new()
+        .get(format!("{url}/api/v1/verify"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(check["intact"], true, "{check}");
 }
 
 /// How many victims carry trial `trial`'s document.
@@ -114,6 +135,89 @@ async fn fund_balance(url: &str, token: &str) -> String {
     let accounts = listed["items"].as_array().or(listed.as_array()).cloned().unwrap_or_default();
     let fund = accounts.iter().find(|a| a["name"] == "assets:bank:fund").expect("the fund's bank account");
     fund["posted"].as_str().unwrap().to_string()
+}
+
+async fn a_server_killed_mid_bank_report_answers_the_retry_and_keeps_the_money_right(database: TestDatabase) {
+    // The payments world (three approved claims, an exported mixed batch) is built in-process;
+    // its data keys are saved where `redress serve` looks for them, and the real server then
+    // runs on the same database (the in-process one stays idle).
+    let w = world(database).await;
+    let folder = temporary_folder();
+    let keys = folder.join(redress_app::Settings::default().keys_path());
+    std::fs::create_dir_all(keys.parent().unwrap()).unwrap();
+    w.server.app.keys.as_ref().expect("the test server's data keys").save(&keys).unwrap();
+    let mut server = start(&folder, &w.server.database.url).await;
+    let path = format!("/api/v1/batches/{}/status-report", w.batch);
+    let send = |url: String, key: String, xml: String| {
+        let token = w.treasurer.clone();
+        let path = path.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .post(format!("{url}{path}"))
+                .bearer_auth(token)
+                .header("content-type", "application/xml")
+                .header("idempotency-key", key)
+                .body(xml)
+                .send()
+                .await
+                .ok()?;
+            let status = response.status().as_u16();
+            Some((status, response.json::<Value>().await.unwrap_or(Value::Null)))
+        }
+    };
+    let trf = format!("B{}-TRF", w.batch);
+    let chq = format!("B{}-CHQ", w.batch);
+    let (ana, berta, carla) =
+        (e2e(&w, "Ana").to_string(), e2e(&w, "Berta").to_string(), e2e(&w, "Carla").to_string());
+    let reports = [
+        report(&w, "K1", None, &[(trf.as_str(), None, &[(ana.as_str(), "ACSC")])]),
+        report(&w, "K2", None, &[(trf.as_str(), None, &[(carla.as_str(), "RJCT")])]),
+        report(&w, "K3", None, &[(chq.as_str(), Some(("ACSC", None)), &[])]),
+    ];
+    let expected = [(&ana, "accepted"), (&carla, "rejected"), (&berta, "accepted")];
+    let started = Instant::now();
+    let _ = send(server.url.clone(), "probe".into(), "<Document/>".into()).await;
+    let window = started.elapsed().max(Duration::from_millis(5));
+    for (trial, (xml, (line, state))) in reports.iter().zip(expected).enumerate() {
+        let key = format!("report-{trial}");
+        let in_flight = tokio::spawn(send(server.url.clone(), key.clone(), xml.clone()));
+        let wait = delay(trial as u64, window * 2);
+        tokio::time::sleep(wait).await;
+        server.child.start_kill().unwrap();
+        server.child.wait().await.unwrap();
+        let before = in_flight.await.unwrap().map(|a| a.0);
+        eprintln!("report trial {trial}: killed after {wait:?}; answer before the kill: {before:?}");
+        server = start(&folder, &w.server.database.url).await;
+        let deadline = Instant::now() + LEASE + Duration::from_secs(10);
+        let (status, answer) = loop {
+            let (status, answer) =
+                send(server.url.clone(), key.clone(), xml.clone()).await.expect("an answer");
+            if !(status == 409 && answer["type"] == "urn:redress:problem:conflict") {
+                break (status, answer);
+            }
+            assert!(Instant::now() < deadline, "trial {trial}: the key is still held: {answer}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        assert!(
+            status == 200 || (status == 409 && answer["type"] == "urn:redress:problem:idempotency-applied"),
+            "report trial {trial}: {status} {answer}"
+        );
+        let batch: Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/batches/{}", server.url, w.batch))
+            .bearer_auth(&w.treasurer)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let found =
+            batch["lines"].as_array().unwrap().iter().find(|l| l["end_to_end_id"] == line.as_str()).cloned();
+        assert_eq!(found.unwrap()["status"], state, "report trial {trial}: the report applied exactly once");
+        verified(&server.url, &w.officer).await;
+    }
+    drop(server);
+    std::fs::remove_dir_all(&folder).unwrap();
 }
 
 /// An institution and two users (victim services; fund officer), made by the administrator.
@@ -218,6 +322,7 @@ async fn a_server_killed_mid_request_answers_every_retry_and_applies_once(databa
             expected_balance,
             "trial {trial}: every transfer once"
         );
+        verified(&server.url, &fondo_now).await;
     }
     drop(server);
     std::fs::remove_dir_all(&folder).unwrap();
