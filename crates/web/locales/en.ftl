@@ -277,6 +277,7 @@ judgment-orders = Civil reparation per victim
 judgment-recorded = Judgment recorded.
 judgment-updated = Judgment updated.
 judgment-set-final = Record that it became final
+judgment-confirm-duplicate = I confirm this is another judgment of the same court and date, not the same one recorded twice.
 order-title = Order { $id }
 order-owed = Owed
 order-ordered = Ordered

@@ -277,6 +277,7 @@ judgment-orders = Reparación civil por víctima
 judgment-recorded = Sentencia registrada.
 judgment-updated = Sentencia actualizada.
 judgment-set-final = Registrar que quedó firme
+judgment-confirm-duplicate = Confirmo que es otra sentencia del mismo juzgado y fecha, no la misma registrada dos veces.
 order-title = Orden { $id }
 order-owed = Adeudado
 order-ordered = Ordenado
