@@ -454,3 +454,9 @@ victim-corrected = The record was corrected. Claims that waited for new payment 
 case-court = The court hearing the case
 case-court-later = To be named later
 case-victims-hint = You can only name victims your institution already looks after; the victim services who registered a victim add them to the case.
+
+## Why a claim waits
+waiting-for = Waiting for
+waiting-payee_details = Corrected bank or payee details (the bank rejected the payment)
+waiting-bank_conflict = Treasury: the bank reported contradicting results
+waiting-court_decision = A court decision (judgment appealed or annulled)

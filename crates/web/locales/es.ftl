@@ -454,3 +454,9 @@ victim-corrected = Se corrigieron los datos. Los reclamos que esperaban datos de
 case-court = Juzgado que conoce el caso
 case-court-later = Se indicará después
 case-victims-hint = Solo puede nombrar a víctimas que su institución ya atiende; los servicios de atención que registraron a una víctima la agregan al caso.
+
+## Why a claim waits
+waiting-for = En espera de
+waiting-payee_details = Corregir los datos bancarios o del beneficiario (el banco rechazó el pago)
+waiting-bank_conflict = Tesorería: el banco informó resultados contradictorios
+waiting-court_decision = Decisión judicial (sentencia apelada o anulada)
