@@ -70,7 +70,11 @@ async fn an_appeal_holds_the_orders_and_a_confirmation_releases_them(database: T
     let w = approved(database).await;
     ok(commit_round(&w).await).await;
     assert_eq!(claim(&w, "Ana").await["state"], "allocated");
-    assert_eq!(fund(&w).await, ("9000.00".to_string(), "-9000.00".to_string()), "three holds of S/ 3,000 going out");
+    assert_eq!(
+        fund(&w).await,
+        ("9000.00".to_string(), "-9000.00".to_string()),
+        "three holds of S/ 3,000 going out"
+    );
 
     appeal(&w).await;
     for name in ["Ana", "Berta", "Carla"] {
