@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 use crate::store::{ClaimFilter, Page};
 use crate::{Actor, App, AppError};
 
-/// The smallest count published (DESIGN.md: k ≥ 11).
+/// The smallest count published (k ≥ 11, see docs/architecture.md).
 pub const MIN_CELL: u64 = 11;
 
 /// The category of the row that stands for every hidden category.

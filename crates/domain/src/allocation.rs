@@ -1,4 +1,4 @@
-//! Allocation of the money available to approved claims (DESIGN.md, "Allocation"):
+//! Allocation of the money available to approved claims (docs/claims-and-payments.md, "Allocation rounds"):
 //! deterministic and explainable, so that an auditor can replay any round.
 //!
 //! - Claims are ordered by priority tier (1 = urgent … 3 = standard), then approval time, then id.

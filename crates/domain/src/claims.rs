@@ -218,7 +218,7 @@ impl Need {
 }
 
 /// Which needs make a claim urgent (tier 1) or high priority (tier 2); everything else is
-/// standard (tier 3). Configuration, not code: DESIGN.md's defaults for Peru are
+/// standard (tier 3). Configuration, not code: the defaults for Peru are
 /// [`TierRules::default`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TierRules {
@@ -277,7 +277,7 @@ pub fn add_working_days(from: Date, days: u32) -> Date {
     date
 }
 
-/// The fund's deadlines (DESIGN.md): an urgent claim is decided within 72 hours and a standard
+/// The fund's deadlines: an urgent claim is decided within 72 hours and a standard
 /// one within 8 weeks of filing; an approved claim is paid within 10 working days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadlines {
@@ -334,7 +334,7 @@ fn money(name: &'static str, met: bool, amount: Amount, currency: Currency, deta
     Condition::new(name, met, detail).arg("amount", amount.format(currency)).arg("currency", currency.code())
 }
 
-/// Whether the fund may pay a claim, condition by condition (DESIGN.md, "money flow").
+/// Whether the fund may pay a claim, condition by condition.
 pub fn claim_eligibility(facts: &ClaimFacts) -> Eligibility {
     let c = facts.currency;
     let mut conditions = Vec::new();

@@ -1,0 +1,428 @@
+//! Claims on the fund: the versioned allocation policy, identity verification, filing a claim
+//! or an advance, eligibility with its reasons, the needs assessment, the fund officer's
+//! decision, deadlines, and allocation rounds that place a ledger hold per line.
+
+mod filing;
+mod policy;
+mod rounds;
+
+pub use filing::FileClaim;
+pub use policy::{FundPolicy, PolicyDocument, PolicyView};
+pub use rounds::{ReplayView, RoundLineView, RoundView};
+
+use redress_domain::claims::{add_working_days, ClaimKind, ClaimState};
+use redress_domain::policy::rules;
+use redress_domain::{Amount, FieldError, FieldErrors, Role, Timestamp};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::accounts::{audit_event, page};
+use crate::store::{ClaimEvent, ClaimFilter, ClaimRecord, ReadTx, WriteTx};
+use crate::{Actor, App, AppError, RequestContext};
+
+/// The fund officer's decision.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// `approve` or `reject`.
+    pub decision: String,
+    /// Approve: the amount (default: what was requested, capped by the policy).
+    #[serde(default)]
+    pub amount: Option<String>,
+    /// Approve: a tier other than the assessed one (1–3), with a reason.
+    #[serde(default)]
+    pub tier: Option<u8>,
+    /// Required to reject, or to change the tier.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConditionView {
+    pub condition: String,
+    pub met: bool,
+    pub detail: String,
+}
+
+/// The eligibility snapshot stored with a decided claim.
+#[derive(Debug, Deserialize)]
+struct StoredEligibility {
+    eligible: bool,
+    conditions: Vec<ConditionView>,
+}
+
+/// A claim with everything known about it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClaimView {
+    pub id: i64,
+    pub kind: String,
+    pub victim: String,
+    pub case_id: i64,
+    pub order_id: Option<i64>,
+    pub currency: String,
+    pub state: String,
+    pub requested: String,
+    pub approved_amount: Option<String>,
+    pub paid: String,
+    /// What may still be allocated: approved − paid − held, capped by what is owed.
+    pub outstanding: String,
+    pub held: Option<String>,
+    pub needs: Vec<String>,
+    pub tier: u8,
+    pub tier_reasons: Vec<String>,
+    pub policy_version: i64,
+    /// Computed now (the filing-time snapshot is in the history).
+    pub eligible: bool,
+    pub conditions: Vec<ConditionView>,
+    pub decision_reason: Option<String>,
+    #[schema(value_type = String)]
+    pub filed_at: Timestamp,
+    pub filed_by: String,
+    #[schema(value_type = String)]
+    pub decision_due: Timestamp,
+    #[schema(value_type = Option<String>)]
+    pub decided_at: Option<Timestamp>,
+    pub decided_by: Option<String>,
+    pub payment_due: Option<String>,
+    /// A decision or payment deadline has passed.
+    pub overdue: bool,
+    /// What the claim waits for before it is paid (again), if anything: `payee_details`
+    /// (the bank refused the account or name), `bank_conflict` (the bank contradicted itself),
+    /// `court_decision` (the judgment is under appeal).
+    pub waiting_for: Option<String>,
+    pub history: Vec<ClaimEvent>,
+}
+
+pub(crate) const HOLD_ACCOUNT_REPARATION: &str = "expenses:reparations";
+pub(crate) const HOLD_ACCOUNT_ADVANCE: &str = "expenses:advances";
+pub(crate) const FUND_CASH: &str = "assets:bank:fund";
+
+pub(crate) fn one_line(field: &str, text: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) if t.chars().count() <= max && !t.chars().any(redress_domain::user::is_hidden_char) => {
+            Ok(Some(t.to_string()))
+        }
+        Some(_) => Err(FieldError::new(field, format!("must be one line of at most {max} characters"))),
+    }
+}
+
+impl App {
+    /// What a claim may still receive: approved − paid − held, and for a reparation claim no
+    /// more than is still owed on the order (a convict's later payment lowers it).
+    pub(crate) async fn outstanding(
+        &self,
+        tx: &mut dyn ReadTx,
+        claim: &ClaimRecord,
+    ) -> Result<Amount, AppError> {
+        let base = claim.approved_amount.unwrap_or(claim.requested);
+        let left = base.0 - claim.paid.0 - claim.hold_amount.map_or(0, |a| a.0);
+        let mut outstanding = left.max(0);
+        if let (Some(order_id), ClaimKind::Reparation) = (claim.order_id, claim.kind) {
+            if let Some(order) = tx.order(order_id).await? {
+                let owed = self.order_view(tx, order).await?.owed;
+                outstanding = outstanding.min((owed.0 - claim.hold_amount.map_or(0, |a| a.0)).max(0));
+            }
+        }
+        Ok(Amount(outstanding))
+    }
+
+    pub(crate) async fn claim_view(&self, tx: &mut dyn ReadTx, id: i64) -> Result<ClaimView, AppError> {
+        let claim = tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
+        let policy = self.current_policy(tx).await?;
+        let state = claim.state;
+        let outstanding = self.outstanding(tx, &claim).await?;
+        // A received claim's eligibility is computed now; a decided one shows what was found
+        // at the decision (stored as JSON of the same shape).
+        let (eligible, conditions) = if state == ClaimState::Received {
+            let found = self.eligibility_of(tx, &claim, &policy, claim.requested).await?;
+            let conditions = found
+                .conditions
+                .into_iter()
+                .map(|x| ConditionView { condition: x.condition.to_string(), met: x.met, detail: x.detail })
+                .collect();
+            (found.eligible, conditions)
+        } else {
+            serde_json::from_str::<StoredEligibility>(&claim.eligibility)
+                .map(|stored| (stored.eligible, stored.conditions))
+                .unwrap_or((false, Vec::new()))
+        };
+        let now = self.clock.now();
+        let overdue = match state {
+            ClaimState::Received => now > claim.decision_due,
+            ClaimState::Approved | ClaimState::Allocated | ClaimState::InBatch => claim
+                .payment_due
+                .as_deref()
+                .and_then(|d| redress_domain::cases::parse_date("payment_due", d).ok())
+                .is_some_and(|due| now.to_datetime().date() > due),
+            _ => false,
+        };
+        let c = claim.currency;
+        Ok(ClaimView {
+            id: claim.id,
+            kind: claim.kind.as_str().to_string(),
+            victim: claim.victim_code.clone(),
+            case_id: claim.case_id,
+            order_id: claim.order_id,
+            currency: c.code().to_string(),
+            state: claim.state.as_str().to_string(),
+            requested: claim.requested.format(c),
+            approved_amount: claim.approved_amount.map(|a| a.format(c)),
+            paid: claim.paid.format(c),
+            outstanding: outstanding.format(c),
+            held: claim.hold_amount.map(|a| a.format(c)),
+            needs: claim.needs.clone(),
+            tier: claim.tier,
+            tier_reasons: claim.tier_reasons.clone(),
+            policy_version: claim.policy_version,
+            eligible,
+            conditions,
+            decision_reason: claim.decision_reason.clone(),
+            filed_at: claim.filed_at,
+            filed_by: claim.filed_by.clone(),
+            decision_due: claim.decision_due,
+            decided_at: claim.decided_at,
+            decided_by: claim.decided_by.clone(),
+            payment_due: claim.payment_due.clone(),
+            overdue,
+            waiting_for: claim.waiting_for.map(|w| w.as_str().to_string()),
+            history: tx.claim_events(id).await?,
+        })
+    }
+
+    async fn may_read_claim(&self, actor: &Actor, claim: &ClaimRecord) -> Result<(), AppError> {
+        actor.require(rules::READ_CLAIMS)?;
+        let officer =
+            actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Treasurer | Role::Auditor));
+        if officer {
+            return Ok(());
+        }
+        let mut tx = self.store.read().await?;
+        let victim = tx.victim(&claim.victim_code).await?.ok_or(AppError::Forbidden)?;
+        if self.looks_after_victim(&mut *tx, actor, &victim).await? {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub async fn claim(&self, actor: &Actor, id: i64) -> Result<ClaimView, AppError> {
+        actor.require(rules::READ_CLAIMS)?;
+        let mut tx = self.store.read().await?;
+        let claim = tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
+        self.may_read_claim(actor, &claim).await?;
+        self.claim_view(&mut *tx, id).await
+    }
+
+    /// Claims by id, filtered; victim services see only their institution's victims.
+    pub async fn claims(
+        &self,
+        actor: &Actor,
+        state: Option<&str>,
+        tier: Option<u8>,
+        overdue_only: bool,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Vec<ClaimView>, AppError> {
+        actor.require(rules::READ_CLAIMS)?;
+        let page = page(after, limit)?;
+        let mut filter = ClaimFilter::default();
+        if let Some(state) = state {
+            filter.states.push(ClaimState::parse("state", state)?);
+        }
+        if let Some(tier) = tier {
+            if !(1..=3).contains(&tier) {
+                return Err(FieldError::new("tier", "must be 1, 2 or 3").into());
+            }
+            filter.tier = Some(tier);
+        }
+        let officer =
+            actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Treasurer | Role::Auditor));
+        if !officer {
+            filter.institution = Some(actor.institution_id.ok_or(AppError::Forbidden)?);
+        }
+        let mut tx = self.store.read().await?;
+        let records = tx.claims(&filter, page).await?;
+        let mut views = Vec::with_capacity(records.len());
+        for record in records {
+            let view = self.claim_view(&mut *tx, record.id).await?;
+            if !overdue_only || view.overdue {
+                views.push(view);
+            }
+        }
+        Ok(views)
+    }
+
+    fn transition(claim: &mut ClaimRecord, to: ClaimState) -> Result<ClaimEvent, AppError> {
+        let from = claim.state;
+        from.transition(to).map_err(AppError::Conflict)?;
+        claim.state = to;
+        Ok(ClaimEvent {
+            from_state: Some(from.as_str().to_string()),
+            to_state: to.as_str().to_string(),
+            at: Timestamp::from_unix_micros(0),
+            by: String::new(),
+            note: None,
+        })
+    }
+
+    /// Moves a claim to `to` and records the event (in the caller's transaction).
+    pub(crate) async fn move_claim(
+        &self,
+        tx: &mut dyn WriteTx,
+        claim: &mut ClaimRecord,
+        to: ClaimState,
+        by: &str,
+        note: Option<String>,
+    ) -> Result<(), AppError> {
+        let event = Self::transition(claim, to)?;
+        tx.update_claim(claim).await?;
+        tx.insert_claim_event(
+            claim.id,
+            &ClaimEvent { at: self.clock.now(), by: by.to_string(), note, ..event },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The fund officer approves (amount, tier) or rejects (reason). Eligibility is checked
+    /// again at approval: an ineligible claim cannot be approved.
+    pub async fn decide_claim(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+        decision: Decision,
+    ) -> Result<ClaimView, AppError> {
+        actor.require(rules::DECIDE_CLAIMS)?;
+        let reason = one_line("reason", decision.reason.as_deref(), 500)?;
+        let mut tx = self.store.write().await?;
+        let mut claim =
+            tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
+        let policy = self.current_policy(&mut *tx).await?;
+        let now = self.clock.now();
+        match decision.decision.as_str() {
+            "approve" => {
+                let mut errors = FieldErrors::new();
+                let amount = match &decision.amount {
+                    Some(text) => {
+                        errors.check(Amount::parse(text, claim.currency).map_err(|e| e.at("amount")))
+                    }
+                    None => Some(claim.requested),
+                };
+                if let Some(amount) = amount {
+                    if !amount.is_positive() {
+                        errors.push(FieldError::new("amount", "must be greater than zero"));
+                    } else if amount > claim.requested {
+                        errors.push(FieldError::new("amount", "must not exceed what was requested"));
+                    }
+                    if let Some(cap) = policy.claim_cap.filter(|cap| amount > *cap) {
+                        errors.push(FieldError::new(
+                            "amount",
+                            format!("exceeds the policy's cap per claim ({})", cap.display(claim.currency)),
+                        ));
+                    }
+                }
+                if let Some(tier) = decision.tier {
+                    if !(1..=3).contains(&tier) {
+                        errors.push(FieldError::new("tier", "must be 1, 2 or 3"));
+                    } else if tier != claim.tier && reason.is_none() {
+                        errors.push(FieldError::new("reason", "is required to change the assessed tier"));
+                    }
+                }
+                errors.into_result()?;
+                let amount = amount.unwrap_or(claim.requested);
+                claim.state.transition(ClaimState::Approved).map_err(AppError::Conflict)?;
+                let eligibility = self.eligibility_of(&mut *tx, &claim, &policy, amount).await?;
+                if !eligibility.eligible {
+                    let unmet: Vec<String> = eligibility
+                        .conditions
+                        .iter()
+                        .filter(|c| !c.met)
+                        .map(|c| format!("{} ({})", c.condition, c.detail))
+                        .collect();
+                    return Err(AppError::Conflict(FieldError::new(
+                        "eligibility",
+                        format!("the claim is not eligible now: {}", unmet.join("; ")),
+                    )));
+                }
+                claim.eligibility =
+                    serde_json::to_string(&eligibility).map_err(|e| AppError::Internal(e.to_string()))?;
+                claim.approved_amount = Some(amount);
+                if let Some(tier) = decision.tier {
+                    if tier != claim.tier {
+                        claim.tier_reasons =
+                            vec![format!("set by the fund officer: {}", reason.clone().unwrap_or_default())];
+                    }
+                    claim.tier = tier;
+                }
+                claim.decided_at = Some(now);
+                claim.decided_by = Some(actor.username.clone());
+                claim.decision_reason = reason.clone();
+                claim.payment_due = Some(
+                    add_working_days(now.to_datetime().date(), policy.deadlines.payment_working_days)
+                        .to_string(),
+                );
+                self.move_claim(&mut *tx, &mut claim, ClaimState::Approved, &actor.username, reason).await?;
+            }
+            "reject" => {
+                let Some(reason) = reason else {
+                    return Err(FieldError::new("reason", "a rejection states its reason").into());
+                };
+                claim.decided_at = Some(now);
+                claim.decided_by = Some(actor.username.clone());
+                claim.decision_reason = Some(reason.clone());
+                self.move_claim(&mut *tx, &mut claim, ClaimState::Rejected, &actor.username, Some(reason))
+                    .await?;
+            }
+            _ => return Err(FieldError::new("decision", "must be approve or reject").into()),
+        }
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "claim.decide",
+            Some(("claim", id.to_string())),
+            json!({"decision": decision.decision, "amount": claim.approved_amount.map(|a| a.format(claim.currency)),
+                   "tier": claim.tier}),
+        ))
+        .await?;
+        let view = self.claim_view(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+
+    /// Withdraws a claim that is not yet allocated (at the victim's request).
+    pub async fn withdraw_claim(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        id: i64,
+        reason: &str,
+    ) -> Result<ClaimView, AppError> {
+        actor.require(rules::FILE_CLAIMS)?;
+        let reason = one_line("reason", Some(reason), 500)?
+            .ok_or_else(|| FieldError::new("reason", "a withdrawal states its reason"))?;
+        let mut tx = self.store.write().await?;
+        let mut claim =
+            tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
+        let victim = tx.victim(&claim.victim_code).await?.ok_or(AppError::Forbidden)?;
+        if !self.looks_after_victim(&mut *tx, actor, &victim).await? {
+            return Err(AppError::Forbidden);
+        }
+        self.move_claim(&mut *tx, &mut claim, ClaimState::Withdrawn, &actor.username, Some(reason)).await?;
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            self.clock.now(),
+            "claim.withdraw",
+            Some(("claim", id.to_string())),
+            json!({}),
+        ))
+        .await?;
+        let view = self.claim_view(&mut *tx, id).await?;
+        tx.commit().await?;
+        Ok(view)
+    }
+}
