@@ -6,14 +6,15 @@ use redress_domain::claims::{claim_eligibility, ClaimFacts, ClaimKind, ClaimStat
 use redress_domain::orders::Eligibility;
 use redress_domain::policy::rules;
 use redress_domain::victims::VictimCode;
-use redress_domain::{Amount, FieldError, FieldErrors, Timestamp};
+use redress_domain::{Amount, Currency, FieldError, FieldErrors, Timestamp};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{one_line, ClaimView, FundPolicy};
 use crate::accounts::audit_event;
-use crate::store::{ClaimEvent, ClaimFilter, ClaimRecord, ReadTx, WriteTx};
+use crate::orders::OrderView;
+use crate::store::{ClaimEvent, ClaimFilter, ClaimRecord, ReadTx, VictimRecord, WriteTx};
 use crate::{Actor, App, AppError, RequestContext};
 
 /// A claim as received.
@@ -187,107 +188,14 @@ impl App {
     ) -> Result<ClaimView, AppError> {
         actor.require(rules::FILE_CLAIMS)?;
         let mut errors = FieldErrors::new();
-        let code = errors.check(VictimCode::parse(&request.victim).map_err(|e| e.at("victim")));
-        let kind = match request.kind.as_deref() {
-            Some(text) => errors.check(ClaimKind::parse("kind", text)),
-            None => Some(ClaimKind::Reparation),
-        };
-        let needs: Vec<Need> = request
-            .needs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| errors.check(Need::parse(&format!("needs[{i}]"), n)))
-            .collect();
-        let mut unique_needs = needs.clone();
-        unique_needs.sort_by_key(|n| n.as_str());
-        unique_needs.dedup();
-        if unique_needs.len() != needs.len() {
-            errors.push(FieldError::new("needs", "lists a need twice"));
-        }
-        let note = errors.check(one_line("note", request.note.as_deref(), 500)).flatten();
+        let asked = Asked::read(&request, &mut errors);
         let mut tx = self.store.write().await?;
         let policy = self.current_policy(&mut *tx).await?;
-        let victim = match &code {
-            Some(code) => tx.victim(code.as_str()).await?,
-            None => None,
-        };
-        if code.is_some() && victim.is_none() {
-            errors.push(FieldError::new("victim", "no victim has this code"));
-        }
-        if let Some(victim) = &victim {
-            if !self.looks_after_victim(&mut *tx, actor, victim).await? {
-                return Err(AppError::Forbidden);
-            }
-            if victim.consent_withdrawn_at.is_some() {
-                errors.push(FieldError::new("victim", "the victim withdrew consent: no claim can be filed"));
-            }
-        }
-        let order = match request.order_id {
-            Some(id) => {
-                let order = tx.order(id).await?;
-                match (&order, &victim) {
-                    (None, _) => errors.push(FieldError::new("order_id", "no order has this id")),
-                    (Some(o), Some(v)) if o.victim_id != v.id => {
-                        errors.push(FieldError::new("order_id", "is an order for another victim"))
-                    }
-                    _ => {}
-                }
-                match order {
-                    Some(o) => {
-                        // Advances already paid to this victim in this case are deducted from
-                        // the order first (written in this transaction: an error rolls it back).
-                        let same_victim = victim.as_ref().is_some_and(|v| v.id == o.victim_id);
-                        if kind == Some(ClaimKind::Reparation) && same_victim {
-                            if let Some(judgment) = tx.judgment(o.judgment_id).await? {
-                                let now = self.clock.now();
-                                self.link_paid_advances(
-                                    &mut *tx,
-                                    o.victim_id,
-                                    judgment.case_id,
-                                    o.id,
-                                    now,
-                                    &actor.username,
-                                )
-                                .await?;
-                            }
-                        }
-                        Some(self.order_view(&mut *tx, o).await?)
-                    }
-                    None => None,
-                }
-            }
-            None => {
-                if kind == Some(ClaimKind::Reparation) {
-                    errors.push(FieldError::new("order_id", "a reparation claim names its reparation order"));
-                }
-                None
-            }
-        };
-        let case_id = match (&order, request.case_id) {
-            (Some(order), _) => {
-                let judgment = tx.judgment(order.order.judgment_id).await?;
-                judgment.map(|j| j.case_id)
-            }
-            (None, Some(case_id)) => {
-                if tx.case(case_id).await?.is_none() {
-                    errors.push(FieldError::new("case_id", "no case has this id"));
-                    None
-                } else if let Some(v) = &victim {
-                    if !tx.case_victim_codes(case_id).await?.contains(&v.code) {
-                        errors.push(FieldError::new("case_id", "the victim is not in this case"));
-                    }
-                    Some(case_id)
-                } else {
-                    Some(case_id)
-                }
-            }
-            (None, None) => {
-                if kind == Some(ClaimKind::Advance) {
-                    errors.push(FieldError::new("case_id", "an advance names the case (or the order)"));
-                }
-                None
-            }
-        };
+        let victim = self.claim_victim(&mut *tx, actor, asked.code.as_ref(), &mut errors).await?;
+        let order =
+            self.claim_order(&mut *tx, actor, &request, asked.kind, victim.as_ref(), &mut errors).await?;
+        let case_id =
+            claim_case(&mut *tx, order.as_ref(), &request, asked.kind, victim.as_ref(), &mut errors).await?;
         let currency = order.as_ref().map_or(policy.currency, |o| o.order.currency);
         if currency != policy.currency {
             errors.push(FieldError::new(
@@ -295,137 +203,151 @@ impl App {
                 format!("the order is in {}; the fund pays in {}", currency.code(), policy.currency.code()),
             ));
         }
-        let amount = match &request.amount {
-            Some(text) => match Amount::parse(text, currency) {
-                Ok(a) if a.is_positive() => Some(a),
-                Ok(_) => {
-                    errors.push(FieldError::new("amount", "must be greater than zero"));
-                    None
-                }
-                Err(e) => {
-                    errors.push(e.at("amount"));
-                    None
-                }
-            },
-            None => match (&order, kind) {
-                (Some(o), Some(ClaimKind::Reparation)) => Some(o.owed),
-                (_, Some(ClaimKind::Advance)) => {
-                    errors.push(FieldError::new("amount", "an advance states the amount asked"));
-                    None
-                }
-                _ => None,
-            },
-        };
-        if let (Some(amount), Some(order)) = (amount, &order) {
-            if amount > order.owed {
-                errors.push(FieldError::new(
-                    "amount",
-                    format!("exceeds what is still owed on the order ({})", order.owed.display(currency)),
-                ));
-            }
-            if !order.owed.is_positive() {
-                errors.push(FieldError::new("order_id", "nothing is owed on this order any more"));
-            }
-        }
-        if let (Some(ClaimKind::Advance), Some(victim), Some(case_id), Some(amount)) =
-            (kind, &victim, case_id, amount)
+        let amount =
+            claim_amount(request.amount.as_deref(), order.as_ref(), asked.kind, currency, &mut errors);
+        if let (Some(ClaimKind::Advance), Some(victim), Some(_), Some(amount)) =
+            (asked.kind, &victim, case_id, amount)
         {
-            let _ = case_id;
-            let (taken, open) = self.advances_taken(&mut *tx, victim.id, None).await?;
-            if open {
-                errors.push(FieldError::new("victim", "already has an open advance request"));
-            }
-            let room = Amount(policy.advance_cap.0 - taken.0);
-            if amount > room {
-                errors.push(FieldError::new(
-                    "amount",
-                    format!(
-                        "exceeds the advance cap: {} may still be advanced to this victim (in any case)",
-                        Amount(room.0.max(0)).display(currency)
-                    ),
-                ));
-            }
+            self.check_advance_room(&mut *tx, victim.id, amount, &policy, &mut errors).await?;
         }
-        if let (Some(ClaimKind::Reparation), Some(order)) = (kind, &order) {
-            let filter = ClaimFilter { order_id: Some(order.order.id), ..ClaimFilter::default() };
-            let open = tx
-                .claims(&filter, crate::store::Page { after: None, limit: 1_000 })
-                .await?
-                .into_iter()
-                .any(|c| c.kind == ClaimKind::Reparation && c.state.is_open());
-            if open {
-                return Err(AppError::Conflict(FieldError::new(
-                    "order_id",
-                    "another claim on this order is still open",
-                )));
-            }
+        if let (Some(ClaimKind::Reparation), Some(order)) = (asked.kind, &order) {
+            no_open_claim_on(&mut *tx, order.order.id).await?;
         }
         errors.into_result()?;
-        let (Some(victim), Some(kind), Some(case_id), Some(amount)) = (victim, kind, case_id, amount) else {
+        let (Some(victim), Some(kind), Some(case_id), Some(amount)) = (victim, asked.kind, case_id, amount)
+        else {
             return Err(AppError::Internal("validated fields missing".into()));
         };
         let now = self.clock.now();
-        let assessment = policy.tiers.assess(&needs);
-        let due = Timestamp::from_unix_micros(
-            policy.deadlines.decision_due(assessment.tier, now.unix_micros() / 1_000_000) * 1_000_000,
-        );
-        let mut claim = ClaimRecord {
-            id: 0,
+        let mut claim = new_claim(
+            &policy,
+            &victim,
             kind,
-            victim_id: victim.id,
-            victim_code: victim.code.clone(),
-            victim_institution: victim.institution_id,
             case_id,
-            order_id: order.as_ref().map(|o| o.order.id),
-            currency,
-            state: ClaimState::Received,
-            requested: amount,
-            needs: needs.iter().map(|n| n.as_str().to_string()).collect(),
-            tier: assessment.tier,
-            tier_reasons: assessment.reasons.iter().map(|n| n.as_str().to_string()).collect(),
-            policy_version: policy.version,
-            eligibility: String::new(),
-            approved_amount: None,
-            paid: Amount::ZERO,
-            decision_reason: None,
-            filed_at: now,
-            filed_by: actor.username.clone(),
-            decision_due: due,
-            decided_at: None,
-            decided_by: None,
-            payment_due: None,
-            hold_id: None,
-            hold_amount: None,
-            waiting_for: None,
-        };
+            order.as_ref().map(|o| o.order.id),
+            amount,
+            &asked.needs,
+            now,
+            actor,
+        );
         let eligibility = self.eligibility_of(&mut *tx, &claim, &policy, amount).await?;
         claim.eligibility =
             serde_json::to_string(&eligibility).map_err(|e| AppError::Internal(e.to_string()))?;
         let id = tx.insert_claim(&claim).await?;
-        tx.insert_claim_event(
-            id,
-            &ClaimEvent {
-                from_state: None,
-                to_state: claim.state.as_str().to_string(),
-                at: now,
-                by: actor.username.clone(),
-                note,
-            },
-        )
-        .await?;
+        let event = ClaimEvent {
+            from_state: None,
+            to_state: claim.state.as_str().to_string(),
+            at: now,
+            by: actor.username.clone(),
+            note: asked.note,
+        };
+        tx.insert_claim_event(id, &event).await?;
+        let detail = json!({"kind": claim.kind.as_str(), "victim": claim.victim_code, "order_id": claim.order_id,
+               "amount": amount.format(currency), "tier": claim.tier, "eligible": eligibility.eligible});
         tx.append_audit(audit_event(
             actor,
             context,
             now,
             "claim.file",
             Some(("claim", id.to_string())),
-            json!({"kind": claim.kind.as_str(), "victim": claim.victim_code, "order_id": claim.order_id,
-                   "amount": amount.format(currency), "tier": claim.tier, "eligible": eligibility.eligible}),
+            detail,
         ))
         .await?;
         let view = self.claim_view(&mut *tx, id).await?;
         tx.commit().await?;
         Ok(view)
+    }
+
+    /// The victim the claim is for: one the caller's institution looks after, who has not
+    /// withdrawn consent.
+    async fn claim_victim(
+        &self,
+        tx: &mut dyn WriteTx,
+        actor: &Actor,
+        code: Option<&VictimCode>,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<VictimRecord>, AppError> {
+        let Some(code) = code else { return Ok(None) };
+        let Some(victim) = tx.victim(code.as_str()).await? else {
+            errors.push(FieldError::new("victim", "no victim has this code"));
+            return Ok(None);
+        };
+        if !self.looks_after_victim(&mut *tx, actor, &victim).await? {
+            return Err(AppError::Forbidden);
+        }
+        if victim.consent_withdrawn_at.is_some() {
+            errors.push(FieldError::new("victim", "the victim withdrew consent: no claim can be filed"));
+        }
+        Ok(Some(victim))
+    }
+
+    /// The order claimed on (the victim's own), with advances already paid to the victim in its
+    /// case deducted from it first (written in this transaction: an error rolls it back).
+    async fn claim_order(
+        &self,
+        tx: &mut dyn WriteTx,
+        actor: &Actor,
+        request: &FileClaim,
+        kind: Option<ClaimKind>,
+        victim: Option<&VictimRecord>,
+        errors: &mut FieldErrors,
+    ) -> Result<Option<OrderView>, AppError> {
+        let Some(id) = request.order_id else {
+            if kind == Some(ClaimKind::Reparation) {
+                errors.push(FieldError::new("order_id", "a reparation claim names its reparation order"));
+            }
+            return Ok(None);
+        };
+        let Some(order) = tx.order(id).await? else {
+            errors.push(FieldError::new("order_id", "no order has this id"));
+            return Ok(None);
+        };
+        let same_victim = victim.is_some_and(|v| v.id == order.victim_id);
+        if victim.is_some() && !same_victim {
+            errors.push(FieldError::new("order_id", "is an order for another victim"));
+        }
+        if kind == Some(ClaimKind::Reparation) && same_victim {
+            if let Some(judgment) = tx.judgment(order.judgment_id).await? {
+                let now = self.clock.now();
+                self.link_paid_advances(
+                    &mut *tx,
+                    order.victim_id,
+                    judgment.case_id,
+                    order.id,
+                    now,
+                    &actor.username,
+                )
+                .await?;
+            }
+        }
+        Ok(Some(self.order_view(&mut *tx, order).await?))
+    }
+
+    /// Notes an advance above what the cap leaves for the victim (all their cases together), or
+    /// a second open advance.
+    async fn check_advance_room(
+        &self,
+        tx: &mut dyn WriteTx,
+        victim_id: i64,
+        amount: Amount,
+        policy: &FundPolicy,
+        errors: &mut FieldErrors,
+    ) -> Result<(), AppError> {
+        let (taken, open) = self.advances_taken(&mut *tx, victim_id, None).await?;
+        if open {
+            errors.push(FieldError::new("victim", "already has an open advance request"));
+        }
+        let room = Amount(policy.advance_cap.0 - taken.0);
+        if amount > room {
+            errors.push(FieldError::new(
+                "amount",
+                format!(
+                    "exceeds the advance cap: {} may still be advanced to this victim (in any case)",
+                    Amount(room.0.max(0)).display(policy.currency)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Records advances paid before the order existed as deducted from it.
@@ -461,5 +383,172 @@ impl App {
             tx.update_claim(&advance).await?;
         }
         Ok(())
+    }
+}
+
+/// What the request asks for, read without the database.
+struct Asked {
+    code: Option<VictimCode>,
+    kind: Option<ClaimKind>,
+    needs: Vec<Need>,
+    note: Option<String>,
+}
+
+impl Asked {
+    fn read(request: &FileClaim, errors: &mut FieldErrors) -> Asked {
+        let code = errors.check(VictimCode::parse(&request.victim).map_err(|e| e.at("victim")));
+        let kind = match request.kind.as_deref() {
+            Some(text) => errors.check(ClaimKind::parse("kind", text)),
+            None => Some(ClaimKind::Reparation),
+        };
+        let needs: Vec<Need> = request
+            .needs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| errors.check(Need::parse(&format!("needs[{i}]"), n)))
+            .collect();
+        let mut unique = needs.clone();
+        unique.sort_by_key(|n| n.as_str());
+        unique.dedup();
+        if unique.len() != needs.len() {
+            errors.push(FieldError::new("needs", "lists a need twice"));
+        }
+        let note = errors.check(one_line("note", request.note.as_deref(), 500)).flatten();
+        Asked { code, kind, needs, note }
+    }
+}
+
+/// The case the claim belongs to: the order's, or the one named (the victim must be in it).
+async fn claim_case(
+    tx: &mut dyn WriteTx,
+    order: Option<&OrderView>,
+    request: &FileClaim,
+    kind: Option<ClaimKind>,
+    victim: Option<&VictimRecord>,
+    errors: &mut FieldErrors,
+) -> Result<Option<i64>, AppError> {
+    if let Some(order) = order {
+        return Ok(tx.judgment(order.order.judgment_id).await?.map(|j| j.case_id));
+    }
+    let Some(case_id) = request.case_id else {
+        if kind == Some(ClaimKind::Advance) {
+            errors.push(FieldError::new("case_id", "an advance names the case (or the order)"));
+        }
+        return Ok(None);
+    };
+    if tx.case(case_id).await?.is_none() {
+        errors.push(FieldError::new("case_id", "no case has this id"));
+        return Ok(None);
+    }
+    if let Some(v) = victim {
+        if !tx.case_victim_codes(case_id).await?.contains(&v.code) {
+            errors.push(FieldError::new("case_id", "the victim is not in this case"));
+        }
+    }
+    Ok(Some(case_id))
+}
+
+/// The amount asked: above zero, no more than the order still owes; a reparation claim asks
+/// for what is owed by default, an advance must say.
+fn claim_amount(
+    text: Option<&str>,
+    order: Option<&OrderView>,
+    kind: Option<ClaimKind>,
+    currency: Currency,
+    errors: &mut FieldErrors,
+) -> Option<Amount> {
+    let amount = match text {
+        Some(text) => match Amount::parse(text, currency) {
+            Ok(a) if a.is_positive() => Some(a),
+            Ok(_) => {
+                errors.push(FieldError::new("amount", "must be greater than zero"));
+                None
+            }
+            Err(e) => {
+                errors.push(e.at("amount"));
+                None
+            }
+        },
+        None => match (order, kind) {
+            (Some(o), Some(ClaimKind::Reparation)) => Some(o.owed),
+            (_, Some(ClaimKind::Advance)) => {
+                errors.push(FieldError::new("amount", "an advance states the amount asked"));
+                None
+            }
+            _ => None,
+        },
+    };
+    if let (Some(amount), Some(order)) = (amount, order) {
+        if amount > order.owed {
+            errors.push(FieldError::new(
+                "amount",
+                format!("exceeds what is still owed on the order ({})", order.owed.display(currency)),
+            ));
+        }
+        if !order.owed.is_positive() {
+            errors.push(FieldError::new("order_id", "nothing is owed on this order any more"));
+        }
+    }
+    amount
+}
+
+/// A second reparation claim on an order while one is open is a conflict.
+async fn no_open_claim_on(tx: &mut dyn WriteTx, order_id: i64) -> Result<(), AppError> {
+    let filter = ClaimFilter { order_id: Some(order_id), ..ClaimFilter::default() };
+    let claims = tx.claims(&filter, crate::store::Page { after: None, limit: 1_000 }).await?;
+    if claims.into_iter().any(|c| c.kind == ClaimKind::Reparation && c.state.is_open()) {
+        return Err(AppError::Conflict(FieldError::new(
+            "order_id",
+            "another claim on this order is still open",
+        )));
+    }
+    Ok(())
+}
+
+/// A new claim, received, with its tier assessed and its decision due.
+#[allow(clippy::too_many_arguments)]
+fn new_claim(
+    policy: &FundPolicy,
+    victim: &VictimRecord,
+    kind: ClaimKind,
+    case_id: i64,
+    order_id: Option<i64>,
+    amount: Amount,
+    needs: &[Need],
+    now: Timestamp,
+    actor: &Actor,
+) -> ClaimRecord {
+    let assessment = policy.tiers.assess(needs);
+    let due = Timestamp::from_unix_micros(
+        policy.deadlines.decision_due(assessment.tier, now.unix_micros() / 1_000_000) * 1_000_000,
+    );
+    ClaimRecord {
+        id: 0,
+        kind,
+        victim_id: victim.id,
+        victim_code: victim.code.clone(),
+        victim_institution: victim.institution_id,
+        case_id,
+        order_id,
+        currency: policy.currency,
+        state: ClaimState::Received,
+        requested: amount,
+        needs: needs.iter().map(|n| n.as_str().to_string()).collect(),
+        tier: assessment.tier,
+        tier_reasons: assessment.reasons.iter().map(|n| n.as_str().to_string()).collect(),
+        policy_version: policy.version,
+        eligibility: String::new(),
+        approved_amount: None,
+        paid: Amount::ZERO,
+        decision_reason: None,
+        filed_at: now,
+        filed_by: actor.username.clone(),
+        decision_due: due,
+        decided_at: None,
+        decided_by: None,
+        payment_due: None,
+        hold_id: None,
+        hold_amount: None,
+        waiting_for: None,
     }
 }
