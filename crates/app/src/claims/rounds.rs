@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::{FundPolicy, FUND_CASH, HOLD_ACCOUNT_ADVANCE, HOLD_ACCOUNT_REPARATION};
 use crate::accounts::{audit_event, page};
 use crate::ledger::Movement;
-use crate::store::{ClaimFilter, ReadTx, RoundLine, RoundRecord};
+use crate::store::{ClaimFilter, ClaimRecord, ReadTx, RoundLine, RoundRecord, WriteTx};
 use crate::{Actor, App, AppError, RequestContext};
 
 /// One line of an allocation round.
@@ -116,21 +116,8 @@ impl App {
         actor.require(rules::DECIDE_CLAIMS)?;
         let mut tx = self.store.write().await?;
         let policy = self.current_policy(&mut *tx).await?;
-        let (cash, holds, available) = self.round_money(&mut *tx, &policy).await?;
-        let filter = ClaimFilter {
-            states: vec![ClaimState::Approved],
-            ready_only: true,
-            currency: Some(policy.currency),
-            ..ClaimFilter::default()
-        };
-        let mut claims = Vec::new();
-        let mut after = None;
-        loop {
-            let page = tx.claims(&filter, crate::store::Page { after, limit: 10_000 }).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id);
-            claims.extend(page);
-        }
+        let money = self.round_money(&mut *tx, &policy).await?;
+        let claims = ready_claims(&mut *tx, &policy).await?;
         let mut inputs = Vec::with_capacity(claims.len());
         for claim in &claims {
             let outstanding = self.outstanding(&mut *tx, claim).await?;
@@ -143,39 +130,18 @@ impl App {
                 });
             }
         }
-        let inputs_text = serde_json::to_string(&json!({
-            "policy_version": policy.version, "currency": policy.currency.code(), "cash": cash.0,
-            "holds": holds.0, "reserve": policy.reserve.0, "available": available.0,
-            "minimum_line": policy.minimum_line.0, "claims": inputs,
-        }))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        let inputs_text = inputs_text(&policy, money, &inputs)?;
         let inputs_hash = hash_text(&inputs_text);
-        if let Some(expected) = expected_inputs_hash {
-            if expected != inputs_hash {
-                return Err(AppError::Conflict(FieldError::new(
-                    "expected_inputs_hash",
-                    "the claims or the money changed since the dry run: run it again and review",
-                )));
-            }
+        if expected_inputs_hash.is_some_and(|expected| expected != inputs_hash) {
+            return Err(AppError::Conflict(FieldError::new(
+                "expected_inputs_hash",
+                "the claims or the money changed since the dry run: run it again and review",
+            )));
         }
+        let (_, _, available) = money;
         let lines = lines_of(&inputs, available, policy.minimum_line, policy.currency);
         let allocated = Amount(lines.iter().map(|(_, a, _)| a.0).sum());
-        let mut view = RoundView {
-            id: None,
-            committed: false,
-            currency: policy.currency.code().to_string(),
-            policy_version: policy.version,
-            cash: cash.format(policy.currency),
-            holds: holds.format(policy.currency),
-            reserve: policy.reserve.format(policy.currency),
-            available: available.format(policy.currency),
-            minimum_line: policy.minimum_line.format(policy.currency),
-            allocated: allocated.format(policy.currency),
-            inputs_hash: inputs_hash.clone(),
-            lines: lines.iter().map(|(v, _, _)| v.clone()).collect(),
-            created_at: None,
-            created_by: None,
-        };
+        let mut view = round_view(&policy, money, allocated, &inputs_hash, &lines);
         if !commit {
             return Ok(view);
         }
@@ -186,42 +152,10 @@ impl App {
             )));
         }
         let now = self.clock.now();
-        let mut stored = Vec::with_capacity(lines.len());
-        let mut hold_movements = Vec::new();
-        for (position, (line, amount, _)) in lines.iter().enumerate() {
-            let mut hold_id = None;
-            if amount.is_positive() {
-                let claim = claims
-                    .iter()
-                    .find(|c| c.id == line.claim_id)
-                    .ok_or_else(|| AppError::Internal("line without claim".into()))?;
-                let account = if claim.kind == ClaimKind::Advance {
-                    HOLD_ACCOUNT_ADVANCE
-                } else {
-                    HOLD_ACCOUNT_REPARATION
-                };
-                let references = redress_domain::ledger::References {
-                    case: Some(claim.case_id.to_string()),
-                    order: claim.order_id.map(|o| o.to_string()),
-                    claim: Some(claim.id.to_string()),
-                    ..Default::default()
-                };
-                let memo = format!("Reserva de pago, reclamo {} ({})", claim.id, line.explanation);
-                let hold = Movement::hold(account, FUND_CASH, *amount, policy.currency, references, memo)?;
-                hold_id = Some(hold.id.clone());
-                hold_movements.push(hold);
-            }
-            stored.push(RoundLine {
-                claim_id: line.claim_id,
-                position: position as i64,
-                amount: *amount,
-                explanation: serde_json::to_string(&lines[position].2)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-                hold_id,
-            });
-        }
+        let (stored, hold_movements) = staged_holds(&lines, &claims, &policy)?;
         let holds_count = hold_movements.len();
         self.move_money_in(&mut *tx, &actor.username, hold_movements, now).await?;
+        let (cash, holds, available) = money;
         let record = RoundRecord {
             id: 0,
             currency: policy.currency,
@@ -238,6 +172,38 @@ impl App {
             created_by: actor.username.clone(),
         };
         let round_id = tx.insert_round(&record, &stored).await?;
+        self.allocate_claims(&mut *tx, &claims, &stored, round_id, &actor.username).await?;
+        let detail = json!({"policy_version": policy.version, "allocated": allocated.format(policy.currency),
+               "lines": stored.len(), "holds": holds_count});
+        tx.append_audit(audit_event(
+            actor,
+            context,
+            now,
+            "round.commit",
+            Some(("round", round_id.to_string())),
+            detail,
+        ))
+        .await?;
+        tx.commit().await?;
+        view.id = Some(round_id);
+        view.committed = true;
+        view.created_at = Some(now);
+        view.created_by = Some(actor.username.clone());
+        for (line, stored) in view.lines.iter_mut().zip(&stored) {
+            line.hold_id = stored.hold_id.clone();
+        }
+        Ok(view)
+    }
+
+    /// Moves each claim the round holds money for to `allocated`, with its hold.
+    async fn allocate_claims(
+        &self,
+        tx: &mut dyn WriteTx,
+        claims: &[ClaimRecord],
+        stored: &[RoundLine],
+        round_id: i64,
+        by: &str,
+    ) -> Result<(), AppError> {
         for line in stored.iter().filter(|l| l.amount.is_positive()) {
             let mut claim = claims
                 .iter()
@@ -250,30 +216,12 @@ impl App {
                 &mut *tx,
                 &mut claim,
                 ClaimState::Allocated,
-                &actor.username,
+                by,
                 Some(format!("round {round_id}")),
             )
             .await?;
         }
-        tx.append_audit(audit_event(
-            actor,
-            context,
-            now,
-            "round.commit",
-            Some(("round", round_id.to_string())),
-            json!({"policy_version": policy.version, "allocated": allocated.format(policy.currency),
-                   "lines": stored.len(), "holds": holds_count}),
-        ))
-        .await?;
-        tx.commit().await?;
-        view.id = Some(round_id);
-        view.committed = true;
-        view.created_at = Some(now);
-        view.created_by = Some(actor.username.clone());
-        for (line, stored) in view.lines.iter_mut().zip(&stored) {
-            line.hold_id = stored.hold_id.clone();
-        }
-        Ok(view)
+        Ok(())
     }
 
     pub async fn round(&self, actor: &Actor, id: i64) -> Result<RoundView, AppError> {
@@ -403,4 +351,102 @@ fn lines_of(
             )
         })
         .collect()
+}
+
+/// Every approved claim ready to be paid, in the fund's currency.
+async fn ready_claims(tx: &mut dyn WriteTx, policy: &FundPolicy) -> Result<Vec<ClaimRecord>, AppError> {
+    let filter = ClaimFilter {
+        states: vec![ClaimState::Approved],
+        ready_only: true,
+        currency: Some(policy.currency),
+        ..ClaimFilter::default()
+    };
+    let mut claims = Vec::new();
+    let mut after = None;
+    loop {
+        let page = tx.claims(&filter, crate::store::Page { after, limit: 10_000 }).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        claims.extend(page);
+    }
+    Ok(claims)
+}
+
+/// The round's inputs as stored (and hashed): the policy, the money and the claims.
+fn inputs_text(
+    policy: &FundPolicy,
+    (cash, holds, available): (Amount, Amount, Amount),
+    inputs: &[RoundInput],
+) -> Result<String, AppError> {
+    serde_json::to_string(&json!({
+        "policy_version": policy.version, "currency": policy.currency.code(), "cash": cash.0,
+        "holds": holds.0, "reserve": policy.reserve.0, "available": available.0,
+        "minimum_line": policy.minimum_line.0, "claims": inputs,
+    }))
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn round_view(
+    policy: &FundPolicy,
+    (cash, holds, available): (Amount, Amount, Amount),
+    allocated: Amount,
+    inputs_hash: &str,
+    lines: &[(RoundLineView, Amount, Explanation)],
+) -> RoundView {
+    let currency = policy.currency;
+    RoundView {
+        id: None,
+        committed: false,
+        currency: currency.code().to_string(),
+        policy_version: policy.version,
+        cash: cash.format(currency),
+        holds: holds.format(currency),
+        reserve: policy.reserve.format(currency),
+        available: available.format(currency),
+        minimum_line: policy.minimum_line.format(currency),
+        allocated: allocated.format(currency),
+        inputs_hash: inputs_hash.to_string(),
+        lines: lines.iter().map(|(v, _, _)| v.clone()).collect(),
+        created_at: None,
+        created_by: None,
+    }
+}
+
+/// The round's lines as stored, and a ledger hold on the fund's cash for each line that pays.
+fn staged_holds(
+    lines: &[(RoundLineView, Amount, Explanation)],
+    claims: &[ClaimRecord],
+    policy: &FundPolicy,
+) -> Result<(Vec<RoundLine>, Vec<Movement>), AppError> {
+    let mut stored = Vec::with_capacity(lines.len());
+    let mut holds = Vec::new();
+    for (position, (line, amount, explanation)) in lines.iter().enumerate() {
+        let mut hold_id = None;
+        if amount.is_positive() {
+            let claim = claims
+                .iter()
+                .find(|c| c.id == line.claim_id)
+                .ok_or_else(|| AppError::Internal("line without claim".into()))?;
+            let account =
+                if claim.kind == ClaimKind::Advance { HOLD_ACCOUNT_ADVANCE } else { HOLD_ACCOUNT_REPARATION };
+            let references = redress_domain::ledger::References {
+                case: Some(claim.case_id.to_string()),
+                order: claim.order_id.map(|o| o.to_string()),
+                claim: Some(claim.id.to_string()),
+                ..Default::default()
+            };
+            let memo = format!("Reserva de pago, reclamo {} ({})", claim.id, line.explanation);
+            let hold = Movement::hold(account, FUND_CASH, *amount, policy.currency, references, memo)?;
+            hold_id = Some(hold.id.clone());
+            holds.push(hold);
+        }
+        stored.push(RoundLine {
+            claim_id: line.claim_id,
+            position: i64::try_from(position).map_err(|_| AppError::Internal("round too long".into()))?,
+            amount: *amount,
+            explanation: serde_json::to_string(explanation).map_err(|e| AppError::Internal(e.to_string()))?,
+            hold_id,
+        });
+    }
+    Ok((stored, holds))
 }
