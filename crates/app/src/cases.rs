@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::accounts::audit_event;
-use crate::store::{CaseRecord, Defendant, ReadTx, StageChange};
+use crate::store::{CaseRecord, Defendant, ReadTx, StageChange, WriteTx};
 use crate::{Actor, App, AppError, RequestContext};
 
 /// A case to open, as received.
@@ -84,138 +84,83 @@ impl App {
             )));
         }
         let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
-        let today = self.clock.now().to_datetime().date();
-        let mut errors = FieldErrors::new();
-        let prosecutor_file = errors.check(parse_file_number("prosecutor_file", &request.prosecutor_file));
-        let court_file = match &request.court_file {
-            Some(file) => errors.check(parse_file_number("court_file", file)),
-            None => None,
-        };
-        let jurisdiction = errors.check(parse_name("jurisdiction", &request.jurisdiction, 120));
-        if request.offences.is_empty() {
-            errors.push(FieldError::new("offences", "at least one offence is required"));
-        }
         let reference: Vec<(&str, &str)> =
             self.settings.cases.offences.iter().map(|o| (o.code.as_str(), o.name.as_str())).collect();
-        let mut offences = Vec::new();
-        for (index, offence) in request.offences.iter().enumerate() {
-            if let Some(code) =
-                errors.check(parse_offence(&format!("offences[{index}]"), offence, &reference))
-            {
-                if !offences.contains(&code) {
-                    offences.push(code);
-                }
-            }
-        }
-        let reported_on = errors.check(parse_past_date("reported_on", &request.reported_on, today));
-        let partner_country = match (&request.partner_country, request.cross_border) {
-            (Some(country), true) => errors.check(parse_country("partner_country", country)),
-            (None, true) => {
-                errors.push(FieldError::new("partner_country", "is required for a cross-border case"));
-                None
-            }
-            (Some(_), false) => {
-                errors.push(FieldError::new("partner_country", "is only for cross-border cases"));
-                None
-            }
-            (None, false) => None,
-        };
-        let tracing_notes = notes(&mut errors, &request.tracing_notes);
-        let mut defendants = Vec::new();
-        for (index, name) in request.defendants.iter().enumerate() {
-            if let Some(name) = errors.check(parse_person_name(&format!("defendants[{index}]"), name)) {
-                defendants.push(name);
-            }
-        }
-        let mut victims = Vec::new();
-        for (index, code) in request.victims.iter().enumerate() {
-            if let Some(code) =
-                errors.check(VictimCode::parse(code).map_err(|e| e.at(format!("victims[{index}]"))))
-            {
-                victims.push(code);
-            }
-        }
-        errors.into_result()?;
-        let (Some(prosecutor_file), Some(jurisdiction), Some(reported_on)) =
-            (prosecutor_file, jurisdiction, reported_on)
-        else {
-            return Err(AppError::Internal("validated fields missing".into()));
-        };
-
+        let case = NewCase::read(&request, &reference, self.clock.now().to_datetime().date())?;
         let mut tx = self.store.write().await?;
-        if let Some(existing) = tx.case_by_prosecutor_file(&prosecutor_file).await? {
+        if let Some(existing) = tx.case_by_prosecutor_file(&case.prosecutor_file).await? {
             return Err(AppError::Conflict(FieldError::new(
                 "prosecutor_file",
                 format!("a case with this file number exists (id {})", existing.id),
             )));
         }
-        let court_id = match request.court_id {
-            None => None,
-            Some(id) => match tx.institution_by_id(redress_domain::InstitutionId(id)).await? {
-                Some(institution) if institution.kind == redress_domain::InstitutionKind::Court => {
-                    Some(institution.id)
-                }
-                Some(_) => return Err(FieldError::new("court_id", "is not a court").into()),
-                None => return Err(FieldError::new("court_id", "no institution has this id").into()),
-            },
-        };
-        let mut victim_ids = Vec::new();
-        for (index, code) in victims.iter().enumerate() {
-            let victim = tx.victim(code.as_str()).await?.ok_or_else(|| {
-                FieldError::new(format!("victims[{index}]"), format!("no victim has the code {code}"))
-            })?;
-            self.may_name_victim(&mut *tx, actor, &victim).await?;
-            if !victim_ids.contains(&victim.id) {
-                victim_ids.push(victim.id);
-            }
-        }
+        let court_id = court_of(&mut *tx, request.court_id).await?;
+        let victim_ids = self.nameable_victims(&mut *tx, actor, &case.victims).await?;
         let now = self.clock.now();
         let record = CaseRecord {
             id: 0,
-            prosecutor_file,
-            court_file,
-            jurisdiction,
-            offences,
+            prosecutor_file: case.prosecutor_file,
+            court_file: case.court_file,
+            jurisdiction: case.jurisdiction,
+            offences: case.offences,
             stage: Stage::Reported.as_str().to_string(),
-            stage_changed_on: reported_on.to_string(),
+            stage_changed_on: case.reported_on.to_string(),
             cross_border: request.cross_border,
-            partner_country,
-            tracing_notes,
+            partner_country: case.partner_country,
+            tracing_notes: case.tracing_notes,
             institution_id,
             court_id,
             created_at: now,
             created_by: actor.username.clone(),
         };
         let id = tx.insert_case(&record).await?;
-        tx.insert_stage_change(
-            id,
-            &StageChange {
-                from_stage: None,
-                to_stage: record.stage.clone(),
-                on_date: record.stage_changed_on.clone(),
-                recorded_at: now,
-                recorded_by: actor.username.clone(),
-            },
-        )
-        .await?;
-        for name in &defendants {
+        let change = StageChange {
+            from_stage: None,
+            to_stage: record.stage.clone(),
+            on_date: record.stage_changed_on.clone(),
+            recorded_at: now,
+            recorded_by: actor.username.clone(),
+        };
+        tx.insert_stage_change(id, &change).await?;
+        for name in &case.defendants {
             tx.insert_defendant(id, name).await?;
         }
         for victim in &victim_ids {
             tx.link_victim(id, *victim).await?;
         }
+        let detail = json!({"offences": record.offences, "defendants": case.defendants.len(), "victims": victim_ids.len()});
         tx.append_audit(audit_event(
             actor,
             context,
             now,
             "case.open",
             Some(("case", id.to_string())),
-            json!({"offences": record.offences, "defendants": defendants.len(), "victims": victim_ids.len()}),
+            detail,
         ))
         .await?;
         let view = self.case_view(&mut *tx, id).await?;
         tx.commit().await?;
         Ok(view)
+    }
+
+    /// The victims a new case names: each must exist and be one the caller may already see.
+    async fn nameable_victims(
+        &self,
+        tx: &mut dyn WriteTx,
+        actor: &Actor,
+        victims: &[VictimCode],
+    ) -> Result<Vec<i64>, AppError> {
+        let mut ids = Vec::new();
+        for (index, code) in victims.iter().enumerate() {
+            let victim = tx.victim(code.as_str()).await?.ok_or_else(|| {
+                FieldError::new(format!("victims[{index}]"), format!("no victim has the code {code}"))
+            })?;
+            self.may_name_victim(&mut *tx, actor, &victim).await?;
+            if !ids.contains(&victim.id) {
+                ids.push(victim.id);
+            }
+        }
+        Ok(ids)
     }
 
     /// The id of the case with this prosecutor's file number, if any.
@@ -461,5 +406,102 @@ fn view(
         history: history.into_iter().map(|c| (c.from_stage, c.to_stage, c.on_date)).collect(),
         defendants: defendants.into_iter().map(|d| (d.id, d.name)).collect(),
         victims,
+    }
+}
+
+/// A case as the prosecutor's filing gives it, every field checked.
+struct NewCase {
+    prosecutor_file: String,
+    court_file: Option<String>,
+    jurisdiction: String,
+    offences: Vec<String>,
+    reported_on: time::Date,
+    partner_country: Option<String>,
+    tracing_notes: Option<String>,
+    defendants: Vec<String>,
+    victims: Vec<VictimCode>,
+}
+
+impl NewCase {
+    fn read(request: &OpenCase, reference: &[(&str, &str)], today: time::Date) -> Result<NewCase, AppError> {
+        let mut errors = FieldErrors::new();
+        let prosecutor_file = errors.check(parse_file_number("prosecutor_file", &request.prosecutor_file));
+        let court_file =
+            request.court_file.as_ref().and_then(|f| errors.check(parse_file_number("court_file", f)));
+        let jurisdiction = errors.check(parse_name("jurisdiction", &request.jurisdiction, 120));
+        if request.offences.is_empty() {
+            errors.push(FieldError::new("offences", "at least one offence is required"));
+        }
+        let mut offences = Vec::new();
+        for (index, offence) in request.offences.iter().enumerate() {
+            if let Some(code) = errors.check(parse_offence(&format!("offences[{index}]"), offence, reference))
+            {
+                if !offences.contains(&code) {
+                    offences.push(code);
+                }
+            }
+        }
+        let reported_on = errors.check(parse_past_date("reported_on", &request.reported_on, today));
+        let partner_country = match (&request.partner_country, request.cross_border) {
+            (Some(country), true) => errors.check(parse_country("partner_country", country)),
+            (None, true) => {
+                errors.push(FieldError::new("partner_country", "is required for a cross-border case"));
+                None
+            }
+            (Some(_), false) => {
+                errors.push(FieldError::new("partner_country", "is only for cross-border cases"));
+                None
+            }
+            (None, false) => None,
+        };
+        let tracing_notes = notes(&mut errors, &request.tracing_notes);
+        let defendants = request
+            .defendants
+            .iter()
+            .enumerate()
+            .filter_map(|(index, name)| {
+                errors.check(parse_person_name(&format!("defendants[{index}]"), name))
+            })
+            .collect();
+        let victims = request
+            .victims
+            .iter()
+            .enumerate()
+            .filter_map(|(index, code)| {
+                errors.check(VictimCode::parse(code).map_err(|e| e.at(format!("victims[{index}]"))))
+            })
+            .collect();
+        errors.into_result()?;
+        let (Some(prosecutor_file), Some(jurisdiction), Some(reported_on)) =
+            (prosecutor_file, jurisdiction, reported_on)
+        else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        Ok(NewCase {
+            prosecutor_file,
+            court_file,
+            jurisdiction,
+            offences,
+            reported_on,
+            partner_country,
+            tracing_notes,
+            defendants,
+            victims,
+        })
+    }
+}
+
+/// The court a filing names: an institution of kind court.
+async fn court_of(
+    tx: &mut dyn WriteTx,
+    court_id: Option<i64>,
+) -> Result<Option<redress_domain::InstitutionId>, AppError> {
+    let Some(id) = court_id else { return Ok(None) };
+    match tx.institution_by_id(redress_domain::InstitutionId(id)).await? {
+        Some(institution) if institution.kind == redress_domain::InstitutionKind::Court => {
+            Ok(Some(institution.id))
+        }
+        Some(_) => Err(FieldError::new("court_id", "is not a court").into()),
+        None => Err(FieldError::new("court_id", "no institution has this id").into()),
     }
 }
