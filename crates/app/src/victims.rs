@@ -17,7 +17,7 @@ use crate::identity::{
     document, optional_account, optional_text as text, representative, text_list, RepresentativeInput,
 };
 use crate::protect::KeyRing;
-use crate::store::{Page, VictimRecord};
+use crate::store::{Page, VictimRecord, WriteTx};
 use crate::{Actor, App, AppError, RequestContext};
 
 pub use crate::identity::TEXT_LENGTH_MAX;
@@ -132,75 +132,13 @@ impl App {
         let keys = self.key_ring()?;
         let now = self.clock.now();
         let today = now.to_datetime().date();
-        let mut errors = FieldErrors::new();
-        let given_names = errors.check(parse_person_name("given_names", &request.given_names));
-        let surnames = errors.check(parse_person_name("surnames", &request.surnames));
-        let document = document(&mut errors, "", &request.document_type, &request.document_number);
-        let nationality = errors.check(parse_country("nationality", &request.nationality));
-        let document_country = match &request.document_country {
-            Some(country) => errors.check(parse_country("document_country", country)),
-            None => nationality.clone(),
-        };
-        let birth_date = errors.check(parse_birth_date(&request.birth_date, today));
-        let sex = errors.check(Sex::parse(&request.sex));
-        if !request.consent {
-            errors.push(FieldError::new(
-                "consent",
-                "the victim's consent to the processing of personal data is required to register them",
-            ));
-        }
-        let consent_scope = optional_text(&mut errors, "consent_scope", &request.consent_scope)
-            .unwrap_or_else(|| "reparation_fund".to_string());
-        let contact = optional_text(&mut errors, "contact", &request.contact);
-        let address = optional_text(&mut errors, "address", &request.address);
-        let bank_account = optional_account(&mut errors, "bank_account", request.bank_account.as_deref());
-        let legal_representative =
-            request.legal_representative.as_ref().and_then(|input| representative(&mut errors, input));
-        let region = optional_text(&mut errors, "region", &request.region);
-        let exploitation = optional_text(&mut errors, "exploitation", &request.exploitation);
-        let recruitment = optional_text(&mut errors, "recruitment", &request.recruitment);
-        let languages = text_list(&mut errors, "languages", &request.languages);
-        let methods_of_control = text_list(&mut errors, "methods_of_control", &request.methods_of_control);
-        if let Some(birth) = birth_date {
-            if is_minor(birth, today) && request.legal_representative.is_none() {
-                errors.push(FieldError::new("legal_representative", "is required for a minor"));
-            }
-        }
-        errors.into_result()?;
-        let (Some(given_names), Some(surnames), Some((document_type, document_number)), Some(nationality)) =
-            (given_names, surnames, document, nationality)
-        else {
-            return Err(AppError::Internal("validated fields missing".into()));
-        };
-        let (Some(document_country), Some(birth_date), Some(sex)) = (document_country, birth_date, sex)
-        else {
-            return Err(AppError::Internal("validated fields missing".into()));
-        };
+        let Registration { identity, profile } = Registration::read(&request, today)?;
+        let Profile { sex, nationality, birth_date, region, exploitation, consent_scope } = profile;
         let minor = is_minor(birth_date, today);
-        let document_index = keys.blind_index(document_type.as_str(), &document_number);
-        let identity = Identity {
-            given_names,
-            surnames,
-            document_type,
-            document_number,
-            document_country,
-            birth_date: birth_date.to_string(),
-            contact,
-            address,
-            bank_account,
-            legal_representative,
-            languages,
-            recruitment,
-            methods_of_control,
-        };
+        let document_index = keys.blind_index(identity.document_type.as_str(), &identity.document_number);
 
         let mut tx = self.store.write().await?;
-        if let Some(existing) = tx.victims_with_document(&document_index).await?.first() {
-            return Err(AppError::Conflict(FieldError::new(
-                "document_number",
-                format!("a victim with this document is already registered as {}", existing.code),
-            )));
-        }
+        document_unique(&mut *tx, &document_index, None).await?;
         let year = today.year();
         let number = tx.last_victim_number(year).await? + 1;
         let code = VictimCode::new(year, number);
@@ -439,57 +377,14 @@ impl App {
         let keys = self.key_ring()?;
         let today = self.today();
         let mut errors = FieldErrors::new();
-        let reason = match correction.reason.as_deref().map(str::trim) {
-            Some(r)
-                if !r.is_empty()
-                    && r.chars().count() <= 500
-                    && !r.chars().any(redress_domain::user::is_hidden_char) =>
-            {
-                Some(r.to_string())
-            }
-            Some(r) if !r.is_empty() => {
-                errors.push(FieldError::new("reason", "must be one line of at most 500 characters"));
-                None
-            }
-            _ => {
-                errors.push(FieldError::new("reason", "a correction states its reason"));
-                None
-            }
-        };
+        let reason = correction_reason(correction.reason.as_deref(), &mut errors);
         let mut fields: Vec<String> = correction.identity.fields().iter().map(|f| f.to_string()).collect();
-        let sex = correction.sex.as_deref().and_then(|v| errors.check(Sex::parse(v)));
-        let nationality =
-            correction.nationality.as_deref().and_then(|v| errors.check(parse_country("nationality", v)));
-        let region = correction.region.as_ref().map(|v| optional_text(&mut errors, "region", v));
-        let exploitation =
-            correction.exploitation.as_ref().map(|v| optional_text(&mut errors, "exploitation", v));
-        for (set, name) in [
-            (correction.sex.is_some(), "sex"),
-            (correction.nationality.is_some(), "nationality"),
-            (correction.region.is_some(), "region"),
-            (correction.exploitation.is_some(), "exploitation"),
-        ] {
-            if set {
-                fields.push(name.to_string());
-            }
-        }
+        let changes = RecordChanges::read(&correction, &mut errors, &mut fields);
         if fields.is_empty() {
             errors.push(FieldError::new("fields", "name at least one field to correct"));
         }
         let mut tx = self.store.write().await?;
-        let record = tx
-            .victim(code.as_str())
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("no victim has the code {code}")))?;
-        if actor.institution_id != Some(record.institution_id) {
-            return Err(AppError::Forbidden);
-        }
-        if record.consent_withdrawn_at.is_some() {
-            return Err(AppError::Conflict(FieldError::new(
-                "consent",
-                "the victim withdrew consent: the identity is no longer processed",
-            )));
-        }
+        let record = correctable(&mut *tx, actor, &code).await?;
         let current: Identity = serde_json::from_slice(&keys.open(&record.identity, &record.code)?)
             .map_err(|_| AppError::Internal("a sealed identity is malformed".into()))?;
         let next = match correction.identity.apply(&current, today) {
@@ -510,25 +405,18 @@ impl App {
             return Err(FieldError::new("legal_representative", "is required for a minor").into());
         }
         let document_index = keys.blind_index(next.document_type.as_str(), &next.document_number);
-        if let Some(other) =
-            tx.victims_with_document(&document_index).await?.into_iter().find(|v| v.id != record.id)
-        {
-            return Err(AppError::Conflict(FieldError::new(
-                "document_number",
-                format!("a victim with this document is already registered as {}", other.code),
-            )));
-        }
+        document_unique(&mut *tx, &document_index, Some(record.id)).await?;
         let now = self.clock.now();
         let plain = serde_json::to_vec(&next).map_err(|e| AppError::Internal(e.to_string()))?;
         let updated = VictimRecord {
             identity: keys.seal(&plain, &record.code)?,
             document_index,
-            sex: sex.map_or(record.sex.clone(), |s| s.as_str().to_string()),
-            nationality: nationality.unwrap_or_else(|| record.nationality.clone()),
+            sex: changes.sex.map_or(record.sex.clone(), |s| s.as_str().to_string()),
+            nationality: changes.nationality.unwrap_or_else(|| record.nationality.clone()),
             age_band: age_band(birth, today).to_string(),
             minor,
-            region: region.unwrap_or_else(|| record.region.clone()),
-            exploitation: exploitation.unwrap_or_else(|| record.exploitation.clone()),
+            region: changes.region.unwrap_or_else(|| record.region.clone()),
+            exploitation: changes.exploitation.unwrap_or_else(|| record.exploitation.clone()),
             ..record.clone()
         };
         tx.update_victim(&updated).await?;
@@ -543,15 +431,7 @@ impl App {
             },
         )
         .await?;
-        let payee_fields = [
-            "given_names",
-            "surnames",
-            "document_type",
-            "document_number",
-            "bank_account",
-            "legal_representative",
-        ];
-        let released = if fields.iter().any(|f| payee_fields.contains(&f.as_str())) {
+        let released = if fields.iter().any(|f| PAYEE_FIELDS.contains(&f.as_str())) {
             self.release_claims_waiting_for_payee(&mut *tx, record.id, &actor.username).await?
         } else {
             Vec::new()
@@ -674,4 +554,177 @@ impl App {
         }
         Ok(resealed)
     }
+}
+
+/// The identity fields a payment is made with: correcting one releases claims that waited for
+/// new payee details.
+const PAYEE_FIELDS: [&str; 6] =
+    ["given_names", "surnames", "document_type", "document_number", "bank_account", "legal_representative"];
+
+/// What registration records outside the sealed identity.
+struct Profile {
+    sex: Sex,
+    nationality: String,
+    birth_date: time::Date,
+    region: Option<String>,
+    exploitation: Option<String>,
+    consent_scope: String,
+}
+
+/// A registration read and checked: the identity to seal and the pseudonymous profile.
+struct Registration {
+    identity: Identity,
+    profile: Profile,
+}
+
+impl Registration {
+    fn read(request: &RegisterVictim, today: time::Date) -> Result<Registration, AppError> {
+        let mut errors = FieldErrors::new();
+        let given_names = errors.check(parse_person_name("given_names", &request.given_names));
+        let surnames = errors.check(parse_person_name("surnames", &request.surnames));
+        let document = document(&mut errors, "", &request.document_type, &request.document_number);
+        let nationality = errors.check(parse_country("nationality", &request.nationality));
+        let document_country = match &request.document_country {
+            Some(country) => errors.check(parse_country("document_country", country)),
+            None => nationality.clone(),
+        };
+        let birth_date = errors.check(parse_birth_date(&request.birth_date, today));
+        let sex = errors.check(Sex::parse(&request.sex));
+        if !request.consent {
+            errors.push(FieldError::new(
+                "consent",
+                "the victim's consent to the processing of personal data is required to register them",
+            ));
+        }
+        let consent_scope = optional_text(&mut errors, "consent_scope", &request.consent_scope)
+            .unwrap_or_else(|| "reparation_fund".to_string());
+        let contact = optional_text(&mut errors, "contact", &request.contact);
+        let address = optional_text(&mut errors, "address", &request.address);
+        let bank_account = optional_account(&mut errors, "bank_account", request.bank_account.as_deref());
+        let legal_representative =
+            request.legal_representative.as_ref().and_then(|input| representative(&mut errors, input));
+        let region = optional_text(&mut errors, "region", &request.region);
+        let exploitation = optional_text(&mut errors, "exploitation", &request.exploitation);
+        let recruitment = optional_text(&mut errors, "recruitment", &request.recruitment);
+        let languages = text_list(&mut errors, "languages", &request.languages);
+        let methods_of_control = text_list(&mut errors, "methods_of_control", &request.methods_of_control);
+        if birth_date.is_some_and(|birth| is_minor(birth, today)) && request.legal_representative.is_none() {
+            errors.push(FieldError::new("legal_representative", "is required for a minor"));
+        }
+        errors.into_result()?;
+        let (Some(given_names), Some(surnames), Some((document_type, document_number)), Some(nationality)) =
+            (given_names, surnames, document, nationality)
+        else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        let (Some(document_country), Some(birth_date), Some(sex)) = (document_country, birth_date, sex)
+        else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        let identity = Identity {
+            given_names,
+            surnames,
+            document_type,
+            document_number,
+            document_country,
+            birth_date: birth_date.to_string(),
+            contact,
+            address,
+            bank_account,
+            legal_representative,
+            languages,
+            recruitment,
+            methods_of_control,
+        };
+        let profile = Profile { sex, nationality, birth_date, region, exploitation, consent_scope };
+        Ok(Registration { identity, profile })
+    }
+}
+
+/// A correction's required reason: one line of at most 500 characters.
+fn correction_reason(text: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    match text.map(str::trim) {
+        Some(r)
+            if !r.is_empty()
+                && r.chars().count() <= 500
+                && !r.chars().any(redress_domain::user::is_hidden_char) =>
+        {
+            Some(r.to_string())
+        }
+        Some(r) if !r.is_empty() => {
+            errors.push(FieldError::new("reason", "must be one line of at most 500 characters"));
+            None
+        }
+        _ => {
+            errors.push(FieldError::new("reason", "a correction states its reason"));
+            None
+        }
+    }
+}
+
+/// Corrections to the pseudonymous profile (outside the sealed identity).
+struct RecordChanges {
+    sex: Option<Sex>,
+    nationality: Option<String>,
+    region: Option<Option<String>>,
+    exploitation: Option<Option<String>>,
+}
+
+impl RecordChanges {
+    /// Reads them, naming each one given in `fields`.
+    fn read(
+        correction: &VictimCorrection,
+        errors: &mut FieldErrors,
+        fields: &mut Vec<String>,
+    ) -> RecordChanges {
+        let sex = correction.sex.as_deref().and_then(|v| errors.check(Sex::parse(v)));
+        let nationality =
+            correction.nationality.as_deref().and_then(|v| errors.check(parse_country("nationality", v)));
+        let region = correction.region.as_ref().map(|v| optional_text(errors, "region", v));
+        let exploitation = correction.exploitation.as_ref().map(|v| optional_text(errors, "exploitation", v));
+        for (set, name) in [
+            (correction.sex.is_some(), "sex"),
+            (correction.nationality.is_some(), "nationality"),
+            (correction.region.is_some(), "region"),
+            (correction.exploitation.is_some(), "exploitation"),
+        ] {
+            if set {
+                fields.push(name.to_string());
+            }
+        }
+        RecordChanges { sex, nationality, region, exploitation }
+    }
+}
+
+/// The victim to correct: one of the caller's institution whose consent stands.
+async fn correctable(
+    tx: &mut dyn WriteTx,
+    actor: &Actor,
+    code: &VictimCode,
+) -> Result<VictimRecord, AppError> {
+    let record = tx
+        .victim(code.as_str())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no victim has the code {code}")))?;
+    if actor.institution_id != Some(record.institution_id) {
+        return Err(AppError::Forbidden);
+    }
+    if record.consent_withdrawn_at.is_some() {
+        return Err(AppError::Conflict(FieldError::new(
+            "consent",
+            "the victim withdrew consent: the identity is no longer processed",
+        )));
+    }
+    Ok(record)
+}
+
+/// One document, one victim: another victim (than `except`) with the same document is a conflict.
+async fn document_unique(tx: &mut dyn WriteTx, index: &str, except: Option<i64>) -> Result<(), AppError> {
+    if let Some(other) = tx.victims_with_document(index).await?.into_iter().find(|v| Some(v.id) != except) {
+        return Err(AppError::Conflict(FieldError::new(
+            "document_number",
+            format!("a victim with this document is already registered as {}", other.code),
+        )));
+    }
+    Ok(())
 }
