@@ -289,65 +289,7 @@ impl App {
         let kind = AssetKind::parse(&asset.kind)
             .map_err(|_| AppError::Internal("a stored asset kind is unknown".into()))?;
 
-        let mut errors = FieldErrors::new();
-        let to = errors.check(AssetState::parse(&request.to).map_err(|e| e.at("to")));
-        let date = errors.check(parse_past_date("date", &request.date, today));
-        let last = parse_date("date", &asset.state_changed_on).ok();
-        if let (Some(date), Some(last)) = (date, last) {
-            if date < last {
-                errors.push(FieldError::new("date", "must not be before the asset's previous move"));
-            }
-        }
-        let document = errors.check(parse_name("document", &request.document, 200));
-        if let Some(code) = &request.currency {
-            if Currency::parse(code).map(|c| c != asset.currency).unwrap_or(true) {
-                errors.push(FieldError::new(
-                    "currency",
-                    format!("the asset's amounts are in {}", asset.currency),
-                ));
-            }
-        }
-        let amount_of = |errors: &mut FieldErrors, field: &str, value: &Option<String>| -> Option<Amount> {
-            let text = value.as_deref()?;
-            match Amount::parse(text, asset.currency) {
-                Ok(amount) if amount.0 < 0 => {
-                    errors.push(FieldError::new(field, "must not be negative"));
-                    None
-                }
-                Ok(amount) => Some(amount),
-                Err(error) => {
-                    errors.push(error.at(field));
-                    None
-                }
-            }
-        };
-        let amount = amount_of(&mut errors, "amount", &request.amount);
-        let costs = amount_of(&mut errors, "costs", &request.costs);
-        if let Some(to) = to {
-            if let Err(error) = from.transition(to) {
-                errors.push(error.at("to"));
-            }
-            let takes_amount = matches!(to, AssetState::SoldEarly | AssetState::Sold)
-                || (from == AssetState::Confiscated && to == AssetState::Released);
-            if takes_amount && amount.is_none_or(|a| !a.is_positive()) && request.amount.is_none() {
-                errors.push(FieldError::new("amount", "is required for this move"));
-            }
-            if !takes_amount && (request.amount.is_some() || request.costs.is_some()) {
-                errors.push(FieldError::new("amount", "this move carries no amount"));
-            }
-            if from == AssetState::Confiscated && to == AssetState::Released && !kind.is_money() {
-                errors.push(FieldError::new("to", "only money is released as such; sell the asset instead"));
-            }
-        }
-        if let (Some(amount), Some(costs)) = (amount, costs) {
-            if costs >= amount {
-                errors.push(FieldError::new("costs", "must be less than the sale price"));
-            }
-        }
-        errors.into_result()?;
-        let (Some(to), Some(date), Some(document)) = (to, date, document) else {
-            return Err(AppError::Internal("validated fields missing".into()));
-        };
+        let Move { to, date, document, amount, costs } = Move::read(&request, &asset, from, kind, today)?;
         let currency = asset.currency;
         if to == AssetState::SoldEarly {
             self.ensure_escrow(&mut *tx, &sale_escrow(id), currency).await?;
@@ -757,5 +699,85 @@ impl App {
                 stage
             })
             .collect())
+    }
+}
+
+/// A move as asked, checked against the asset's state, kind and currency.
+struct Move {
+    to: AssetState,
+    date: time::Date,
+    document: String,
+    amount: Option<Amount>,
+    costs: Option<Amount>,
+}
+
+impl Move {
+    fn read(
+        request: &MoveAsset,
+        asset: &AssetRecord,
+        from: AssetState,
+        kind: AssetKind,
+        today: time::Date,
+    ) -> Result<Move, AppError> {
+        let mut errors = FieldErrors::new();
+        let to = errors.check(AssetState::parse(&request.to).map_err(|e| e.at("to")));
+        let date = errors.check(parse_past_date("date", &request.date, today));
+        let last = parse_date("date", &asset.state_changed_on).ok();
+        if let (Some(date), Some(last)) = (date, last) {
+            if date < last {
+                errors.push(FieldError::new("date", "must not be before the asset's previous move"));
+            }
+        }
+        let document = errors.check(parse_name("document", &request.document, 200));
+        if let Some(code) = &request.currency {
+            if Currency::parse(code).map(|c| c != asset.currency).unwrap_or(true) {
+                errors.push(FieldError::new(
+                    "currency",
+                    format!("the asset's amounts are in {}", asset.currency),
+                ));
+            }
+        }
+        let amount_of = |errors: &mut FieldErrors, field: &str, value: &Option<String>| -> Option<Amount> {
+            let text = value.as_deref()?;
+            match Amount::parse(text, asset.currency) {
+                Ok(amount) if amount.0 < 0 => {
+                    errors.push(FieldError::new(field, "must not be negative"));
+                    None
+                }
+                Ok(amount) => Some(amount),
+                Err(error) => {
+                    errors.push(error.at(field));
+                    None
+                }
+            }
+        };
+        let amount = amount_of(&mut errors, "amount", &request.amount);
+        let costs = amount_of(&mut errors, "costs", &request.costs);
+        if let Some(to) = to {
+            if let Err(error) = from.transition(to) {
+                errors.push(error.at("to"));
+            }
+            let takes_amount = matches!(to, AssetState::SoldEarly | AssetState::Sold)
+                || (from == AssetState::Confiscated && to == AssetState::Released);
+            if takes_amount && amount.is_none_or(|a| !a.is_positive()) && request.amount.is_none() {
+                errors.push(FieldError::new("amount", "is required for this move"));
+            }
+            if !takes_amount && (request.amount.is_some() || request.costs.is_some()) {
+                errors.push(FieldError::new("amount", "this move carries no amount"));
+            }
+            if from == AssetState::Confiscated && to == AssetState::Released && !kind.is_money() {
+                errors.push(FieldError::new("to", "only money is released as such; sell the asset instead"));
+            }
+        }
+        if let (Some(amount), Some(costs)) = (amount, costs) {
+            if costs >= amount {
+                errors.push(FieldError::new("costs", "must be less than the sale price"));
+            }
+        }
+        errors.into_result()?;
+        let (Some(to), Some(date), Some(document)) = (to, date, document) else {
+            return Err(AppError::Internal("validated fields missing".into()));
+        };
+        Ok(Move { to, date, document, amount, costs })
     }
 }
