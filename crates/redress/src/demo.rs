@@ -197,7 +197,36 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
     let today = app.clock.now().to_datetime().date();
     let timeline = std::sync::Arc::new(Timeline { micros: std::sync::atomic::AtomicI64::new(0) });
     timeline.at(today, 540);
-    let app = &app.clone().with_clock(timeline.clone());
+    let app = app.clone().with_clock(timeline.clone());
+    create_users(&app, password).await?;
+    let mut demo = Demo {
+        officer: app.act_as("oficial").await?,
+        treasurer: app.act_as("tesorera").await?,
+        services: [app.act_as("cem.lima").await?, app.act_as("cem.tumbes").await?],
+        prosecutor: app.act_as("fiscal").await?,
+        clerk: app.act_as("secretario").await?,
+        manager: app.act_as("bienes").await?,
+        app,
+        timeline,
+        today,
+        size,
+        dice: Dice(0x5EED_2026_0000_0001 ^ size.victims as u64),
+        seeded: Seeded::default(),
+    };
+    // The fund's first money: a budget transfer.
+    demo.fund("income:budget", 1_500, "Transferencia presupuestal MIMP 2026").await?;
+    demo.assets().await?;
+    let victims = demo.victims().await?;
+    let orders = demo.cases(&victims).await?;
+    let approved = demo.claims(&victims, &orders).await?;
+    if !approved.is_empty() {
+        demo.pay().await?;
+    }
+    Ok(demo.seeded)
+}
+
+/// The demo's institutions and a user for every role.
+async fn create_users(app: &App, password: &str) -> anyhow::Result<()> {
     let mut operator = Actor::operator();
     operator.username = "demo-seed".into();
     for (username, role, institution, kind) in USERS {
@@ -209,125 +238,154 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
         if !exists {
             app.create_institution(&operator, &ctx(), institution, kind).await?;
         }
-        app.create_user(
-            &operator,
-            &ctx(),
-            CreateUser {
-                username: username.to_string(),
-                display_name: None,
-                institution: InstitutionChoice::NameOrCreate(institution.to_string()),
-                roles: vec![role.to_string()],
-                password: Secret::new(password.to_string()),
-            },
-        )
-        .await?;
+        let user = CreateUser {
+            username: username.to_string(),
+            display_name: None,
+            institution: InstitutionChoice::NameOrCreate(institution.to_string()),
+            roles: vec![role.to_string()],
+            password: Secret::new(password.to_string()),
+        };
+        app.create_user(&operator, &ctx(), user).await?;
     }
-    let who = |name: &str| {
-        let app = app.clone();
-        let name = name.to_string();
-        async move { app.act_as(&name).await }
-    };
-    let officer = who("oficial").await?;
-    let treasurer = who("tesorera").await?;
-    let services = [who("cem.lima").await?, who("cem.tumbes").await?];
-    let prosecutor = who("fiscal").await?;
-    let clerk = who("secretario").await?;
-    let manager = who("bienes").await?;
-    let day = |days_ago: i64| -> String { (today - Duration::days(days_ago)).to_string() };
-    let mut dice = Dice(0x5EED_2026_0000_0001 ^ size.victims as u64);
-    let mut seeded = Seeded::default();
+    Ok(())
+}
 
-    // The fund's first money: a budget transfer.
-    let currency = app.settings.fund.currency.clone();
-    app.create_transfers(
-        &officer,
-        &ctx(),
-        &[TransferRequest {
+/// The seed in progress: the app on the demo's clock, the users it acts as, the dice.
+struct Demo {
+    app: App,
+    timeline: std::sync::Arc<Timeline>,
+    today: time::Date,
+    size: DemoSize,
+    dice: Dice,
+    seeded: Seeded,
+    officer: Actor,
+    treasurer: Actor,
+    services: [Actor; 2],
+    prosecutor: Actor,
+    clerk: Actor,
+    manager: Actor,
+}
+
+/// An order of the demo: its id, its victim, and which victim services look after them.
+type DemoOrder = (i64, String, usize);
+
+impl Demo {
+    fn day(&self, days_ago: i64) -> String {
+        (self.today - Duration::days(days_ago)).to_string()
+    }
+
+    fn at(&self, days_ago: i64) {
+        self.timeline.at(self.today, days_ago);
+    }
+
+    /// Money into the fund from `income`, per victim of the demo's size.
+    async fn fund(&self, income: &str, per_victim: usize, memo: &str) -> anyhow::Result<()> {
+        let transfer = TransferRequest {
             id: uuid::Uuid::new_v4().to_string(),
             debit_account: Some("assets:bank:fund".into()),
-            credit_account: Some("income:budget".into()),
-            amount: format!("{}.00", 1_500 * size.victims.max(10)),
-            currency: currency.clone(),
-            memo: Some("Transferencia presupuestal MIMP 2026".into()),
+            credit_account: Some(income.into()),
+            amount: format!("{}.00", per_victim * self.size.victims.max(10)),
+            currency: self.app.settings.fund.currency.clone(),
+            memo: Some(memo.into()),
             ..TransferRequest::default()
-        }],
-    )
-    .await?;
+        };
+        self.app.create_transfers(&self.officer, &ctx(), &[transfer]).await?;
+        Ok(())
+    }
 
-    // Assets at every state, some bringing money into the fund; their moves happen in date
-    // order over the past year and a half.
-    let mut planned: Vec<(i64, i64, MoveAsset)> = Vec::new();
-    // Seized money belongs to a case: the money of the demo's assets is that of one
-    // laundering investigation.
-    let money_case = app
-        .open_case(
-            &prosecutor,
-            &ctx(),
-            OpenCase {
-                prosecutor_file: "FPT-2024-LAV-0001".into(),
-                court_file: None,
-                jurisdiction: "Lima".into(),
-                offences: vec!["129-A".into()],
-                reported_on: day(600),
-                cross_border: false,
-                partner_country: None,
-                tracing_notes: Some("Dinero y saldos incautados en el allanamiento".into()),
-                court_id: None,
-                defendants: vec!["Marco Antonio Salas Vela".into()],
-                victims: Vec::new(),
-            },
-        )
-        .await?
-        .id;
-    seeded.cases += 1;
-    let kinds = ["vehicle", "real_estate", "cash", "valuables", "business", "bank_balance"];
-    for number in 0..(size.victims / 5).max(6) {
-        let kind = kinds[number % kinds.len()];
-        let value = 2_000 + 500 * dice.below(30);
-        let asset = app
-            .register_asset(
-                &manager,
-                &ctx(),
-                RegisterAsset {
-                    kind: kind.into(),
-                    description: match kind {
-                        "vehicle" => format!(
-                            "Camioneta Toyota Hilux, placa {}-{}",
-                            ["ABC", "F4K", "T2Y"][number % 3],
-                            100 + number
-                        ),
-                        "real_estate" => {
-                            format!("Inmueble en {}, partida {}", dice.pick(REGIONS), 11_000_000 + number)
-                        }
-                        "cash" => "Dinero en efectivo incautado".into(),
-                        "valuables" => "Joyas de oro (lote)".into(),
-                        "business" => "Discoteca (establecimiento comercial)".into(),
-                        _ => "Saldo en cuenta de ahorros".into(),
-                    },
-                    identifiers: None,
-                    location: Some(dice.pick(REGIONS).to_string()),
-                    region: Some(dice.pick(REGIONS).to_string()),
-                    custodian: Some("PRONABI".into()),
-                    case_id: matches!(kind, "cash" | "bank_balance").then_some(money_case),
-                    agency_reference: Some(format!("PRONABI-{:05}", number + 1)),
-                    currency: None,
-                    estimated_value: Some(format!("{value}.00")),
-                    seized_on: day(560 + dice.below(150) as i64),
-                    document: format!("Resolución de incautación {}", number + 1),
-                },
-            )
-            .await?;
-        seeded.assets += 1;
-        let shift = dice.below(55) as i64;
+    /// Seized money belongs to a case: the money of the demo's assets is that of one
+    /// laundering investigation.
+    async fn money_case(&mut self) -> anyhow::Result<i64> {
+        let case = OpenCase {
+            prosecutor_file: "FPT-2024-LAV-0001".into(),
+            court_file: None,
+            jurisdiction: "Lima".into(),
+            offences: vec!["129-A".into()],
+            reported_on: self.day(600),
+            cross_border: false,
+            partner_country: None,
+            tracing_notes: Some("Dinero y saldos incautados en el allanamiento".into()),
+            court_id: None,
+            defendants: vec!["Marco Antonio Salas Vela".into()],
+            victims: Vec::new(),
+        };
+        let id = self.app.open_case(&self.prosecutor, &ctx(), case).await?.id;
+        self.seeded.cases += 1;
+        Ok(id)
+    }
+
+    /// Assets at every state, some bringing money into the fund; their moves happen in date
+    /// order over the past year and a half.
+    async fn assets(&mut self) -> anyhow::Result<()> {
+        let money_case = self.money_case().await?;
+        let kinds = ["vehicle", "real_estate", "cash", "valuables", "business", "bank_balance"];
+        let mut planned: Vec<(i64, i64, MoveAsset)> = Vec::new();
+        for number in 0..(self.size.victims / 5).max(6) {
+            let kind = kinds[number % kinds.len()];
+            let value = 2_000 + 500 * self.dice.below(30);
+            let request = self.asset_request(kind, number, value, money_case);
+            let asset = self.app.register_asset(&self.manager, &ctx(), request).await?;
+            self.seeded.assets += 1;
+            for movement in self.asset_path(kind, number, value) {
+                let date =
+                    time::Date::parse(&movement.date, &time::format_description::well_known::Iso8601::DATE)?;
+                planned.push(((self.today - date).whole_days(), asset.asset.id, movement));
+            }
+        }
+        planned.sort_by_key(|(days_ago, asset, _)| (std::cmp::Reverse(*days_ago), *asset));
+        for (days_ago, asset, movement) in planned {
+            self.at(days_ago);
+            self.app.move_asset(&self.manager, &ctx(), asset, movement).await?;
+        }
+        Ok(())
+    }
+
+    fn asset_request(&mut self, kind: &str, number: usize, value: usize, money_case: i64) -> RegisterAsset {
+        let description = match kind {
+            "vehicle" => format!(
+                "Camioneta Toyota Hilux, placa {}-{}",
+                ["ABC", "F4K", "T2Y"][number % 3],
+                100 + number
+            ),
+            "real_estate" => {
+                format!("Inmueble en {}, partida {}", self.dice.pick(REGIONS), 11_000_000 + number)
+            }
+            "cash" => "Dinero en efectivo incautado".into(),
+            "valuables" => "Joyas de oro (lote)".into(),
+            "business" => "Discoteca (establecimiento comercial)".into(),
+            _ => "Saldo en cuenta de ahorros".into(),
+        };
+        let location = Some(self.dice.pick(REGIONS).to_string());
+        let region = Some(self.dice.pick(REGIONS).to_string());
+        let seized_days_ago = 560 + self.dice.below(150) as i64;
+        RegisterAsset {
+            kind: kind.into(),
+            description,
+            identifiers: None,
+            location,
+            region,
+            custodian: Some("PRONABI".into()),
+            case_id: matches!(kind, "cash" | "bank_balance").then_some(money_case),
+            agency_reference: Some(format!("PRONABI-{:05}", number + 1)),
+            currency: None,
+            estimated_value: Some(format!("{value}.00")),
+            seized_on: self.day(seized_days_ago),
+            document: format!("Resolución de incautación {}", number + 1),
+        }
+    }
+
+    /// The moves an asset makes, by its kind and number.
+    fn asset_path(&mut self, kind: &str, number: usize, value: usize) -> Vec<MoveAsset> {
+        let shift = self.dice.below(55) as i64;
         let step = |to: &str, days_ago: i64, amount: Option<String>| MoveAsset {
             to: to.into(),
-            date: day(days_ago - shift),
+            date: self.day(days_ago - shift),
             document: format!("Resolución {to}"),
             amount,
             currency: None,
             costs: None,
         };
-        let path: Vec<MoveAsset> = match (kind, number % 5) {
+        match (kind, number % 5) {
             ("cash", _) => {
                 vec![step("confiscated", 200, None), step("released", 150, Some(format!("{value}.00")))]
             }
@@ -349,23 +407,28 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
                 step("sold", 90, Some(format!("{}.00", value * 11 / 10))),
             ],
             _ => vec![step("in_custody", 450, None), step("confiscated", 120, None)],
-        };
-        for movement in path {
-            let days_ago = (today
-                - time::Date::parse(&movement.date, &time::format_description::well_known::Iso8601::DATE)?)
-            .whole_days();
-            planned.push((days_ago, asset.asset.id, movement));
         }
     }
-    planned.sort_by_key(|(days_ago, asset, _)| (std::cmp::Reverse(*days_ago), *asset));
-    for (days_ago, asset, movement) in planned {
-        timeline.at(today, days_ago);
-        app.move_asset(&manager, &ctx(), asset, movement).await?;
+
+    /// Victims, registered by the two victim services in turn; most verified. (code, minor).
+    async fn victims(&mut self) -> anyhow::Result<Vec<(String, bool)>> {
+        let mut victims = Vec::new();
+        for index in 0..self.size.victims {
+            let (request, minor) = self.victim_request(index);
+            let by = self.services[index % 2].clone();
+            self.at(89 - (index * 9 / self.size.victims.max(1)) as i64);
+            let view = self.app.register_victim(&by, &ctx(), request).await?;
+            if self.dice.chance(80) {
+                self.app.verify_identity(&by, &ctx(), &view.code, "document_in_person").await?;
+            }
+            victims.push((view.code, minor));
+            self.seeded.victims += 1;
+        }
+        Ok(victims)
     }
 
-    // Victims.
-    let mut victims: Vec<(String, bool)> = Vec::new();
-    for index in 0..size.victims {
+    fn victim_request(&mut self, index: usize) -> (RegisterVictim, bool) {
+        let dice = &mut self.dice;
         let venezuelan = dice.chance(35);
         let (given, surnames) = if venezuelan {
             (dice.pick(GIVEN_VE), format!("{} {}", dice.pick(SURNAMES_VE), dice.pick(SURNAMES_VE)))
@@ -375,15 +438,13 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
         let minor = dice.chance(15);
         let age_days =
             if minor { 365 * (13 + dice.below(4) as i64) } else { 365 * (19 + dice.below(25) as i64) };
-        let birth = today - Duration::days(age_days + dice.below(300) as i64);
-        let (document_type, document_number) = if venezuelan {
-            if dice.chance(50) {
-                ("ptp", format!("PTP{:06}", 100_000 + index))
-            } else {
-                ("ce", format!("{:09}", 1_000_000 + index * 7))
-            }
-        } else {
+        let birth = self.today - Duration::days(age_days + dice.below(300) as i64);
+        let (document_type, document_number) = if !venezuelan {
             ("dni", format!("{:08}", 40_000_000 + index * 13))
+        } else if dice.chance(50) {
+            ("ptp", format!("PTP{:06}", 100_000 + index))
+        } else {
+            ("ce", format!("{:09}", 1_000_000 + index * 7))
         };
         let request = RegisterVictim {
             given_names: given.to_string(),
@@ -416,195 +477,183 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
             recruitment: None,
             methods_of_control: Vec::new(),
         };
-        let by = &services[index % 2];
-        timeline.at(today, 89 - (index * 9 / size.victims.max(1)) as i64);
-        let view = app.register_victim(by, &ctx(), request).await?;
-        if dice.chance(80) {
-            app.verify_identity(by, &ctx(), &view.code, "document_in_person").await?;
-        }
-        victims.push((view.code, minor));
-        seeded.victims += 1;
+        (request, minor)
     }
 
-    // Cases of about three victims each, at every stage; final ones with judgments and orders.
-    timeline.at(today, 30);
-    let stages = ["reported", "investigation", "charged", "trial", "judgment", "final"];
-    let mut orders: Vec<(i64, String, usize)> = Vec::new();
-    for (number, group) in victims.chunks(3).enumerate() {
-        let codes: Vec<String> = group.iter().map(|(c, _)| c.clone()).collect();
-        let reported = 400 + dice.below(500) as i64;
+    /// Cases of about three victims each, at every stage; final ones with judgments and orders.
+    async fn cases(&mut self, victims: &[(String, bool)]) -> anyhow::Result<Vec<DemoOrder>> {
+        self.at(30);
+        let stages = ["reported", "investigation", "charged", "trial", "judgment", "final"];
+        let mut orders = Vec::new();
+        for (number, group) in victims.chunks(3).enumerate() {
+            let codes: Vec<String> = group.iter().map(|(c, _)| c.clone()).collect();
+            let reported = 400 + self.dice.below(500) as i64;
+            let case = self.open_case(number, &codes, reported).await?;
+            // Victim services who look after each victim add them to the case: a prosecutor does
+            // not gain sight of a victim by naming them.
+            for (k, code) in codes.iter().enumerate() {
+                self.app.add_case_victim(&self.services[(number * 3 + k) % 2], &ctx(), case.id, code).await?;
+            }
+            let target = if number % 2 == 0 { stages.len() - 1 } else { number % stages.len() };
+            let mut when = reported;
+            // By hand up to the trial; the judgment (and its finality) move the case on.
+            for stage in stages[1..=target].iter().filter(|s| !matches!(**s, "judgment" | "final")) {
+                when -= 40 + self.dice.below(40) as i64;
+                self.app
+                    .change_case_stage(&self.prosecutor, &ctx(), case.id, stage, &self.day(when.max(100)))
+                    .await?;
+            }
+            if stages[target] == "final" {
+                when -= 40 + self.dice.below(40) as i64;
+                for (order, victim) in self.judge(&case, &codes, when).await? {
+                    let services = victims.iter().position(|(c, _)| *c == victim).unwrap_or(0) % 2;
+                    orders.push((order, victim, services));
+                }
+            }
+        }
+        Ok(orders)
+    }
+
+    async fn open_case(
+        &mut self,
+        number: usize,
+        codes: &[String],
+        reported: i64,
+    ) -> anyhow::Result<redress_app::cases::CaseView> {
+        let dice = &mut self.dice;
         let defendants: Vec<String> = (0..1 + dice.below(2))
             .map(|_| format!("{} {} {}", dice.pick(GIVEN_PE), dice.pick(SURNAMES_PE), dice.pick(SURNAMES_PE)))
             .collect();
         let cross_border = codes.len() > 1 && dice.chance(30);
-        let case = app
-            .open_case(
-                &prosecutor,
-                &ctx(),
-                OpenCase {
-                    prosecutor_file: format!("FPT-{}-{:04}", 2024 + (number % 2), number + 1),
-                    court_file: None,
-                    jurisdiction: dice.pick(REGIONS).to_string(),
-                    offences: vec!["129-A".into()],
-                    reported_on: day(reported),
-                    cross_border,
-                    partner_country: cross_border.then(|| "VE".to_string()),
-                    tracing_notes: None,
-                    court_id: clerk.institution_id.map(|id| id.0),
-                    defendants,
-                    victims: Vec::new(),
-                },
-            )
-            .await?;
-        seeded.cases += 1;
-        // Victim services who look after each victim add them to the case: a prosecutor does not
-        // gain sight of a victim by naming them.
-        for (k, code) in codes.iter().enumerate() {
-            app.add_case_victim(&services[(number * 3 + k) % 2], &ctx(), case.id, code).await?;
-        }
-        let target = if number % 2 == 0 { stages.len() - 1 } else { number % stages.len() };
-        let mut when = reported;
-        // By hand up to the trial; the judgment (and its finality) move the case on.
-        for stage in stages[1..=target].iter().filter(|s| !matches!(**s, "judgment" | "final")) {
-            when -= 40 + dice.below(40) as i64;
-            app.change_case_stage(&prosecutor, &ctx(), case.id, stage, &day(when.max(100))).await?;
-        }
-        if stages[target] != "final" {
-            continue;
-        }
-        when -= 40 + dice.below(40) as i64;
-        let convicted: Vec<i64> = case.defendants.iter().map(|(id, _)| *id).collect();
-        let judgment = app
-            .record_judgment(
-                &clerk,
-                &ctx(),
-                RecordJudgment {
-                    case_id: case.id,
-                    judged_on: day(when.max(100) - 10),
-                    court: "Juzgado Penal Colegiado de Lima".into(),
-                    convicted: convicted.clone(),
-                    final_on: Some(day(when.max(100) - 40)),
-                    confirm_duplicate: false,
-                    orders: codes
-                        .iter()
-                        .map(|code| OrderRequest {
-                            victim: code.clone(),
-                            currency: None,
-                            payment_deadline: Some(day(when.max(100) - 50)),
-                            items: vec![
-                                ("moral_damage".into(), format!("{}.00", 2_000 + 500 * dice.below(12))),
-                                ("unpaid_wages".into(), format!("{}.00", 1_000 + 250 * dice.below(10))),
-                            ],
-                            debtors: convicted.clone(),
-                        })
-                        .collect(),
-                },
-            )
-            .await?;
-        for order in &judgment.orders {
-            if dice.chance(70) {
-                app.record_insolvency(
-                    &clerk,
-                    &ctx(),
-                    order.order.id,
-                    &day(35),
-                    "Informe de bienes negativo (SUNARP)",
-                )
-                .await?;
-            }
-            let services_index =
-                victims.iter().position(|(c, _)| *c == order.order.victim_code).unwrap_or(0) % 2;
-            orders.push((order.order.id, order.order.victim_code.clone(), services_index));
-            seeded.orders += 1;
-        }
+        let request = OpenCase {
+            prosecutor_file: format!("FPT-{}-{:04}", 2024 + (number % 2), number + 1),
+            court_file: None,
+            jurisdiction: dice.pick(REGIONS).to_string(),
+            offences: vec!["129-A".into()],
+            reported_on: self.day(reported),
+            cross_border,
+            partner_country: cross_border.then(|| "VE".to_string()),
+            tracing_notes: None,
+            court_id: self.clerk.institution_id.map(|id| id.0),
+            defendants,
+            victims: Vec::new(),
+        };
+        let case = self.app.open_case(&self.prosecutor, &ctx(), request).await?;
+        self.seeded.cases += 1;
+        Ok(case)
     }
 
-    // Claims: on most orders, with needs; decisions; one round paid, one waiting.
-    let mut approved = Vec::new();
-    let mut filed = Vec::new();
-    let claimants = orders.len().max(1);
-    for (index, (order_id, code, services_index)) in orders.iter().enumerate() {
-        if index % 7 == 6 {
-            continue; // not every victim has claimed yet
-        }
-        let minor = victims.iter().any(|(c, m)| c == code && *m);
-        let mut needs: Vec<String> = NEEDS[index % NEEDS.len()].iter().map(|n| n.to_string()).collect();
-        if minor {
-            needs.push("minor".into());
-        }
-        timeline.at(today, 28 - (index * 8 / claimants) as i64);
-        let claim = app
-            .file_claim(
-                &services[*services_index],
-                &ctx(),
-                FileClaim { victim: code.clone(), order_id: Some(*order_id), needs, ..FileClaim::default() },
-            )
-            .await?;
-        seeded.claims += 1;
-        filed.push((index, claim));
-    }
-    timeline.at(today, 18);
-    for (index, claim) in filed {
-        if !claim.eligible || index % 5 == 4 {
-            continue; // waiting for a decision (urgent ones overdue), or not yet eligible
-        }
-        if index % 11 == 10 {
-            let reject = Decision {
-                decision: "reject".into(),
-                amount: None,
-                tier: None,
-                reason: Some("La orden ya fue pagada por el sentenciado".into()),
-            };
-            app.decide_claim(&officer, &ctx(), claim.id, reject).await?;
-            continue;
-        }
-        let approve = Decision { decision: "approve".into(), amount: None, tier: None, reason: None };
-        app.decide_claim(&officer, &ctx(), claim.id, approve).await?;
-        approved.push(claim.id);
-    }
-    if !approved.is_empty() {
-        // A round, paid: the bank accepts every line but one.
-        timeline.at(today, 14);
-        let round = app.allocation_round(&officer, &ctx(), true, None).await?;
-        let batch = app.propose_batch(&officer, &ctx(), round.id.unwrap_or_default(), None).await?;
-        timeline.at(today, 13);
-        app.approve_batch(&treasurer, &ctx(), batch.id).await?;
-        if app.settings.fund.bank_account.is_some() {
-            app.export_batch(&treasurer, &ctx(), batch.id).await?;
-            timeline.at(today, 10);
-            let results: Vec<ManualResult> = batch
-                .lines
-                .iter()
-                .enumerate()
-                .map(|(i, line)| ManualResult {
-                    end_to_end_id: line.end_to_end_id.clone(),
-                    status: if i == 1 { "rejected" } else { "accepted" }.into(),
-                    reason_code: (i == 1).then(|| "AC04".to_string()),
-                    reason: (i == 1).then(|| "Cuenta cerrada".to_string()),
-                })
-                .collect();
-            app.record_bank_results(&treasurer, &ctx(), batch.id, results).await?;
-            // Budget for the next round; what is left waits in a batch for the treasurer.
-            timeline.at(today, 8);
-            app.create_transfers(
-                &officer,
-                &ctx(),
-                &[TransferRequest {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    debit_account: Some("assets:bank:fund".into()),
-                    credit_account: Some("income:donations".into()),
-                    amount: format!("{}.00", 500 * size.victims.max(10)),
-                    currency: currency.clone(),
-                    memo: Some("Donación de cooperación internacional".into()),
-                    ..TransferRequest::default()
-                }],
-            )
-            .await?;
-            timeline.at(today, 3);
-            if let Ok(round) = app.allocation_round(&officer, &ctx(), true, None).await {
-                app.propose_batch(&officer, &ctx(), round.id.unwrap_or_default(), None).await?;
+    /// A final judgment with an order per victim; most found unable to pay. (order, victim).
+    async fn judge(
+        &mut self,
+        case: &redress_app::cases::CaseView,
+        codes: &[String],
+        when: i64,
+    ) -> anyhow::Result<Vec<(i64, String)>> {
+        let convicted: Vec<i64> = case.defendants.iter().map(|(id, _)| *id).collect();
+        let orders = codes
+            .iter()
+            .map(|code| OrderRequest {
+                victim: code.clone(),
+                currency: None,
+                payment_deadline: Some(self.day(when.max(100) - 50)),
+                items: vec![
+                    ("moral_damage".into(), format!("{}.00", 2_000 + 500 * self.dice.below(12))),
+                    ("unpaid_wages".into(), format!("{}.00", 1_000 + 250 * self.dice.below(10))),
+                ],
+                debtors: convicted.clone(),
+            })
+            .collect();
+        let request = RecordJudgment {
+            case_id: case.id,
+            judged_on: self.day(when.max(100) - 10),
+            court: "Juzgado Penal Colegiado de Lima".into(),
+            convicted: convicted.clone(),
+            final_on: Some(self.day(when.max(100) - 40)),
+            confirm_duplicate: false,
+            orders,
+        };
+        let judgment = self.app.record_judgment(&self.clerk, &ctx(), request).await?;
+        let mut made = Vec::new();
+        for order in &judgment.orders {
+            if self.dice.chance(70) {
+                let basis = "Informe de bienes negativo (SUNARP)";
+                self.app.record_insolvency(&self.clerk, &ctx(), order.order.id, &self.day(35), basis).await?;
             }
+            made.push((order.order.id, order.order.victim_code.clone()));
+            self.seeded.orders += 1;
         }
+        Ok(made)
     }
-    Ok(seeded)
+
+    /// Claims on most orders, with needs, and the fund officer's decisions; the approved ones.
+    async fn claims(&mut self, victims: &[(String, bool)], orders: &[DemoOrder]) -> anyhow::Result<Vec<i64>> {
+        let mut filed = Vec::new();
+        let claimants = orders.len().max(1);
+        for (index, (order_id, code, services_index)) in orders.iter().enumerate() {
+            if index % 7 == 6 {
+                continue; // not every victim has claimed yet
+            }
+            let mut needs: Vec<String> = NEEDS[index % NEEDS.len()].iter().map(|n| n.to_string()).collect();
+            if victims.iter().any(|(c, m)| c == code && *m) {
+                needs.push("minor".into());
+            }
+            self.at(28 - (index * 8 / claimants) as i64);
+            let request =
+                FileClaim { victim: code.clone(), order_id: Some(*order_id), needs, ..FileClaim::default() };
+            let claim = self.app.file_claim(&self.services[*services_index], &ctx(), request).await?;
+            self.seeded.claims += 1;
+            filed.push((index, claim));
+        }
+        self.at(18);
+        let mut approved = Vec::new();
+        for (index, claim) in filed {
+            if !claim.eligible || index % 5 == 4 {
+                continue; // waiting for a decision (urgent ones overdue), or not yet eligible
+            }
+            let decision = if index % 11 == 10 {
+                let reason = Some("La orden ya fue pagada por el sentenciado".into());
+                Decision { decision: "reject".into(), amount: None, tier: None, reason }
+            } else {
+                approved.push(claim.id);
+                Decision { decision: "approve".into(), amount: None, tier: None, reason: None }
+            };
+            self.app.decide_claim(&self.officer, &ctx(), claim.id, decision).await?;
+        }
+        Ok(approved)
+    }
+
+    /// A round, paid: the bank accepts every line but one; then more money, and what is left
+    /// waits in a batch for the treasurer.
+    async fn pay(&mut self) -> anyhow::Result<()> {
+        self.at(14);
+        let round = self.app.allocation_round(&self.officer, &ctx(), true, None).await?;
+        let batch = self.app.propose_batch(&self.officer, &ctx(), round.id.unwrap_or_default(), None).await?;
+        self.at(13);
+        self.app.approve_batch(&self.treasurer, &ctx(), batch.id).await?;
+        if self.app.settings.fund.bank_account.is_none() {
+            return Ok(());
+        }
+        self.app.export_batch(&self.treasurer, &ctx(), batch.id).await?;
+        self.at(10);
+        let results: Vec<ManualResult> = batch
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| ManualResult {
+                end_to_end_id: line.end_to_end_id.clone(),
+                status: if i == 1 { "rejected" } else { "accepted" }.into(),
+                reason_code: (i == 1).then(|| "AC04".to_string()),
+                reason: (i == 1).then(|| "Cuenta cerrada".to_string()),
+            })
+            .collect();
+        self.app.record_bank_results(&self.treasurer, &ctx(), batch.id, results).await?;
+        self.at(8);
+        self.fund("income:donations", 500, "Donación de cooperación internacional").await?;
+        self.at(3);
+        if let Ok(round) = self.app.allocation_round(&self.officer, &ctx(), true, None).await {
+            self.app.propose_batch(&self.officer, &ctx(), round.id.unwrap_or_default(), None).await?;
+        }
+        Ok(())
+    }
 }
