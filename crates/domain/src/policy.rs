@@ -138,6 +138,12 @@ pub mod rules {
     /// Publishing a new version of the fund's allocation policy (configuration).
     pub const MANAGE_POLICY: Policy = Policy::AnyOf(&[Role::Admin]);
 
+    /// Setting the fund's details (name, bank account, bank, tax id).
+    pub const MANAGE_FUND: Policy = Policy::AnyOf(&[Role::Admin]);
+    /// Reading the fund's details and what is missing for a first payment.
+    pub const READ_FUND: Policy =
+        Policy::AnyOf(&[Role::Admin, Role::FundOfficer, Role::Treasurer, Role::Auditor]);
+
     /// Scraping operational metrics (no personal data in them).
     pub const READ_METRICS: Policy = Policy::AnyOf(&[Role::Admin, Role::Auditor]);
 }

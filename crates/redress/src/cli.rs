@@ -514,6 +514,35 @@ fn read_password() -> anyhow::Result<Secret<String>> {
     Ok(Secret::new(password))
 }
 
+/// Says at start-up what the fund still needs before its first payment can reach the bank.
+async fn warn_about_first_payment(app: &App) {
+    match app.first_payment_readiness().await {
+        Ok(missing) if missing.is_empty() => {}
+        Ok(missing) => {
+            let what: Vec<&str> = missing
+                .iter()
+                .map(|m| match m {
+                    redress_domain::fund::Missing::BankAccount => {
+                        "the fund's bank account (an administrator sets it at /admin/fund)"
+                    }
+                    redress_domain::fund::Missing::Budget => {
+                        "money in the fund (a fund officer records the opening budget at /ledger)"
+                    }
+                    redress_domain::fund::Missing::Policy => {
+                        "a fund policy of its own, not only the defaults (an administrator publishes it at /policy)"
+                    }
+                })
+                .collect();
+            tracing::warn!(
+                missing = ?missing.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+                "before the first payment the fund needs: {}",
+                what.join("; ")
+            );
+        }
+        Err(error) => tracing::warn!(%error, "could not check what the fund needs before its first payment"),
+    }
+}
+
 /// Seeds the demo country and prints who can log in.
 async fn seed_demo(app: &App, victims: usize) -> anyhow::Result<()> {
     let unused =
@@ -553,6 +582,7 @@ async fn serve(settings: Settings, demo_victims: Option<usize>) -> anyhow::Resul
         seed_demo(&app, victims).await?;
         println!("Demostración: base de datos temporal en / demo: temporary database in {}", dir.display());
     }
+    warn_about_first_payment(&app).await;
     println!("Redress escuchando en / listening on {url} ({})", app.store.engine());
     tracing::info!(%address, database = app.store.engine(), "listening");
     // Releases expired holds periodically (every write to the ledger also does, first).

@@ -21,6 +21,7 @@
 mod assets;
 mod cases;
 mod claims;
+mod fund;
 mod ledger;
 mod migrations;
 mod orders;

@@ -54,11 +54,24 @@ pub async fn ok(response: reqwest::Response) -> Value {
 /// round and an exported batch: Ana and Carla are paid by transfer (a CCI, an IBAN), Berta by
 /// cheque (no account).
 pub async fn world(database: TestDatabase) -> World {
+    world_with(database, None).await
+}
+
+/// [`world`], with the fund's details set by the administrator (`PUT /api/v1/fund`) instead of
+/// the configuration's bank account, when `fund` is given.
+pub async fn world_with(database: TestDatabase, fund: Option<Value>) -> World {
+    let configured = fund.is_none();
     let server = TestServer::start_with(database, |settings| {
-        settings.fund.bank_account = Some("00219300999999999910".to_string());
+        if configured {
+            settings.fund.bank_account = Some("00219300999999999910".to_string());
+        }
     })
     .await;
     let admin = server.admin_token().await;
+    if let Some(fund) = fund {
+        let response = server.client.put(server.url("/api/v1/fund")).bearer_auth(&admin).json(&fund).send();
+        ok(response.await.unwrap()).await;
+    }
     let services = member(&server, &admin, "CEM Lima", "ministry", "cem", &["victim_services"]).await;
     let prosecutor =
         member(&server, &admin, "Fiscalía de Lima", "prosecutor", "fiscal", &["prosecutor"]).await;
