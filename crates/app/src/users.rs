@@ -40,6 +40,13 @@ impl App {
         record.map(User::from).ok_or_else(|| AppError::NotFound(format!("no user is named {name}")))
     }
 
+    /// The user with this id, for an administrator.
+    pub async fn user_by_id(&self, actor: &Actor, id: i64) -> Result<User, AppError> {
+        actor.require(rules::ADMINISTER_USERS)?;
+        let record = self.store.read().await?.user_by_id(UserId(id)).await?;
+        record.map(User::from).ok_or_else(|| AppError::NotFound(format!("user {id}")))
+    }
+
     /// The id of the institution with this exact name, for an administrator.
     pub async fn institution_id_by_name(&self, actor: &Actor, name: &str) -> Result<i64, AppError> {
         actor.require(rules::ADMINISTER_USERS)?;
