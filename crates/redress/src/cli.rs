@@ -1,4 +1,4 @@
-//! The command line: `serve`, `init`, `user`, `audit`, `config`.
+//! The command line: `serve`, `init`, `user`, `audit`, `config`, `backup`, `restore`.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -78,6 +78,22 @@ enum Command {
     /// records: no order overpaid, no claim paid twice, holds matching bank results, escrow
     /// matching the assets. Exit 0 when intact, 1 naming each break.
     Verify,
+    /// Copy the SQLite database, online and consistent, into FILE (which must not exist). On
+    /// PostgreSQL: explains pg_dump and exits 1. The key files are backed up separately.
+    Backup {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Replace the SQLite database with the backup FILE, after checking the copy: the data keys
+    /// open it, the ledger balances, the audit chain is intact, the money agrees. Stop the
+    /// server first. A non-empty database is only replaced with --force (and kept, renamed).
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Replace a database that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
     /// Import existing records from CSV (all or nothing, with a row-by-row report).
     #[command(subcommand)]
     Import(ImportCommand),
@@ -287,6 +303,11 @@ async fn warn_about_audit_privileges(store: &SqlStore) {
 }
 
 pub(crate) async fn open_app(settings: Settings) -> anyhow::Result<App> {
+    Ok(open_app_and_store(settings).await?.0)
+}
+
+/// [`open_app`], with the store itself (to close it, or for what only SQL can do).
+pub(crate) async fn open_app_and_store(settings: Settings) -> anyhow::Result<(App, Arc<SqlStore>)> {
     prepare_data_dir(&settings)?;
     let keys = load_keys(&settings)?;
     let options = StoreOptions {
@@ -299,9 +320,10 @@ pub(crate) async fn open_app(settings: Settings) -> anyhow::Result<App> {
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url_masked()))?;
     warn_about_audit_privileges(&store).await;
     let signer = load_audit_signer(&settings)?;
-    let app = App::new(Arc::new(store), settings).with_keys(keys).with_audit_signer(signer);
+    let store = Arc::new(store);
+    let app = App::new(store.clone(), settings).with_keys(keys).with_audit_signer(signer);
     app.check_data_keys().await?;
-    Ok(app)
+    Ok((app, store))
 }
 
 /// The operator at this terminal, as the audit trail names them.
@@ -427,6 +449,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let app = open_app(settings).await?;
             crate::audit::run(&app, command).await
         }
+        Command::Backup { file } => crate::ops::backup(settings, &file).await,
+        Command::Restore { file, force } => crate::ops::restore(settings, &file, force).await,
         Command::Verify => {
             let app = open_app(settings).await?;
             let mut operator = redress_app::Actor::operator();

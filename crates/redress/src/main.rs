@@ -10,6 +10,7 @@ mod config;
 mod demo;
 mod import;
 mod ledger;
+mod ops;
 mod users;
 
 use std::process::ExitCode;

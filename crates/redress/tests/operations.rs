@@ -1,0 +1,116 @@
+//! `redress backup` and `redress restore` as an operator runs them: an online copy of the
+//! SQLite database, restored only after the copy is checked (data keys, ledger, audit chain,
+//! money), never over a non-empty database without --force, and on PostgreSQL an explanation
+//! of pg_dump with a non-zero exit.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_redress");
+
+fn folder(name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!("redress-ops-{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+fn redress(folder: &Path, args: &[&str]) -> Output {
+    let mut command = std::process::Command::new(BINARY);
+    command.current_dir(folder).args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("REDRESS_") {
+            command.env_remove(key);
+        }
+    }
+    command.output().expect("run redress")
+}
+
+fn says(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+fn copy_keys(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.join("redress-data")).unwrap();
+    for file in ["keys.json", "audit-signing.key"] {
+        std::fs::copy(from.join("redress-data").join(file), to.join("redress-data").join(file)).unwrap();
+    }
+}
+
+#[test]
+fn a_backup_is_restored_only_after_it_is_verified() {
+    let live = folder("live");
+    let seeded = redress(&live, &["demo", "seed", "--victims", "8"]);
+    assert!(seeded.status.success(), "{}", says(&seeded));
+    let backup = live.join("copia.db");
+    let made = redress(&live, &["backup", "copia.db"]);
+    assert!(made.status.success(), "{}", says(&made));
+    assert!(says(&made).contains("keys.json"), "the key files are named, to back up separately");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let again = redress(&live, &["backup", "copia.db"]);
+    assert_eq!(again.status.code(), Some(1), "an existing file is never overwritten");
+
+    // Over the live, non-empty database: only with --force, and the old one is kept.
+    let refused = redress(&live, &["restore", "copia.db"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(says(&refused).contains("--force"), "{}", says(&refused));
+    let forced = redress(&live, &["restore", "copia.db", "--force"]);
+    assert!(forced.status.success(), "{}", says(&forced));
+    assert!(says(&forced).contains("audit chain intact"), "{}", says(&forced));
+    let kept = std::fs::read_dir(live.join("redress-data"))
+        .unwrap()
+        .any(|e| e.unwrap().file_name().to_string_lossy().starts_with("redress.db.replaced-"));
+    assert!(kept, "the replaced database is kept beside");
+
+    // On a new machine: with the keys restored first, the copy is verified and works.
+    let fresh = folder("fresh");
+    let missing = redress(&fresh, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(says(&missing).contains("data key file"), "{}", says(&missing));
+    assert!(!fresh.join("redress-data/redress.db").exists(), "nothing was created");
+    copy_keys(&live, &fresh);
+    let restored = redress(&fresh, &["restore", backup.to_str().unwrap()]);
+    assert!(restored.status.success(), "{}", says(&restored));
+    let verified = redress(&fresh, &["verify"]);
+    assert!(verified.status.success(), "{}", says(&verified));
+
+    // Other keys do not open the copy: refused, nothing changed.
+    let stranger = folder("stranger");
+    assert!(redress(&stranger, &["init"]).status.success());
+    std::fs::remove_file(stranger.join("redress-data/redress.db")).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(stranger.join(format!("redress-data/redress.db{suffix}")));
+    }
+    let wrong = redress(&stranger, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(wrong.status.code(), Some(1), "{}", says(&wrong));
+    assert!(says(&wrong).contains("failed verification"), "{}", says(&wrong));
+    assert!(!stranger.join("redress-data/redress.db").exists());
+
+    let not_a_backup = live.join("notes.txt");
+    std::fs::write(&not_a_backup, "hola").unwrap();
+    let refused = redress(&live, &["restore", "notes.txt", "--force"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(says(&refused).contains("not an SQLite backup"));
+    for folder in [live, fresh, stranger] {
+        let _ = std::fs::remove_dir_all(folder);
+    }
+}
+
+#[test]
+fn postgres_is_backed_up_with_pg_dump() {
+    let folder = folder("pg");
+    let url = "postgres://postgres@127.0.0.1:1/none";
+    for args in [["backup", "x.dump"], ["restore", "x.dump"]] {
+        let output = redress(&folder, &[args[0], args[1], "--database-url", url]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(
+            says(&output).contains("pg_dump") && says(&output).contains("pg_restore"),
+            "{}",
+            says(&output)
+        );
+    }
+    let _ = std::fs::remove_dir_all(folder);
+}
