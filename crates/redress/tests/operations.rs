@@ -114,3 +114,37 @@ fn postgres_is_backed_up_with_pg_dump() {
     }
     let _ = std::fs::remove_dir_all(folder);
 }
+
+/// A new fund's server says at start-up what it lacks before a first payment.
+#[test]
+fn start_up_says_what_a_first_payment_needs() {
+    use std::io::{BufRead, BufReader, Read};
+    let folder = folder("start");
+    let mut command = std::process::Command::new(BINARY);
+    command.current_dir(&folder).args(["serve", "--listen", "127.0.0.1:0"]);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("REDRESS_") {
+            command.env_remove(key);
+        }
+    }
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start redress serve");
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    for line in stdout.lines() {
+        if line.unwrap().contains("listening on") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut log = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    assert!(log.contains("before the first payment the fund needs"), "{log}");
+    for what in ["bank account", "money in the fund", "fund policy"] {
+        assert!(log.contains(what), "{what}: {log}");
+    }
+    let _ = std::fs::remove_dir_all(folder);
+}
