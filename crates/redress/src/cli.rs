@@ -220,13 +220,22 @@ pub fn main() -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    match runtime.block_on(run(cli.command, settings)) {
+    let code = match runtime.block_on(run(cli.command, settings)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(EXIT_FAILED)
         }
+    };
+    // The demo's throwaway database, keys and checkpoints go when it stops, however it stops.
+    drop(runtime);
+    if let Some(dir) = demo_dir {
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => eprintln!("demo: removed {}", dir.display()),
+            Err(error) => eprintln!("demo: could not remove {}: {error}", dir.display()),
+        }
     }
+    code
 }
 
 fn init_logging(settings: &Settings) {
@@ -607,6 +616,7 @@ async fn serve(settings: Settings, demo_victims: Option<usize>) -> anyhow::Resul
         println!("Demostración: base de datos temporal en / demo: temporary database in {}", dir.display());
     }
     warn_about_first_payment(&app).await;
+    let stop = shutdown_signal();
     println!("Redress escuchando en / listening on {url} ({})", app.store.engine());
     tracing::info!(%address, database = app.store.engine(), "listening");
     // Releases expired holds periodically (every write to the ledger also does, first).
@@ -624,28 +634,32 @@ async fn serve(settings: Settings, demo_victims: Option<usize>) -> anyhow::Resul
         }
     });
     tokio::spawn(crate::audit::run_checkpoints(app.clone()));
-    redress_web::serve(listener, app, shutdown_signal()).await?;
+    redress_web::serve(listener, app, stop).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. The handlers are installed now, before the server says it listens, so
+/// that a stop sent as soon as it is up is a graceful one.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let interrupt = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let terminate = async move {
+            match terminate {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = interrupt => {},
+            () = terminate => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
     }
 }

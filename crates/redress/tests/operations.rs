@@ -148,3 +148,44 @@ fn start_up_says_what_a_first_payment_needs() {
     }
     let _ = std::fs::remove_dir_all(folder);
 }
+
+/// `serve --demo` removes its temporary folder when it stops.
+#[cfg(unix)]
+#[test]
+fn the_demo_removes_its_folder_when_it_stops() {
+    use std::io::{BufRead, BufReader};
+    let folder = folder("demo");
+    let mut command = std::process::Command::new(BINARY);
+    command.current_dir(&folder).args(["serve", "--demo", "--victims", "5", "--listen", "127.0.0.1:0"]);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("REDRESS_") {
+            command.env_remove(key);
+        }
+    }
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the demo");
+    let mut demo_dir = None;
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some((_, dir)) = line.split_once("temporary database in ") {
+            demo_dir = Some(PathBuf::from(dir.trim()));
+        }
+        if line.contains("listening on") {
+            break;
+        }
+    }
+    let demo_dir = demo_dir.expect("the demo names its folder");
+    assert!(demo_dir.join("redress.db").exists());
+    let stopped =
+        std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(stopped.success());
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "a graceful stop: {status} {rest:?}");
+    assert!(!demo_dir.exists(), "{} is removed", demo_dir.display());
+    let _ = std::fs::remove_dir_all(folder);
+}
