@@ -23,8 +23,7 @@ COPY --from=build /usr/local/bin/redress /usr/local/bin/redress
 USER redress
 WORKDIR /data
 ENV REDRESS_DATA_DIR=/data \
-    REDRESS_SERVER__LISTEN=0.0.0.0:8080 \
-    TZ=America/Lima
+    REDRESS_SERVER__LISTEN=0.0.0.0:8080
 VOLUME ["/data"]
 EXPOSE 8080
 # /healthz answers 200 when the database answers (no curl in the image: bash's /dev/tcp).

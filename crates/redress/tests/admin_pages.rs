@@ -9,7 +9,11 @@ use common::{TestServer, USER_PASSWORD};
 use redress_domain::payments::cci_with_check_digits;
 use redress_store::testing::TestDatabase;
 
-on_both_engines!(the_admin_sets_the_fund_up_from_the_checklist, the_admin_manages_a_user_in_the_pages);
+on_both_engines!(
+    the_admin_sets_the_fund_up_from_the_checklist,
+    the_admin_manages_a_user_in_the_pages,
+    a_first_day_over_plain_http_completes_the_checklist,
+);
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -193,4 +197,78 @@ async fn session_roles(server: &TestServer, password: &str) -> Vec<String> {
     }
     let body: serde_json::Value = response.json().await.unwrap();
     body["user"]["roles"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect()
+}
+
+/// From an empty start, on an office network (`http://servidor:8080`): the administrator logs
+/// in through the form (the cookie is not `Secure`), sets the fund up and creates the people
+/// in the pages, the officer records the opening budget, the administrator publishes the
+/// policy, and every checklist item is done; the treasurer's home says nothing is missing.
+async fn a_first_day_over_plain_http_completes_the_checklist(database: TestDatabase) {
+    let server = TestServer::start_with(database, |settings| {
+        settings.server.public_url = Some("http://servidor:8080".into());
+    })
+    .await;
+    let http = client();
+    let login = format!("username=admin&password={}&next=%2F", enc(&server.admin_password.clone()));
+    let answer = http
+        .post(server.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 303);
+    let cookie_header = answer.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(!cookie_header.contains("Secure"), "plain http on the office network: {cookie_header}");
+    let admin = cookie_header.split(';').next().unwrap().to_string();
+    let home = get(&http, &server, "/", &admin).await;
+    let csrf = home.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+
+    let account = cci_with_check_digits("002193003333333333").unwrap();
+    let fund =
+        format!("name={}&bank_account={account}&tax_id=20131370645&_csrf={csrf}", enc("Fondo Especial"));
+    assert_eq!(post(&http, &server, "/admin/fund", &admin, &fund).await.status(), 303);
+    for (name, kind) in [("CEM Lima", "ministry"), ("Unidad del Fondo", "fund_unit")] {
+        let body = format!("name={}&kind={kind}&_csrf={csrf}", enc(name));
+        assert_eq!(post(&http, &server, "/admin/institutions", &admin, &body).await.status(), 303);
+    }
+    let list = get(&http, &server, "/admin/users", &admin).await;
+    let institution = |name: &str| {
+        list.split("<option value=\"")
+            .find(|o| o.contains(&format!(">{name}<")))
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    for (user, role, at) in [
+        ("cem", "victim_services", "CEM Lima"),
+        ("oficial", "fund_officer", "Unidad del Fondo"),
+        ("tesorera", "treasurer", "Unidad del Fondo"),
+    ] {
+        let body = format!(
+            "username={user}&institution={}&roles={role}&password={}&_csrf={csrf}",
+            institution(at),
+            enc(USER_PASSWORD)
+        );
+        assert_eq!(post(&http, &server, "/admin/users", &admin, &body).await.status(), 303, "{user}");
+    }
+
+    let officer = server.token("oficial", USER_PASSWORD).await;
+    let budget = serde_json::json!({"id": "0f6a1e2d-3c4b-4a59-8e7f-112233445566", "debit_account": "assets:bank:fund",
+        "credit_account": "income:budget", "amount": "50000.00", "currency": "PEN"});
+    assert_eq!(server.post("/api/v1/ledger/transfers", &officer, budget).await.status(), 201);
+    let token = server.admin_token().await;
+    let policy: serde_json::Value = server.get("/api/v1/policy", &token).await.json().await.unwrap();
+    let published = server.post("/api/v1/policy/versions", &token, policy["policy"].clone()).await;
+    assert!(published.status().is_success(), "{}", published.text().await.unwrap());
+
+    let home = get(&http, &server, "/", &admin).await;
+    for item in ["institutions", "users", "policy", "budget", "bank_account"] {
+        assert!(home.contains(&format!("id=\"check-{item}\" data-done=\"true\"")), "{item} done");
+    }
+    let (treasurer, _) = session(&server, "tesorera", USER_PASSWORD).await;
+    let home = get(&http, &server, "/", &treasurer).await;
+    assert!(home.contains("id=\"readiness\"") && !home.contains("id=\"missing-"), "nothing missing");
 }
