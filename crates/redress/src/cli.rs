@@ -74,6 +74,9 @@ enum Command {
     /// The fund ledger.
     #[command(subcommand)]
     Ledger(crate::ledger::LedgerCommand),
+    /// The fund's details for bank files: name, bank account, BIC, bank, RUC.
+    #[command(subcommand)]
+    Fund(crate::fund::FundCommand),
     /// Check the ledger, the audit chain (with its checkpoints) and the money against the
     /// records: no order overpaid, no claim paid twice, holds matching bank results, escrow
     /// matching the assets. Exit 0 when intact, 1 naming each break.
@@ -457,6 +460,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Audit(command) => {
             let app = open_app(settings).await?;
             crate::audit::run(&app, command).await
+        }
+        Command::Fund(command) => {
+            let app = open_app(settings).await?;
+            crate::fund::run(&app, &operator(), command).await
         }
         Command::Backup { file } => crate::ops::backup(settings, &file).await,
         Command::Restore { file, force } => crate::ops::restore(settings, &file, force).await,

@@ -8,6 +8,7 @@ mod bench;
 mod cli;
 mod config;
 mod demo;
+mod fund;
 mod import;
 mod ledger;
 mod ops;

@@ -189,3 +189,45 @@ fn the_demo_removes_its_folder_when_it_stops() {
     assert!(!demo_dir.exists(), "{} is removed", demo_dir.display());
     let _ = std::fs::remove_dir_all(folder);
 }
+
+/// The fund's details from the command line: every bad field named and nothing saved; then
+/// saved and shown.
+#[test]
+fn the_fund_details_are_set_from_the_command_line() {
+    let folder = folder("fund");
+    assert!(redress(&folder, &["init"]).status.success());
+    let shown = redress(&folder, &["fund", "show"]);
+    assert!(
+        says(&shown).contains("configuration") && says(&shown).contains("bank_account"),
+        "{}",
+        says(&shown)
+    );
+    let bad = redress(&folder, &["fund", "set", "--name", "Fondo", "--bank-account", "123", "--tax-id", "1"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        says(&bad).contains("error: bank_account:") && says(&bad).contains("error: tax_id:"),
+        "{}",
+        says(&bad)
+    );
+    let good = redress(
+        &folder,
+        &[
+            "fund",
+            "set",
+            "--name",
+            "Fondo Especial",
+            "--bank-account",
+            "0021 9300 9999 9999 9910",
+            "--bank-bic",
+            "BCPLPEPL",
+        ],
+    );
+    assert!(good.status.success(), "{}", says(&good));
+    let shown = redress(&folder, &["fund", "show"]);
+    assert!(
+        says(&shown).contains("00219300999999999910") && says(&shown).contains("database"),
+        "{}",
+        says(&shown)
+    );
+    let _ = std::fs::remove_dir_all(folder);
+}
