@@ -39,9 +39,7 @@ fn present(value: &Option<String>) -> Option<&str> {
 }
 
 fn plain_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    if value.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "must not contain control characters"));
-    }
+    crate::user::refuse_hidden_chars(field, value)?;
     if value.chars().count() > max {
         return Err(FieldError::new(field, format!("must be at most {max} characters")));
     }
@@ -175,6 +173,13 @@ mod tests {
         })
         .unwrap();
         assert_eq!(details.bank_account, None);
+    }
+
+    #[test]
+    fn hidden_characters_are_refused() {
+        let hidden = FundDetailsInput { name: "Fondo\u{202E}".into(), ..FundDetailsInput::default() };
+        let errors = FundDetails::parse(&hidden).unwrap_err();
+        assert!(errors.0[0].reason.contains("U+202E"), "{errors:?}");
     }
 
     #[test]
