@@ -47,6 +47,16 @@ impl App {
         record.map(User::from).ok_or_else(|| AppError::NotFound(format!("user {id}")))
     }
 
+    /// Whether failed logins have locked this user out for now (an administrator may unlock).
+    pub async fn user_locked_out(&self, actor: &Actor, username: &str) -> Result<bool, AppError> {
+        actor.require(rules::ADMINISTER_USERS)?;
+        let security = &self.settings.security;
+        let since = self.clock.now().minus_seconds(security.login_failure_window_seconds);
+        let failures =
+            self.store.read().await?.login_failures_since(&format!("user:{username}"), since).await?;
+        Ok(failures >= security.login_failures_max)
+    }
+
     /// The id of the institution with this exact name, for an administrator.
     pub async fn institution_id_by_name(&self, actor: &Actor, name: &str) -> Result<i64, AppError> {
         actor.require(rules::ADMINISTER_USERS)?;

@@ -175,6 +175,10 @@ async fn the_admin_manages_a_user_in_the_pages(database: TestDatabase) {
     .await;
     assert_eq!(bad.status(), 422);
     assert!(bad.text().await.unwrap().contains("id=\"institution-error\""));
+    for _ in 0..5 {
+        assert_eq!(server.login("ana", "not-her-password").await.status(), 401);
+    }
+    assert!(get(&http, &server, &format!("/admin/users/{id}"), &admin).await.contains("id=\"locked\""));
     for action in ["deactivate", "reactivate", "unlock"] {
         let done =
             post(&http, &server, &format!("/admin/users/{id}/{action}"), &admin, &format!("_csrf={csrf}"))
@@ -185,6 +189,7 @@ async fn the_admin_manages_a_user_in_the_pages(database: TestDatabase) {
     assert_eq!(forged.status(), 403);
     let page = get(&http, &server, &format!("/admin/users/{id}?notice=user-unlocked"), &admin).await;
     assert!(page.contains("Usuario desbloqueado") && page.contains("Auditoría") && page.contains("Activo"));
+    assert!(!page.contains("id=\"locked\""), "unlocked");
     let me = session_roles(&server, &one_time).await;
     assert!(me.is_empty() || me.contains(&"auditor".to_string()));
 }

@@ -544,3 +544,4 @@ user-reactivated = User reactivated.
 user-unlocked = User unlocked.
 user-roles-changed = Roles updated.
 user-institution-changed = Institution updated.
+user-locked = locked out by failed logins

@@ -544,3 +544,4 @@ user-reactivated = Usuario reactivado.
 user-unlocked = Usuario desbloqueado.
 user-roles-changed = Roles actualizados.
 user-institution-changed = Institución actualizada.
+user-locked = bloqueado por intentos fallidos de inicio de sesión

@@ -24,6 +24,7 @@ use crate::AppState;
 
 async fn user_values(state: &AppState, viewer: &Viewer, id: i64) -> Result<Value, AppError> {
     let user: UserView = state.app.user_by_id(viewer.actor(), id).await?.into();
+    let locked = state.app.user_locked_out(viewer.actor(), &user.username).await?;
     let institutions: Vec<Value> = state
         .app
         .list_institutions(viewer.actor(), None, Some(500))
@@ -37,6 +38,7 @@ async fn user_values(state: &AppState, viewer: &Viewer, id: i64) -> Result<Value
     Ok(context! {
         u => Value::from_serialize(&user), institutions => institutions, roles_all => roles,
         chosen_roles => chosen, chosen_institution => user.institution_id, is_self => is_self,
+        locked => locked,
     })
 }
 
