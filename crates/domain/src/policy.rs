@@ -100,7 +100,7 @@ pub mod rules {
         Role::Auditor,
     ]);
 
-    /// Whether a caller with `roles` may see a victim's identity (DESIGN.md's role table):
+    /// Whether a caller with `roles` may see a victim's identity (the role table in docs/design.md):
     /// victim services only for victims of their own institution; prosecutors and court clerks
     /// only for victims of their cases; fund officers and auditors always (every read audited);
     /// treasurers only as payees of their batches; analysts and administrators never.
