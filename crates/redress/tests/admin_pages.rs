@@ -125,6 +125,21 @@ async fn the_admin_manages_a_user_in_the_pages(database: TestDatabase) {
     let page = get(&http, &server, &format!("/admin/users/{id}"), &admin).await;
     assert!(page.contains("Analista") && page.contains("Activo"));
 
+    // A refused new user keeps what was typed and ticked (never the password).
+    let refused = post(
+        &http,
+        &server,
+        "/admin/users",
+        &admin,
+        &format!("username=nuevo&institution=1&roles=treasurer&roles=auditor&password=corta&_csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("value=\"nuevo\"") && page.contains("<option value=\"1\" selected>"), "{page}");
+    assert!(page.contains("value=\"treasurer\" checked") && page.contains("value=\"auditor\" checked"));
+    assert!(page.contains("aria-describedby=\"password-error\"") && !page.contains("corta"));
+
     // Resetting shows the one-time password on this answer only, never cached.
     let reset =
         post(&http, &server, &format!("/admin/users/{id}/reset-password"), &admin, &format!("_csrf={csrf}"))
