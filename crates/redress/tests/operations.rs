@@ -231,3 +231,29 @@ fn the_fund_details_are_set_from_the_command_line() {
     );
     let _ = std::fs::remove_dir_all(folder);
 }
+
+/// A backup whose audit trail was altered is refused, and the database stays as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_backup_is_refused() {
+    use sqlx::Connection;
+    let live = folder("tampered");
+    assert!(redress(&live, &["init"]).status.success());
+    assert!(redress(&live, &["backup", "copia.db"]).status.success());
+    let url = format!("sqlite://{}", live.join("copia.db").display());
+    let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    for sql in ["DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET actor = 'nadie' WHERE seq = 1"] {
+        sqlx::query(sql).execute(&mut connection).await.unwrap();
+    }
+    connection.close().await.unwrap();
+    let before = std::fs::read(live.join("redress-data/redress.db")).unwrap();
+    let refused = redress(&live, &["restore", "copia.db", "--force"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(says(&refused).contains("audit chain broken at entry 1"), "{}", says(&refused));
+    assert_eq!(std::fs::read(live.join("redress-data/redress.db")).unwrap(), before, "nothing changed");
+    let leftovers = std::fs::read_dir(live.join("redress-data"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".restoring-"))
+        .count();
+    assert_eq!(leftovers, 0, "the staged copy is removed");
+    let _ = std::fs::remove_dir_all(live);
+}
