@@ -257,3 +257,40 @@ async fn a_tampered_backup_is_refused() {
     assert_eq!(leftovers, 0, "the staged copy is removed");
     let _ = std::fs::remove_dir_all(live);
 }
+
+/// The backup is taken while the server runs, and the copy verifies on another machine.
+#[cfg(unix)]
+#[test]
+fn a_backup_is_taken_while_the_server_runs() {
+    use std::io::{BufRead, BufReader};
+    let live = folder("online");
+    let mut command = std::process::Command::new(BINARY);
+    command.current_dir(&live).args(["serve", "--listen", "127.0.0.1:0"]);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("REDRESS_") {
+            command.env_remove(key);
+        }
+    }
+    let mut server = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start redress serve");
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("listening on") {
+            break;
+        }
+    }
+    let made = redress(&live, &["backup", "online.db"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(made.status.success(), "{}", says(&made));
+    let other = folder("other");
+    copy_keys(&live, &other);
+    let restored = redress(&other, &["restore", live.join("online.db").to_str().unwrap()]);
+    assert!(restored.status.success(), "{}", says(&restored));
+    for folder in [live, other] {
+        let _ = std::fs::remove_dir_all(folder);
+    }
+}
