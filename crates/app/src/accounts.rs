@@ -13,7 +13,7 @@ use crate::password::{
     constant_time_equal, dummy_hash, generate_password, hash_password, random_token, token_digest,
     verify_password,
 };
-use crate::store::{IdempotentResponse, Institution, NewUser, Page, SessionRecord, UserRecord, WriteTx};
+use crate::store::{Institution, NewUser, Page, SessionRecord, UserRecord, WriteTx};
 use crate::{Actor, App, AppError, RequestContext};
 
 /// The largest page any list returns.
@@ -89,34 +89,6 @@ pub struct LoginOutcome {
     pub csrf_token: String,
     pub expires_at: Timestamp,
     pub user: User,
-}
-
-/// How long an idempotency key is remembered.
-pub const IDEMPOTENCY_SECONDS: i64 = 24 * 3_600;
-
-/// What to do with a request sent with an idempotency key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdempotencyStart {
-    /// First time: run it (and then call `idempotency_finish`).
-    Fresh,
-    /// Done before: give this answer again.
-    Replay(IdempotentResponse),
-    /// The key was used for a different request.
-    Mismatch,
-    /// The first request with this key is still running.
-    InProgress,
-}
-
-/// The hash that tells whether a retry is the same request.
-pub fn idempotency_hash(method: &str, path: &str, body: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    hasher.update(method.as_bytes());
-    hasher.update([0]);
-    hasher.update(path.as_bytes());
-    hasher.update([0]);
-    hasher.update(body);
-    hex::encode(hasher.finalize())
 }
 
 /// The first administrator, created on the first start of an empty database.
@@ -593,60 +565,6 @@ impl App {
         let mut tx = self.store.read().await?;
         let user = tx.user_by_id(id).await?.ok_or(AppError::Unauthenticated)?;
         Ok(User::from(user))
-    }
-
-    /// Changes the caller's own password after checking the current one. Every other session of
-    /// the user ends (a stolen session does not survive a password change).
-    /// Starts a request sent with an `Idempotency-Key`: the first request with a key claims
-    /// it; a retry with the same key and the same request gets the first answer again; the
-    /// same key with another request is refused. Keys are kept for a day, per user.
-    pub async fn idempotency_begin(
-        &self,
-        actor: &Actor,
-        key: &str,
-        request_hash: &str,
-    ) -> Result<IdempotencyStart, AppError> {
-        let Some(user) = actor.user_id else { return Ok(IdempotencyStart::Fresh) };
-        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(FieldError::new(
-                "Idempotency-Key",
-                "must be 1 to 255 visible ASCII characters, such as a UUID",
-            )
-            .into());
-        }
-        let now = self.now();
-        let mut tx = self.store.write().await?;
-        tx.delete_idempotency_keys_before(now.minus_seconds(IDEMPOTENCY_SECONDS)).await?;
-        let outcome = if tx.claim_idempotency_key(user, key, request_hash, now).await? {
-            IdempotencyStart::Fresh
-        } else {
-            match tx.idempotency_key(user, key).await? {
-                Some(stored) if stored.request_hash != request_hash => IdempotencyStart::Mismatch,
-                Some(stored) if stored.status == 0 => IdempotencyStart::InProgress,
-                Some(stored) => IdempotencyStart::Replay(stored),
-                None => IdempotencyStart::InProgress,
-            }
-        };
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
-    /// Remembers the answer given to a request with a key (`None`: forget the key, so that a
-    /// retry runs again, after a server error).
-    pub async fn idempotency_finish(
-        &self,
-        actor: &Actor,
-        key: &str,
-        response: Option<IdempotentResponse>,
-    ) -> Result<(), AppError> {
-        let Some(user) = actor.user_id else { return Ok(()) };
-        let mut tx = self.store.write().await?;
-        match response {
-            Some(response) => tx.finish_idempotency_key(user, key, &response).await?,
-            None => tx.release_idempotency_key(user, key).await?,
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     /// The interface language the user chose (`es`, `en`), if any.

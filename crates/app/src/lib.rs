@@ -31,6 +31,7 @@ pub mod claims;
 pub mod clock;
 pub mod error;
 pub mod fund;
+pub mod idempotency;
 pub mod identity;
 pub mod import;
 pub mod ledger;

@@ -173,6 +173,15 @@ pub struct IdempotentResponse {
     pub body: Option<String>,
 }
 
+/// A claimed idempotency key: its answer (status 0 until there is one), how long its holder
+/// keeps it, and when the request's work was applied (written with the work itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub response: IdempotentResponse,
+    pub lease_until: Timestamp,
+    pub applied_at: Option<Timestamp>,
+}
+
 #[async_trait]
 pub trait AccountReads: Send {
     async fn institution_by_name(&mut self, name: &str) -> StoreResult<Option<Institution>>;
@@ -189,7 +198,7 @@ pub trait AccountReads: Send {
     /// The user's chosen interface language, if any.
     async fn user_locale(&mut self, user: UserId) -> StoreResult<Option<String>>;
     /// A request remembered under an idempotency key.
-    async fn idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<Option<IdempotentResponse>>;
+    async fn idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
 }
 
 #[async_trait]
@@ -211,21 +220,35 @@ pub trait AccountWrites: Send {
     async fn delete_sessions_expired(&mut self, now: Timestamp, idle_before: Timestamp) -> StoreResult<u64>;
     async fn record_login_failure(&mut self, key: &str, at: Timestamp) -> StoreResult<()>;
     async fn set_user_locale(&mut self, user: UserId, locale: &str) -> StoreResult<()>;
-    /// Claims a key for a request (status 0: in progress); `false` if the key is taken.
+    /// Claims a key for a request until `lease_until` (status 0: in progress); `false` if the
+    /// key is taken.
     async fn claim_idempotency_key(
         &mut self,
         user: UserId,
         key: &str,
         request_hash: &str,
         at: Timestamp,
+        lease_until: Timestamp,
     ) -> StoreResult<bool>;
+    /// Takes over a claim whose lease (`expired`, as read) ran out before its work applied;
+    /// `false` if another retry took it first.
+    async fn take_over_idempotency_key(
+        &mut self,
+        user: UserId,
+        key: &str,
+        expired: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Ends a claim's lease now (its holder stopped after its work applied).
+    async fn end_idempotency_lease(&mut self, user: UserId, key: &str, at: Timestamp) -> StoreResult<()>;
     async fn finish_idempotency_key(
         &mut self,
         user: UserId,
         key: &str,
         response: &IdempotentResponse,
     ) -> StoreResult<()>;
-    async fn release_idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<()>;
+    /// Forgets a claim whose work never applied; `false` (and nothing changed) if it applied.
+    async fn release_unapplied_idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<bool>;
     async fn delete_idempotency_keys_before(&mut self, before: Timestamp) -> StoreResult<u64>;
     async fn clear_login_failures(&mut self, key: &str) -> StoreResult<()>;
     async fn delete_login_failures_before(&mut self, before: Timestamp) -> StoreResult<u64>;

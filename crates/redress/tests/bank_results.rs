@@ -38,6 +38,26 @@ async fn a_block_rejection_reaches_only_that_blocks_lines(database: TestDatabase
     // The block's reason reaches its lines: both wait for new payee details.
     let ana = ok(w.server.get(&format!("/api/v1/claims/{}", w.lines["Ana"].0), &w.officer).await).await;
     assert_eq!(ana["waiting_for"], "payee_details", "{ana}");
+    // …and the fund officer's pages say so, in Spanish.
+    let login = w.server.session("oficial", common::USER_PASSWORD).await;
+    let cookie = format!("redress_session={}", login["token"].as_str().unwrap());
+    for path in ["/claims".to_string(), format!("/claims/{}", w.lines["Ana"].0)] {
+        let page = w
+            .server
+            .client
+            .get(w.server.url(&path))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Corregir los datos bancarios o del beneficiario"),
+            "{path} does not say what the claim waits for"
+        );
+    }
     // The bank later pays the cheque: it is accepted, not a conflict.
     let later =
         ok(send(&w, &w.treasurer, report(&w, "2", None, &[(&chq, Some(("ACSC", None)), &[])])).await).await;

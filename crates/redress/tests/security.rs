@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{expect_problem, TestServer};
+use common::{expect_problem, urlencode, TestServer};
 use redress_store::testing::TestDatabase;
 use serde_json::json;
 
@@ -28,12 +28,6 @@ fn form_login(server: &TestServer, http: &reqwest::Client) -> reqwest::RequestBu
     http.post(server.url("/login"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("username=admin&password={}&next=/claims", urlencode(&server.admin_password)))
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 fn set_cookie(response: &reqwest::Response) -> Option<String> {

@@ -5,8 +5,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redress_app::settings::{engine_of, Engine};
 use redress_app::store::{
-    AccountReads, AccountWrites, AuditReads, AuditWrites, IdempotentResponse, Institution, NewUser, Page,
-    ReadTx, SessionRecord, Store, StoreError, StoreResult, UserRecord, WriteTx,
+    AccountReads, AccountWrites, AuditReads, AuditWrites, IdempotencyRecord, IdempotentResponse, Institution,
+    NewUser, Page, ReadTx, SessionRecord, Store, StoreError, StoreResult, UserRecord, WriteTx,
 };
 use redress_domain::audit::{chain, AuditEvent, AuditRecord};
 use redress_domain::{FieldError, InstitutionId, InstitutionKind, Role, Timestamp, UserId};
@@ -241,7 +241,24 @@ impl ReadTx for SqlTx {}
 
 #[async_trait]
 impl WriteTx for SqlTx {
-    async fn commit(self: Box<Self>) -> StoreResult<()> {
+    /// Commits; inside a request sent with an idempotency key, the key is stamped `applied` in
+    /// the same transaction as the work (see `redress_app::idempotency`), so that no crash can
+    /// separate the work from the knowledge that it was done.
+    async fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        if let Some(in_use) = redress_app::idempotency::current() {
+            let now = time::OffsetDateTime::now_utc();
+            let micros = i64::try_from(now.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX);
+            sqlx::query(
+                "UPDATE idempotency_keys SET applied_at = $1 \
+                 WHERE user_id = $2 AND key = $3 AND status = 0 AND applied_at IS NULL",
+            )
+            .bind(micros)
+            .bind(in_use.user.0)
+            .bind(in_use.key)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        }
         self.tx.commit().await.map_err(classify)
     }
 }
@@ -419,9 +436,10 @@ impl AccountReads for SqlTx {
         get(&row, "n")
     }
 
-    async fn idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<Option<IdempotentResponse>> {
+    async fn idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
         let row = sqlx::query(
-            "SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            "SELECT request_hash, status, content_type, body, lease_until, applied_at FROM idempotency_keys \
+             WHERE user_id = $1 AND key = $2",
         )
         .bind(user.0)
         .bind(key.to_string())
@@ -430,11 +448,17 @@ impl AccountReads for SqlTx {
         .map_err(classify)?;
         row.map(|row| {
             let status: i64 = get(&row, "status")?;
-            Ok(IdempotentResponse {
-                request_hash: get(&row, "request_hash")?,
-                status: u16::try_from(status).map_err(|_| StoreError::Corrupt(format!("status {status}")))?,
-                content_type: get(&row, "content_type")?,
-                body: get(&row, "body")?,
+            let applied_at: Option<i64> = get(&row, "applied_at")?;
+            Ok(IdempotencyRecord {
+                response: IdempotentResponse {
+                    request_hash: get(&row, "request_hash")?,
+                    status: u16::try_from(status)
+                        .map_err(|_| StoreError::Corrupt(format!("status {status}")))?,
+                    content_type: get(&row, "content_type")?,
+                    body: get(&row, "body")?,
+                },
+                lease_until: Timestamp::from_unix_micros(get(&row, "lease_until")?),
+                applied_at: applied_at.map(Timestamp::from_unix_micros),
             })
         })
         .transpose()
@@ -579,19 +603,55 @@ impl AccountWrites for SqlTx {
         key: &str,
         request_hash: &str,
         at: Timestamp,
+        lease_until: Timestamp,
     ) -> StoreResult<bool> {
         let done = sqlx::query(
-            "INSERT INTO idempotency_keys (user_id, key, request_hash, status, created_at) VALUES ($1, $2, $3, 0, $4) \
-             ON CONFLICT (user_id, key) DO NOTHING",
+            "INSERT INTO idempotency_keys (user_id, key, request_hash, status, created_at, lease_until) \
+             VALUES ($1, $2, $3, 0, $4, $5) ON CONFLICT (user_id, key) DO NOTHING",
         )
         .bind(user.0)
         .bind(key.to_string())
         .bind(request_hash.to_string())
         .bind(at.unix_micros())
+        .bind(lease_until.unix_micros())
         .execute(&mut *self.tx)
         .await
         .map_err(classify)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn take_over_idempotency_key(
+        &mut self,
+        user: UserId,
+        key: &str,
+        expired: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE idempotency_keys SET lease_until = $1 \
+             WHERE user_id = $2 AND key = $3 AND status = 0 AND applied_at IS NULL AND lease_until = $4",
+        )
+        .bind(lease_until.unix_micros())
+        .bind(user.0)
+        .bind(key.to_string())
+        .bind(expired.unix_micros())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn end_idempotency_lease(&mut self, user: UserId, key: &str, at: Timestamp) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE idempotency_keys SET lease_until = $1 WHERE user_id = $2 AND key = $3 AND status = 0",
+        )
+        .bind(at.unix_micros())
+        .bind(user.0)
+        .bind(key.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(())
     }
 
     async fn finish_idempotency_key(
@@ -612,14 +672,16 @@ impl AccountWrites for SqlTx {
         Ok(())
     }
 
-    async fn release_idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2")
-            .bind(user.0)
-            .bind(key.to_string())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(classify)?;
-        Ok(())
+    async fn release_unapplied_idempotency_key(&mut self, user: UserId, key: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND applied_at IS NULL",
+        )
+        .bind(user.0)
+        .bind(key.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn delete_idempotency_keys_before(&mut self, before: Timestamp) -> StoreResult<u64> {

@@ -53,10 +53,15 @@ impl TestDatabase {
     }
 
     /// A new, empty PostgreSQL database, or `None` when `REDRESS_TEST_POSTGRES_URL` is not set.
-    /// Panics when it is set but the server cannot be used: a configured engine must not be
-    /// skipped silently.
+    /// Panics when it is set but the server cannot be used, and under `CI` when it is not set: a
+    /// configured engine must not be skipped silently, and CI always tests both.
     pub async fn postgres() -> Option<TestDatabase> {
-        let admin_url = std::env::var(POSTGRES_URL_VARIABLE).ok().filter(|u| !u.trim().is_empty())?;
+        let configured = std::env::var(POSTGRES_URL_VARIABLE).ok().filter(|u| !u.trim().is_empty());
+        let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        if configured.is_none() && in_ci {
+            panic!("CI is set but {POSTGRES_URL_VARIABLE} is not: the PostgreSQL half of a two-engine test cannot be skipped in CI");
+        }
+        let admin_url = configured?;
         Some(Self::postgres_on(&admin_url).await)
     }
 

@@ -277,6 +277,7 @@ judgment-orders = Civil reparation per victim
 judgment-recorded = Judgment recorded.
 judgment-updated = Judgment updated.
 judgment-set-final = Record that it became final
+judgment-confirm-duplicate = I confirm this is another judgment of the same court and date, not the same one recorded twice.
 order-title = Order { $id }
 order-owed = Owed
 order-ordered = Ordered
@@ -454,6 +455,11 @@ case-court = The court hearing the case
 case-court-later = To be named later
 case-victims-hint = You can only name victims your institution already looks after; the victim services who registered a victim add them to the case.
 
+## Why a claim waits
+waiting-for = Waiting for
+waiting-payee_details = Corrected bank or payee details (the bank rejected the payment)
+waiting-bank_conflict = Treasury: the bank reported contradicting results
+waiting-court_decision = A court decision (judgment appealed or annulled)
 ## The first day: the fund's details, the administrator's checklist, administering users
 fund-title = Fund details
 fund-intro = The fund's name, account and bank as its bank knows them: bank files use them as the debtor. Every change is audited.

@@ -277,6 +277,7 @@ judgment-orders = Reparación civil por víctima
 judgment-recorded = Sentencia registrada.
 judgment-updated = Sentencia actualizada.
 judgment-set-final = Registrar que quedó firme
+judgment-confirm-duplicate = Confirmo que es otra sentencia del mismo juzgado y fecha, no la misma registrada dos veces.
 order-title = Orden { $id }
 order-owed = Adeudado
 order-ordered = Ordenado
@@ -454,6 +455,11 @@ case-court = Juzgado que conoce el caso
 case-court-later = Se indicará después
 case-victims-hint = Solo puede nombrar a víctimas que su institución ya atiende; los servicios de atención que registraron a una víctima la agregan al caso.
 
+## Why a claim waits
+waiting-for = En espera de
+waiting-payee_details = Corregir los datos bancarios o del beneficiario (el banco rechazó el pago)
+waiting-bank_conflict = Tesorería: el banco informó resultados contradictorios
+waiting-court_decision = Decisión judicial (sentencia apelada o anulada)
 ## The first day: the fund's details, the administrator's checklist, administering users
 fund-title = Datos del fondo
 fund-intro = El nombre, la cuenta y el banco del fondo tal como los conoce su banco: los archivos de pago los usan como ordenante. Cada cambio queda en la auditoría.

@@ -1,16 +1,13 @@
 //! Route registration with a mandatory access rule, and the check that enforces it.
 
 use axum::extract::{Request, State};
-use axum::http::{header, Method};
+use axum::http::Method;
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use redress_app::accounts::IdempotencyStart;
 use redress_app::password::constant_time_equal;
-use redress_app::store::IdempotentResponse;
 use redress_app::{Actor, AppError};
 use redress_domain::policy::rules;
-use redress_domain::FieldError;
 use redress_domain::Policy;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::SecurityRequirement;
@@ -173,92 +170,16 @@ async fn enforce(state: AppState, access: Access, mut request: Request, next: Ne
         return Problem::from(AppError::Forbidden).into_response();
     }
     let key = (request.method() == Method::POST)
-        .then(|| request.headers().get(IDEMPOTENCY_HEADER).map(|v| v.to_str().unwrap_or("\u{0}").to_string()))
+        .then(|| {
+            request
+                .headers()
+                .get(crate::idempotency::IDEMPOTENCY_HEADER)
+                .map(|v| v.to_str().unwrap_or("\u{0}").to_string())
+        })
         .flatten();
     request.extensions_mut().insert::<Actor>(actor.clone());
     match key {
-        Some(key) => idempotent(state, actor, key, request, next).await,
+        Some(key) => crate::idempotency::idempotent(state, actor, key, request, next).await,
         None => next.run(request).await,
     }
-}
-
-/// The header that makes a creating POST safe to retry.
-pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
-/// Largest answer remembered for a retry.
-const REMEMBERED_BYTES_MAX: usize = 4 * 1024 * 1024;
-
-/// Runs a POST sent with an `Idempotency-Key` at most once per user and key: a retry of the
-/// same request gets the first answer again (with `Idempotent-Replayed: true`); the same key
-/// with a different request is refused (422); a retry while the first is still running is
-/// told to wait (409). A server error forgets the key, so that a retry runs again.
-async fn idempotent(state: AppState, actor: Actor, key: String, request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, state.app.settings.server.body_limit_bytes).await else {
-        return Problem::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "Request too large",
-            None,
-        )
-        .into_response();
-    };
-    let hash = redress_app::accounts::idempotency_hash(parts.method.as_str(), parts.uri.path(), &bytes);
-    match state.app.idempotency_begin(&actor, &key, &hash).await {
-        Ok(IdempotencyStart::Fresh) => {}
-        Ok(IdempotencyStart::Replay(stored)) => {
-            let status =
-                axum::http::StatusCode::from_u16(stored.status).unwrap_or(axum::http::StatusCode::OK);
-            let mut response = (status, stored.body.unwrap_or_default()).into_response();
-            if let Some(content_type) =
-                stored.content_type.and_then(|c| header::HeaderValue::from_str(&c).ok())
-            {
-                response.headers_mut().insert(header::CONTENT_TYPE, content_type);
-            }
-            response.headers_mut().insert("idempotent-replayed", header::HeaderValue::from_static("true"));
-            return response;
-        }
-        Ok(IdempotencyStart::Mismatch) => {
-            return Problem::from(AppError::Invalid(
-                FieldError::new("Idempotency-Key", "was already used for a different request").into(),
-            ))
-            .into_response()
-        }
-        Ok(IdempotencyStart::InProgress) => {
-            return Problem::from(AppError::Conflict(FieldError::new(
-                "Idempotency-Key",
-                "the first request with this key is still being processed; retry shortly",
-            )))
-            .into_response()
-        }
-        Err(error) => return Problem::from(error).into_response(),
-    }
-    let response = next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await;
-    let (parts, body) = response.into_parts();
-    let remembered = match axum::body::to_bytes(body, REMEMBERED_BYTES_MAX).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            let _ = state.app.idempotency_finish(&actor, &key, None).await;
-            return Problem::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-                None,
-            )
-            .into_response();
-        }
-    };
-    let stored = (!parts.status.is_server_error()).then(|| IdempotentResponse {
-        request_hash: hash,
-        status: parts.status.as_u16(),
-        content_type: parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-        body: Some(String::from_utf8_lossy(&remembered).into_owned()),
-    });
-    if let Err(error) = state.app.idempotency_finish(&actor, &key, stored).await {
-        tracing::warn!(%error, "could not remember an idempotent answer");
-    }
-    Response::from_parts(parts, axum::body::Body::from(remembered))
 }

@@ -23,6 +23,7 @@ pub mod credentials;
 pub mod extract;
 pub mod fallback;
 pub mod i18n;
+pub mod idempotency;
 pub mod layers;
 pub mod openapi;
 pub mod pages;

@@ -3,6 +3,7 @@
 //! `REDRESS_TEST_POSTGRES_URL` is set.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod world;
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -40,6 +41,13 @@ macro_rules! on_both_engines {
             )*
         }
     };
+}
+
+/// Percent-encodes a form value (every byte but ASCII letters and digits).
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 /// The password of users created by [`TestServer::create_user`] (no test username is part of it).

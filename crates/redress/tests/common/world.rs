@@ -14,6 +14,10 @@ pub struct World {
     pub officer: String,
     /// Holds fund_officer and treasurer: proposes the batch.
     pub dual: String,
+    /// The court clerk who recorded the judgment, and the judgment.
+    pub clerk: String,
+    pub judgment: i64,
+    /// The exported batch (0 before one is made, see [`approved`]).
     pub batch: i64,
     pub message_id: String,
     /// Claim id and end-to-end id by victim name.
@@ -60,6 +64,32 @@ pub async fn world(database: TestDatabase) -> World {
 /// [`world`], with the fund's details set by the administrator (`PUT /api/v1/fund`) instead of
 /// the configuration's bank account, when `fund` is given.
 pub async fn world_with(database: TestDatabase, fund: Option<Value>) -> World {
+    let mut w = approved_with(database, fund).await;
+    let round =
+        ok(w.server.post("/api/v1/rounds", &w.officer, json!({"dry_run": false})).await).await["id"].clone();
+    let batch = ok(w.server.post("/api/v1/batches", &w.dual, json!({"round_id": round})).await).await;
+    let batch_id = batch["id"].as_i64().unwrap();
+    ok(w.server.post(&format!("/api/v1/batches/{batch_id}/approval"), &w.treasurer, json!({})).await).await;
+    let file = w.server.get(&format!("/api/v1/batches/{batch_id}/pain001"), &w.treasurer).await;
+    assert_eq!(file.status(), 200);
+    let exported = ok(w.server.get(&format!("/api/v1/batches/{batch_id}"), &w.treasurer).await).await;
+    for line in exported["lines"].as_array().unwrap() {
+        let claim = line["claim_id"].as_i64().unwrap();
+        let entry = w.lines.values_mut().find(|(id, _)| *id == claim).unwrap();
+        entry.1 = line["end_to_end_id"].as_str().unwrap().to_string();
+    }
+    w.message_id = exported["message_id"].as_str().unwrap().to_string();
+    w.batch = batch_id;
+    w
+}
+
+/// The same world up to the approved claims: no round, no batch yet.
+pub async fn approved(database: TestDatabase) -> World {
+    approved_with(database, None).await
+}
+
+/// [`approved`], with the fund's details set by the administrator when `fund` is given.
+pub async fn approved_with(database: TestDatabase, fund: Option<Value>) -> World {
     let configured = fund.is_none();
     let server = TestServer::start_with(database, |settings| {
         if configured {
@@ -142,21 +172,8 @@ pub async fn world_with(database: TestDatabase, fund: Option<Value>) -> World {
         .await;
         lines.insert(*name, (claim_id, String::new()));
     }
-    let round =
-        ok(server.post("/api/v1/rounds", &officer, json!({"dry_run": false})).await).await["id"].clone();
-    let batch = ok(server.post("/api/v1/batches", &dual, json!({"round_id": round})).await).await;
-    let batch_id = batch["id"].as_i64().unwrap();
-    ok(server.post(&format!("/api/v1/batches/{batch_id}/approval"), &treasurer, json!({})).await).await;
-    let file = server.get(&format!("/api/v1/batches/{batch_id}/pain001"), &treasurer).await;
-    assert_eq!(file.status(), 200);
-    let exported = ok(server.get(&format!("/api/v1/batches/{batch_id}"), &treasurer).await).await;
-    for line in exported["lines"].as_array().unwrap() {
-        let claim = line["claim_id"].as_i64().unwrap();
-        let entry = lines.values_mut().find(|(id, _)| *id == claim).unwrap();
-        entry.1 = line["end_to_end_id"].as_str().unwrap().to_string();
-    }
-    let message_id = exported["message_id"].as_str().unwrap().to_string();
-    World { server, treasurer, officer, dual, batch: batch_id, message_id, lines }
+    let judgment = judgment["id"].as_i64().unwrap();
+    World { server, treasurer, officer, dual, clerk, judgment, batch: 0, message_id: String::new(), lines }
 }
 
 /// One block of a report: its id, its own status (code, reason) and its payments' statuses.

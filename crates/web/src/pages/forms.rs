@@ -43,12 +43,14 @@ impl Fields {
             if k == "_csrf" || k.contains("password") {
                 continue;
             }
-            if k == "needs" {
+            if k == "needs" || k == "convicted" {
                 continue;
             }
             map.insert(k.clone(), Value::from(v.clone()));
         }
+        // (fields that repeat, such as checkboxes, come back as lists)
         map.insert("needs".into(), Value::from(self.all("needs")));
+        map.insert("convicted".into(), Value::from(self.all("convicted")));
         Value::from(map)
     }
 }
@@ -104,6 +106,8 @@ pub(super) struct Refusal {
     pub(super) status: StatusCode,
     errors: Option<BTreeMap<String, String>>,
     problem: Option<String>,
+    /// The field a conflict names (`confirm_duplicate`: the form asks for a confirmation).
+    conflict: Option<String>,
     /// Every field error on one line, for forms without a place per field.
     line: Option<String>,
 }
@@ -116,18 +120,23 @@ impl Refusal {
                 status,
                 errors: field_errors(&error),
                 problem: None,
+                conflict: None,
                 line: Some(joined(invalid)),
             }),
-            AppError::Conflict(field) => {
-                Ok(Refusal { status, errors: None, problem: Some(field.reason.clone()), line: None })
-            }
+            AppError::Conflict(field) => Ok(Refusal {
+                status,
+                errors: None,
+                problem: Some(field.reason.clone()),
+                conflict: Some(field.field),
+                line: None,
+            }),
             other => Err(other),
         }
     }
 
     /// `errors` by field and the conflict's `problem`, for the template.
     pub(super) fn values(&self) -> Value {
-        context! { errors => self.errors, problem => self.problem }
+        context! { errors => self.errors, problem => self.problem, conflict => self.conflict }
     }
 
     /// Everything on the `problem` line.
