@@ -100,6 +100,22 @@ impl App {
     }
 }
 
+impl App {
+    /// For a restored copy: the chain link by link, and every checkpoint of an entry the copy
+    /// holds must match it (a rewrite otherwise). Checkpoints of later entries are what was
+    /// written after the backup was taken; their count is returned beside the verification.
+    pub async fn verify_audit_for_restore(&self) -> Result<(Verification, usize), AppError> {
+        let checkpoints = match self.trusted_checkpoints()? {
+            Ok(checkpoints) => checkpoints,
+            Err(broken) => return Ok((Err(broken), 0)),
+        };
+        let head = self.store.read().await?.audit_head().await?.map_or(0, |(seq, _)| seq);
+        let (held, later): (Vec<_>, Vec<_>) = checkpoints.into_iter().partition(|c| c.seq <= head);
+        let verification = verify_audit_chain_against(self.store.as_ref(), held, |_| {}).await?;
+        Ok((verification, later.len()))
+    }
+}
+
 /// Recomputes the whole chain in batches, inside one read transaction (a consistent snapshot on
 /// both engines), so entries appended meanwhile are not seen. `progress` is told how many
 /// entries were checked so far.

@@ -30,6 +30,7 @@ pub mod checkpoint;
 pub mod claims;
 pub mod clock;
 pub mod error;
+pub mod fund;
 pub mod idempotency;
 pub mod identity;
 pub mod import;

@@ -7,6 +7,7 @@
 //! never approves it, downloads its bank file or records its results.
 
 use redress_domain::claims::{add_working_days, ClaimKind, ClaimState};
+use redress_domain::fund::FundDetails;
 use redress_domain::payments::{BankAccount, BatchState, LineStatus, PaymentMethod};
 use redress_domain::policy::rules;
 use redress_domain::victims::{is_minor, DocumentType, Identity};
@@ -333,6 +334,7 @@ impl App {
             file_sha256: None,
             exported_at: None,
             exported_by: None,
+            debtor: None,
         };
         let id = tx.insert_batch(&batch, &lines).await?;
         for mut claim in claims {
@@ -426,18 +428,26 @@ impl App {
         id: i64,
     ) -> Result<(String, String), AppError> {
         actor.require(rules::APPROVE_PAYMENTS)?;
-        let Some(fund_account) = self.settings.fund.bank_account.clone() else {
-            return Err(AppError::Conflict(FieldError::new(
-                "fund.bank_account",
-                "the fund's bank account is not configured: set fund.bank_account (REDRESS_FUND__BANK_ACCOUNT)",
-            )));
-        };
         let mut tx = self.store.write().await?;
         let mut batch = self.batch_record(&mut *tx, id).await?;
         Self::not_the_proposer(actor, &batch, "download its bank file")?;
         let next_state = batch.state.export().map_err(AppError::Conflict)?;
+        // The details of the first export, so that the file regenerates byte for byte after an
+        // administrator changes them; before the first export, the fund's details now.
+        let fund: FundDetails = match &batch.debtor {
+            Some(frozen) => serde_json::from_str(frozen).map_err(|_| {
+                AppError::Internal(format!("batch {id}: its stored fund details are malformed"))
+            })?,
+            None => self.effective_fund_details(&mut *tx).await?.0,
+        };
+        if fund.bank_account.is_none() {
+            return Err(AppError::Conflict(FieldError::new(
+                "fund.bank_account",
+                "the fund's bank account is not set: an administrator sets it on the fund page (/admin/fund)",
+            )));
+        }
         let lines = tx.batch_lines(id).await?;
-        let xml = self.pain001(&mut *tx, &batch, &lines, &fund_account).await?;
+        let xml = self.pain001(&mut *tx, &batch, &lines, &fund).await?;
         let hash = sha256_hex(xml.as_bytes());
         let now = self.clock.now();
         match &batch.file_sha256 {
@@ -449,6 +459,8 @@ impl App {
             Some(_) => {}
             None => {
                 batch.file_sha256 = Some(hash.clone());
+                batch.debtor =
+                    Some(serde_json::to_string(&fund).map_err(|e| AppError::Internal(e.to_string()))?);
                 batch.exported_at = Some(now);
                 batch.exported_by = Some(actor.username.clone());
                 batch.state = next_state;
@@ -475,7 +487,7 @@ impl App {
         tx: &mut dyn ReadTx,
         batch: &BatchRecord,
         lines: &[BatchLine],
-        fund_account: &str,
+        fund: &FundDetails,
     ) -> Result<String, AppError> {
         let keys = self.key_ring()?;
         let (Some(approved_at), Some(message_id)) = (batch.approved_at, batch.message_id.clone()) else {
@@ -535,11 +547,11 @@ impl App {
         let initiation = Initiation {
             message_id,
             created_at: approved_at.to_datetime(),
-            initiating_party: self.settings.fund.name.clone(),
+            initiating_party: fund.name.clone(),
             debtor: Party {
-                name: self.settings.fund.name.clone(),
-                account: Some(account_id(fund_account)),
-                agent_bic: self.settings.fund.bank_bic.clone(),
+                name: fund.name.clone(),
+                account: fund.bank_account.as_deref().map(account_id),
+                agent_bic: fund.bank_bic.clone(),
                 identification: None,
             },
             currency: batch.currency,

@@ -136,6 +136,7 @@ impl App {
             });
             transfers.extend(line.transfer_id.clone());
         }
+        let (fund, _) = self.effective_fund_details(&mut *tx).await?;
         drop(tx);
         let mut by_account = BTreeMap::new();
         for transfer in transfers {
@@ -178,7 +179,7 @@ impl App {
                 .into_iter()
                 .map(|(kind, units)| ReceiptSource { kind, amount: redress_domain::Amount(units).format(c) })
                 .collect(),
-            fund: self.settings.fund.name.clone(),
+            fund: fund.name,
             place: self.settings.fund.city.clone(),
             issued_on: self.today().to_string(),
         })

@@ -52,6 +52,7 @@ pub trait ReadTx:
     + OrderReads
     + AssetReads
     + ClaimReads
+    + FundReads
     + Send
 {
 }
@@ -69,6 +70,7 @@ pub trait WriteTx:
     + AssetWrites
     + ClaimWrites
     + UserAdminWrites
+    + FundWrites
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
@@ -82,6 +84,26 @@ pub trait UserAdminWrites: Send {
     /// Replaces the user's roles.
     async fn set_user_roles(&mut self, user: UserId, roles: &[Role]) -> StoreResult<()>;
     async fn set_user_institution(&mut self, user: UserId, institution: InstitutionId) -> StoreResult<()>;
+}
+
+/// The fund's details as stored (see `crate::fund`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundDetailsRecord {
+    pub details: redress_domain::fund::FundDetails,
+    pub updated_at: Timestamp,
+    pub updated_by: String,
+}
+
+#[async_trait]
+pub trait FundReads: Send {
+    /// The fund's details, once an administrator has set them.
+    async fn fund_details(&mut self) -> StoreResult<Option<FundDetailsRecord>>;
+}
+
+#[async_trait]
+pub trait FundWrites: Send {
+    /// Sets (or replaces) the fund's details.
+    async fn put_fund_details(&mut self, record: &FundDetailsRecord) -> StoreResult<()>;
 }
 
 // ---- Accounts: institutions, users, sessions, login failures -------------------------------
@@ -743,6 +765,8 @@ pub struct BatchRecord {
     pub file_sha256: Option<String>,
     pub exported_at: Option<Timestamp>,
     pub exported_by: Option<String>,
+    /// The fund's details (JSON) the bank file was first written with.
+    pub debtor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

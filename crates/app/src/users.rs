@@ -40,6 +40,23 @@ impl App {
         record.map(User::from).ok_or_else(|| AppError::NotFound(format!("no user is named {name}")))
     }
 
+    /// The user with this id, for an administrator.
+    pub async fn user_by_id(&self, actor: &Actor, id: i64) -> Result<User, AppError> {
+        actor.require(rules::ADMINISTER_USERS)?;
+        let record = self.store.read().await?.user_by_id(UserId(id)).await?;
+        record.map(User::from).ok_or_else(|| AppError::NotFound(format!("user {id}")))
+    }
+
+    /// Whether failed logins have locked this user out for now (an administrator may unlock).
+    pub async fn user_locked_out(&self, actor: &Actor, username: &str) -> Result<bool, AppError> {
+        actor.require(rules::ADMINISTER_USERS)?;
+        let security = &self.settings.security;
+        let since = self.clock.now().minus_seconds(security.login_failure_window_seconds);
+        let failures =
+            self.store.read().await?.login_failures_since(&format!("user:{username}"), since).await?;
+        Ok(failures >= security.login_failures_max)
+    }
+
     /// The id of the institution with this exact name, for an administrator.
     pub async fn institution_id_by_name(&self, actor: &Actor, name: &str) -> Result<i64, AppError> {
         actor.require(rules::ADMINISTER_USERS)?;

@@ -22,6 +22,7 @@ pub mod cases;
 pub mod checkpoint;
 pub mod claims;
 pub mod error;
+pub mod fund;
 pub mod ids;
 pub mod ledger;
 pub mod money;

@@ -100,7 +100,7 @@ pub mod rules {
         Role::Auditor,
     ]);
 
-    /// Whether a caller with `roles` may see a victim's identity (the role table in docs/security.md):
+    /// Whether a caller with `roles` may see a victim's identity (the role table in docs/design.md):
     /// victim services only for victims of their own institution; prosecutors and court clerks
     /// only for victims of their cases; fund officers and auditors always (every read audited);
     /// treasurers only as payees of their batches; analysts and administrators never.
@@ -137,6 +137,12 @@ pub mod rules {
         Policy::AnyOf(&[Role::Analyst, Role::Auditor, Role::FundOfficer, Role::VictimServices]);
     /// Publishing a new version of the fund's allocation policy (configuration).
     pub const MANAGE_POLICY: Policy = Policy::AnyOf(&[Role::Admin]);
+
+    /// Setting the fund's details (name, bank account, bank, tax id).
+    pub const MANAGE_FUND: Policy = Policy::AnyOf(&[Role::Admin]);
+    /// Reading the fund's details and what is missing for a first payment.
+    pub const READ_FUND: Policy =
+        Policy::AnyOf(&[Role::Admin, Role::FundOfficer, Role::Treasurer, Role::Auditor]);
 
     /// Scraping operational metrics (no personal data in them).
     pub const READ_METRICS: Policy = Policy::AnyOf(&[Role::Admin, Role::Auditor]);

@@ -1,4 +1,4 @@
-//! The roles of the people who use Redress (docs/security.md). A user holds one or more.
+//! The roles (see docs/design.md). A user holds one or more.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `init`, `user`, `audit`, `config`.
+//! The command line: `serve`, `init`, `user`, `audit`, `config`, `backup`, `restore`.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -74,10 +74,29 @@ enum Command {
     /// The fund ledger.
     #[command(subcommand)]
     Ledger(crate::ledger::LedgerCommand),
+    /// The fund's details for bank files: name, bank account, BIC, bank, RUC.
+    #[command(subcommand)]
+    Fund(crate::fund::FundCommand),
     /// Check the ledger, the audit chain (with its checkpoints) and the money against the
     /// records: no order overpaid, no claim paid twice, holds matching bank results, escrow
     /// matching the assets. Exit 0 when intact, 1 naming each break.
     Verify,
+    /// Copy the SQLite database, online and consistent, into FILE (which must not exist). On
+    /// PostgreSQL: explains pg_dump and exits 1. The key files are backed up separately.
+    Backup {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Replace the SQLite database with the backup FILE, after checking the copy: the data keys
+    /// open it, the ledger balances, the audit chain is intact, the money agrees. Stop the
+    /// server first. A non-empty database is only replaced with --force (and kept, renamed).
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Replace a database that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
     /// Import existing records from CSV (all or nothing, with a row-by-row report).
     #[command(subcommand)]
     Import(ImportCommand),
@@ -204,13 +223,22 @@ pub fn main() -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    match runtime.block_on(run(cli.command, settings)) {
+    let code = match runtime.block_on(run(cli.command, settings)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(EXIT_FAILED)
         }
+    };
+    // The demo's throwaway database, keys and checkpoints go when it stops, however it stops.
+    drop(runtime);
+    if let Some(dir) = demo_dir {
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => eprintln!("demo: removed {}", dir.display()),
+            Err(error) => eprintln!("demo: could not remove {}: {error}", dir.display()),
+        }
     }
+    code
 }
 
 fn init_logging(settings: &Settings) {
@@ -287,6 +315,11 @@ async fn warn_about_audit_privileges(store: &SqlStore) {
 }
 
 pub(crate) async fn open_app(settings: Settings) -> anyhow::Result<App> {
+    Ok(open_app_and_store(settings).await?.0)
+}
+
+/// [`open_app`], with the store itself (to close it, or for what only SQL can do).
+pub(crate) async fn open_app_and_store(settings: Settings) -> anyhow::Result<(App, Arc<SqlStore>)> {
     prepare_data_dir(&settings)?;
     let keys = load_keys(&settings)?;
     let options = StoreOptions {
@@ -299,9 +332,10 @@ pub(crate) async fn open_app(settings: Settings) -> anyhow::Result<App> {
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url_masked()))?;
     warn_about_audit_privileges(&store).await;
     let signer = load_audit_signer(&settings)?;
-    let app = App::new(Arc::new(store), settings).with_keys(keys).with_audit_signer(signer);
+    let store = Arc::new(store);
+    let app = App::new(store.clone(), settings).with_keys(keys).with_audit_signer(signer);
     app.check_data_keys().await?;
-    Ok(app)
+    Ok((app, store))
 }
 
 /// The operator at this terminal, as the audit trail names them.
@@ -427,6 +461,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let app = open_app(settings).await?;
             crate::audit::run(&app, command).await
         }
+        Command::Fund(command) => {
+            let app = open_app(settings).await?;
+            crate::fund::run(&app, &operator(), command).await
+        }
+        Command::Backup { file } => crate::ops::backup(settings, &file).await,
+        Command::Restore { file, force } => crate::ops::restore(settings, &file, force).await,
         Command::Verify => {
             let app = open_app(settings).await?;
             let mut operator = redress_app::Actor::operator();
@@ -514,6 +554,35 @@ fn read_password() -> anyhow::Result<Secret<String>> {
     Ok(Secret::new(password))
 }
 
+/// Says at start-up what the fund still needs before its first payment can reach the bank.
+async fn warn_about_first_payment(app: &App) {
+    match app.first_payment_readiness().await {
+        Ok(missing) if missing.is_empty() => {}
+        Ok(missing) => {
+            let what: Vec<&str> = missing
+                .iter()
+                .map(|m| match m {
+                    redress_domain::fund::Missing::BankAccount => {
+                        "the fund's bank account (an administrator sets it at /admin/fund)"
+                    }
+                    redress_domain::fund::Missing::Budget => {
+                        "money in the fund (a fund officer records the opening budget at /ledger)"
+                    }
+                    redress_domain::fund::Missing::Policy => {
+                        "a fund policy of its own, not only the defaults (an administrator publishes it at /policy)"
+                    }
+                })
+                .collect();
+            tracing::warn!(
+                missing = ?missing.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+                "before the first payment the fund needs: {}",
+                what.join("; ")
+            );
+        }
+        Err(error) => tracing::warn!(%error, "could not check what the fund needs before its first payment"),
+    }
+}
+
 /// Seeds the demo country and prints who can log in.
 async fn seed_demo(app: &App, victims: usize) -> anyhow::Result<()> {
     let unused =
@@ -553,6 +622,8 @@ async fn serve(settings: Settings, demo_victims: Option<usize>) -> anyhow::Resul
         seed_demo(&app, victims).await?;
         println!("Demostración: base de datos temporal en / demo: temporary database in {}", dir.display());
     }
+    warn_about_first_payment(&app).await;
+    let stop = shutdown_signal();
     println!("Redress escuchando en / listening on {url} ({})", app.store.engine());
     tracing::info!(%address, database = app.store.engine(), "listening");
     // Releases expired holds periodically (every write to the ledger also does, first).
@@ -570,28 +641,32 @@ async fn serve(settings: Settings, demo_victims: Option<usize>) -> anyhow::Resul
         }
     });
     tokio::spawn(crate::audit::run_checkpoints(app.clone()));
-    redress_web::serve(listener, app, shutdown_signal()).await?;
+    redress_web::serve(listener, app, stop).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. The handlers are installed now, before the server says it listens, so
+/// that a stop sent as soon as it is up is a graceful one.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let interrupt = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        let terminate = async move {
+            match terminate {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = interrupt => {},
+            () = terminate => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
     }
 }

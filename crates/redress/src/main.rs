@@ -8,8 +8,10 @@ mod bench;
 mod cli;
 mod config;
 mod demo;
+mod fund;
 mod import;
 mod ledger;
+mod ops;
 mod users;
 
 use std::process::ExitCode;

@@ -23,7 +23,7 @@ const ROUND_COLUMNS: &str =
 
 const BATCH_COLUMNS: &str =
     "id, round_id, currency, state, execution_date, total, proposed_at, proposed_by, \
-     approved_at, approved_by, message_id, file_sha256, exported_at, exported_by";
+     approved_at, approved_by, message_id, file_sha256, exported_at, exported_by, debtor";
 
 const LINE_COLUMNS: &str = "batch_id, claim_id, amount, hold_id, end_to_end_id, payee, method, status, \
      reason_code, reason, resolved_at, resolved_by, result_source, transfer_id";
@@ -130,6 +130,7 @@ fn batch_from(row: &AnyRow) -> StoreResult<BatchRecord> {
         file_sha256: get(row, "file_sha256")?,
         exported_at: maybe_instant(row, "exported_at")?,
         exported_by: get(row, "exported_by")?,
+        debtor: get(row, "debtor")?,
     })
 }
 
@@ -674,7 +675,7 @@ impl ClaimWrites for SqlTx {
     async fn update_batch(&mut self, b: &BatchRecord) -> StoreResult<()> {
         sqlx::query(
             "UPDATE payment_batches SET state = $1, approved_at = $2, approved_by = $3, message_id = $4, \
-             file_sha256 = $5, exported_at = $6, exported_by = $7 WHERE id = $8",
+             file_sha256 = $5, exported_at = $6, exported_by = $7, debtor = $8 WHERE id = $9",
         )
         .bind(b.state.as_str())
         .bind(b.approved_at.map(|t| t.unix_micros()))
@@ -683,6 +684,7 @@ impl ClaimWrites for SqlTx {
         .bind(b.file_sha256.clone())
         .bind(b.exported_at.map(|t| t.unix_micros()))
         .bind(b.exported_by.clone())
+        .bind(b.debtor.clone())
         .bind(b.id)
         .execute(&mut *self.tx)
         .await

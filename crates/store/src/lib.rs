@@ -19,8 +19,10 @@
 //! Migrations are embedded in the binary and append-only: never edit one that has landed.
 
 mod assets;
+mod backup;
 mod cases;
 mod claims;
+mod fund;
 mod ledger;
 mod migrations;
 mod orders;

@@ -62,6 +62,7 @@ conformance!(
     inflows_are_found_in_first_in_first_out_order,
     only_due_pending_holds_expire,
     account_totals_are_updated_and_summed,
+    the_fund_details_are_one_row_replaced_whole,
 );
 
 fn t(micros: i64) -> Timestamp {
@@ -688,6 +689,45 @@ async fn account_totals_are_updated_and_summed(database: &TestDatabase) {
     let mut sums: Vec<(i64, Amount, Amount)> = sums;
     sums.sort();
     assert_eq!(sums, vec![(ids[1], Amount(70), Amount(0)), (ids[2], Amount(0), Amount(70))]);
+}
+
+async fn the_fund_details_are_one_row_replaced_whole(database: &TestDatabase) {
+    use redress_app::store::FundDetailsRecord;
+    use redress_domain::fund::FundDetails;
+    let store = database.open().await;
+    assert_eq!(store.read().await.unwrap().fund_details().await.unwrap(), None);
+    let first = FundDetailsRecord {
+        details: FundDetails {
+            name: "Fondo Especial".into(),
+            bank_account: Some("00219300999999999910".into()),
+            bank_bic: Some("BCPLPEPL".into()),
+            bank_name: Some("Banco de Crédito del Perú".into()),
+            tax_id: Some("20131370645".into()),
+        },
+        updated_at: Timestamp::from_unix_micros(1_764_000_000_000_000),
+        updated_by: "admin".into(),
+    };
+    let mut tx = store.write().await.unwrap();
+    tx.put_fund_details(&first).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.read().await.unwrap().fund_details().await.unwrap(), Some(first.clone()));
+    // Replaced as a whole: fields left out are cleared, not kept.
+    let second = FundDetailsRecord {
+        details: FundDetails {
+            name: "Fondo".into(),
+            bank_account: None,
+            bank_bic: None,
+            bank_name: None,
+            tax_id: None,
+        },
+        updated_at: Timestamp::from_unix_micros(1_764_000_000_000_001),
+        updated_by: "otra".into(),
+    };
+    let mut tx = store.write().await.unwrap();
+    tx.put_fund_details(&second).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.read().await.unwrap().fund_details().await.unwrap(), Some(second));
+    store.close().await;
 }
 
 /// The database, its write-ahead log and shared-memory file are for their owner only, whatever

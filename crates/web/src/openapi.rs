@@ -27,7 +27,7 @@ use crate::problem::{self, Problem, ProblemField};
     tags(
         (name = "operations", description = "Health, metrics and this document"),
         (name = "session", description = "Logging in and out, the current user"),
-        (name = "administration", description = "Users and institutions"),
+        (name = "administration", description = "Users, institutions and the fund's details"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "ledger", description = "The fund's double-entry ledger"),
         (name = "victims", description = "Victims, their consent and their protected identity"),

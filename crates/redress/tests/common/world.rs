@@ -58,7 +58,13 @@ pub async fn ok(response: reqwest::Response) -> Value {
 /// round and an exported batch: Ana and Carla are paid by transfer (a CCI, an IBAN), Berta by
 /// cheque (no account).
 pub async fn world(database: TestDatabase) -> World {
-    let mut w = approved(database).await;
+    world_with(database, None).await
+}
+
+/// [`world`], with the fund's details set by the administrator (`PUT /api/v1/fund`) instead of
+/// the configuration's bank account, when `fund` is given.
+pub async fn world_with(database: TestDatabase, fund: Option<Value>) -> World {
+    let mut w = approved_with(database, fund).await;
     let round =
         ok(w.server.post("/api/v1/rounds", &w.officer, json!({"dry_run": false})).await).await["id"].clone();
     let batch = ok(w.server.post("/api/v1/batches", &w.dual, json!({"round_id": round})).await).await;
@@ -79,11 +85,23 @@ pub async fn world(database: TestDatabase) -> World {
 
 /// The same world up to the approved claims: no round, no batch yet.
 pub async fn approved(database: TestDatabase) -> World {
+    approved_with(database, None).await
+}
+
+/// [`approved`], with the fund's details set by the administrator when `fund` is given.
+pub async fn approved_with(database: TestDatabase, fund: Option<Value>) -> World {
+    let configured = fund.is_none();
     let server = TestServer::start_with(database, |settings| {
-        settings.fund.bank_account = Some("00219300999999999910".to_string());
+        if configured {
+            settings.fund.bank_account = Some("00219300999999999910".to_string());
+        }
     })
     .await;
     let admin = server.admin_token().await;
+    if let Some(fund) = fund {
+        let response = server.client.put(server.url("/api/v1/fund")).bearer_auth(&admin).json(&fund).send();
+        ok(response.await.unwrap()).await;
+    }
     let services = member(&server, &admin, "CEM Lima", "ministry", "cem", &["victim_services"]).await;
     let prosecutor =
         member(&server, &admin, "Fiscalía de Lima", "prosecutor", "fiscal", &["prosecutor"]).await;

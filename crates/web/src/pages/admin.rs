@@ -45,7 +45,7 @@ async fn users_values(state: &AppState, viewer: &Viewer) -> Result<Value, AppErr
         .list_institutions(viewer.actor(), None, Some(500))
         .await?
         .iter()
-        .map(|i| context! { id => i.id.0, name => i.name })
+        .map(|i| context! { id => i.id.0, name => i.name, kind => i.kind.as_str() })
         .collect();
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
     Ok(context! { users => Value::from_serialize(&users), institutions => institutions, roles_all => roles })
@@ -86,7 +86,10 @@ async fn create_user(
     match state.app.create_user(viewer.actor(), &context, request).await {
         Ok(_) => Redirect::to("/admin/users?notice=users-created").into_response(),
         Err(error) => match users_values(&state, &viewer).await {
-            Ok(values) => form_error(&viewer, "users.html", error, values, &fields),
+            Ok(values) => {
+                let values = context! { chosen_roles => fields.all("roles"), ..values };
+                form_error(&viewer, "users.html", error, values, &fields)
+            }
             Err(other) => failure(&viewer, other),
         },
     }

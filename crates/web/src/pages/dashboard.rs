@@ -26,6 +26,9 @@ async fn dashboard(
     let actor = viewer.actor();
     let app = &state.app;
     let mut values: BTreeMap<&str, Value> = BTreeMap::new();
+    if let Err(error) = super::setup::home_values(app, actor, &mut values).await {
+        return failure(&viewer, error);
+    }
     if actor.has_role(Role::FundOfficer) {
         if let Err(error) = fund_officer(app, actor, viewer.locale, &mut values).await {
             return failure(&viewer, error);

@@ -201,6 +201,12 @@ pub(super) fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option
         "institution-created",
         "policy-published",
         "victim-corrected",
+        "fund-saved",
+        "user-deactivated",
+        "user-reactivated",
+        "user-unlocked",
+        "user-roles-changed",
+        "user-institution-changed",
     ];
     if !allowed.contains(&key.as_str()) {
         return None;

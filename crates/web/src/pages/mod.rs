@@ -17,13 +17,16 @@ mod cases;
 mod claims;
 mod dashboard;
 mod forms;
+mod fund;
 mod ledger;
 mod orders;
 mod payments;
 mod policy;
 pub(crate) mod render;
 mod session;
+mod setup;
 mod statistics;
+mod user_admin;
 mod victim_edit;
 mod victims;
 
@@ -233,5 +236,7 @@ pub fn routes(state: AppState) -> PageRoutes {
     let pages = policy::routes(pages);
     let pages = statistics::routes(pages);
     let pages = audit::routes(pages);
+    let pages = fund::routes(pages);
+    let pages = user_admin::routes(pages);
     admin::routes(pages)
 }

@@ -42,6 +42,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("policy.html", include_str!("../../templates/policy.html")),
     ("statistics.html", include_str!("../../templates/statistics.html")),
     ("receipt.html", include_str!("../../templates/receipt.html")),
+    ("fund.html", include_str!("../../templates/fund.html")),
+    ("readiness.html", include_str!("../../templates/readiness.html")),
+    ("setup.html", include_str!("../../templates/setup.html")),
+    ("user.html", include_str!("../../templates/user.html")),
 ];
 
 fn locale_of(state: &State) -> Locale {

@@ -4,6 +4,7 @@ pub(crate) mod assets;
 pub(crate) mod audit;
 mod cases;
 mod claims;
+mod fund;
 mod health;
 mod institutions;
 pub(crate) mod ledger;
@@ -39,6 +40,8 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::ADMINISTER_USERS), routes!(user_admin::unlock_user))
         .add(Access::Policy(rules::ADMINISTER_USERS), routes!(user_admin::set_roles))
         .add(Access::Policy(rules::ADMINISTER_USERS), routes!(user_admin::set_institution))
+        .add(Access::Policy(rules::READ_FUND), routes!(fund::get_fund))
+        .add(Access::Policy(rules::MANAGE_FUND), routes!(fund::put_fund))
         .add(Access::Policy(rules::ADMINISTER_USERS), routes!(institutions::list_institutions))
         .add(Access::Policy(rules::ADMINISTER_USERS), routes!(institutions::create_institution))
         .add(Access::Policy(rules::READ_AUDIT_TRAIL), routes!(audit::list_audit))
