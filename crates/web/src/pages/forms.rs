@@ -13,7 +13,7 @@ use redress_domain::FieldErrors;
 
 use super::render::{render, render_error, render_problem};
 use super::Viewer;
-use crate::i18n;
+use crate::i18n::{self, codes, Locale};
 use crate::problem::{log_server_side, status_of};
 
 /// The fields of a submitted form (repeated names kept, for checkboxes).
@@ -24,8 +24,18 @@ impl Fields {
         Fields(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
     }
 
+    /// The field's value, trimmed; money and dates typed as the pages show them are read into
+    /// the API's form (`S/ 1,250.50` → `1250.50`, `28/11/2026` → `2026-11-28`). A value that
+    /// cannot be read is passed on as typed, for the use case to refuse next to its field.
     pub(super) fn get(&self, name: &str) -> String {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+        let typed =
+            self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+        let read = match kind_of(name) {
+            Some(Typed::Money) => i18n::input::money(&typed),
+            Some(Typed::Date) => i18n::input::date(&typed),
+            None => return typed,
+        };
+        read.unwrap_or(typed)
     }
 
     pub(super) fn optional(&self, name: &str) -> Option<String> {
@@ -53,16 +63,41 @@ impl Fields {
     }
 }
 
-/// Every field error on one line (`field: reason; …`), for a problem box.
-pub(super) fn joined(errors: &FieldErrors) -> String {
-    errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ")
+enum Typed {
+    Money,
+    Date,
 }
 
-/// Field errors by field name, for the template.
-pub(super) fn field_errors(error: &AppError) -> Option<BTreeMap<String, String>> {
+/// Which form fields hold money or a date, by their names (the same names in every form).
+fn kind_of(name: &str) -> Option<Typed> {
+    const MONEY: &[&str] =
+        &["amount", "estimated_value", "costs", "monthly_rent", "reserve", "minimum_line", "advance_cap"];
+    if MONEY.contains(&name) || name.starts_with("amount:") {
+        Some(Typed::Money)
+    } else if name == "date" || name.ends_with("_on") || name.ends_with("_date") || name == "payment_deadline"
+    {
+        Some(Typed::Date)
+    } else {
+        None
+    }
+}
+
+/// Every field error on one line (`Label: reason; …`) in the viewer's language, for a problem
+/// box: the field named by its label, not its API path.
+pub(super) fn joined(locale: Locale, errors: &FieldErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|e| format!("{}: {}", codes::field_label(locale, &e.field), codes::reason(locale, &e.reason)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Field errors by field name (the form's own names), their reasons in the viewer's language.
+pub(super) fn field_errors(locale: Locale, error: &AppError) -> Option<BTreeMap<String, String>> {
     match error {
         AppError::Invalid(errors) => {
-            Some(errors.0.iter().map(|e| (e.field.clone(), e.reason.clone())).collect())
+            Some(errors.0.iter().map(|e| (e.field.clone(), codes::reason(locale, &e.reason))).collect())
         }
         _ => None,
     }
@@ -75,10 +110,16 @@ pub(super) fn failure(viewer: &Viewer, error: AppError) -> Response {
     match error {
         AppError::Unauthenticated => Redirect::to("/login").into_response(),
         AppError::Forbidden => render_error(viewer, status, "forbidden-title", Some("forbidden-text")),
-        AppError::Refused(field) => render_problem(viewer, status, "forbidden-title", &field.reason),
+        AppError::Refused(field) => {
+            render_problem(viewer, status, "forbidden-title", &codes::reason(viewer.locale, &field.reason))
+        }
         AppError::NotFound(what) => render_problem(viewer, status, "not-found-title", &what),
-        AppError::Conflict(field) => render_problem(viewer, status, "conflict-title", &field.reason),
-        AppError::Invalid(errors) => render_problem(viewer, status, "error-title", &joined(&errors)),
+        AppError::Conflict(field) => {
+            render_problem(viewer, status, "conflict-title", &codes::reason(viewer.locale, &field.reason))
+        }
+        AppError::Invalid(errors) => {
+            render_problem(viewer, status, "error-title", &joined(viewer.locale, &errors))
+        }
         AppError::RateLimited { retry_after_seconds } => {
             let text = i18n::translate(
                 viewer.locale,
@@ -109,18 +150,21 @@ pub(super) struct Refusal {
 }
 
 impl Refusal {
-    pub(super) fn of(error: AppError) -> Result<Refusal, AppError> {
+    pub(super) fn of(locale: Locale, error: AppError) -> Result<Refusal, AppError> {
         let status = status_of(&error);
         match error {
             AppError::Invalid(ref invalid) => Ok(Refusal {
                 status,
-                errors: field_errors(&error),
+                errors: field_errors(locale, &error),
                 problem: None,
-                line: Some(joined(invalid)),
+                line: Some(joined(locale, invalid)),
             }),
-            AppError::Conflict(field) => {
-                Ok(Refusal { status, errors: None, problem: Some(field.reason.clone()), line: None })
-            }
+            AppError::Conflict(field) => Ok(Refusal {
+                status,
+                errors: None,
+                problem: Some(codes::reason(locale, &field.reason)),
+                line: None,
+            }),
             other => Err(other),
         }
     }
@@ -154,7 +198,7 @@ pub(super) fn form_error(
     values: Value,
     form: &Fields,
 ) -> Response {
-    let refusal = match Refusal::of(error) {
+    let refusal = match Refusal::of(viewer.locale, error) {
         Ok(refusal) => refusal,
         Err(error) => return failure(viewer, error),
     };

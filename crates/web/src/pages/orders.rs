@@ -144,7 +144,7 @@ async fn judgment_final(
     let fields = Fields::parse(&body);
     match state.app.set_judgment_final(viewer.actor(), &context, id, &fields.get("final_on")).await {
         Ok(_) => Redirect::to(&format!("/judgments/{id}?notice=judgment-updated")).into_response(),
-        Err(error) => match Refusal::of(error) {
+        Err(error) => match Refusal::of(viewer.locale, error) {
             Ok(refusal) => judgment_view(&state, &viewer, id, refusal.status, refusal.as_line()).await,
             Err(error) => failure(&viewer, error),
         },
@@ -165,7 +165,7 @@ async fn order_form(
     match result {
         Ok(_) => Redirect::to(&format!("/judgments/{judgment_id}?notice=judgment-updated#order-{order_id}"))
             .into_response(),
-        Err(error) => match Refusal::of(error) {
+        Err(error) => match Refusal::of(viewer.locale, error) {
             Ok(refusal) => judgment_view(state, viewer, judgment_id, refusal.status, refusal.as_line()).await,
             Err(error) => failure(viewer, error),
         },

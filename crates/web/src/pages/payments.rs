@@ -232,7 +232,7 @@ async fn batch_results_outcome(
 ) -> Response {
     let (status, extra) = match result {
         Ok(summary) => (StatusCode::OK, context! { results => Value::from_serialize(&summary) }),
-        Err(error) => match Refusal::of(error) {
+        Err(error) => match Refusal::of(viewer.locale, error) {
             Ok(refusal) => (refusal.status, refusal.as_line()),
             Err(error) => return failure(viewer, error),
         },

@@ -141,7 +141,7 @@ async fn find_victim(
             context! { ..super::victim_edit::choices(), ..context! { found => codes, form => context! { document_type => "dni", sex => "female" } } },
         ),
         Err(AppError::Invalid(errors)) => {
-            let text = joined(&errors);
+            let text = joined(viewer.locale, &errors);
             render(
                 &viewer,
                 StatusCode::UNPROCESSABLE_ENTITY,

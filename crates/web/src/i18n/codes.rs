@@ -1,0 +1,276 @@
+//! Codes and reasons as words in the reader's language.
+//!
+//! The API speaks in codes (`pending`, `fund_officer`, `RJCT`, `AC04`) and in English reasons
+//! (`must not be empty`); a page never shows either. Each code of a domain enum is the message
+//! `<group>-<code>` ([`GROUPS`] lists them all, and a test checks every one exists in every
+//! language); a use case's reason is matched against [`REASONS`] and written as its message,
+//! with the field named by its label, not its API path (`orders[0].items[0].amount` →
+//! "Monto"). A reason with no message yet is shown as it is: better English than nothing.
+
+use std::collections::BTreeMap;
+
+use redress_domain::assets::{AssetKind, AssetState};
+use redress_domain::cases::Stage;
+use redress_domain::claims::{ClaimState, Need, Waiting};
+use redress_domain::orders::{AppealOutcome, HeadOfDamage};
+use redress_domain::payments::{BatchState, LineStatus};
+use redress_domain::victims::{DocumentType, Relationship};
+use redress_domain::{InstitutionKind, Role};
+
+use super::{has_message, translate, Locale};
+
+/// ISO 20022 payment status codes and status reason codes the pages name (the bank's file
+/// carries them; ExternalStatusReason1Code and ExternalPaymentTransactionStatus1Code).
+pub const BANK_CODES: &[&str] = &[
+    "ACSC", "ACCC", "ACSP", "ACWC", "ACCP", "ACTC", "ACFC", "ACIS", "ACWP", "PDNG", "RCVD", "PART", "RJCT",
+    "CANC", "AC01", "AC03", "AC04", "AC06", "AC07", "AC14", "AG03", "AM04", "AM05", "BE01", "BE04", "BE06",
+    "BE07", "MD07", "MS03", "RC07", "RR03", "NARR", "FOCR", "DUPL",
+];
+
+/// Every group of codes with all its values, from the domain's own lists.
+pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
+    vec![
+        ("state", ClaimState::ALL.iter().map(|s| s.as_str()).collect()),
+        ("kind", vec!["reparation", "advance"]),
+        ("waiting", Waiting::ALL.iter().map(|w| w.as_str()).collect()),
+        ("need", Need::ALL.iter().map(|n| n.as_str()).collect()),
+        ("batch-state", BatchState::ALL.iter().map(|s| s.as_str()).collect()),
+        ("line-status", LineStatus::ALL.iter().map(|s| s.as_str()).collect()),
+        ("asset-state", AssetState::ALL.iter().map(|s| s.as_str()).collect()),
+        ("asset-kind", AssetKind::ALL.iter().map(|k| k.as_str()).collect()),
+        ("stage", Stage::ALL.iter().map(|s| s.as_str()).collect()),
+        ("head", HeadOfDamage::ALL.iter().map(|h| h.as_str()).collect()),
+        ("outcome", AppealOutcome::ALL.iter().map(|o| o.as_str()).collect()),
+        ("role", Role::ALL.iter().map(|r| r.as_str()).collect()),
+        ("institution-kind", InstitutionKind::ALL.iter().map(|k| k.as_str()).collect()),
+        ("document", DocumentType::ALL.iter().map(|d| d.as_str()).collect()),
+        ("relationship", Relationship::ALL.iter().map(|r| r.as_str()).collect()),
+        ("victim-sex", vec!["female", "male", "other", "unknown"]),
+        ("exploitation", vec!["sexual", "labour", "domestic_servitude", "begging", "forced_crime", "other"]),
+        ("bank", BANK_CODES.to_vec()),
+    ]
+}
+
+/// The word for `value` in `group` (`code(Es, "role", "fund_officer")` → "Oficial del fondo");
+/// the value itself when the group has no message for it.
+pub fn code(locale: Locale, group: &str, value: &str) -> String {
+    let key = format!("{group}-{value}");
+    if has_message(locale, &key) {
+        translate(locale, &key, &[])
+    } else {
+        value.to_string()
+    }
+}
+
+/// A statistics category by its dimension: the sex, state or exploitation type in words.
+pub fn category(locale: Locale, dimension: &str, value: &str) -> String {
+    let group = match dimension {
+        "sex" => "victim-sex",
+        "state" => "state",
+        "exploitation" => "exploitation",
+        "tier" => "tier",
+        _ => return value.to_string(),
+    };
+    code(locale, group, value)
+}
+
+/// A bank's result as words: each ISO 20022 code in it named (`RJCT AC04` → "rechazado:
+/// cuenta cerrada (AC04)"), other words kept.
+pub fn bank_reason(locale: Locale, text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| {
+            let key = format!("bank-{word}");
+            if BANK_CODES.contains(&word) && has_message(locale, &key) {
+                format!("{} ({word})", translate(locale, &key, &[]))
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A note of a claim's history as words: the app writes `round 3`, `batch 3`, `paid 4000.00
+/// (RDR-R3-C171)`, `returned RDR-…`, `bank_rejected RDR-… RJCT BE01` or `court_decision`;
+/// anything else (a note a person typed) is shown as it is.
+pub fn note(locale: Locale, text: &str, currency: &str) -> String {
+    let (word, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let args: Vec<(&str, String)> = match word {
+        "round" | "batch" | "returned" | "court_decision" => vec![("value", rest.to_string())],
+        "paid" => {
+            let (amount, reference) = rest.split_once(' ').unwrap_or((rest, ""));
+            vec![
+                ("amount", super::format::money(locale, amount, currency)),
+                ("value", reference.trim_matches(|c| c == '(' || c == ')').to_string()),
+            ]
+        }
+        "bank_rejected" => {
+            let (reference, reason) = rest.split_once(' ').unwrap_or((rest, ""));
+            vec![("value", reference.to_string()), ("reason", bank_reason(locale, reason))]
+        }
+        _ => return text.to_string(),
+    };
+    translate(locale, &format!("note-{word}"), &args)
+}
+
+/// The use cases' reasons the pages know, exact or by their fixed beginning (`…` marks a
+/// reason whose end is a value, passed to the message as `$value`).
+const REASONS: &[(&str, &str)] = &[
+    ("must not be empty", "reason-empty"),
+    ("is required", "reason-required"),
+    ("must be greater than zero", "reason-positive"),
+    ("must be greater than zero (or left out)", "reason-positive-or-empty"),
+    ("must not be negative", "reason-not-negative"),
+    ("must not be in the future", "reason-not-future"),
+    ("must not be in the past", "reason-not-past"),
+    ("must not be before the judgment", "reason-not-before-judgment"),
+    ("is required for a minor", "reason-required-minor"),
+    ("is required for a cross-border case", "reason-required-cross-border"),
+    ("is only for cross-border cases", "reason-only-cross-border"),
+    ("must not contain digits", "reason-no-digits"),
+    ("must not exceed what was requested", "reason-not-above-request"),
+    ("must be 1, 2 or 3", "reason-tier"),
+    ("must look like V-2026-000123", "reason-victim-code"),
+    ("must differ from the current password", "reason-new-password"),
+    ("this username is already taken", "reason-username-taken"),
+    ("no institution has this id", "reason-no-institution"),
+    ("is not a court", "reason-not-court"),
+    ("no case has this id", "reason-no-case"),
+    ("no victim has this code", "reason-no-victim"),
+    ("the victim withdrew consent: no claim can be filed", "reason-consent-withdrawn"),
+    ("the identity is already verified", "reason-already-verified"),
+    ("the judgment is already final", "reason-already-final"),
+    ("nothing is owed on this order any more", "reason-nothing-owed"),
+    ("must be one line of 1 to 200 characters", "reason-one-line"),
+    ("must be one line of at most 500 characters", "reason-one-line-long"),
+    ("must be one of dni, ce, passport, ptp, other_foreign", "reason-document-type"),
+    ("must be female, male, other or unknown", "reason-sex"),
+    ("a DNI has exactly 8 digits", "reason-dni"),
+    ("is not a decimal number such as 1250.00", "reason-decimal"),
+    ("must be a date such as 2026-03-14", "reason-date"),
+    ("a victim with this document is already registered as …", "reason-duplicate-victim"),
+    ("no victim has the code …", "reason-no-victim-code"),
+    ("the claims or the money changed since the dry run: run it again and review", "reason-dry-run-stale"),
+];
+
+/// A use case's reason in the reader's language, or as it is when it has no message.
+pub fn reason(locale: Locale, text: &str) -> String {
+    for (pattern, key) in REASONS {
+        if let Some(prefix) = pattern.strip_suffix('…') {
+            if let Some(value) = text.strip_prefix(prefix) {
+                return translate(locale, key, &[("value", value.to_string())]);
+            }
+        } else if text == *pattern {
+            return translate(locale, key, &[]);
+        }
+    }
+    text.to_string()
+}
+
+/// A field's label from its API path: the last name in it (`orders[0].items[1].amount` →
+/// `amount`) as the message `field-<name>`, or the name itself.
+pub fn field_label(locale: Locale, path: &str) -> String {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let name = last.split('[').next().unwrap_or(last);
+    code(locale, "field", name)
+}
+
+/// An eligibility condition in words: the message `condition-<condition>-<variant>` (or `-met`
+/// / `-unmet`) with the condition's values, dates and amounts written the locale's way; its
+/// English `detail` when there is no message or a value is missing (an old stored snapshot).
+pub fn condition(
+    locale: Locale,
+    condition: &str,
+    met: bool,
+    variant: Option<&str>,
+    args: &BTreeMap<String, String>,
+    detail: &str,
+) -> String {
+    let wording = variant.unwrap_or(if met { "met" } else { "unmet" });
+    let key = format!("condition-{condition}-{wording}");
+    if !has_message(locale, &key) {
+        return detail.to_string();
+    }
+    let mut values: Vec<(&str, String)> = Vec::new();
+    for (name, value) in args {
+        let shown = match name.as_str() {
+            "date" => super::format::date(locale, value),
+            "amount" => {
+                super::format::money(locale, value, args.get("currency").map_or("PEN", String::as_str))
+            }
+            _ => value.clone(),
+        };
+        values.push((name.as_str(), shown));
+    }
+    let text = translate(locale, &key, &values);
+    if text.contains("{$") {
+        detail.to_string()
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_of_every_group_has_a_message_in_both_languages() {
+        let mut missing = Vec::new();
+        for (group, values) in groups() {
+            for value in values {
+                for locale in Locale::ALL {
+                    if !has_message(locale, &format!("{group}-{value}")) {
+                        missing.push(format!("{group}-{value} ({})", locale.code()));
+                    }
+                }
+            }
+        }
+        for (_, key) in REASONS {
+            for locale in Locale::ALL {
+                if !has_message(locale, key) {
+                    missing.push(format!("{key} ({})", locale.code()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing messages: {missing:?}");
+    }
+
+    #[test]
+    fn codes_and_reasons_are_words_in_spanish() {
+        assert_eq!(code(Locale::Es, "role", "fund_officer"), "Oficial del fondo");
+        assert_eq!(code(Locale::En, "role", "fund_officer"), "Fund officer");
+        assert_eq!(code(Locale::Es, "role", "no_such_role"), "no_such_role");
+        assert_eq!(bank_reason(Locale::Es, "RJCT AC04"), "rechazado (RJCT) cuenta cerrada (AC04)");
+        assert_eq!(reason(Locale::Es, "must not be empty"), "no puede quedar vacío");
+        assert_eq!(
+            reason(Locale::Es, "a victim with this document is already registered as V-2026-000301"),
+            "ya hay una víctima registrada con este documento: V-2026-000301"
+        );
+        assert_eq!(reason(Locale::Es, "something new"), "something new");
+        assert_eq!(field_label(Locale::Es, "orders[0].items[0].amount"), "Monto");
+        assert_eq!(note(Locale::Es, "paid 4000.00 (RDR-R3-C171)", "PEN"), "pagado S/ 4,000.00 (RDR-R3-C171)");
+        assert_eq!(
+            note(Locale::Es, "bank_rejected RDR-R3-C172 AC04", "PEN"),
+            "rechazado por el banco: cuenta cerrada (AC04); vuelve a la cola (RDR-R3-C172)"
+        );
+        assert_eq!(note(Locale::Es, "round 3", "PEN"), "ronda 3");
+        assert_eq!(note(Locale::Es, "a typed note", "PEN"), "a typed note");
+    }
+
+    #[test]
+    fn a_condition_is_written_with_its_values_in_the_locale() {
+        let args: BTreeMap<String, String> = [("amount", "5500.00"), ("currency", "PEN")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            condition(Locale::Es, "something_owed", true, None, &args, "S/ 5,500.00 still owed"),
+            "se adeudan S/ 5,500.00"
+        );
+        // A stored snapshot without its values keeps its English detail.
+        let text =
+            condition(Locale::Es, "order_final", true, None, &BTreeMap::new(), "final since 2026-06-02");
+        assert_eq!(text, "final since 2026-06-02");
+    }
+}
