@@ -27,6 +27,92 @@ pub const BANK_CODES: &[&str] = &[
     "BE07", "MD07", "MS03", "RC07", "RR03", "NARR", "FOCR", "DUPL",
 ];
 
+/// Audited actions (`noun.verb`; the domain's `audit::action` and each use case's own), as
+/// `audit-<noun>-<verb>` messages.
+pub const AUDIT_ACTIONS: &[&str] = &[
+    "system.bootstrap",
+    "institution.create",
+    "user.create",
+    "user.password_change",
+    "user.password_change_failed",
+    "user.deactivate",
+    "user.reactivate",
+    "user.password_reset",
+    "user.roles_change",
+    "user.institution_change",
+    "user.unlock",
+    "session.create",
+    "session.delete",
+    "session.login_failed",
+    "audit.verify",
+    "asset.register",
+    "asset.move",
+    "asset.valuation",
+    "asset.lease",
+    "asset.rent",
+    "asset.custody_cost",
+    "batch.propose",
+    "batch.approve",
+    "batch.export",
+    "batch.results",
+    "batch.line_resolve",
+    "case.open",
+    "case.stage_change",
+    "case.court",
+    "case.defendant_add",
+    "case.victim_add",
+    "claim.file",
+    "claim.decide",
+    "claim.withdraw",
+    "import.assets",
+    "import.cases",
+    "judgment.record",
+    "judgment.final",
+    "judgment.appeal",
+    "judgment.appeal_decided",
+    "keys.register",
+    "ledger.account_create",
+    "ledger.chart_create",
+    "ledger.holds_expire",
+    "ledger.transfers_create",
+    "order.debtor_payment",
+    "order.insolvency",
+    "order.recovery",
+    "policy.publish",
+    "round.commit",
+    "victim.register",
+    "victim.identity_read",
+    "victim.identity_verified",
+    "victim.identities_reseal",
+    "victim.lookup",
+    "victim.refer",
+    "victim.correct",
+    "victim.consent_withdraw",
+];
+/// What an audit entry is about.
+pub const AUDIT_OBJECTS: &[&str] = &[
+    "victim",
+    "user",
+    "batch",
+    "claim",
+    "case",
+    "judgment",
+    "order",
+    "asset",
+    "round",
+    "policy",
+    "institution",
+    "transfer",
+    "ledger",
+    "audit",
+    "import",
+    "session",
+    "account",
+];
+/// Why a protected read happened.
+pub const AUDIT_PURPOSES: &[&str] =
+    &["web_view", "payment", "payment_receipt", "correction", "api_read", "export", "verification"];
+
 /// Every group of codes with all its values, from the domain's own lists.
 pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
@@ -48,6 +134,8 @@ pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
         ("victim-sex", vec!["female", "male", "other", "unknown"]),
         ("exploitation", vec!["sexual", "labour", "domestic_servitude", "begging", "forced_crime", "other"]),
         ("bank", BANK_CODES.to_vec()),
+        ("audit-object", AUDIT_OBJECTS.to_vec()),
+        ("audit-purpose", AUDIT_PURPOSES.to_vec()),
     ]
 }
 
@@ -60,6 +148,11 @@ pub fn code(locale: Locale, group: &str, value: &str) -> String {
     } else {
         value.to_string()
     }
+}
+
+/// An audited action in words (`victim.identity_read` → "lectura de la identidad").
+pub fn audit_action(locale: Locale, action: &str) -> String {
+    code(locale, "audit", &action.replace('.', "-"))
 }
 
 /// A statistics category by its dimension: the sex, state or exploitation type in words.
@@ -223,6 +316,13 @@ mod tests {
                     if !has_message(locale, &format!("{group}-{value}")) {
                         missing.push(format!("{group}-{value} ({})", locale.code()));
                     }
+                }
+            }
+        }
+        for action in AUDIT_ACTIONS {
+            for locale in Locale::ALL {
+                if audit_action(locale, action) == action.replace('.', "-") {
+                    missing.push(format!("audit {action} ({})", locale.code()));
                 }
             }
         }

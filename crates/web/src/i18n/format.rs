@@ -12,6 +12,7 @@
 //! | currency  | `¤ #,##0.00`, PEN = `S/`  | `S/ 1,234.50`  | `¤#,##0.00`, PEN = `PEN` (letters: spaced) | `PEN 1,234.50` |
 //! | percent   | `#,##0 %`                 | `12.5 %`       | `#,##0%`         | `12.5%`         |
 //! | date      | `dd/MM/y` (yMd)           | `28/11/2026`   | `MMM d, y` (medium) | `Nov 28, 2026` |
+//! | time      | `dd/MM/y HH:mm`           | `01/12/2026 09:50` | `MMM d, y, h:mm a` | `Dec 1, 2026, 9:50 AM` |
 //! | month     | `MMM y`, `dic.`, `set.`   | `dic. 2025`    | `MMM y`          | `Dec 2025`      |
 //!
 //! Spanish in CLDR groups only from five digits (`minimumGroupingDigits` 2), but Latin American
@@ -105,10 +106,18 @@ fn month_name(locale: Locale, month: &str) -> Option<&'static str> {
     })
 }
 
-/// A `YYYY-MM-DD` date (or the date part of an RFC 3339 instant): `28/11/2026` (es-PE) or
+/// The day of an RFC 3339 instant in the fund's time zone (`YYYY-MM-DD`).
+fn local_day(text: &str) -> Option<String> {
+    let instant = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    let offset = time::UtcOffset::from_hms(FUND_UTC_OFFSET_HOURS, 0, 0).ok()?;
+    Some(instant.to_offset(offset).date().to_string())
+}
+
+/// A `YYYY-MM-DD` date (or the fund's day of an RFC 3339 instant): `28/11/2026` (es-PE) or
 /// `Nov 28, 2026` (en). Anything else is returned as it is.
 pub fn date(locale: Locale, text: &str) -> String {
-    let day = text.get(..10).unwrap_or(text);
+    let local = if text.len() > 10 { local_day(text) } else { None };
+    let day = local.as_deref().unwrap_or_else(|| text.get(..10).unwrap_or(text));
     let parts: Vec<&str> = day.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
         return text.to_string();
@@ -118,6 +127,38 @@ pub fn date(locale: Locale, text: &str) -> String {
         (Locale::Es, Some(_)) if valid => format!("{d}/{m}/{y}"),
         (Locale::En, Some(name)) if valid => format!("{name} {}, {y}", d.trim_start_matches('0')),
         _ => text.to_string(),
+    }
+}
+
+/// The fund's time zone: America/Lima, UTC−5 all year (Peru has kept no daylight saving time
+/// since 1994), so a fixed offset is exact for every date the fund records.
+pub const FUND_UTC_OFFSET_HOURS: i8 = -5;
+
+/// An RFC 3339 instant in the fund's time zone, to the minute: `01/12/2026 09:50` (es-PE,
+/// CLDR `dd/MM/y HH:mm`) or `Dec 1, 2026, 9:50 AM` (en, `MMM d, y, h:mm a`). Text that is not
+/// an instant is returned as it is.
+pub fn datetime(locale: Locale, text: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let Ok(instant) = time::OffsetDateTime::parse(text, &Rfc3339) else {
+        return text.to_string();
+    };
+    let Ok(offset) = time::UtcOffset::from_hms(FUND_UTC_OFFSET_HOURS, 0, 0) else {
+        return text.to_string();
+    };
+    let local = instant.to_offset(offset);
+    let day = date(locale, &local.date().to_string());
+    let (hour, minute) = (local.hour(), local.minute());
+    match locale {
+        Locale::Es => format!("{day} {hour:02}:{minute:02}"),
+        Locale::En => {
+            let (twelve, half) = match hour {
+                0 => (12, "AM"),
+                1..=11 => (hour, "AM"),
+                12 => (12, "PM"),
+                _ => (hour - 12, "PM"),
+            };
+            format!("{day}, {twelve}:{minute:02} {half}")
+        }
     }
 }
 
@@ -161,11 +202,17 @@ mod tests {
     fn dates_and_months_are_written_as_peru_writes_them() {
         assert_eq!(date(Locale::Es, "2026-11-28"), "28/11/2026");
         assert_eq!(date(Locale::Es, "2026-01-05T10:00:00Z"), "05/01/2026");
+        assert_eq!(date(Locale::Es, "2026-01-05T02:00:00Z"), "04/01/2026", "the day in Lima");
         assert_eq!(date(Locale::En, "2026-11-28T10:00:00Z"), "Nov 28, 2026");
         assert_eq!(date(Locale::En, "2026-03-04"), "Mar 4, 2026");
         assert_eq!(date(Locale::Es, "—"), "—");
         assert_eq!(date(Locale::Es, "2026-13-01"), "2026-13-01");
         assert_eq!(month(Locale::Es, "2025-12"), "dic. 2025");
+        assert_eq!(datetime(Locale::Es, "2026-12-01T14:50:29.41458Z"), "01/12/2026 09:50");
+        assert_eq!(datetime(Locale::Es, "2026-12-01T03:05:00Z"), "30/11/2026 22:05");
+        assert_eq!(datetime(Locale::En, "2026-12-01T14:50:29Z"), "Dec 1, 2026, 9:50 AM");
+        assert_eq!(datetime(Locale::En, "2026-12-01T17:00:00Z"), "Dec 1, 2026, 12:00 PM");
+        assert_eq!(datetime(Locale::Es, "yesterday"), "yesterday");
         assert_eq!(month(Locale::Es, "2025-09"), "set. 2025");
         assert_eq!(month(Locale::En, "2025-12"), "Dec 2025");
     }

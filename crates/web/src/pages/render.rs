@@ -77,6 +77,13 @@ fn date(state: &State, value: Value) -> String {
     i18n::date(locale_of(state), &value.to_string())
 }
 
+fn datetime(state: &State, value: Value) -> String {
+    if value.is_none() || value.is_undefined() {
+        return "—".to_string();
+    }
+    i18n::format::datetime(locale_of(state), &value.to_string())
+}
+
 fn percent(state: &State, value: Value) -> String {
     i18n::format::percent(locale_of(state), &value.to_string())
 }
@@ -152,6 +159,7 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("number", number);
         env.add_filter("date", date);
         env.add_filter("percent", percent);
+        env.add_filter("datetime", datetime);
         env.add_filter("month", month);
         env.add_filter("code", code);
         env.add_filter("bank", bank);
