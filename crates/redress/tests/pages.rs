@@ -465,10 +465,11 @@ async fn a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their
     let (cookie, _) = session(&server, "auditora", USER_PASSWORD).await;
     let trail =
         http.get(server.url("/audit")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
-    assert!(trail.contains("judgment.record") && trail.contains("case.open"), "the audit trail page");
+    assert!(trail.contains("sentencia registrada") && trail.contains("caso abierto"), "the audit trail page");
+    assert!(!trail.contains("judgment.record"), "actions in words, not codes");
     let books =
         http.get(server.url("/ledger")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
-    assert!(books.contains("assets:bank:fund"));
+    assert!(books.contains("Banco: cuenta del fondo"), "accounts in words");
     let login = server.session("admin", &server.admin_password.clone()).await;
     let (cookie, csrf) = (
         format!("redress_session={}", login["token"].as_str().unwrap()),

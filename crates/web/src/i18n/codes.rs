@@ -113,6 +113,10 @@ pub const AUDIT_OBJECTS: &[&str] = &[
 pub const AUDIT_PURPOSES: &[&str] =
     &["web_view", "payment", "payment_receipt", "correction", "api_read", "export", "verification"];
 
+/// Nationalities the fund's victims come from most (ISO 3166 alpha-2), named in words.
+pub const COUNTRIES: &[&str] =
+    &["PE", "VE", "CO", "EC", "BO", "CL", "AR", "BR", "PY", "DO", "HT", "CN", "CU", "MX", "US", "ES"];
+
 /// Every group of codes with all its values, from the domain's own lists.
 pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
     vec![
@@ -135,6 +139,7 @@ pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
         ("exploitation", vec!["sexual", "labour", "domestic_servitude", "begging", "forced_crime", "other"]),
         ("bank", BANK_CODES.to_vec()),
         ("audit-object", AUDIT_OBJECTS.to_vec()),
+        ("country", COUNTRIES.to_vec()),
         ("audit-purpose", AUDIT_PURPOSES.to_vec()),
     ]
 }
@@ -155,6 +160,21 @@ pub fn audit_action(locale: Locale, action: &str) -> String {
     code(locale, "audit", &action.replace('.', "-"))
 }
 
+/// A ledger account in words: `assets:bank:fund` is the message `account-assets-bank-fund`;
+/// an account of one asset (`liabilities:escrow:asset/7`) is `account-escrow-asset` with the
+/// asset's number. An account with no message keeps its name (accounts a user made).
+pub fn account(locale: Locale, name: &str) -> String {
+    if let Some(asset) = name.strip_prefix("liabilities:escrow:asset/") {
+        return translate(locale, "account-escrow-asset", &[("value", asset.to_string())]);
+    }
+    let key = format!("account-{}", name.replace(':', "-"));
+    if has_message(locale, &key) {
+        translate(locale, &key, &[])
+    } else {
+        name.to_string()
+    }
+}
+
 /// A statistics category by its dimension: the sex, state or exploitation type in words.
 pub fn category(locale: Locale, dimension: &str, value: &str) -> String {
     let group = match dimension {
@@ -162,6 +182,7 @@ pub fn category(locale: Locale, dimension: &str, value: &str) -> String {
         "state" => "state",
         "exploitation" => "exploitation",
         "tier" => "tier",
+        "nationality" => "country",
         _ => return value.to_string(),
     };
     code(locale, group, value)
@@ -323,6 +344,13 @@ mod tests {
             for locale in Locale::ALL {
                 if audit_action(locale, action) == action.replace('.', "-") {
                     missing.push(format!("audit {action} ({})", locale.code()));
+                }
+            }
+        }
+        for (name, _) in redress_app::ledger::CHART {
+            for locale in Locale::ALL {
+                if account(locale, name) == *name {
+                    missing.push(format!("account {name} ({})", locale.code()));
                 }
             }
         }

@@ -108,6 +108,11 @@ fn bank(state: &State, value: Value) -> String {
     i18n::codes::bank_reason(locale_of(state), &value.to_string())
 }
 
+/// `{{ a.name|account }}`: a ledger account in words.
+fn account(state: &State, value: Value) -> String {
+    i18n::codes::account(locale_of(state), &value.to_string())
+}
+
 /// `{{ h.note|note(claim.currency) }}`: a note of a claim's history as words.
 fn note(state: &State, value: Value, currency: Option<&str>) -> String {
     if value.is_none() || value.is_undefined() {
@@ -165,6 +170,7 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("bank", bank);
         env.add_filter("category", category);
         env.add_filter("note", note);
+        env.add_filter("account", account);
         env.add_function("condition", condition);
         env
     })
