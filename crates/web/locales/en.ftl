@@ -751,3 +751,5 @@ country-US = United States
 country-ES = Spain
 actor-system = system
 actor-cli = command line
+reason-decimals = "{ $value }" has more than two decimals: write the amount as PEN 1,250.50
+reason-too-large = "{ $value }" is too large an amount

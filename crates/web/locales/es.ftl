@@ -751,3 +751,5 @@ country-US = Estados Unidos
 country-ES = España
 actor-system = sistema
 actor-cli = línea de comandos
+reason-decimals = «{ $value }» tiene más de dos decimales: escriba el monto como S/ 1,250.50
+reason-too-large = «{ $value }» es un monto demasiado grande

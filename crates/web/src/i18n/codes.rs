@@ -227,8 +227,8 @@ pub fn note(locale: Locale, text: &str, currency: &str) -> String {
     translate(locale, &format!("note-{word}"), &args)
 }
 
-/// The use cases' reasons the pages know, exact or by their fixed beginning (`…` marks a
-/// reason whose end is a value, passed to the message as `$value`).
+/// The use cases' reasons the pages know, exact or by their fixed part (`…` marks where a
+/// reason holds a value, at its end or its start, passed to the message as `$value`).
 const REASONS: &[(&str, &str)] = &[
     ("must not be empty", "reason-empty"),
     ("is required", "reason-required"),
@@ -262,6 +262,10 @@ const REASONS: &[(&str, &str)] = &[
     ("a DNI has exactly 8 digits", "reason-dni"),
     ("is not a decimal number such as 1250.00", "reason-decimal"),
     ("must be a date such as 2026-03-14", "reason-date"),
+    ("must be a date such as 1998-04-23", "reason-date"),
+    ("… is not a decimal number such as 1250.00", "reason-decimal"),
+    ("… has more than 2 decimal places, the precision of PEN", "reason-decimals"),
+    ("… is too large", "reason-too-large"),
     ("a victim with this document is already registered as …", "reason-duplicate-victim"),
     ("no victim has the code …", "reason-no-victim-code"),
     ("the claims or the money changed since the dry run: run it again and review", "reason-dry-run-stale"),
@@ -273,6 +277,10 @@ pub fn reason(locale: Locale, text: &str) -> String {
         if let Some(prefix) = pattern.strip_suffix('…') {
             if let Some(value) = text.strip_prefix(prefix) {
                 return translate(locale, key, &[("value", value.to_string())]);
+            }
+        } else if let Some(suffix) = pattern.strip_prefix('…') {
+            if let Some(value) = text.strip_suffix(suffix) {
+                return translate(locale, key, &[("value", value.trim_matches('"').to_string())]);
             }
         } else if text == *pattern {
             return translate(locale, key, &[]);
@@ -376,6 +384,14 @@ mod tests {
             "ya hay una víctima registrada con este documento: V-2026-000301"
         );
         assert_eq!(reason(Locale::Es, "something new"), "something new");
+        assert_eq!(
+            reason(Locale::Es, "\"12.500,00\" is not a decimal number such as 1250.00"),
+            "escriba el monto como S/ 1,250.50 o 1250.50"
+        );
+        assert_eq!(
+            reason(Locale::Es, "\"1.234\" has more than 2 decimal places, the precision of PEN"),
+            "«1.234» tiene más de dos decimales: escriba el monto como S/ 1,250.50"
+        );
         assert_eq!(field_label(Locale::Es, "orders[0].items[0].amount"), "Monto");
         assert_eq!(note(Locale::Es, "paid 4000.00 (RDR-R3-C171)", "PEN"), "pagado S/ 4,000.00 (RDR-R3-C171)");
         assert_eq!(

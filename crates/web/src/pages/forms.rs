@@ -56,7 +56,13 @@ impl Fields {
             if k == "needs" {
                 continue;
             }
-            map.insert(k.clone(), Value::from(v.clone()));
+            // A date typed day first is shown back in the form a date input takes (ISO); money
+            // and everything else exactly as typed.
+            let shown = match kind_of(k) {
+                Some(Typed::Date) => i18n::input::date(v).unwrap_or_else(|_| v.clone()),
+                _ => v.clone(),
+            };
+            map.insert(k.clone(), Value::from(shown));
         }
         map.insert("needs".into(), Value::from(self.all("needs")));
         Value::from(map)
