@@ -227,8 +227,9 @@ pub fn note(locale: Locale, text: &str, currency: &str) -> String {
     translate(locale, &format!("note-{word}"), &args)
 }
 
-/// The use cases' reasons the pages know, exact or by their fixed part (`…` marks where a
-/// reason holds a value, at its end or its start, passed to the message as `$value`).
+/// The use cases' reasons the pages know, exact or around one value: `…` marks where the reason
+/// holds it (passed to the message as `$value`), and `…{group}` a code of that group, passed in
+/// words.
 const REASONS: &[(&str, &str)] = &[
     ("must not be empty", "reason-empty"),
     ("is required", "reason-required"),
@@ -269,21 +270,111 @@ const REASONS: &[(&str, &str)] = &[
     ("a victim with this document is already registered as …", "reason-duplicate-victim"),
     ("no victim has the code …", "reason-no-victim-code"),
     ("the claims or the money changed since the dry run: run it again and review", "reason-dry-run-stale"),
+    ("a case with this file number exists (id …)", "reason-a-case-with-this-file"),
+    ("exceeds the advance cap: … may still be advanced to this victim (in any case)", "reason-exceeds-the-advance-cap"),
+    ("exceeds the policy's cap per claim (…)", "reason-exceeds-the-policys-cap-per"),
+    ("exceeds what is still owed (…)", "reason-exceeds-what-is-still-owed"),
+    ("exceeds what is still owed on the order (…)", "reason-exceeds-what-is-still-owed-2"),
+    ("judgment … of this court on this day is already recorded: confirm to record another", "reason-judgment"),
+    ("no user named …", "reason-no-user-named"),
+    ("the claim is not eligible now: …", "reason-the-claim-is-not-eligible"),
+    ("the case is …{stage}: it takes no judgment", "reason-the-case-is"),
+    ("… is not a victim your institution looks after: victim services who registered them add them to the case, or refer them to your office", "reason-is-not-a-victim-your"),
+    ("a case reaches judgment and final by the judgments recorded by its court, not by hand", "reason-a-case-reaches-judgment-and"),
+    ("a correction states its reason", "reason-a-correction-states-its-reason"),
+    ("a judgment records at least one reparation order", "reason-a-judgment-records-at-least"),
+    ("a rejection states its reason", "reason-a-rejection-states-its-reason"),
+    ("a rejection states the bank's reason", "reason-a-rejection-states-the-banks"),
+    ("a reparation claim names its reparation order", "reason-a-reparation-claim-names-its"),
+    ("a resolution states its reason", "reason-a-resolution-states-its-reason"),
+    ("a withdrawal states its reason", "reason-a-withdrawal-states-its-reason"),
+    ("already has an open advance request", "reason-already-has-an-open-advance"),
+    ("an advance names the case (or the order)", "reason-an-advance-names-the-case"),
+    ("an advance states the amount asked", "reason-an-advance-states-the-amount"),
+    ("an institution with this name already exists", "reason-an-institution-with-this-name"),
+    ("another claim on this order is still open", "reason-another-claim-on-this-order"),
+    ("appears twice", "reason-appears-twice"),
+    ("at least one debtor is required", "reason-at-least-one-debtor-is"),
+    ("at least one defendant must be convicted", "reason-at-least-one-defendant-must"),
+    ("at least one head of damage is required", "reason-at-least-one-head-of"),
+    ("at least one offence is required", "reason-at-least-one-offence-is"),
+    ("at least one role is required", "reason-at-least-one-role-is"),
+    ("cases are opened by the prosecutor's office", "reason-cases-are-opened-by-the"),
+    ("has two orders in this judgment", "reason-has-two-orders-in-this"),
+    ("is already an urgent need", "reason-is-already-an-urgent-need"),
+    ("is an order for another victim", "reason-is-an-order-for-another"),
+    ("is not a defendant of this case", "reason-is-not-a-defendant-of"),
+    ("is not a victim of this case", "reason-is-not-a-victim-of"),
+    ("is not convicted by this judgment", "reason-is-not-convicted-by-this"),
+    ("is not correct", "reason-is-not-correct"),
+    ("is required for this move", "reason-is-required-for-this-move"),
+    ("is required to change the assessed tier", "reason-is-required-to-change-the"),
+    ("lists a need twice", "reason-lists-a-need-twice"),
+    ("must be 3 to 60 printable characters", "reason-must-be-3-to-60"),
+    ("must be after 1900", "reason-must-be-after-1900"),
+    ("must be an ISO 3166-1 alpha-2 country code such as PE or VE", "reason-must-be-an-iso-31661"),
+    ("must be at most 200 characters long", "reason-must-be-at-most-200"),
+    ("must be at most 2000 characters long", "reason-must-be-at-most-2000"),
+    ("must be between 1 and 120", "reason-must-be-between-1-and"),
+    ("must be between 1 and 365", "reason-must-be-between-1-and-2"),
+    ("must be between 1 and 720", "reason-must-be-between-1-and-3"),
+    ("must be less than the sale price", "reason-must-be-less-than-the"),
+    ("must be one line without control characters", "reason-must-be-one-line-without"),
+    ("must not be before reported_on", "reason-must-not-be-before-reportedon"),
+    ("must not be before starts_on", "reason-must-not-be-before-startson"),
+    ("must not be before the asset's previous move", "reason-must-not-be-before-the"),
+    ("must not be before the case's previous change", "reason-must-not-be-before-the-2"),
+    ("name at least one field to correct", "reason-name-at-least-one-field"),
+    ("no institution has this name", "reason-no-institution-has-this-name"),
+    ("no line of this round is waiting for payment", "reason-no-line-of-this-round"),
+    ("no order has this id", "reason-no-order-has-this-id"),
+    ("nothing has been paid on this claim yet", "reason-nothing-has-been-paid-on"),
+    ("only money is released as such; sell the asset instead", "reason-only-money-is-released-as"),
+    ("seized money belongs to a case: name the case", "reason-seized-money-belongs-to-a"),
+    ("the appeal was already decided", "reason-the-appeal-was-already-decided"),
+    ("the bank reported nothing contradictory on this line", "reason-the-bank-reported-nothing-contradictory"),
+    ("the batch is not approved yet", "reason-the-batch-is-not-approved"),
+    ("the case has a judgment in force: its court records the appeal decision on the judgment", "reason-the-case-has-a-judgment"),
+    ("the case has no defendants: add them before recording a judgment", "reason-the-case-has-no-defendants"),
+    ("the case is at this court already", "reason-the-case-is-at-this"),
+    ("the claim is in a newer batch: record that batch's result first", "reason-the-claim-is-in-a"),
+    ("the fund's bank account is not configured: set fund.bank_account (REDRESS_FUND__BANK_ACCOUNT)", "reason-the-funds-bank-account-is"),
+    ("the judgment was already appealed", "reason-the-judgment-was-already-appealed"),
+    ("the judgment was appealed: record the appeal's outcome instead", "reason-the-judgment-was-appealed-record"),
+    ("the victim is already in this case", "reason-the-victim-is-already-in"),
+    ("the victim is already with this institution", "reason-the-victim-is-already-with"),
+    ("the victim is not in this case", "reason-the-victim-is-not-in"),
+    ("the victim withdrew consent: the identity is no longer processed", "reason-the-victim-withdrew-consent-the"),
+    ("the victim's consent to the processing of personal data is required to register them", "reason-the-victims-consent-to-the"),
+    ("this case belongs to another office", "reason-this-case-belongs-to-another"),
+    ("this move carries no amount", "reason-this-move-carries-no-amount"),
+    ("this round would allocate nothing: no approved claim, or no money available", "reason-this-round-would-allocate-nothing"),
+    ("was already withdrawn", "reason-was-already-withdrawn"),
+    ("you cannot deactivate yourself", "reason-you-cannot-deactivate-yourself"),
+    ("you cannot take away your own admin role", "reason-you-cannot-take-away-your"),
+    ("must be true or false", "reason-must-be-true-or-false"),
+    ("the batch is …{batch-state}; only a proposed batch can be approved", "reason-the-batch-is"),
 ];
 
 /// A use case's reason in the reader's language, or as it is when it has no message.
 pub fn reason(locale: Locale, text: &str) -> String {
     for (pattern, key) in REASONS {
-        if let Some(prefix) = pattern.strip_suffix('…') {
-            if let Some(value) = text.strip_prefix(prefix) {
-                return translate(locale, key, &[("value", value.to_string())]);
+        let Some((prefix, rest)) = pattern.split_once('…') else {
+            if text == *pattern {
+                return translate(locale, key, &[]);
             }
-        } else if let Some(suffix) = pattern.strip_prefix('…') {
-            if let Some(value) = text.strip_suffix(suffix) {
-                return translate(locale, key, &[("value", value.trim_matches('"').to_string())]);
-            }
-        } else if text == *pattern {
-            return translate(locale, key, &[]);
+            continue;
+        };
+        let (group, suffix) = match rest.strip_prefix('{').and_then(|r| r.split_once('}')) {
+            Some((group, suffix)) => (Some(group), suffix),
+            None => (None, rest),
+        };
+        let value =
+            text.strip_prefix(prefix).and_then(|t| t.strip_suffix(suffix)).filter(|value| !value.is_empty());
+        if let Some(value) = value {
+            let value = value.trim_matches('"');
+            let shown = group.map_or_else(|| value.to_string(), |group| code(locale, group, value));
+            return translate(locale, key, &[("value", shown)]);
         }
     }
     text.to_string()
@@ -384,6 +475,14 @@ mod tests {
             "ya hay una víctima registrada con este documento: V-2026-000301"
         );
         assert_eq!(reason(Locale::Es, "something new"), "something new");
+        assert_eq!(
+            reason(Locale::Es, "the batch is exported; only a proposed batch can be approved"),
+            "el lote está en estado enviado al banco; solo se puede aprobar un lote propuesto"
+        );
+        assert_eq!(
+            reason(Locale::Es, "exceeds what is still owed (S/ 5,000.00)"),
+            "supera lo que aún se adeuda (S/ 5,000.00)"
+        );
         assert_eq!(
             reason(Locale::Es, "\"12.500,00\" is not a decimal number such as 1250.00"),
             "escriba el monto como S/ 1,250.50 o 1250.50"
