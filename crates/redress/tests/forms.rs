@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 on_both_engines!(
     a_judgment_typed_as_the_pages_show_keeps_every_amount_after_an_error,
+    a_victim_and_an_asset_are_registered_with_dates_and_money_as_shown,
     a_transfer_accepts_money_as_shown_and_refuses_spains_form_in_spanish,
 );
 
@@ -198,4 +199,61 @@ async fn a_transfer_accepts_money_as_shown_and_refuses_spains_form_in_spanish(da
     let fund =
         accounts["items"].as_array().unwrap().iter().find(|a| a["name"] == "assets:bank:fund").unwrap();
     assert_eq!(fund["posted"], "12500.00", "S/ 12,500.00 reached the books: {fund}");
+}
+
+async fn a_victim_and_an_asset_are_registered_with_dates_and_money_as_shown(database: TestDatabase) {
+    let server = TestServer::start(database).await;
+    let admin = server.admin_token().await;
+    member(&server, &admin, "CEM Tumbes", "ministry", "cem", "victim_services").await;
+    member(&server, &admin, "PRONABI", "asset_agency", "bienes", "asset_manager").await;
+
+    // A DNI of three digits is refused next to its field, in Spanish; what was typed stays.
+    let (cookie, csrf) = session(&server, "cem").await;
+    let victim = |number: &str| {
+        format!(
+            "given_names=Rosa&surnames=Quispe&document_type=dni&document_number={number}&birth_date=12%2F04%2F1990\
+             &sex=female&nationality=PE&consent=true&_csrf={csrf}"
+        )
+    };
+    let refused = post_form(&server, "/victims", &cookie, victim("123")).await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("un DNI tiene exactamente 8 dígitos"), "{page}");
+    assert!(page.contains("value=\"Quispe\"") && page.contains("value=\"1990-04-12\""), "kept: {page}");
+    let registered = post_form(&server, "/victims", &cookie, victim("41234567")).await;
+    assert_eq!(registered.status(), 303, "{}", registered.text().await.unwrap());
+    let code = registered.headers()["location"].to_str().unwrap().trim_start_matches("/victims/").to_string();
+    let code = code.split('?').next().unwrap();
+    let services = server.token("cem", USER_PASSWORD).await;
+    let shown: Value = server.get(&format!("/api/v1/victims/{code}"), &services).await.json().await.unwrap();
+    assert!(shown.to_string().contains("1990-04-12"), "12/04/1990 is the 12th of April: {shown}");
+
+    // An asset valued as the pages write money, seized on a day typed day first.
+    let (cookie, csrf) = session(&server, "bienes").await;
+    let asset = |value: &str| {
+        format!(
+            "kind=vehicle&description=Camioneta+Toyota+Hilux&estimated_value={}&seized_on=15%2F03%2F2026\
+             &document=Resoluci%C3%B3n+de+incautaci%C3%B3n+7&_csrf={csrf}",
+            urlencode(value)
+        )
+    };
+    let refused = post_form(&server, "/assets", &cookie, asset("28.500,00")).await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(page.contains("escriba el monto como S/ 1,250.50"), "{page}");
+    assert!(page.contains("value=\"28.500,00\"") && page.contains("Camioneta Toyota Hilux"), "kept: {page}");
+    let saved = post_form(&server, "/assets", &cookie, asset("S/ 28,500.00")).await;
+    assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
+    let id = saved.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/assets/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let manager = server.token("bienes", USER_PASSWORD).await;
+    let shown: Value = server.get(&format!("/api/v1/assets/{id}"), &manager).await.json().await.unwrap();
+    let text = shown.to_string();
+    assert!(text.contains("\"28500.00\"") && text.contains("2026-03-15"), "{shown}");
 }

@@ -27,8 +27,8 @@ const USERS: &[&str] = &[
 ];
 /// Pages walked per user, and pages per path shape (`/claims/{n}`): enough to see every
 /// template with real data, bounded so the test stays quick.
-const PAGES_PER_USER_MAX: usize = 80;
-const PAGES_PER_SHAPE_MAX: usize = 4;
+const PAGES_PER_USER_MAX: usize = 120;
+const PAGES_PER_SHAPE_MAX: usize = 6;
 /// Pages no link leads to from a home page (found by number or code), tried by every user:
 /// those the user may not see answer 403 or 404 and are skipped.
 const STARTS: &[&str] = &[
@@ -52,6 +52,9 @@ const STARTS: &[&str] = &[
     "/victims/find",
     "/admin/users",
     "/ledger/transfers",
+    "/assets?state=released",
+    "/assets?state=sold",
+    "/assets?state=sold_early",
 ];
 
 /// English words that are codes of a state, kind or role and never Spanish words. (Codes with
