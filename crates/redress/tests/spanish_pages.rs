@@ -327,6 +327,12 @@ async fn every_page_of_every_demo_user_is_in_spanish_without_raw_codes() {
             }
         }
     }
+    // A page for something that does not exist says so in Spanish.
+    let session = cookie(&http, &url, "oficial", &password).await;
+    let missing = http.get(format!("{url}/claims/999999")).header("cookie", &session).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let text = visible_text(&missing.text().await.unwrap());
+    assert!(text.contains("no hay un reclamo con el número 999999"), "{text}");
     let _ = child.kill().await;
     assert!(walked > 60, "the walk reached the working pages: {walked}");
     assert!(money_seen, "amounts are shown with S/");

@@ -839,3 +839,14 @@ reason-you-cannot-deactivate-yourself = you cannot deactivate yourself
 reason-you-cannot-take-away-your = you cannot take away your own admin role
 reason-must-be-true-or-false = must be true or false
 reason-the-batch-is = the batch is { $value }; only a proposed batch can be approved
+
+# What was not found (the error page).
+reason-no-claim-id = no claim has the number { $value }
+reason-no-case-id = no case has the number { $value }
+reason-no-asset-id = no asset has the number { $value }
+reason-no-judgment-id = no judgment has the number { $value }
+reason-no-order-id = no order has the number { $value }
+reason-no-transfer-id = no transfer has the id { $value }
+reason-no-round-id = no round has the number { $value }
+reason-no-batch-id = no batch has the number { $value }
+reason-no-user-is-named = no user is named { $value }

@@ -839,3 +839,14 @@ reason-you-cannot-deactivate-yourself = no puede desactivarse a sí mismo
 reason-you-cannot-take-away-your = no puede quitarse su propio rol de administración
 reason-must-be-true-or-false = elija sí o no
 reason-the-batch-is = el lote está en estado { $value }; solo se puede aprobar un lote propuesto
+
+# What was not found (the error page).
+reason-no-claim-id = no hay un reclamo con el número { $value }
+reason-no-case-id = no hay un caso con el número { $value }
+reason-no-asset-id = no hay un bien con el número { $value }
+reason-no-judgment-id = no hay una sentencia con el número { $value }
+reason-no-order-id = no hay una orden con el número { $value }
+reason-no-transfer-id = no hay un movimiento con el identificador { $value }
+reason-no-round-id = no hay una ronda con el número { $value }
+reason-no-batch-id = no hay un lote con el número { $value }
+reason-no-user-is-named = no hay un usuario llamado { $value }

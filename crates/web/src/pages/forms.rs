@@ -119,7 +119,9 @@ pub(super) fn failure(viewer: &Viewer, error: AppError) -> Response {
         AppError::Refused(field) => {
             render_problem(viewer, status, "forbidden-title", &codes::reason(viewer.locale, &field.reason))
         }
-        AppError::NotFound(what) => render_problem(viewer, status, "not-found-title", &what),
+        AppError::NotFound(what) => {
+            render_problem(viewer, status, "not-found-title", &codes::reason(viewer.locale, &what))
+        }
         AppError::Conflict(field) => {
             render_problem(viewer, status, "conflict-title", &codes::reason(viewer.locale, &field.reason))
         }
