@@ -472,6 +472,47 @@ mod tests {
         assert!(missing.is_empty(), "missing messages: {missing:?}");
     }
 
+    /// Every field a form sends can be named in an error by its label.
+    #[test]
+    fn every_form_field_has_a_label_for_its_errors() {
+        // Filters and hidden plumbing, not fields a use case refuses.
+        let not_fields = [
+            "_csrf",
+            "id",
+            "next",
+            "viewport",
+            "inputs_hash",
+            "round_id",
+            "back",
+            "replay",
+            "verify",
+            "overdue",
+        ];
+        let mut missing = Vec::new();
+        for (template, source) in crate::pages::render::TEMPLATES {
+            let literal = source.split("name=\"").skip(1).filter_map(|rest| rest.split('"').next());
+            // Fields a template lists with their label: `["given_names", "victim-given-names"`.
+            let listed = source.split("[\"").skip(1).filter_map(|rest| {
+                let (name, rest) = rest.split_once("\", \"")?;
+                rest.split('"').next().filter(|label| label.contains('-')).map(|_| name)
+            });
+            for name in literal.chain(listed) {
+                let is_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+                if !is_name || not_fields.contains(&name) || name.starts_with("was_") {
+                    continue;
+                }
+                for locale in Locale::ALL {
+                    if field_label(locale, name) == name {
+                        missing.push(format!("{template}: {name} ({})", locale.code()));
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "fields without a label: {missing:?}");
+    }
+
     #[test]
     fn codes_and_reasons_are_words_in_spanish() {
         assert_eq!(code(Locale::Es, "role", "fund_officer"), "Oficial del fondo");
