@@ -922,3 +922,9 @@ field-urgent = Urgent needs
 field-urgent_decision_hours = Urgent decision deadline (hours)
 field-valued_on = Date
 field-victims = Victims (codes, one per line)
+
+# An allocation line's rule (round_rule() in crates/web/src/i18n/codes.rs).
+rule-paid_in_full = tier { $tier }, paid in full
+rule-pro_rata = tier { $tier }, { $share } pro rata
+rule-below_minimum = tier { $tier }, the pro-rata share is below the minimum: waits for the next round
+rule-tier_waits = tier { $tier }, waits: the money ran out in an earlier tier

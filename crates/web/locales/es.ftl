@@ -922,3 +922,9 @@ field-urgent = Necesidades urgentes
 field-urgent_decision_hours = Plazo de decisión urgente (horas)
 field-valued_on = Fecha
 field-victims = Víctimas (códigos, uno por línea)
+
+# An allocation line's rule (round_rule() in crates/web/src/i18n/codes.rs).
+rule-paid_in_full = nivel { $tier }, pagado en su totalidad
+rule-pro_rata = nivel { $tier }, { $share } a prorrata
+rule-below_minimum = nivel { $tier }, la parte a prorrata no alcanza el mínimo: espera la próxima ronda
+rule-tier_waits = nivel { $tier }, espera: los fondos se agotaron en un nivel anterior

@@ -139,6 +139,7 @@ pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
         ("exploitation", vec!["sexual", "labour", "domestic_servitude", "begging", "forced_crime", "other"]),
         ("bank", BANK_CODES.to_vec()),
         ("audit-object", AUDIT_OBJECTS.to_vec()),
+        ("rule", vec!["paid_in_full", "pro_rata", "below_minimum", "tier_waits"]),
         ("country", COUNTRIES.to_vec()),
         ("audit-purpose", AUDIT_PURPOSES.to_vec()),
     ]
@@ -173,6 +174,25 @@ pub fn account(locale: Locale, name: &str) -> String {
     } else {
         name.to_string()
     }
+}
+
+/// An allocation line's rule in words (`rule-<rule>` with the tier and the pro-rata share as a
+/// percentage in the reader's form); the app's own sentence when the rule has no message.
+pub fn round_rule(
+    locale: Locale,
+    rule: &str,
+    tier: u8,
+    share_basis_points: Option<u32>,
+    sentence: &str,
+) -> String {
+    let key = format!("rule-{rule}");
+    if !has_message(locale, &key) {
+        return sentence.to_string();
+    }
+    let share = share_basis_points.map_or_else(String::new, |bp| {
+        super::format::percent(locale, &format!("{}.{:02}", bp / 100, bp % 100))
+    });
+    translate(locale, &key, &[("tier", tier.to_string()), ("share", share)])
 }
 
 /// A statistics category by its dimension: the sex, state or exploitation type in words.
@@ -549,6 +569,14 @@ mod tests {
         );
         assert_eq!(note(Locale::Es, "round 3", "PEN"), "ronda 3");
         assert_eq!(note(Locale::Es, "a typed note", "PEN"), "a typed note");
+    }
+
+    #[test]
+    fn an_allocation_rule_is_written_with_its_share_as_a_percentage() {
+        assert_eq!(round_rule(Locale::Es, "pro_rata", 3, Some(5810), ""), "nivel 3, 58.10 % a prorrata");
+        assert_eq!(round_rule(Locale::En, "pro_rata", 3, Some(5810), ""), "tier 3, 58.10% pro rata");
+        assert_eq!(round_rule(Locale::Es, "paid_in_full", 1, None, ""), "nivel 1, pagado en su totalidad");
+        assert_eq!(round_rule(Locale::Es, "new_rule", 1, None, "as the app says"), "as the app says");
     }
 
     #[test]

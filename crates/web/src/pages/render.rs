@@ -108,6 +108,16 @@ fn bank(state: &State, value: Value) -> String {
     i18n::codes::bank_reason(locale_of(state), &value.to_string())
 }
 
+/// `{{ round_line(l) }}`: an allocation line's rule in the viewer's language.
+fn round_line(state: &State, line: Value) -> Result<String, Error> {
+    let rule = line.get_attr("rule")?.to_string();
+    let tier = u8::try_from(line.get_attr("tier")?).unwrap_or(0);
+    let share = line.get_attr("share_basis_points")?;
+    let share = if share.is_none() || share.is_undefined() { None } else { u32::try_from(share).ok() };
+    let sentence = line.get_attr("explanation")?.to_string();
+    Ok(i18n::codes::round_rule(locale_of(state), &rule, tier, share, &sentence))
+}
+
 /// `{{ a.name|account }}`: a ledger account in words.
 fn account(state: &State, value: Value) -> String {
     i18n::codes::account(locale_of(state), &value.to_string())
@@ -172,6 +182,7 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("note", note);
         env.add_filter("account", account);
         env.add_function("condition", condition);
+        env.add_function("round_line", round_line);
         env
     })
 }
