@@ -1,4 +1,4 @@
-//! Every working page in Spanish, on the demo's country (`redress serve --demo`, the real
+//! Every working page in Spanish (and the main ones in English), on the demo's country (`redress serve --demo`, the real
 //! binary): each demo user's pages are walked from the home page by their links, and no page
 //! may show a raw code (`pending_approval`, `fund_officer`, `approved`) or an English reason
 //! (`still owed`, `must not be empty`) as visible text; money and dates are in Peru's forms.
@@ -255,76 +255,118 @@ fn known_codes() -> BTreeSet<String> {
     codes
 }
 
+/// What a walk of one user's pages in one language found: the pages read, and the problems
+/// by page.
+#[derive(Default)]
+struct Walk {
+    pages: usize,
+    money_in_soles: bool,
+    problems: BTreeMap<String, Vec<String>>,
+}
+
+/// Walks `user`'s pages from the home page (and [`STARTS`]) by their links, in `language`,
+/// checking each page's visible text with `check`.
+async fn walk(
+    http: &reqwest::Client,
+    url: &str,
+    user: &str,
+    session: &str,
+    language: &str,
+    check: &dyn Fn(&str) -> Vec<String>,
+    found: &mut Walk,
+) {
+    let mut queue: VecDeque<String> = VecDeque::from(["/".to_string()]);
+    queue.extend(STARTS.iter().map(|s| s.to_string()));
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
+    while let Some(path) = queue.pop_front() {
+        if seen.len() >= PAGES_PER_USER_MAX || !seen.insert(path.clone()) {
+            continue;
+        }
+        let count = shapes.entry(shape(&path)).or_default();
+        *count += 1;
+        if *count > PAGES_PER_SHAPE_MAX {
+            continue;
+        }
+        let response = http
+            .get(format!("{url}{path}"))
+            .header("cookie", session)
+            .header("accept-language", language)
+            .send()
+            .await
+            .unwrap();
+        let is_html = response
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html"));
+        if !response.status().is_success() || !is_html {
+            continue;
+        }
+        let html = response.text().await.unwrap();
+        found.pages += 1;
+        let text = visible_text(&html);
+        // For a person reviewing the wording: every page's text in a folder.
+        if let Ok(dump) = std::env::var("REDRESS_TEST_PAGES_DUMP") {
+            let name = format!("{}-{user}{}.txt", &language[..2], path.replace(['/', '?', '&'], "_"));
+            let _ = std::fs::create_dir_all(&dump);
+            let _ = std::fs::write(
+                PathBuf::from(dump).join(name),
+                text.split_whitespace().collect::<Vec<_>>().join(" "),
+            );
+        }
+        found.money_in_soles |= text.contains("S/ ") && !text.contains("PEN ");
+        queue.extend(links(&html).into_iter().filter(|href| !seen.contains(href)));
+        let problems = check(&text);
+        if !problems.is_empty() {
+            found.problems.entry(format!("{user} {path}")).or_default().extend(problems);
+        }
+    }
+}
+
+/// Money in Spain's form (`1.234,50`) after an `S/`.
+fn money_as_in_spain(text: &str) -> bool {
+    text.split("S/ ").skip(1).any(|rest| {
+        let figure: String =
+            rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',').collect();
+        figure.len() > 3 && figure.as_bytes()[figure.len() - 3] == b','
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_of_every_demo_user_is_in_spanish_without_raw_codes() {
     let (mut child, url, password, admin_password) = demo().await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let codes = known_codes();
     assert!(codes.contains("pending_approval") || codes.contains("payee_details"), "{codes:?}");
-    let mut problems: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut walked = 0;
-    let mut money_seen = false;
+    // Spanish: no code, no English reason, money as Peru writes it.
+    let spanish = |text: &str| {
+        let mut problems = untranslated(text, &codes);
+        if money_as_in_spain(text) {
+            problems.push("money as 1.234,50".into());
+        }
+        problems
+    };
+    // English: no code with an underscore (English words are right there), money in PEN.
+    let snake: BTreeSet<String> = codes.iter().filter(|c| c.contains('_')).cloned().collect();
+    let english = |text: &str| {
+        let mut problems: Vec<String> = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|word| snake.contains(*word))
+            .map(str::to_string)
+            .collect();
+        if text.contains("S/ ") {
+            problems.push("S/ on an English page".into());
+        }
+        problems.dedup();
+        problems
+    };
+    let (mut es, mut en) = (Walk::default(), Walk::default());
     for user in USERS {
         let secret = if *user == "admin" { &admin_password } else { &password };
         let session = cookie(&http, &url, user, secret).await;
-        let mut queue: VecDeque<String> = VecDeque::from(["/".to_string()]);
-        queue.extend(STARTS.iter().map(|s| s.to_string()));
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
-        while let Some(path) = queue.pop_front() {
-            if seen.len() >= PAGES_PER_USER_MAX || !seen.insert(path.clone()) {
-                continue;
-            }
-            let count = shapes.entry(shape(&path)).or_default();
-            *count += 1;
-            if *count > PAGES_PER_SHAPE_MAX {
-                continue;
-            }
-            let response = http
-                .get(format!("{url}{path}"))
-                .header("cookie", &session)
-                .header("accept-language", "es-PE,es;q=0.9")
-                .send()
-                .await
-                .unwrap();
-            let is_html = response
-                .headers()
-                .get("content-type")
-                .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html"));
-            if !response.status().is_success() || !is_html {
-                continue;
-            }
-            let html = response.text().await.unwrap();
-            walked += 1;
-            let text = visible_text(&html);
-            // For a person reviewing the wording: every page's text in a folder.
-            if let Ok(dump) = std::env::var("REDRESS_TEST_PAGES_DUMP") {
-                let name = format!("{user}{}.txt", path.replace(['/', '?', '&'], "_"));
-                let _ = std::fs::create_dir_all(&dump);
-                let _ = std::fs::write(
-                    PathBuf::from(dump).join(name),
-                    text.split_whitespace().collect::<Vec<_>>().join(" "),
-                );
-            }
-            money_seen |= text.contains("S/ ") && !text.contains("PEN ");
-            for href in links(&html) {
-                if !seen.contains(&href) {
-                    queue.push_back(href);
-                }
-            }
-            let found = untranslated(&text, &codes);
-            if !found.is_empty() {
-                problems.entry(format!("{user} {path}")).or_default().extend(found);
-            }
-            // Money is written as Peru writes it: `S/ 1,234.50`, never Spain's `1.234,50`.
-            let spanish_money = text.split("S/ ").skip(1).any(|rest| {
-                let figure: String =
-                    rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',').collect();
-                figure.len() > 3 && figure.as_bytes()[figure.len() - 3] == b','
-            });
-            if spanish_money {
-                problems.entry(format!("{user} {path}")).or_default().push("money as 1.234,50".into());
-            }
+        walk(&http, &url, user, &session, "es-PE,es;q=0.9", &spanish, &mut es).await;
+        if ["admin", "oficial", "tesorera", "cem.lima"].contains(user) {
+            walk(&http, &url, user, &session, "en-GB,en;q=0.9", &english, &mut en).await;
         }
     }
     // A page for something that does not exist says so in Spanish.
@@ -334,9 +376,15 @@ async fn every_page_of_every_demo_user_is_in_spanish_without_raw_codes() {
     let text = visible_text(&missing.text().await.unwrap());
     assert!(text.contains("no hay un reclamo con el número 999999"), "{text}");
     let _ = child.kill().await;
-    assert!(walked > 60, "the walk reached the working pages: {walked}");
-    assert!(money_seen, "amounts are shown with S/");
-    assert!(problems.is_empty(), "untranslated text on Spanish pages: {problems:#?}");
+    assert!(
+        es.pages > 60 && en.pages > 20,
+        "the walks reached the working pages: {} and {}",
+        es.pages,
+        en.pages
+    );
+    assert!(es.money_in_soles, "amounts are shown with S/");
+    assert!(es.problems.is_empty(), "untranslated text on Spanish pages: {:#?}", es.problems);
+    assert!(en.problems.is_empty(), "codes on English pages: {:#?}", en.problems);
 }
 
 #[test]
