@@ -1,6 +1,6 @@
-//! Every working page in Spanish (and the main ones in English), on the demo's country (`redress serve --demo`, the real
-//! binary): each demo user's pages are walked from the home page by their links, and no page
-//! may show a raw code (`pending_approval`, `fund_officer`, `approved`) or an English reason
+//! Every working page in Spanish (and the main ones in English), on the demo's country
+//! (`redress serve --demo`, the real binary): each demo user's pages are walked from the home
+//! page by their links, and no page may show a raw code (`pending_approval`, `fund_officer`, `approved`) or an English reason
 //! (`still owed`, `must not be empty`) as visible text; money and dates are in Peru's forms.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

@@ -928,3 +928,8 @@ rule-paid_in_full = tier { $tier }, paid in full
 rule-pro_rata = tier { $tier }, { $share } pro rata
 rule-below_minimum = tier { $tier }, the pro-rata share is below the minimum: waits for the next round
 rule-tier_waits = tier { $tier }, waits: the money ran out in an earlier tier
+
+# The bank's status report (pain.002) refused.
+reason-malformed-xml = the bank's file is not valid XML ({ $value })
+reason-not-pain002 = the file is not a pain.002 customer payment status report ({ $value })
+reason-missing-element = the bank's file lacks the element { $value }

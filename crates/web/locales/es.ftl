@@ -928,3 +928,8 @@ rule-paid_in_full = nivel { $tier }, pagado en su totalidad
 rule-pro_rata = nivel { $tier }, { $share } a prorrata
 rule-below_minimum = nivel { $tier }, la parte a prorrata no alcanza el mínimo: espera la próxima ronda
 rule-tier_waits = nivel { $tier }, espera: los fondos se agotaron en un nivel anterior
+
+# The bank's status report (pain.002) refused.
+reason-malformed-xml = el archivo del banco no es XML válido ({ $value })
+reason-not-pain002 = el archivo no es un informe de estado de pagos pain.002 del banco ({ $value })
+reason-missing-element = al archivo del banco le falta el elemento { $value }
