@@ -1,7 +1,8 @@
 //! Every working page in Spanish (and the main ones in English), on the demo's country
 //! (`redress serve --demo`, the real binary): each demo user's pages are walked from the home
-//! page by their links, and no page may show a raw code (`pending_approval`, `fund_officer`, `approved`) or an English reason
-//! (`still owed`, `must not be empty`) as visible text; money and dates are in Peru's forms.
+//! page by their links, and no page may show a raw code (`pending_approval`, `fund_officer`,
+//! `approved`) or an English reason (`still owed`, `must not be empty`) as visible text, not
+//! even when a form sent empty is refused; money and dates are in Peru's forms.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
@@ -170,7 +171,8 @@ async fn demo() -> (tokio::process::Child, String, String, String) {
     )
 }
 
-async fn cookie(http: &reqwest::Client, url: &str, username: &str, password: &str) -> String {
+/// A session for `username`: (cookie header, CSRF token).
+async fn cookie(http: &reqwest::Client, url: &str, username: &str, password: &str) -> (String, String) {
     let response: Value = http
         .post(format!("{url}/api/v1/session"))
         .json(&json!({"username": username, "password": password}))
@@ -181,7 +183,7 @@ async fn cookie(http: &reqwest::Client, url: &str, username: &str, password: &st
         .await
         .unwrap();
     let token = response["token"].as_str().unwrap_or_else(|| panic!("login as {username}: {response}"));
-    format!("redress_session={token}")
+    (format!("redress_session={token}"), response["csrf_token"].as_str().unwrap().to_string())
 }
 
 /// The text a reader sees: tags, scripts, styles and drawings removed, entities decoded.
@@ -261,6 +263,8 @@ fn known_codes() -> BTreeSet<String> {
 struct Walk {
     pages: usize,
     money_in_soles: bool,
+    /// The forms the pages post to, by user.
+    forms: BTreeSet<(String, String)>,
     problems: BTreeMap<String, Vec<String>>,
 }
 
@@ -316,11 +320,57 @@ async fn walk(
         }
         found.money_in_soles |= text.contains("S/ ") && !text.contains("PEN ");
         queue.extend(links(&html).into_iter().filter(|href| !seen.contains(href)));
+        for action in
+            html.split("method=\"post\" action=\"").skip(1).filter_map(|rest| rest.split('"').next())
+        {
+            let action = action.replace("&#x2f;", "/").replace("&amp;", "&");
+            if !action.starts_with("/logout") && !action.starts_with("/language") {
+                found.forms.insert((user.to_string(), action));
+            }
+        }
         let problems = check(&text);
         if !problems.is_empty() {
             found.problems.entry(format!("{user} {path}")).or_default().extend(problems);
         }
     }
+}
+
+/// Sends every form the Spanish walk found empty (only its CSRF token), as its user: each
+/// refusal must be in Spanish too. (Forms that need nothing may act: the walk is over.)
+async fn post_empty_forms(
+    http: &reqwest::Client,
+    url: &str,
+    sessions: &BTreeMap<String, (String, String)>,
+    check: &dyn Fn(&str) -> Vec<String>,
+    found: &mut Walk,
+) -> usize {
+    let mut refused = 0;
+    let mut shapes: BTreeSet<(String, String)> = BTreeSet::new();
+    for (user, action) in found.forms.clone() {
+        if !shapes.insert((user.clone(), shape(&action))) {
+            continue;
+        }
+        let (session, csrf) = &sessions[&user];
+        let response = http
+            .post(format!("{url}{action}"))
+            .header("cookie", session)
+            .header("accept-language", "es-PE,es;q=0.9")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("_csrf={csrf}"))
+            .send()
+            .await
+            .unwrap();
+        if !response.status().is_client_error() {
+            continue;
+        }
+        refused += 1;
+        let text = visible_text(&response.text().await.unwrap());
+        let problems = check(&text);
+        if !problems.is_empty() {
+            found.problems.entry(format!("{user} POST {action}")).or_default().extend(problems);
+        }
+    }
+    refused
 }
 
 /// Money in Spain's form (`1.234,50`) after an `S/`.
@@ -361,16 +411,20 @@ async fn every_page_of_every_demo_user_is_in_spanish_without_raw_codes() {
         problems
     };
     let (mut es, mut en) = (Walk::default(), Walk::default());
+    let mut sessions = BTreeMap::new();
     for user in USERS {
         let secret = if *user == "admin" { &admin_password } else { &password };
-        let session = cookie(&http, &url, user, secret).await;
+        let (session, csrf) = cookie(&http, &url, user, secret).await;
         walk(&http, &url, user, &session, "es-PE,es;q=0.9", &spanish, &mut es).await;
         if ["admin", "oficial", "tesorera", "cem.lima"].contains(user) {
             walk(&http, &url, user, &session, "en-GB,en;q=0.9", &english, &mut en).await;
         }
+        sessions.insert(user.to_string(), (session, csrf));
     }
+    let refused = post_empty_forms(&http, &url, &sessions, &spanish, &mut es).await;
+    assert!(refused > 10, "empty forms were refused: {refused} of {}", es.forms.len());
     // A page for something that does not exist says so in Spanish.
-    let session = cookie(&http, &url, "oficial", &password).await;
+    let (session, _) = cookie(&http, &url, "oficial", &password).await;
     let missing = http.get(format!("{url}/claims/999999")).header("cookie", &session).send().await.unwrap();
     assert_eq!(missing.status(), 404);
     let text = visible_text(&missing.text().await.unwrap());

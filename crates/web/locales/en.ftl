@@ -888,7 +888,7 @@ field-location = Location
 field-memo = Memo
 field-method = Method
 field-monthly_rent = Monthly rent
-field-name = Add a defendant
+field-name = Name
 field-nationality = Nationality (country code, e.g. PE)
 field-needs = Needs
 field-new = New password
@@ -933,3 +933,10 @@ rule-tier_waits = tier { $tier }, waits: the money ran out in an earlier tier
 reason-malformed-xml = the bank's file is not valid XML ({ $value })
 reason-not-pain002 = the file is not a pain.002 customer payment status report ({ $value })
 reason-missing-element = the bank's file lacks the element { $value }
+
+# Choices and shapes refused.
+reason-choose = choose an option from the list
+reason-number = must be a number
+reason-form-id = the operation's id is missing: open the page again and send the form again
+reason-min-length = must be at least { $value } characters long
+field-round_id = Allocation round

@@ -888,7 +888,7 @@ field-location = Ubicación
 field-memo = Concepto
 field-method = Método
 field-monthly_rent = Renta mensual
-field-name = Agregar imputado
+field-name = Nombre
 field-nationality = Nacionalidad (código de país, p. ej. PE)
 field-needs = Necesidades
 field-new = Nueva contraseña
@@ -933,3 +933,10 @@ rule-tier_waits = nivel { $tier }, espera: los fondos se agotaron en un nivel an
 reason-malformed-xml = el archivo del banco no es XML válido ({ $value })
 reason-not-pain002 = el archivo no es un informe de estado de pagos pain.002 del banco ({ $value })
 reason-missing-element = al archivo del banco le falta el elemento { $value }
+
+# Choices and shapes refused.
+reason-choose = elija una opción de la lista
+reason-number = debe ser un número
+reason-form-id = falta el identificador de la operación: vuelva a abrir la página y envíe el formulario de nuevo
+reason-min-length = debe tener al menos { $value } caracteres
+field-round_id = Ronda de asignación

@@ -114,7 +114,11 @@ async fn refer_victim(
             &viewer,
             StatusCode::UNPROCESSABLE_ENTITY,
             "error-title",
-            "institution_id: must be a number",
+            &format!(
+                "{}: {}",
+                crate::i18n::codes::field_label(viewer.locale, "institution_id"),
+                crate::i18n::codes::reason(viewer.locale, "must be a number")
+            ),
         );
     };
     match state.app.refer_victim(viewer.actor(), &context, &code, institution).await {
