@@ -940,3 +940,4 @@ reason-number = must be a number
 reason-form-id = the operation's id is missing: open the page again and send the form again
 reason-min-length = must be at least { $value } characters long
 field-round_id = Allocation round
+money-example = PEN 1,250.50

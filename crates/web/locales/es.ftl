@@ -940,3 +940,4 @@ reason-number = debe ser un número
 reason-form-id = falta el identificador de la operación: vuelva a abrir la página y envíe el formulario de nuevo
 reason-min-length = debe tener al menos { $value } caracteres
 field-round_id = Ronda de asignación
+money-example = S/ 1,250.50
