@@ -123,6 +123,50 @@ mod tests {
         assert_eq!(Locale::from_accept_language(None), Locale::Es);
     }
 
+    /// Every message the Rust code asks for by a literal key, and every one-time notice, exists
+    /// in both languages (keys built at run time are checked by the codes tests).
+    #[test]
+    fn every_message_the_code_names_exists_in_both_languages() {
+        let mut missing = Vec::new();
+        let mut checked = 0;
+        let mut check = |key: &str, whence: &str| {
+            checked += 1;
+            for locale in Locale::ALL {
+                if !has_message(locale, key) {
+                    missing.push(format!("{whence}: {key} ({})", locale.code()));
+                }
+            }
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut folders = vec![root];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).unwrap_or_default();
+                let source = source.split("#[cfg(test)]").next().unwrap_or("");
+                for call in source.split("translate(").skip(1) {
+                    let Some((_, rest)) = call.split_once(',') else { continue };
+                    let rest = rest.trim_start();
+                    if let Some(literal) = rest.strip_prefix('"') {
+                        let key = literal.split('"').next().unwrap_or("");
+                        check(key, &path.display().to_string());
+                    }
+                }
+            }
+        }
+        let forms = include_str!("../pages/forms.rs");
+        let allowed = forms.split("let allowed = [").nth(1).and_then(|rest| rest.split("];").next()).unwrap();
+        for key in allowed.split('"').skip(1).step_by(2) {
+            check(key, "notice");
+        }
+        assert!(checked > 20, "the keys were found: {checked}");
+        assert!(missing.is_empty(), "missing messages: {missing:?}");
+    }
+
     #[test]
     fn both_languages_have_the_same_messages() {
         let keys = |source: &str| -> Vec<String> {
