@@ -120,6 +120,13 @@ const ENGLISH_PHRASES: &[&str] = &[
     "no other open claim",
     "identity was verified",
     "is required",
+    "expected one of",
+    "unknown",
+    "already",
+    "cannot",
+    " has no ",
+    " is not ",
+    "should",
 ];
 
 fn folder() -> PathBuf {
