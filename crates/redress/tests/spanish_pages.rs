@@ -2,7 +2,7 @@
 //! (`redress serve --demo`, the real binary): each demo user's pages are walked from the home
 //! page by their links, and no page may show a raw code (`pending_approval`, `fund_officer`,
 //! `approved`) or an English reason (`still owed`, `must not be empty`) as visible text, not
-//! even when a form sent empty is refused; money and dates are in Peru's forms.
+//! even when a form sent empty or wrong is refused; money and dates are in Peru's forms.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
@@ -270,8 +270,8 @@ fn known_codes() -> BTreeSet<String> {
 struct Walk {
     pages: usize,
     money_in_soles: bool,
-    /// The forms the pages post to, by user.
-    forms: BTreeSet<(String, String)>,
+    /// The forms the pages post to, by user, with the names of their fields.
+    forms: BTreeMap<(String, String), Vec<String>>,
     problems: BTreeMap<String, Vec<String>>,
 }
 
@@ -327,12 +327,18 @@ async fn walk(
         }
         found.money_in_soles |= text.contains("S/ ") && !text.contains("PEN ");
         queue.extend(links(&html).into_iter().filter(|href| !seen.contains(href)));
-        for action in
-            html.split("method=\"post\" action=\"").skip(1).filter_map(|rest| rest.split('"').next())
-        {
-            let action = action.replace("&#x2f;", "/").replace("&amp;", "&");
+        for form in html.split("method=\"post\" action=\"").skip(1) {
+            let action = form.split('"').next().unwrap_or("").replace("&#x2f;", "/").replace("&amp;", "&");
+            let body = form.split("</form>").next().unwrap_or("");
+            let names: Vec<String> = body
+                .split(" name=\"")
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+                .filter(|name| *name != "_csrf")
+                .map(str::to_string)
+                .collect();
             if !action.starts_with("/logout") && !action.starts_with("/language") {
-                found.forms.insert((user.to_string(), action));
+                found.forms.insert((user.to_string(), action), names);
             }
         }
         let problems = check(&text);
@@ -342,9 +348,10 @@ async fn walk(
     }
 }
 
-/// Sends every form the Spanish walk found empty (only its CSRF token), as its user: each
-/// refusal must be in Spanish too. (Forms that need nothing may act: the walk is over.)
-async fn post_empty_forms(
+/// Sends every form the Spanish walk found, first empty (only its CSRF token), then with `x`
+/// in every field, as its user: each refusal must be in Spanish too. (Forms that need nothing
+/// may act: the walk is over.)
+async fn post_forms_wrongly(
     http: &reqwest::Client,
     url: &str,
     sessions: &BTreeMap<String, (String, String)>,
@@ -353,28 +360,31 @@ async fn post_empty_forms(
 ) -> usize {
     let mut refused = 0;
     let mut shapes: BTreeSet<(String, String)> = BTreeSet::new();
-    for (user, action) in found.forms.clone() {
+    for ((user, action), names) in found.forms.clone() {
         if !shapes.insert((user.clone(), shape(&action))) {
             continue;
         }
         let (session, csrf) = &sessions[&user];
-        let response = http
-            .post(format!("{url}{action}"))
-            .header("cookie", session)
-            .header("accept-language", "es-PE,es;q=0.9")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("_csrf={csrf}"))
-            .send()
-            .await
-            .unwrap();
-        if !response.status().is_client_error() {
-            continue;
-        }
-        refused += 1;
-        let text = visible_text(&response.text().await.unwrap());
-        let problems = check(&text);
-        if !problems.is_empty() {
-            found.problems.entry(format!("{user} POST {action}")).or_default().extend(problems);
+        let garbage: String = names.iter().map(|name| format!("&{}=x", name.replace(':', "%3A"))).collect();
+        for body in [format!("_csrf={csrf}"), format!("_csrf={csrf}{garbage}")] {
+            let response = http
+                .post(format!("{url}{action}"))
+                .header("cookie", session)
+                .header("accept-language", "es-PE,es;q=0.9")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            if !response.status().is_client_error() {
+                continue;
+            }
+            refused += 1;
+            let text = visible_text(&response.text().await.unwrap());
+            let problems = check(&text);
+            if !problems.is_empty() {
+                found.problems.entry(format!("{user} POST {action}")).or_default().extend(problems);
+            }
         }
     }
     refused
@@ -428,7 +438,7 @@ async fn every_page_of_every_demo_user_is_in_spanish_without_raw_codes() {
         }
         sessions.insert(user.to_string(), (session, csrf));
     }
-    let refused = post_empty_forms(&http, &url, &sessions, &spanish, &mut es).await;
+    let refused = post_forms_wrongly(&http, &url, &sessions, &spanish, &mut es).await;
     assert!(refused > 10, "empty forms were refused: {refused} of {}", es.forms.len());
     // A page for something that does not exist says so in Spanish.
     let (session, _) = cookie(&http, &url, "oficial", &password).await;

@@ -941,3 +941,5 @@ reason-form-id = the operation's id is missing: open the page again and send the
 reason-min-length = must be at least { $value } characters long
 field-round_id = Allocation round
 money-example = PEN 1,250.50
+reason-bank-account = must be a CCI (20 digits) or an IBAN (two letters, two check digits, then the account)
+reason-username-length = must be 3 to 64 characters long

@@ -941,3 +941,5 @@ reason-form-id = falta el identificador de la operación: vuelva a abrir la pág
 reason-min-length = debe tener al menos { $value } caracteres
 field-round_id = Ronda de asignación
 money-example = S/ 1,250.50
+reason-bank-account = escriba un CCI (20 dígitos) o un IBAN (dos letras, dos dígitos de control y la cuenta)
+reason-username-length = debe tener de 3 a 64 caracteres

@@ -306,6 +306,8 @@ const REASONS: &[(&str, &str)] = &[
     ("must be approve or reject", "reason-choose"),
     ("must be accepted or rejected", "reason-choose"),
     ("must be a number", "reason-number"),
+    ("must be a CCI (20 digits) or an IBAN (two letters, two check digits, then the account)", "reason-bank-account"),
+    ("must be 3 to 64 characters long", "reason-username-length"),
     ("must be a UUID such as 7f1c2a9e-0b4d-4c1e-9a57-3d2f8e6b1c00", "reason-form-id"),
     ("must be at least … characters long", "reason-min-length"),
     ("not a pain.002 customer payment status report: …", "reason-not-pain002"),

@@ -139,7 +139,7 @@ async fn file_claim(
             return None;
         }
         text.parse::<i64>().map(Some).unwrap_or_else(|_| {
-            errors.insert(name.to_string(), "must be a number".to_string());
+            errors.insert(name.to_string(), crate::i18n::codes::reason(viewer.locale, "must be a number"));
             None
         })
     };
