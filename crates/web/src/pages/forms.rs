@@ -76,8 +76,16 @@ enum Typed {
 
 /// Which form fields hold money or a date, by their names (the same names in every form).
 fn kind_of(name: &str) -> Option<Typed> {
-    const MONEY: &[&str] =
-        &["amount", "estimated_value", "costs", "monthly_rent", "reserve", "minimum_line", "advance_cap"];
+    const MONEY: &[&str] = &[
+        "amount",
+        "estimated_value",
+        "costs",
+        "monthly_rent",
+        "reserve",
+        "minimum_line",
+        "advance_cap",
+        "claim_cap",
+    ];
     if MONEY.contains(&name) || name.starts_with("amount:") {
         Some(Typed::Money)
     } else if name == "date" || name.ends_with("_on") || name.ends_with("_date") || name == "payment_deadline"
@@ -264,4 +272,27 @@ pub(super) fn safe_next(next: &str) -> &str {
 
 pub fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_dates_are_read_as_typed_and_shown_back_as_typed() {
+        let body = Bytes::from_static(
+            b"amount=S%2F+1%2C250.50&amount%3AV-2026-000001%3Amoral_damage=3%2C000&claim_cap=1.234%2C50\
+              &judged_on=02%2F02%2F2026&birth_date=1990-04-12&name=Ana+1%2C5",
+        );
+        let fields = Fields::parse(&body);
+        assert_eq!(fields.get("amount"), "1250.50");
+        assert_eq!(fields.get("amount:V-2026-000001:moral_damage"), "3000");
+        assert_eq!(fields.get("claim_cap"), "1.234,50", "refused as typed, for the use case to name");
+        assert_eq!(fields.get("judged_on"), "2026-02-02");
+        assert_eq!(fields.get("birth_date"), "1990-04-12");
+        assert_eq!(fields.get("name"), "Ana 1,5", "other fields as typed");
+        let shown = fields.value();
+        assert_eq!(shown.get_attr("amount").unwrap().to_string(), "S/ 1,250.50");
+        assert_eq!(shown.get_attr("judged_on").unwrap().to_string(), "2026-02-02");
+    }
 }
