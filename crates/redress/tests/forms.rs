@@ -140,6 +140,17 @@ async fn a_judgment_typed_as_the_pages_show_keeps_every_amount_after_an_error(da
     assert!(!page.contains("orders[0]"), "no API paths: {page}");
     assert!(!page.contains("is not a decimal"), "no English: {page}");
 
+    // A field of the judgment itself is marked the same way.
+    let no_court = form("4,500.00").replace("court=Juzgado+Penal+de+Tumbes", "court=");
+    let refused = post_form(&server, &format!("/cases/{case_id}/judgment"), &cookie, no_court).await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("aria-describedby=\"court-error\"") && page.contains("id=\"court-error\""),
+        "{page}"
+    );
+    assert!(page.contains("Juzgado: no puede quedar vacío") || page.contains("Juzgado: debe"), "{page}");
+
     // The fixed form saves every order and every amount.
     let saved = post_form(&server, &format!("/cases/{case_id}/judgment"), &cookie, form("4,500.00")).await;
     assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
