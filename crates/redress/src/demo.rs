@@ -380,7 +380,11 @@ impl Demo {
         let step = |to: &str, days_ago: i64, amount: Option<String>| MoveAsset {
             to: to.into(),
             date: self.day(days_ago - shift),
-            document: format!("Resolución {to}"),
+            // The document names the move in words, as a clerk would (the state code is not Spanish).
+            document: format!(
+                "Resolución: {}",
+                redress_web::i18n::codes::code(redress_web::i18n::Locale::Es, "asset-state", to)
+            ),
             amount,
             currency: None,
             costs: None,

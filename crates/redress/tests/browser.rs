@@ -317,7 +317,7 @@ async fn people_do_their_jobs_in_a_real_browser() {
 
     // The fund officer approves it, runs an allocation and proposes the batch.
     browser.login(&server, "oficial").await;
-    browser.expect_text("#fund-cash", "S/ 12.500,00").await;
+    browser.expect_text("#fund-cash", "S/ 12,500.00").await;
     browser.goto(&claim_url).await;
     browser.click("#approve").await;
     browser.expect_text("#notice", "Decisión registrada").await;
@@ -325,7 +325,7 @@ async fn people_do_their_jobs_in_a_real_browser() {
     browser.goto(&server.url("/")).await;
     browser.click("#run-allocation").await;
     browser.expect_text("#round-status", "Simulación").await;
-    browser.expect_text("#round-allocated", "S/ 8.000,00").await;
+    browser.expect_text("#round-allocated", "S/ 8,000.00").await;
     browser.click("#commit-round").await;
     browser.expect_text("#round-status", "confirmada").await;
     browser.click("#replay").await;

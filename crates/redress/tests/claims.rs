@@ -501,7 +501,7 @@ async fn a_claim_goes_from_order_to_paid_and_a_bank_rejection_requeues_it(databa
     let html = receipt.text().await.unwrap();
     assert!(
         html.contains("Constancia de pago")
-            && html.contains("3.000,00")
+            && html.contains("3,000.00")
             && html.contains("Milagros Huamán Ccori")
     );
 

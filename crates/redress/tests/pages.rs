@@ -160,7 +160,7 @@ async fn language_and_form_errors(database: TestDatabase) {
         .await
         .unwrap();
     assert!(home.contains("<html lang=\"en\">") && home.contains("Held for payments"), "{home}");
-    assert!(home.contains("S/ 0.00"), "money in the English format");
+    assert!(home.contains("PEN 0.00"), "money in the English format");
 
     // Victim services: a form with errors says which field and keeps what was typed.
     server.user_token("cem", &["victim_services"]).await;
@@ -246,7 +246,7 @@ async fn an_asset_goes_from_seizure_to_escrow_in_the_pages(database: TestDatabas
     let page = http.get(server.url(&format!("/assets/{id}"))).header("cookie", &cookie).send().await.unwrap();
     let html = page.text().await.unwrap().replace("&#x2f;", "/");
     assert!(
-        html.contains("vendido anticipadamente") && html.contains("S/ 28.500,00"),
+        html.contains("vendido anticipadamente") && html.contains("S/ 28,500.00"),
         "escrow shown: {html}"
     );
     // An illegal move (returned → confiscated is not offered, and forged is refused) writes nothing.
@@ -425,7 +425,7 @@ async fn a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their
         .await
         .unwrap();
     assert!(
-        page.replace("&#x2f;", "/").contains("S/ 8.000,00") && page.contains("class=\"met\""),
+        page.replace("&#x2f;", "/").contains("S/ 8,000.00") && page.contains("class=\"met\""),
         "the order and its eligibility"
     );
 
@@ -465,10 +465,11 @@ async fn a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their
     let (cookie, _) = session(&server, "auditora", USER_PASSWORD).await;
     let trail =
         http.get(server.url("/audit")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
-    assert!(trail.contains("judgment.record") && trail.contains("case.open"), "the audit trail page");
+    assert!(trail.contains("sentencia registrada") && trail.contains("caso abierto"), "the audit trail page");
+    assert!(!trail.contains("judgment.record"), "actions in words, not codes");
     let books =
         http.get(server.url("/ledger")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
-    assert!(books.contains("assets:bank:fund"));
+    assert!(books.contains("Banco: cuenta del fondo"), "accounts in words");
     let login = server.session("admin", &server.admin_password.clone()).await;
     let (cookie, csrf) = (
         format!("redress_session={}", login["token"].as_str().unwrap()),
@@ -524,7 +525,7 @@ async fn the_fund_officer_moves_money_and_the_admin_publishes_a_policy_in_the_pa
     assert_eq!(overdraft.status(), 422, "the fund's cash never goes negative");
     let books =
         http.get(server.url("/ledger")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
-    assert!(books.replace("&#x2f;", "/").contains("S/ 2.500,00"));
+    assert!(books.replace("&#x2f;", "/").contains("S/ 2,500.00"));
 
     // The policy: everyone reads it; only the administrator publishes a new version.
     let page = http.get(server.url("/policy")).header("cookie", &cookie).send().await.unwrap();

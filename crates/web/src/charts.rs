@@ -53,7 +53,7 @@ pub fn flows_svg(locale: Locale, flows: &[MonthFlow]) -> String {
     for flow in flows {
         table.push_str(&format!(
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            flow.month,
+            i18n::format::month(locale, &flow.month),
             i18n::money(locale, &flow.inflows, &flow.currency),
             i18n::money(locale, &flow.outflows, &flow.currency)
         ));
@@ -133,7 +133,7 @@ pub fn line_svg(locale: Locale, caption_key: &str, points: &[(String, String)], 
     for (name, value) in points {
         table.push_str(&format!(
             "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
-            name.replace('&', "&amp;").replace('<', "&lt;"),
+            i18n::format::month(locale, name).replace('&', "&amp;").replace('<', "&lt;"),
             i18n::money(locale, value, currency)
         ));
     }
@@ -164,7 +164,7 @@ mod tests {
         let html = flows_svg(Locale::Es, &flows);
         assert!(html.starts_with("<svg role=\"img\""), "{html}");
         assert!(html.matches("<rect").count() >= 4, "a background and a bar per figure: {html}");
-        assert!(html.contains("S/ 1.000,00"));
+        assert!(html.contains("S/ 1,000.00") && html.contains("oct. 2026"), "{html}");
     }
 
     #[test]
@@ -175,8 +175,8 @@ mod tests {
         ];
         let line = line_svg(Locale::En, "chart-balance", &points, "PEN");
         assert!(line.contains("<polyline") || line.contains("<path"), "{line}");
-        assert!(line.contains("S/ 250.00"));
+        assert!(line.contains("PEN 250.00") && line.contains("Nov 2026"), "{line}");
         let bars = bars_svg(Locale::Es, "chart-ageing", &[("a".into(), "1200".into())], "");
-        assert!(bars.contains("1.200") && !bars.contains("S/"));
+        assert!(bars.contains("1,200") && !bars.contains("S/"));
     }
 }

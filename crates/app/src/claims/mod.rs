@@ -43,6 +43,25 @@ pub struct ConditionView {
     pub condition: String,
     pub met: bool,
     pub detail: String,
+    /// Which wording of the reason applies, when there are several (pages write the reason
+    /// from it and `args` in the reader's language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// The reason's values by name (`date`, `amount`, `currency`, `days`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub args: std::collections::BTreeMap<String, String>,
+}
+
+impl From<redress_domain::orders::Condition> for ConditionView {
+    fn from(x: redress_domain::orders::Condition) -> Self {
+        ConditionView {
+            condition: x.condition.to_string(),
+            met: x.met,
+            detail: x.detail,
+            variant: x.variant.map(str::to_string),
+            args: x.args.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        }
+    }
 }
 
 /// The eligibility snapshot stored with a decided claim.
@@ -137,11 +156,7 @@ impl App {
         // at the decision (stored as JSON of the same shape).
         let (eligible, conditions) = if state == ClaimState::Received {
             let found = self.eligibility_of(tx, &claim, &policy, claim.requested).await?;
-            let conditions = found
-                .conditions
-                .into_iter()
-                .map(|x| ConditionView { condition: x.condition.to_string(), met: x.met, detail: x.detail })
-                .collect();
+            let conditions = found.conditions.into_iter().map(ConditionView::from).collect();
             (found.eligible, conditions)
         } else {
             serde_json::from_str::<StoredEligibility>(&claim.eligibility)

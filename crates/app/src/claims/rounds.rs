@@ -26,8 +26,11 @@ pub struct RoundLineView {
     pub amount: String,
     /// The rule that applied, in words (Spanish) …
     pub explanation: String,
-    /// … and as data: paid_in_full, pro_rata, below_minimum or tier_waits.
+    /// … and as data: paid_in_full, pro_rata, below_minimum or tier_waits, with the pro-rata
+    /// share in basis points of the claim (pages write the rule in the reader's language).
     pub rule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_basis_points: Option<u32>,
     pub hold_id: Option<String>,
 }
 
@@ -74,6 +77,13 @@ struct RoundInput {
 
 fn hash_text(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn share_of(explanation: &Explanation) -> Option<u32> {
+    match explanation {
+        Explanation::ProRata { basis_points, .. } => Some(*basis_points),
+        _ => None,
+    }
 }
 
 fn describe_rule(explanation: &Explanation) -> &'static str {
@@ -244,6 +254,7 @@ impl App {
                     amount: line.amount.format(c),
                     explanation: explanation.describe(),
                     rule: describe_rule(&explanation).to_string(),
+                    share_basis_points: share_of(&explanation),
                     hold_id: line.hold_id.clone(),
                 })
             })
@@ -344,6 +355,7 @@ fn lines_of(
                     amount: line.amount.format(currency),
                     explanation: line.explanation.describe(),
                     rule: describe_rule(&line.explanation).to_string(),
+                    share_basis_points: share_of(&line.explanation),
                     hold_id: None,
                 },
                 line.amount,

@@ -180,7 +180,7 @@ async fn move_asset(
     };
     match state.app.move_asset(viewer.actor(), &context, id, request).await {
         Ok(_) => Redirect::to(&format!("/assets/{id}?notice=asset-moved")).into_response(),
-        Err(error) => match Refusal::of(error) {
+        Err(error) => match Refusal::of(viewer.locale, error) {
             Ok(refusal) => {
                 let extra = context! { form => fields.value(), ..refusal.values() };
                 asset_view(&state, &viewer, id, refusal.status, extra).await
@@ -199,7 +199,7 @@ async fn asset_outcome(
 ) -> Response {
     match result {
         Ok(_) => Redirect::to(&format!("/assets/{id}?notice=asset-updated")).into_response(),
-        Err(error) => match Refusal::of(error) {
+        Err(error) => match Refusal::of(viewer.locale, error) {
             Ok(refusal) => asset_view(state, viewer, id, refusal.status, refusal.values_and_line()).await,
             Err(error) => failure(viewer, error),
         },

@@ -12,6 +12,7 @@ use redress_domain::policy::rules;
 use super::forms::failure;
 use super::render::render;
 use super::{PageRoutes, Viewer};
+use crate::i18n::codes;
 use crate::AppState;
 
 async fn audit_page(
@@ -21,6 +22,7 @@ async fn audit_page(
 ) -> Response {
     let before = query.get("before").and_then(|b| b.parse().ok());
     let limit = 100;
+    let locale = viewer.locale;
     match state.app.audit_page(viewer.actor(), before, Some(limit)).await {
         Ok(records) => {
             let next_before =
@@ -33,9 +35,12 @@ async fn audit_page(
                         seq => r.seq,
                         at => e.at.to_rfc3339(),
                         actor => e.actor,
-                        action => e.action,
-                        target => e.target_type.as_ref().map(|t| format!("{t} {}", e.target_id.clone().unwrap_or_default())),
-                        purpose => e.purpose,
+                        action => codes::audit_action(locale, &e.action),
+                        target => e.target_type.as_ref().map(|t| {
+                            let kind = codes::code(locale, "audit-object", t);
+                            format!("{kind} {}", e.target_id.clone().unwrap_or_default())
+                        }),
+                        purpose => e.purpose.as_ref().map(|p| codes::code(locale, "audit-purpose", p)),
                     }
                 })
                 .collect();

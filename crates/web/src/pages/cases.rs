@@ -124,7 +124,7 @@ async fn case_outcome(
 ) -> Response {
     match result {
         Ok(_) => Redirect::to(&format!("/cases/{id}?notice=case-updated")).into_response(),
-        Err(error) => match Refusal::of(error) {
+        Err(error) => match Refusal::of(viewer.locale, error) {
             Ok(refusal) => case_view(state, viewer, id, refusal.status, refusal.as_line()).await,
             Err(error) => failure(viewer, error),
         },

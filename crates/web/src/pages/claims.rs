@@ -87,7 +87,7 @@ async fn decide(
     match state.app.decide_claim(viewer.actor(), &context, id, decision).await {
         Ok(_) => Redirect::to(&format!("/claims/{id}?notice=claim-decided")).into_response(),
         Err(error) => {
-            let refusal = match Refusal::of(error) {
+            let refusal = match Refusal::of(viewer.locale, error) {
                 Ok(refusal) => refusal,
                 Err(error) => return failure(&viewer, error),
             };
@@ -139,7 +139,7 @@ async fn file_claim(
             return None;
         }
         text.parse::<i64>().map(Some).unwrap_or_else(|_| {
-            errors.insert(name.to_string(), "must be a number".to_string());
+            errors.insert(name.to_string(), crate::i18n::codes::reason(viewer.locale, "must be a number"));
             None
         })
     };
@@ -164,7 +164,7 @@ async fn file_claim(
             Redirect::to(&format!("/claims/{}?notice=claim-filed&id={}", claim.id, claim.id)).into_response()
         }
         Err(error) => {
-            let refusal = match Refusal::of(error) {
+            let refusal = match Refusal::of(viewer.locale, error) {
                 Ok(refusal) => refusal,
                 Err(error) => return failure(&viewer, error),
             };

@@ -13,7 +13,7 @@ use redress_domain::FieldErrors;
 
 use super::render::{render, render_error, render_problem};
 use super::Viewer;
-use crate::i18n;
+use crate::i18n::{self, codes, Locale};
 use crate::problem::{log_server_side, status_of};
 
 /// The fields of a submitted form (repeated names kept, for checkboxes).
@@ -24,8 +24,18 @@ impl Fields {
         Fields(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
     }
 
+    /// The field's value, trimmed; money and dates typed as the pages show them are read into
+    /// the API's form (`S/ 1,250.50` → `1250.50`, `28/11/2026` → `2026-11-28`). A value that
+    /// cannot be read is passed on as typed, for the use case to refuse next to its field.
     pub(super) fn get(&self, name: &str) -> String {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+        let typed =
+            self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+        let read = match kind_of(name) {
+            Some(Typed::Money) => i18n::input::money(&typed),
+            Some(Typed::Date) => i18n::input::date(&typed),
+            None => return typed,
+        };
+        read.unwrap_or(typed)
     }
 
     pub(super) fn optional(&self, name: &str) -> Option<String> {
@@ -46,7 +56,13 @@ impl Fields {
             if k == "needs" || k == "convicted" {
                 continue;
             }
-            map.insert(k.clone(), Value::from(v.clone()));
+            // A date typed day first is shown back in the form a date input takes (ISO); money
+            // and everything else exactly as typed.
+            let shown = match kind_of(k) {
+                Some(Typed::Date) => i18n::input::date(v).unwrap_or_else(|_| v.clone()),
+                _ => v.clone(),
+            };
+            map.insert(k.clone(), Value::from(shown));
         }
         // (fields that repeat, such as checkboxes, come back as lists)
         map.insert("needs".into(), Value::from(self.all("needs")));
@@ -55,16 +71,49 @@ impl Fields {
     }
 }
 
-/// Every field error on one line (`field: reason; …`), for a problem box.
-pub(super) fn joined(errors: &FieldErrors) -> String {
-    errors.0.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect::<Vec<_>>().join("; ")
+enum Typed {
+    Money,
+    Date,
 }
 
-/// Field errors by field name, for the template.
-pub(super) fn field_errors(error: &AppError) -> Option<BTreeMap<String, String>> {
+/// Which form fields hold money or a date, by their names (the same names in every form).
+fn kind_of(name: &str) -> Option<Typed> {
+    const MONEY: &[&str] = &[
+        "amount",
+        "estimated_value",
+        "costs",
+        "monthly_rent",
+        "reserve",
+        "minimum_line",
+        "advance_cap",
+        "claim_cap",
+    ];
+    if MONEY.contains(&name) || name.starts_with("amount:") {
+        Some(Typed::Money)
+    } else if name == "date" || name.ends_with("_on") || name.ends_with("_date") || name == "payment_deadline"
+    {
+        Some(Typed::Date)
+    } else {
+        None
+    }
+}
+
+/// Every field error on one line (`Label: reason; …`) in the viewer's language, for a problem
+/// box: the field named by its label, not its API path.
+pub(super) fn joined(locale: Locale, errors: &FieldErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|e| format!("{}: {}", codes::field_label(locale, &e.field), codes::reason(locale, &e.reason)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Field errors by field name (the form's own names), their reasons in the viewer's language.
+pub(super) fn field_errors(locale: Locale, error: &AppError) -> Option<BTreeMap<String, String>> {
     match error {
         AppError::Invalid(errors) => {
-            Some(errors.0.iter().map(|e| (e.field.clone(), e.reason.clone())).collect())
+            Some(errors.0.iter().map(|e| (e.field.clone(), codes::reason(locale, &e.reason))).collect())
         }
         _ => None,
     }
@@ -77,10 +126,18 @@ pub(super) fn failure(viewer: &Viewer, error: AppError) -> Response {
     match error {
         AppError::Unauthenticated => Redirect::to("/login").into_response(),
         AppError::Forbidden => render_error(viewer, status, "forbidden-title", Some("forbidden-text")),
-        AppError::Refused(field) => render_problem(viewer, status, "forbidden-title", &field.reason),
-        AppError::NotFound(what) => render_problem(viewer, status, "not-found-title", &what),
-        AppError::Conflict(field) => render_problem(viewer, status, "conflict-title", &field.reason),
-        AppError::Invalid(errors) => render_problem(viewer, status, "error-title", &joined(&errors)),
+        AppError::Refused(field) => {
+            render_problem(viewer, status, "forbidden-title", &codes::reason(viewer.locale, &field.reason))
+        }
+        AppError::NotFound(what) => {
+            render_problem(viewer, status, "not-found-title", &codes::reason(viewer.locale, &what))
+        }
+        AppError::Conflict(field) => {
+            render_problem(viewer, status, "conflict-title", &codes::reason(viewer.locale, &field.reason))
+        }
+        AppError::Invalid(errors) => {
+            render_problem(viewer, status, "error-title", &joined(viewer.locale, &errors))
+        }
         AppError::RateLimited { retry_after_seconds } => {
             let text = i18n::translate(
                 viewer.locale,
@@ -113,20 +170,20 @@ pub(super) struct Refusal {
 }
 
 impl Refusal {
-    pub(super) fn of(error: AppError) -> Result<Refusal, AppError> {
+    pub(super) fn of(locale: Locale, error: AppError) -> Result<Refusal, AppError> {
         let status = status_of(&error);
         match error {
             AppError::Invalid(ref invalid) => Ok(Refusal {
                 status,
-                errors: field_errors(&error),
+                errors: field_errors(locale, &error),
                 problem: None,
                 conflict: None,
-                line: Some(joined(invalid)),
+                line: Some(joined(locale, invalid)),
             }),
             AppError::Conflict(field) => Ok(Refusal {
                 status,
                 errors: None,
-                problem: Some(field.reason.clone()),
+                problem: Some(codes::reason(locale, &field.reason)),
                 conflict: Some(field.field),
                 line: None,
             }),
@@ -163,7 +220,7 @@ pub(super) fn form_error(
     values: Value,
     form: &Fields,
 ) -> Response {
-    let refusal = match Refusal::of(error) {
+    let refusal = match Refusal::of(viewer.locale, error) {
         Ok(refusal) => refusal,
         Err(error) => return failure(viewer, error),
     };
@@ -227,4 +284,27 @@ pub(super) fn safe_next(next: &str) -> &str {
 
 pub fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_dates_are_read_as_typed_and_shown_back_as_typed() {
+        let body = Bytes::from_static(
+            b"amount=S%2F+1%2C250.50&amount%3AV-2026-000001%3Amoral_damage=3%2C000&claim_cap=1.234%2C50\
+              &judged_on=02%2F02%2F2026&birth_date=1990-04-12&name=Ana+1%2C5",
+        );
+        let fields = Fields::parse(&body);
+        assert_eq!(fields.get("amount"), "1250.50");
+        assert_eq!(fields.get("amount:V-2026-000001:moral_damage"), "3000");
+        assert_eq!(fields.get("claim_cap"), "1.234,50", "refused as typed, for the use case to name");
+        assert_eq!(fields.get("judged_on"), "2026-02-02");
+        assert_eq!(fields.get("birth_date"), "1990-04-12");
+        assert_eq!(fields.get("name"), "Ana 1,5", "other fields as typed");
+        let shown = fields.value();
+        assert_eq!(shown.get_attr("amount").unwrap().to_string(), "S/ 1,250.50");
+        assert_eq!(shown.get_attr("judged_on").unwrap().to_string(), "2026-02-02");
+    }
 }

@@ -59,7 +59,7 @@ async fn save_fund(
     };
     match state.app.set_fund_details(viewer.actor(), &context, &input).await {
         Ok(_) => Redirect::to("/admin/fund?notice=fund-saved").into_response(),
-        Err(error) => match Refusal::of(error) {
+        Err(error) => match Refusal::of(viewer.locale, error) {
             // What was typed stays in the form, each error next to its field.
             Ok(refusal) => {
                 let extra = context! { ..refusal.values(), ..context! { typed => f.value() } };

@@ -78,7 +78,8 @@ async fn ledger_transfer(
             }
             Some(redress_app::ledger::TransferOutcome::Failed { code, errors }) => {
                 let status = transfer_refusal_status(&code);
-                ledger_view(&state, &viewer, status, context! { problem => joined(&errors) }).await
+                let values = context! { problem => joined(viewer.locale, &errors), form => f.value() };
+                ledger_view(&state, &viewer, status, values).await
             }
             None => failure(&viewer, AppError::Internal("no outcome".into())),
         },

@@ -16,6 +16,7 @@ use super::forms::{failure, form_error, notice, Fields, Refusal};
 use super::render::render;
 use super::{PagePath, PageRoutes, Viewer};
 use crate::extract::Context;
+use crate::i18n::{self, codes};
 use crate::views::orders::JudgmentJson;
 use crate::AppState;
 
@@ -52,26 +53,7 @@ async fn record_judgment(
         Err(error) => return failure(&viewer, error),
     };
     let convicted: Vec<i64> = fields.all("convicted").iter().filter_map(|d| d.parse().ok()).collect();
-    let deadline = fields.optional("payment_deadline");
-    let orders = case
-        .victims
-        .iter()
-        .filter_map(|code| {
-            let items: Vec<(String, String)> = heads()
-                .into_iter()
-                .filter_map(|head| {
-                    fields.optional(&format!("amount:{code}:{head}")).map(|a| (head.to_string(), a))
-                })
-                .collect();
-            (!items.is_empty()).then(|| redress_app::orders::OrderRequest {
-                victim: code.clone(),
-                currency: None,
-                payment_deadline: deadline.clone(),
-                items,
-                debtors: convicted.clone(),
-            })
-        })
-        .collect();
+    let (orders, cells) = judgment_orders(&case.victims, &fields, &convicted);
     let request = redress_app::orders::RecordJudgment {
         case_id: id,
         judged_on: fields.get("judged_on"),
@@ -86,6 +68,35 @@ async fn record_judgment(
             Redirect::to(&format!("/judgments/{}?notice=judgment-recorded", judgment.judgment.id))
                 .into_response()
         }
+        Err(AppError::Invalid(errors)) => {
+            // Each error goes next to the cell or field it is about, named by its label.
+            let mut by_field = std::collections::BTreeMap::new();
+            let mut list = Vec::new();
+            for error in &errors.0 {
+                let reason = codes::reason(viewer.locale, &error.reason);
+                let (field, label) = match cell_of(&error.field, &cells) {
+                    Some((name, victim, head)) => {
+                        let head = i18n::translate(viewer.locale, &format!("head-{head}"), &[]);
+                        (name, format!("{victim} · {head}"))
+                    }
+                    None => (error.field.clone(), codes::field_label(viewer.locale, &error.field)),
+                };
+                list.push(format!("{label}: {reason}"));
+                by_field.insert(field, reason);
+            }
+            render(
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "judgment_new.html",
+                context! {
+                    case => Value::from_serialize(&case),
+                    heads => heads(),
+                    errors => by_field,
+                    error_list => list,
+                    form => fields.value(),
+                },
+            )
+        }
         Err(error) => form_error(
             &viewer,
             "judgment_new.html",
@@ -94,6 +105,51 @@ async fn record_judgment(
             &fields,
         ),
     }
+}
+
+/// A judgment form's cells: the field name, victim and head of each item of each order.
+type Cells = Vec<Vec<(String, String, &'static str)>>;
+
+/// The orders typed in a judgment form (one per victim with an amount), and the form's cell
+/// behind each `orders[i].items[j]` of the request, to put an error back next to its cell.
+fn judgment_orders(
+    victims: &[String],
+    fields: &Fields,
+    convicted: &[i64],
+) -> (Vec<redress_app::orders::OrderRequest>, Cells) {
+    let deadline = fields.optional("payment_deadline");
+    let mut orders = Vec::new();
+    let mut cells = Vec::new();
+    for code in victims {
+        let typed: Vec<(String, &'static str, String)> = heads()
+            .into_iter()
+            .filter_map(|head| {
+                let name = format!("amount:{code}:{head}");
+                fields.optional(&name).map(|amount| (name, head, amount))
+            })
+            .collect();
+        if typed.is_empty() {
+            continue;
+        }
+        cells.push(typed.iter().map(|(name, head, _)| (name.clone(), code.clone(), *head)).collect());
+        orders.push(redress_app::orders::OrderRequest {
+            victim: code.clone(),
+            currency: None,
+            payment_deadline: deadline.clone(),
+            items: typed.into_iter().map(|(_, head, amount)| (head.to_string(), amount)).collect(),
+            debtors: convicted.to_vec(),
+        });
+    }
+    (orders, cells)
+}
+
+/// `orders[1].items[0].amount` → the cell's (field name, victim, head), when it is one.
+fn cell_of(path: &str, cells: &Cells) -> Option<(String, String, &'static str)> {
+    let rest = path.strip_prefix("orders[")?;
+    let (order, rest) = rest.split_once("].items[")?;
+    let (item, _) = rest.split_once(']')?;
+    let row = cells.get(order.parse::<usize>().ok()?)?;
+    row.get(item.parse::<usize>().ok()?).cloned()
 }
 
 async fn judgment_view(
@@ -144,7 +200,7 @@ async fn judgment_final(
     let fields = Fields::parse(&body);
     match state.app.set_judgment_final(viewer.actor(), &context, id, &fields.get("final_on")).await {
         Ok(_) => Redirect::to(&format!("/judgments/{id}?notice=judgment-updated")).into_response(),
-        Err(error) => match Refusal::of(error) {
+        Err(error) => match Refusal::of(viewer.locale, error) {
             Ok(refusal) => judgment_view(&state, &viewer, id, refusal.status, refusal.as_line()).await,
             Err(error) => failure(&viewer, error),
         },
@@ -165,7 +221,7 @@ async fn order_form(
     match result {
         Ok(_) => Redirect::to(&format!("/judgments/{judgment_id}?notice=judgment-updated#order-{order_id}"))
             .into_response(),
-        Err(error) => match Refusal::of(error) {
+        Err(error) => match Refusal::of(viewer.locale, error) {
             Ok(refusal) => judgment_view(state, viewer, judgment_id, refusal.status, refusal.as_line()).await,
             Err(error) => failure(viewer, error),
         },

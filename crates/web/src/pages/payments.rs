@@ -99,7 +99,12 @@ async fn propose_batch(
 ) -> Response {
     let fields = Fields::parse(&body);
     let Ok(round_id) = fields.get("round_id").parse::<i64>() else {
-        return render_problem(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "error-title", "round_id");
+        let detail = format!(
+            "{}: {}",
+            crate::i18n::codes::field_label(viewer.locale, "round_id"),
+            crate::i18n::codes::reason(viewer.locale, "must be a number")
+        );
+        return render_problem(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "error-title", &detail);
     };
     match state.app.propose_batch(viewer.actor(), &context, round_id, None).await {
         Ok(batch) => Redirect::to(&format!("/batches/{}", batch.id)).into_response(),
@@ -232,7 +237,7 @@ async fn batch_results_outcome(
 ) -> Response {
     let (status, extra) = match result {
         Ok(summary) => (StatusCode::OK, context! { results => Value::from_serialize(&summary) }),
-        Err(error) => match Refusal::of(error) {
+        Err(error) => match Refusal::of(viewer.locale, error) {
             Ok(refusal) => (refusal.status, refusal.as_line()),
             Err(error) => return failure(viewer, error),
         },

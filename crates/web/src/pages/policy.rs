@@ -79,7 +79,7 @@ async fn publish_policy(
     match state.app.publish_policy(viewer.actor(), &context, document).await {
         Ok(_) => Redirect::to("/policy?notice=policy-published").into_response(),
         Err(error) => {
-            let errors = field_errors(&error);
+            let errors = field_errors(viewer.locale, &error);
             if errors.is_none() {
                 return failure(&viewer, error);
             }

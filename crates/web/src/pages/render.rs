@@ -1,5 +1,7 @@
 //! Templates (minijinja, compiled into the binary) and the helpers every page uses: `t` for
-//! messages, `money`, `number` and `date` filters in the viewer's language.
+//! messages; `money`, `number`, `percent`, `date` and `month` filters in the viewer's language
+//! (one formatter each, in [`crate::i18n::format`]); `code(group)`, `bank` and `category`
+//! filters and the `condition` function for codes and reasons ([`crate::i18n::codes`]).
 
 use std::sync::OnceLock;
 
@@ -79,6 +81,90 @@ fn date(state: &State, value: Value) -> String {
     i18n::date(locale_of(state), &value.to_string())
 }
 
+fn datetime(state: &State, value: Value) -> String {
+    if value.is_none() || value.is_undefined() {
+        return "—".to_string();
+    }
+    i18n::format::datetime(locale_of(state), &value.to_string())
+}
+
+fn percent(state: &State, value: Value) -> String {
+    i18n::format::percent(locale_of(state), &value.to_string())
+}
+
+fn month(state: &State, value: Value) -> String {
+    i18n::format::month(locale_of(state), &value.to_string())
+}
+
+/// `{{ r|code("role") }}`: a code of a domain enum as its word.
+fn code(state: &State, value: Value, group: &str) -> String {
+    if value.is_none() || value.is_undefined() {
+        return String::new();
+    }
+    i18n::codes::code(locale_of(state), group, &value.to_string())
+}
+
+/// `{{ line.reason|bank }}`: a bank's status and reason codes as words.
+fn bank(state: &State, value: Value) -> String {
+    if value.is_none() || value.is_undefined() {
+        return String::new();
+    }
+    i18n::codes::bank_reason(locale_of(state), &value.to_string())
+}
+
+/// `{{ round_line(l) }}`: an allocation line's rule in the viewer's language.
+fn round_line(state: &State, line: Value) -> Result<String, Error> {
+    let rule = line.get_attr("rule")?.to_string();
+    let tier = u8::try_from(line.get_attr("tier")?).unwrap_or(0);
+    let share = line.get_attr("share_basis_points")?;
+    let share = if share.is_none() || share.is_undefined() { None } else { u32::try_from(share).ok() };
+    let sentence = line.get_attr("explanation")?.to_string();
+    Ok(i18n::codes::round_rule(locale_of(state), &rule, tier, share, &sentence))
+}
+
+/// `{{ a.name|account }}`: a ledger account in words.
+fn account(state: &State, value: Value) -> String {
+    i18n::codes::account(locale_of(state), &value.to_string())
+}
+
+/// `{{ h.note|note(claim.currency) }}`: a note of a claim's history as words.
+fn note(state: &State, value: Value, currency: Option<&str>) -> String {
+    if value.is_none() || value.is_undefined() {
+        return String::new();
+    }
+    i18n::codes::note(locale_of(state), &value.to_string(), currency.unwrap_or("PEN"))
+}
+
+/// `{{ c.category|category(table.dimension) }}`: a statistics category as its word.
+fn category(state: &State, value: Value, dimension: &str) -> String {
+    i18n::codes::category(locale_of(state), dimension, &value.to_string())
+}
+
+/// `{{ condition(c) }}`: an eligibility condition (`condition`, `met`, `variant`, `args`,
+/// `detail`) in the viewer's language.
+fn condition(state: &State, c: Value) -> Result<String, Error> {
+    let text = |name: &str| -> Result<Option<String>, Error> {
+        let value = c.get_attr(name)?;
+        Ok((!value.is_none() && !value.is_undefined()).then(|| value.to_string()))
+    };
+    let mut args = std::collections::BTreeMap::new();
+    let values = c.get_attr("args")?;
+    if let Ok(keys) = values.try_iter() {
+        for key in keys {
+            let value = values.get_item(&key)?;
+            args.insert(key.to_string(), value.to_string());
+        }
+    }
+    Ok(i18n::codes::condition(
+        locale_of(state),
+        &text("condition")?.unwrap_or_default(),
+        c.get_attr("met")?.is_true(),
+        text("variant")?.as_deref(),
+        &args,
+        &text("detail")?.unwrap_or_default(),
+    ))
+}
+
 fn environment() -> &'static Environment<'static> {
     static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
     ENVIRONMENT.get_or_init(|| {
@@ -91,6 +177,16 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("money", money);
         env.add_filter("number", number);
         env.add_filter("date", date);
+        env.add_filter("percent", percent);
+        env.add_filter("datetime", datetime);
+        env.add_filter("month", month);
+        env.add_filter("code", code);
+        env.add_filter("bank", bank);
+        env.add_filter("category", category);
+        env.add_filter("note", note);
+        env.add_filter("account", account);
+        env.add_function("condition", condition);
+        env.add_function("round_line", round_line);
         env
     })
 }

@@ -141,7 +141,7 @@ async fn change_password(
         .await;
     match result {
         Ok(()) => Redirect::to("/?notice=password-changed").into_response(),
-        Err(error) => match field_errors(&error) {
+        Err(error) => match field_errors(viewer.locale, &error) {
             Some(errors) => render(
                 &viewer,
                 StatusCode::UNPROCESSABLE_ENTITY,

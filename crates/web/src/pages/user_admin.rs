@@ -81,10 +81,12 @@ async fn answer(
         Err(error @ (AppError::Refused(_) | AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = crate::problem::status_of(&error);
             let problem = match &error {
-                AppError::Refused(field) | AppError::Conflict(field) => Some(field.reason.clone()),
+                AppError::Refused(field) | AppError::Conflict(field) => {
+                    Some(crate::i18n::codes::reason(viewer.locale, &field.reason))
+                }
                 _ => None,
             };
-            let refusal = Refusal::of(error).ok();
+            let refusal = Refusal::of(viewer.locale, error).ok();
             let errors = refusal.as_ref().map(|r| r.errors());
             let extra = context! { problem => problem, errors => errors, ..kept };
             show(state, viewer, id, status, extra).await

@@ -114,7 +114,11 @@ async fn refer_victim(
             &viewer,
             StatusCode::UNPROCESSABLE_ENTITY,
             "error-title",
-            "institution_id: must be a number",
+            &format!(
+                "{}: {}",
+                crate::i18n::codes::field_label(viewer.locale, "institution_id"),
+                crate::i18n::codes::reason(viewer.locale, "must be a number")
+            ),
         );
     };
     match state.app.refer_victim(viewer.actor(), &context, &code, institution).await {
@@ -141,7 +145,7 @@ async fn find_victim(
             context! { ..super::victim_edit::choices(), ..context! { found => codes, form => context! { document_type => "dni", sex => "female" } } },
         ),
         Err(AppError::Invalid(errors)) => {
-            let text = joined(&errors);
+            let text = joined(viewer.locale, &errors);
             render(
                 &viewer,
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -10,6 +10,12 @@ pub struct ConditionJson {
     pub condition: String,
     pub met: bool,
     pub detail: String,
+    /// Which wording of the reason applies, when there are several (appeal, insolvency…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// The reason's values by name (date, amount, currency, days).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub args: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -74,7 +80,13 @@ impl From<OrderView> for OrderJson {
                 .eligibility
                 .conditions
                 .into_iter()
-                .map(|x| ConditionJson { condition: x.condition.to_string(), met: x.met, detail: x.detail })
+                .map(|x| ConditionJson {
+                    condition: x.condition.to_string(),
+                    met: x.met,
+                    detail: x.detail,
+                    variant: x.variant.map(str::to_string),
+                    args: x.args.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                })
                 .collect(),
             payments: v
                 .payments

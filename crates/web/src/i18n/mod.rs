@@ -1,6 +1,14 @@
 //! Localisation of the web pages: every user-facing string comes from a Fluent file
 //! (`crates/web/locales/{es,en}.ftl`), Spanish by default; numbers, money and dates are written
-//! the locale's way (`S/ 1.250,00` in Spanish, `S/ 1,250.00` in English).
+//! by CLDR's patterns for the locale ([`format`]: `S/ 1,250.00` and `28/11/2026` for es-PE) and
+//! read back in the same forms ([`input`]); codes (states, kinds, roles, bank reasons) and the
+//! use cases' reasons become messages in [`codes`].
+
+pub mod codes;
+pub mod format;
+pub mod input;
+
+pub use format::{date, money, number};
 
 use std::sync::OnceLock;
 
@@ -55,8 +63,8 @@ impl Locale {
 
     fn source(self) -> &'static str {
         match self {
-            Locale::Es => include_str!("../locales/es.ftl"),
-            Locale::En => include_str!("../locales/en.ftl"),
+            Locale::Es => include_str!("../../locales/es.ftl"),
+            Locale::En => include_str!("../../locales/en.ftl"),
         }
     }
 }
@@ -101,71 +109,9 @@ pub fn has_message(locale: Locale, key: &str) -> bool {
     bundle(locale).has_message(key)
 }
 
-/// The currency's symbol as people in the region write it.
-pub fn currency_symbol(code: &str) -> &str {
-    match code {
-        "PEN" => "S/",
-        "USD" => "US$",
-        "COP" => "COL$",
-        "BRL" => "R$",
-        "DOP" => "RD$",
-        "TTD" => "TT$",
-        "EUR" => "€",
-        other => other,
-    }
-}
-
-/// A decimal string such as `-1250.50` written the locale's way: `-1.250,50` or `-1,250.50`.
-pub fn number(locale: Locale, decimal: &str) -> String {
-    let (sign, digits) = decimal.strip_prefix('-').map_or(("", decimal), |rest| ("-", rest));
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let (group, point) = match locale {
-        Locale::Es => ('.', ','),
-        Locale::En => (',', '.'),
-    };
-    let mut out = String::with_capacity(decimal.len() + whole.len() / 3 + 1);
-    out.push_str(sign);
-    for (index, digit) in whole.chars().enumerate() {
-        if index > 0 && (whole.len() - index) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(digit);
-    }
-    if !fraction.is_empty() {
-        out.push(point);
-        out.push_str(fraction);
-    }
-    out
-}
-
-/// Money: `S/ 1.250,00` (es) or `S/ 1,250.00` (en).
-pub fn money(locale: Locale, decimal: &str, currency: &str) -> String {
-    format!("{} {}", currency_symbol(currency), number(locale, decimal))
-}
-
-/// A `YYYY-MM-DD` date (or the date part of an RFC 3339 instant): `28/11/2026` (es) or
-/// `2026-11-28` (en, unambiguous).
-pub fn date(locale: Locale, text: &str) -> String {
-    let day = text.get(..10).unwrap_or(text);
-    match (locale, day.split('-').collect::<Vec<_>>().as_slice()) {
-        (Locale::Es, [y, m, d]) => format!("{d}/{m}/{y}"),
-        _ => day.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_and_dates_follow_the_locale() {
-        assert_eq!(money(Locale::Es, "1250.00", "PEN"), "S/ 1.250,00");
-        assert_eq!(money(Locale::En, "1250.00", "PEN"), "S/ 1,250.00");
-        assert_eq!(number(Locale::Es, "-1234567.5"), "-1.234.567,5");
-        assert_eq!(number(Locale::En, "999"), "999");
-        assert_eq!(date(Locale::Es, "2026-11-28"), "28/11/2026");
-        assert_eq!(date(Locale::En, "2026-11-28T10:00:00Z"), "2026-11-28");
-    }
 
     #[test]
     fn messages_are_translated_with_their_arguments() {
@@ -175,6 +121,50 @@ mod tests {
         assert_eq!(Locale::from_accept_language(Some("en-GB,en;q=0.9")), Locale::En);
         assert_eq!(Locale::from_accept_language(Some("fr-FR")), Locale::Es);
         assert_eq!(Locale::from_accept_language(None), Locale::Es);
+    }
+
+    /// Every message the Rust code asks for by a literal key, and every one-time notice, exists
+    /// in both languages (keys built at run time are checked by the codes tests).
+    #[test]
+    fn every_message_the_code_names_exists_in_both_languages() {
+        let mut missing = Vec::new();
+        let mut checked = 0;
+        let mut check = |key: &str, whence: &str| {
+            checked += 1;
+            for locale in Locale::ALL {
+                if !has_message(locale, key) {
+                    missing.push(format!("{whence}: {key} ({})", locale.code()));
+                }
+            }
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut folders = vec![root];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                let source = std::fs::read_to_string(&path).unwrap_or_default();
+                let source = source.split("#[cfg(test)]").next().unwrap_or("");
+                for call in source.split("translate(").skip(1) {
+                    let Some((_, rest)) = call.split_once(',') else { continue };
+                    let rest = rest.trim_start();
+                    if let Some(literal) = rest.strip_prefix('"') {
+                        let key = literal.split('"').next().unwrap_or("");
+                        check(key, &path.display().to_string());
+                    }
+                }
+            }
+        }
+        let forms = include_str!("../pages/forms.rs");
+        let allowed = forms.split("let allowed = [").nth(1).and_then(|rest| rest.split("];").next()).unwrap();
+        for key in allowed.split('"').skip(1).step_by(2) {
+            check(key, "notice");
+        }
+        assert!(checked > 20, "the keys were found: {checked}");
+        assert!(missing.is_empty(), "missing messages: {missing:?}");
     }
 
     #[test]
