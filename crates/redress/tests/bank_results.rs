@@ -54,7 +54,7 @@ async fn a_block_rejection_reaches_only_that_blocks_lines(database: TestDatabase
             .await
             .unwrap();
         assert!(
-            page.contains("Corregir los datos bancarios o del beneficiario"),
+            page.contains("espera datos corregidos del beneficiario"),
             "{path} does not say what the claim waits for"
         );
     }

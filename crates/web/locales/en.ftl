@@ -455,8 +455,6 @@ case-court = The court hearing the case
 case-court-later = To be named later
 case-victims-hint = You can only name victims your institution already looks after; the victim services who registered a victim add them to the case.
 
-## Why a claim waits
-waiting-for = Waiting for
 ## The first day: the fund's details, the administrator's checklist, administering users
 fund-title = Fund details
 fund-intro = The fund's name, account and bank as its bank knows them: bank files use them as the debtor. Every change is audited.
@@ -949,6 +947,10 @@ reason-no-user-is-named = no user is named { $value }
 field-address = Address
 field-agency_reference = Agency reference
 field-bank_account = Bank account (CCI or IBAN)
+field-bank_bic = Bank BIC / SWIFT
+field-bank_name = Bank
+field-tax_id = Tax id (RUC)
+field-confirm_duplicate = Confirmation of another judgment
 field-case_id = Case number (for an advance)
 field-claim_cap = Cap per claim (optional)
 field-code = Victim

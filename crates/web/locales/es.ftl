@@ -455,8 +455,6 @@ case-court = Juzgado que conoce el caso
 case-court-later = Se indicará después
 case-victims-hint = Solo puede nombrar a víctimas que su institución ya atiende; los servicios de atención que registraron a una víctima la agregan al caso.
 
-## Why a claim waits
-waiting-for = En espera de
 ## The first day: the fund's details, the administrator's checklist, administering users
 fund-title = Datos del fondo
 fund-intro = El nombre, la cuenta y el banco del fondo tal como los conoce su banco: los archivos de pago los usan como ordenante. Cada cambio queda en la auditoría.
@@ -949,6 +947,10 @@ reason-no-user-is-named = no hay un usuario llamado { $value }
 field-address = Dirección
 field-agency_reference = Referencia de la agencia
 field-bank_account = Cuenta bancaria (CCI o IBAN)
+field-bank_bic = BIC / SWIFT del banco
+field-bank_name = Banco
+field-tax_id = RUC
+field-confirm_duplicate = Confirmación de otra sentencia
 field-case_id = Número del caso (para un adelanto)
 field-claim_cap = Tope por reclamo (opcional)
 field-code = Víctima

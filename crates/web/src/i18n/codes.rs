@@ -529,6 +529,7 @@ mod tests {
             "replay",
             "verify",
             "overdue",
+            "submitted",
         ];
         let mut missing = Vec::new();
         for (template, source) in crate::pages::render::TEMPLATES {
