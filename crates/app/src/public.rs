@@ -2,9 +2,8 @@
 //! Nothing here names a person, gives a place finer than the region, or cites a case.
 
 use redress_domain::assets::AssetState;
-use redress_domain::Amount;
 use serde::Serialize;
-use time::{Date, Month, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::store::Page;
 use crate::{App, AppError};
@@ -36,11 +35,6 @@ pub struct MonthFlow {
 
 /// The states published: confiscated, and what followed it.
 const PUBLISHED: [AssetState; 3] = [AssetState::Confiscated, AssetState::Sold, AssetState::Released];
-
-/// The first day of a month: month figures go by value date (when the money moved).
-fn month_start(year: i32, month: Month) -> Date {
-    Date::from_calendar_date(year, month, 1).unwrap_or(Date::MIN)
-}
 
 impl App {
     pub async fn public_assets(&self) -> Result<Vec<PublicAsset>, AppError> {
@@ -76,7 +70,8 @@ impl App {
         }
     }
 
-    /// The fund's cash inflows and outflows for each of the last `months` months, newest last.
+    /// The fund's cash inflows and outflows for each of the last `months` months, newest last:
+    /// one `GROUP BY` over the months' value dates.
     pub async fn public_fund_flows(&self, months: u8) -> Result<Vec<MonthFlow>, AppError> {
         let currency = self.settings.fund_currency();
         let mut tx = self.store.read().await?;
@@ -84,30 +79,6 @@ impl App {
             return Ok(Vec::new());
         };
         let now: OffsetDateTime = self.clock.now().to_datetime();
-        let (mut year, mut month) = (now.year(), now.month());
-        let mut starts = Vec::new();
-        for _ in 0..months {
-            starts.push((year, month));
-            if month == Month::January {
-                year -= 1;
-            }
-            month = month.previous();
-        }
-        starts.reverse();
-        let mut flows = Vec::with_capacity(starts.len());
-        for (year, month) in starts {
-            let (next_year, next_month) =
-                if month == Month::December { (year + 1, Month::January) } else { (year, month.next()) };
-            let (inflows, outflows): (Amount, Amount) = tx
-                .account_flows(fund.id, month_start(year, month), month_start(next_year, next_month))
-                .await?;
-            flows.push(MonthFlow {
-                month: format!("{year:04}-{:02}", month as u8),
-                currency: currency.code().to_string(),
-                inflows: inflows.format(currency),
-                outflows: outflows.format(currency),
-            });
-        }
-        Ok(flows)
+        Ok(crate::summary::flows_by_month(&mut *tx, fund.id, currency, now, months).await?)
     }
 }

@@ -52,6 +52,7 @@ pub trait ReadTx:
     + OrderReads
     + AssetReads
     + ClaimReads
+    + crate::summary::SummaryReads
     + Send
 {
 }
