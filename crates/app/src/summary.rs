@@ -30,6 +30,22 @@ pub struct MonthSums {
     pub credits: Amount,
 }
 
+/// A published asset with the dates of its moves, read in the same query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedAsset {
+    pub id: i64,
+    pub kind: String,
+    pub region: Option<String>,
+    pub state: String,
+    pub currency: Currency,
+    pub seized_on: Option<String>,
+    /// The first move to confiscated (or released).
+    pub confiscated_on: Option<String>,
+    /// The first sale (or early sale) and its price.
+    pub sold_on: Option<String>,
+    pub sale_amount: Option<Amount>,
+}
+
 /// Aggregate reads: each is one SQL statement whose cost does not grow with the whole table.
 #[async_trait]
 pub trait SummaryReads: Send {
@@ -60,6 +76,13 @@ pub trait SummaryReads: Send {
         from: Date,
         to: Date,
     ) -> StoreResult<Vec<MonthSums>>;
+    /// Assets in any of `states` by id after `page.after`, each with its move dates: one query
+    /// for the page, not one per asset.
+    async fn published_assets(
+        &mut self,
+        states: &[&str],
+        page: crate::store::Page,
+    ) -> StoreResult<Vec<PublishedAsset>>;
     /// How many ledger accounts there are.
     async fn ledger_account_count(&mut self) -> StoreResult<i64>;
 }

@@ -5,14 +5,17 @@
 mod common;
 
 use common::world::{ok, world};
-use common::USER_PASSWORD;
+use common::{TestServer, USER_PASSWORD};
 use redress_app::{Actor, Clock};
 use redress_domain::{Role, Timestamp};
 use redress_store::testing::TestDatabase;
-use serde_json::json;
+use serde_json::{json, Value};
 use sqlx::Row;
 
-on_both_engines!(the_fund_officers_home_page_counts_every_claim_in_the_database);
+on_both_engines!(
+    the_fund_officers_home_page_counts_every_claim_in_the_database,
+    ledger_accounts_and_public_assets_come_a_page_at_a_time_and_the_public_ones_are_cached,
+);
 
 /// More claims than any page limit (500) or list the home page could read.
 const EXTRA_CLAIMS: i64 = 1_200;
@@ -216,4 +219,120 @@ async fn the_fund_officers_home_page_counts_every_claim_in_the_database(database
     let inflows: i64 = flows.iter().map(|cells| units(&cells[1])).sum();
     let outflows: i64 = flows.iter().map(|cells| units(&cells[2])).sum();
     assert_eq!((inflows, outflows), (fund_balance(pool, "debit").await, fund_balance(pool, "credit").await));
+}
+
+/// Published (confiscated) assets, inserted directly: more than a page of the public page.
+async fn add_confiscated_assets(pool: &sqlx::AnyPool, count: i64) {
+    let institution: i64 = sqlx::query("SELECT MIN(id) AS id FROM institutions")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    for i in 0..count {
+        let id: i64 = sqlx::query(
+            "INSERT INTO assets (kind, description, region, currency, state, state_changed_on, institution_id, \
+             created_at, created_by) VALUES ('vehicle', $1, 'Tumbes', 'PEN', 'confiscated', '2026-02-01', $2, 0, 'test') \
+             RETURNING id",
+        )
+        .bind(format!("Camioneta {i}"))
+        .bind(institution)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+        for (state, on) in [("seized", "2025-01-10"), ("confiscated", "2026-02-01")] {
+            sqlx::query(
+                "INSERT INTO asset_moves (asset_id, to_state, on_date, document, recorded_at, recorded_by) \
+                 VALUES ($1, $2, $3, 'Resolución', 0, 'test')",
+            )
+            .bind(id)
+            .bind(state)
+            .bind(on)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn json_at(server: &TestServer, path: &str, token: Option<&str>) -> Value {
+    let mut request = server.client.get(server.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+async fn ledger_accounts_and_public_assets_come_a_page_at_a_time_and_the_public_ones_are_cached(
+    database: TestDatabase,
+) {
+    let server = TestServer::start(database).await;
+    let officer = server.user_token("oficial", &["fund_officer"]).await;
+    for i in 0..120 {
+        let body = json!({"name": format!("liabilities:escrow:test/{i}"), "currency": "PEN"});
+        assert_eq!(server.post("/api/v1/ledger/accounts", &officer, body).await.status(), 201);
+    }
+    let pool = server.store.pool();
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM ledger_accounts")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut path = "/api/v1/ledger/accounts?limit=50".to_string();
+    loop {
+        let page = json_at(&server, &path, Some(&officer)).await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 50);
+        seen.extend(items.iter().map(|a| a["name"].as_str().unwrap().to_string()));
+        match page["next_after"].as_i64() {
+            Some(after) => path = format!("/api/v1/ledger/accounts?limit=50&after={after}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len() as i64, count, "every account once");
+    let first = json_at(&server, "/api/v1/ledger/accounts", Some(&officer)).await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 100, "a hundred by default");
+    let refused = server.get("/api/v1/ledger/accounts?limit=501", &officer).await;
+    assert_eq!(refused.status(), 422);
+
+    add_confiscated_assets(pool, 130).await;
+    let mut assets = Vec::new();
+    let mut path = "/public/assets.json?limit=50".to_string();
+    loop {
+        let page = json_at(&server, &path, None).await;
+        assets.extend(page["assets"].as_array().unwrap().iter().cloned());
+        match page["next_after"].as_i64() {
+            Some(after) => path = format!("/public/assets.json?limit=50&after={after}"),
+            None => break,
+        }
+    }
+    assert_eq!(assets.len(), 130);
+    assert!(assets.iter().all(|a| a["seized_on"] == "2025-01-10" && a["confiscated_on"] == "2026-02-01"));
+    let page = server.client.get(server.url("/public")).send().await.unwrap();
+    assert!(page.headers()["cache-control"].to_str().unwrap().contains("max-age=60"));
+    let page = page.text().await.unwrap();
+    assert_eq!(page.matches("<td>vehicle</td>").count(), 100, "a hundred assets a page");
+    assert!(!page.contains("Camioneta"), "descriptions are not published");
+    let next = page.split("href=\"/public?after=").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let rest = server.client.get(server.url(&format!("/public?after={next}"))).send().await.unwrap();
+    assert_eq!(rest.text().await.unwrap().matches("<td>vehicle</td>").count(), 30);
+
+    // Kept for up to a minute: a new asset shows on pages not read yet, not on those cached.
+    add_confiscated_assets(pool, 1).await;
+    let again = json_at(&server, "/public/assets.json?limit=50", None).await;
+    assert_eq!(again["assets"].as_array().unwrap().len(), 50);
+    let cached =
+        json_at(&server, &format!("/public/assets.json?limit=50&after={}", assets[99]["id"]), None).await;
+    assert_eq!(cached["assets"].as_array().unwrap().len(), 30, "cached");
+    let fresh =
+        json_at(&server, &format!("/public/assets.json?limit=100&after={}", assets[99]["id"]), None).await;
+    assert_eq!(fresh["assets"].as_array().unwrap().len(), 31, "not cached yet");
 }

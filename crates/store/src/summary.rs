@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use redress_app::settings::Engine;
 use redress_app::store::StoreResult;
-use redress_app::summary::{ClaimCount, MonthSums, SummaryReads};
+use redress_app::summary::{ClaimCount, MonthSums, PublishedAsset, SummaryReads};
 use redress_domain::claims::ClaimState;
 use redress_domain::ledger::Account;
 use redress_domain::{Amount, Currency, Timestamp};
@@ -219,6 +219,50 @@ impl SummaryReads for SqlTx {
                     month: get(row, "month")?,
                     debits: Amount(get(row, "debits")?),
                     credits: Amount(get(row, "credits")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn published_assets(
+        &mut self,
+        states: &[&str],
+        page: redress_app::store::Page,
+    ) -> StoreResult<Vec<PublishedAsset>> {
+        let first_move = |states: &str, column: &str| {
+            format!(
+                "(SELECT m.{column} FROM asset_moves m WHERE m.asset_id = a.id AND m.to_state IN ({states}) \
+                 ORDER BY m.id LIMIT 1)"
+            )
+        };
+        let sql = format!(
+            "SELECT a.id, a.kind, a.region, a.state, a.currency, {} AS seized_on, {} AS confiscated_on, \
+             {} AS sold_on, {} AS sale_amount FROM assets a WHERE a.id > $1 AND a.state IN ({}) ORDER BY a.id LIMIT $2",
+            first_move("'seized'", "on_date"),
+            first_move("'confiscated', 'released'", "on_date"),
+            first_move("'sold', 'sold_early'", "on_date"),
+            first_move("'sold', 'sold_early'", "amount"),
+            placeholders(3, states.len())
+        );
+        let mut query = sqlx::query(&sql).bind(page.after.unwrap_or(0)).bind(page.limit);
+        for state in states {
+            query = query.bind(state.to_string());
+        }
+        let rows = query.fetch_all(&mut *self.tx).await.map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                let code: String = get(row, "currency")?;
+                Ok(PublishedAsset {
+                    id: get(row, "id")?,
+                    kind: get(row, "kind")?,
+                    region: get(row, "region")?,
+                    state: get(row, "state")?,
+                    currency: Currency::parse(&code)
+                        .map_err(|_| StoreError::Corrupt(format!("currency {code}")))?,
+                    seized_on: get(row, "seized_on")?,
+                    confiscated_on: get(row, "confiscated_on")?,
+                    sold_on: get(row, "sold_on")?,
+                    sale_amount: get::<Option<i64>>(row, "sale_amount")?.map(Amount),
                 })
             })
             .collect()

@@ -7,3 +7,5 @@ CREATE INDEX claims_state_decision_due ON claims (state, decision_due);
 CREATE INDEX claims_state_payment_due ON claims (state, payment_due);
 CREATE INDEX ledger_transfers_debit_value_date ON ledger_transfers (debit_account_id, value_date, posted);
 CREATE INDEX ledger_transfers_credit_value_date ON ledger_transfers (credit_account_id, value_date, posted);
+-- The public transparency page lists published assets by id, a page at a time.
+CREATE INDEX assets_state_id ON assets (state, id);
