@@ -46,6 +46,26 @@ pub struct PublishedAsset {
     pub sale_amount: Option<Amount>,
 }
 
+/// How many victims share one combination of the coarse attributes statistics publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VictimProfile {
+    pub sex: String,
+    pub nationality: String,
+    pub age_band: String,
+    pub region: Option<String>,
+    pub exploitation: Option<String>,
+    pub victims: i64,
+}
+
+/// Claims in one state and tier, and what they were paid in the fund's currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimGroup {
+    pub state: String,
+    pub tier: i64,
+    pub claims: i64,
+    pub paid: Amount,
+}
+
 /// Aggregate reads: each is one SQL statement whose cost does not grow with the whole table.
 #[async_trait]
 pub trait SummaryReads: Send {
@@ -83,6 +103,11 @@ pub trait SummaryReads: Send {
         states: &[&str],
         page: crate::store::Page,
     ) -> StoreResult<Vec<PublishedAsset>>;
+    /// Victims counted by (sex, nationality, age band, region, exploitation): one `GROUP BY`
+    /// over a covering index.
+    async fn victim_profiles(&mut self) -> StoreResult<Vec<VictimProfile>>;
+    /// Claims counted by state and tier, with their payments in `currency`.
+    async fn claim_groups(&mut self, currency: Currency) -> StoreResult<Vec<ClaimGroup>>;
     /// How many ledger accounts there are.
     async fn ledger_account_count(&mut self) -> StoreResult<i64>;
 }

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use redress_app::settings::Engine;
 use redress_app::store::StoreResult;
-use redress_app::summary::{ClaimCount, MonthSums, PublishedAsset, SummaryReads};
+use redress_app::summary::{ClaimCount, ClaimGroup, MonthSums, PublishedAsset, SummaryReads, VictimProfile};
 use redress_domain::claims::ClaimState;
 use redress_domain::ledger::Account;
 use redress_domain::{Amount, Currency, Timestamp};
@@ -263,6 +263,50 @@ impl SummaryReads for SqlTx {
                     confiscated_on: get(row, "confiscated_on")?,
                     sold_on: get(row, "sold_on")?,
                     sale_amount: get::<Option<i64>>(row, "sale_amount")?.map(Amount),
+                })
+            })
+            .collect()
+    }
+
+    async fn victim_profiles(&mut self) -> StoreResult<Vec<VictimProfile>> {
+        let rows = sqlx::query(
+            "SELECT sex, nationality, age_band, region, exploitation, COUNT(*) AS victims FROM victims \
+             GROUP BY sex, nationality, age_band, region, exploitation",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok(VictimProfile {
+                    sex: get(row, "sex")?,
+                    nationality: get(row, "nationality")?,
+                    age_band: get(row, "age_band")?,
+                    region: get(row, "region")?,
+                    exploitation: get(row, "exploitation")?,
+                    victims: get(row, "victims")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn claim_groups(&mut self, currency: Currency) -> StoreResult<Vec<ClaimGroup>> {
+        let rows = sqlx::query(
+            "SELECT state, tier, COUNT(*) AS claims, \
+             CAST(COALESCE(SUM(CASE WHEN currency = $1 THEN paid ELSE 0 END), 0) AS BIGINT) AS paid \
+             FROM claims GROUP BY state, tier",
+        )
+        .bind(currency.code())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok(ClaimGroup {
+                    state: get(row, "state")?,
+                    tier: get(row, "tier")?,
+                    claims: get(row, "claims")?,
+                    paid: Amount(get(row, "paid")?),
                 })
             })
             .collect()

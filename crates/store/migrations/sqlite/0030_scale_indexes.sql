@@ -9,3 +9,5 @@ CREATE INDEX ledger_transfers_debit_value_date ON ledger_transfers (debit_accoun
 CREATE INDEX ledger_transfers_credit_value_date ON ledger_transfers (credit_account_id, value_date, posted);
 -- The public transparency page lists published assets by id, a page at a time.
 CREATE INDEX assets_state_id ON assets (state, id);
+-- Statistics count victims by their coarse attributes from this index alone.
+CREATE INDEX victims_profile ON victims (sex, nationality, age_band, region, exploitation);
