@@ -152,14 +152,15 @@ impl SummaryReads for SqlTx {
             return Ok(Vec::new());
         }
         // For each instant: the last transfer at or before it (`created_at` never decreases
-        // along `seq`), then the account's last transfer on each side up to it, whose running
+        // along `seq`, so it is the highest `seq` of the latest `created_at` up to the instant:
+        // two seeks on `ledger_transfers_time`, where an `ORDER BY created_at, seq` would sort), then the account's last transfer on each side up to it, whose running
         // totals are the balance. Every step is one index seek.
         let points: Vec<String> =
             (0..instants.len()).map(|i| format!("({i}, CAST(${} AS BIGINT))", i + 2)).collect();
         let sql = format!(
             "WITH points (k, at) AS (VALUES {points}), \
-             lasts AS (SELECT k, (SELECT t.seq FROM ledger_transfers t WHERE t.created_at <= points.at \
-                 ORDER BY t.created_at DESC, t.seq DESC LIMIT 1) AS last FROM points), \
+             lasts AS (SELECT k, (SELECT MAX(t.seq) FROM ledger_transfers t WHERE t.created_at = \
+                 (SELECT MAX(u.created_at) FROM ledger_transfers u WHERE u.created_at <= points.at)) AS last FROM points), \
              sides AS (SELECT k, \
                  (SELECT MAX(t.seq) FROM ledger_transfers t WHERE t.debit_account_id = $1 AND t.seq <= lasts.last) AS d, \
                  (SELECT MAX(t.seq) FROM ledger_transfers t WHERE t.credit_account_id = $1 AND t.seq <= lasts.last) AS c \

@@ -1,7 +1,8 @@
 -- Indexes for the pages' aggregates (see docs/scale.md): the fund officer's home page counts
 -- claims by tier and state, overdue claims and received claims by age, and sums the fund's
 -- cash by month of value date, each from one index range instead of a scan of the table.
-CREATE INDEX claims_state_tier ON claims (state, tier);
+-- (state, tier, currency, paid) also answers statistics' claims by state and tier with their payments.
+CREATE INDEX claims_state_tier ON claims (state, tier, currency, paid);
 CREATE INDEX claims_state_filed ON claims (state, filed_at);
 CREATE INDEX claims_state_decision_due ON claims (state, decision_due);
 CREATE INDEX claims_state_payment_due ON claims (state, payment_due);
