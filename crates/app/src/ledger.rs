@@ -482,6 +482,18 @@ impl App {
         Ok(Account { id, name, currency, flags, totals: Totals::default() })
     }
 
+    /// Ledger accounts by id after `after`, at most `limit` (default 100, at most 500).
+    pub async fn ledger_accounts_page(
+        &self,
+        actor: &Actor,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Vec<Account>, AppError> {
+        actor.require(rules::READ_LEDGER)?;
+        let page = crate::accounts::page(after, limit)?;
+        Ok(self.store.read().await?.ledger_accounts(page).await?)
+    }
+
     pub async fn ledger_accounts(&self, actor: &Actor) -> Result<Vec<Account>, AppError> {
         actor.require(rules::READ_LEDGER)?;
         let mut tx = self.store.read().await?;

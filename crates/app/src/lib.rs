@@ -46,6 +46,7 @@ pub mod scope;
 pub mod settings;
 pub mod statistics;
 pub mod store;
+pub mod summary;
 pub mod users;
 pub mod verify;
 pub mod victims;

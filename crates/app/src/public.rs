@@ -2,10 +2,10 @@
 //! Nothing here names a person, gives a place finer than the region, or cites a case.
 
 use redress_domain::assets::AssetState;
-use redress_domain::Amount;
 use serde::Serialize;
-use time::{Date, Month, OffsetDateTime};
+use time::OffsetDateTime;
 
+use crate::accounts::PAGE_LIMIT_MAX;
 use crate::store::Page;
 use crate::{App, AppError};
 
@@ -37,46 +37,49 @@ pub struct MonthFlow {
 /// The states published: confiscated, and what followed it.
 const PUBLISHED: [AssetState; 3] = [AssetState::Confiscated, AssetState::Sold, AssetState::Released];
 
-/// The first day of a month: month figures go by value date (when the money moved).
-fn month_start(year: i32, month: Month) -> Date {
-    Date::from_calendar_date(year, month, 1).unwrap_or(Date::MIN)
-}
-
 impl App {
-    pub async fn public_assets(&self) -> Result<Vec<PublicAsset>, AppError> {
+    /// Published assets by id after `after`, at most `limit` (one query for the page).
+    pub async fn public_assets_page(
+        &self,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<PublicAsset>, AppError> {
         let states: Vec<&str> = PUBLISHED.iter().map(|s| s.as_str()).collect();
         let mut tx = self.store.read().await?;
+        let page =
+            tx.published_assets(&states, Page { after, limit: limit.clamp(1, PAGE_LIMIT_MAX) }).await?;
+        Ok(page
+            .into_iter()
+            .map(|asset| PublicAsset {
+                id: asset.id,
+                kind: asset.kind,
+                region: asset.region,
+                state: asset.state,
+                seized_on: asset.seized_on,
+                confiscated_on: asset.confiscated_on,
+                sold_on: asset.sold_on,
+                sale_amount: asset.sale_amount.map(|a| a.format(asset.currency)),
+                currency: asset.currency.code().to_string(),
+            })
+            .collect())
+    }
+
+    /// Every published asset (for the CSV download), a page of [`PAGE_LIMIT_MAX`] per query.
+    pub async fn public_assets(&self) -> Result<Vec<PublicAsset>, AppError> {
         let mut result = Vec::new();
-        let mut after = None;
         loop {
-            let page = tx.assets_in_states(&states, Page { after, limit: 500 }).await?;
-            let full = page.len() == 500;
-            after = page.last().map(|a| a.id);
-            for asset in page {
-                let moves = tx.asset_moves(asset.id).await?;
-                let date_of = |states: &[&str]| {
-                    moves.iter().find(|m| states.contains(&m.to_state.as_str())).map(|m| m.on_date.clone())
-                };
-                let sale = moves.iter().find(|m| m.to_state == "sold" || m.to_state == "sold_early");
-                result.push(PublicAsset {
-                    id: asset.id,
-                    kind: asset.kind,
-                    region: asset.region,
-                    state: asset.state,
-                    seized_on: date_of(&["seized"]),
-                    confiscated_on: date_of(&["confiscated", "released"]),
-                    sold_on: sale.map(|m| m.on_date.clone()),
-                    sale_amount: sale.and_then(|m| m.amount).map(|a| a.format(asset.currency)),
-                    currency: asset.currency.code().to_string(),
-                });
-            }
+            let page =
+                self.public_assets_page(result.last().map(|a: &PublicAsset| a.id), PAGE_LIMIT_MAX).await?;
+            let full = page.len() as i64 == PAGE_LIMIT_MAX;
+            result.extend(page);
             if !full {
                 return Ok(result);
             }
         }
     }
 
-    /// The fund's cash inflows and outflows for each of the last `months` months, newest last.
+    /// The fund's cash inflows and outflows for each of the last `months` months, newest last:
+    /// one `GROUP BY` over the months' value dates.
     pub async fn public_fund_flows(&self, months: u8) -> Result<Vec<MonthFlow>, AppError> {
         let currency = self.settings.fund_currency();
         let mut tx = self.store.read().await?;
@@ -84,30 +87,6 @@ impl App {
             return Ok(Vec::new());
         };
         let now: OffsetDateTime = self.clock.now().to_datetime();
-        let (mut year, mut month) = (now.year(), now.month());
-        let mut starts = Vec::new();
-        for _ in 0..months {
-            starts.push((year, month));
-            if month == Month::January {
-                year -= 1;
-            }
-            month = month.previous();
-        }
-        starts.reverse();
-        let mut flows = Vec::with_capacity(starts.len());
-        for (year, month) in starts {
-            let (next_year, next_month) =
-                if month == Month::December { (year + 1, Month::January) } else { (year, month.next()) };
-            let (inflows, outflows): (Amount, Amount) = tx
-                .account_flows(fund.id, month_start(year, month), month_start(next_year, next_month))
-                .await?;
-            flows.push(MonthFlow {
-                month: format!("{year:04}-{:02}", month as u8),
-                currency: currency.code().to_string(),
-                inflows: inflows.format(currency),
-                outflows: outflows.format(currency),
-            });
-        }
-        Ok(flows)
+        Ok(crate::summary::flows_by_month(&mut *tx, fund.id, currency, now, months).await?)
     }
 }

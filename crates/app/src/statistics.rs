@@ -20,7 +20,6 @@ use redress_domain::Amount;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::store::{ClaimFilter, Page};
 use crate::{Actor, App, AppError};
 
 /// The smallest count published (k ≥ 11, see docs/architecture.md).
@@ -94,45 +93,35 @@ pub fn table(dimension: &str, counts: &BTreeMap<String, u64>, min_cell: u64) -> 
 }
 
 impl App {
+    /// The statistics, from two `GROUP BY` queries (victims by their coarse attributes, claims
+    /// by state and tier): no victim or claim is read one by one.
     pub async fn statistics(&self, actor: &Actor) -> Result<Statistics, AppError> {
         actor.require(rules::READ_STATISTICS)?;
+        let currency = self.settings.fund_currency();
         let mut tx = self.store.read().await?;
         let mut dimensions: BTreeMap<&str, BTreeMap<String, u64>> = BTreeMap::new();
-        let mut after = None;
-        loop {
-            let page = tx.victims(Page { after, limit: 1_000 }).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id);
-            for victim in &page {
-                for (dimension, value) in [
-                    ("sex", Some(victim.sex.clone())),
-                    ("nationality", Some(victim.nationality.clone())),
-                    ("age_band", Some(victim.age_band.clone())),
-                    ("region", victim.region.clone()),
-                    ("exploitation", victim.exploitation.clone()),
-                ] {
-                    let value = value.unwrap_or_else(|| "unknown".into());
-                    *dimensions.entry(dimension).or_default().entry(value).or_default() += 1;
-                }
+        for profile in tx.victim_profiles().await? {
+            let count = u64::try_from(profile.victims).unwrap_or(0);
+            for (dimension, value) in [
+                ("sex", Some(profile.sex.clone())),
+                ("nationality", Some(profile.nationality.clone())),
+                ("age_band", Some(profile.age_band.clone())),
+                ("region", profile.region.clone()),
+                ("exploitation", profile.exploitation.clone()),
+            ] {
+                let value = value.unwrap_or_else(|| "unknown".into());
+                *dimensions.entry(dimension).or_default().entry(value).or_default() += count;
             }
         }
         let victims = dimensions.iter().map(|(d, counts)| table(d, counts, MIN_CELL)).collect();
-        let currency = self.settings.fund_currency();
         let mut states: BTreeMap<String, u64> = BTreeMap::new();
         let mut tiers: BTreeMap<String, u64> = BTreeMap::new();
         let mut paid = 0i64;
-        let mut after = None;
-        loop {
-            let page = tx.claims(&ClaimFilter::default(), Page { after, limit: 1_000 }).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id);
-            for claim in &page {
-                *states.entry(claim.state.as_str().to_string()).or_default() += 1;
-                *tiers.entry(claim.tier.to_string()).or_default() += 1;
-                if claim.currency == currency {
-                    paid += claim.paid.0;
-                }
-            }
+        for group in tx.claim_groups(currency).await? {
+            let count = u64::try_from(group.claims).unwrap_or(0);
+            *states.entry(group.state.clone()).or_default() += count;
+            *tiers.entry(group.tier.to_string()).or_default() += count;
+            paid += group.paid.0;
         }
         Ok(Statistics {
             min_cell: MIN_CELL,

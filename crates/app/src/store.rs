@@ -53,6 +53,7 @@ pub trait ReadTx:
     + AssetReads
     + ClaimReads
     + FundReads
+    + crate::summary::SummaryReads
     + Send
 {
 }

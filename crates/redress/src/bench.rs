@@ -40,6 +40,26 @@ pub enum BenchCommand {
         #[arg(long)]
         bare_baseline: bool,
     },
+    /// Every staff page and API read on a seeded country, one at a time and from many sessions
+    /// at once, next to the figures before issue #13. Uses the configured database (seeded with
+    /// the demo country first when empty) or a throwaway one on `--postgres`.
+    Pages {
+        /// Victims to seed when the database is empty.
+        #[arg(long, default_value_t = 3_000)]
+        victims: usize,
+        /// Seed and measure a throwaway database on this PostgreSQL server (dropped afterwards).
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+        /// Requests per read, one at a time.
+        #[arg(long, default_value_t = 50)]
+        requests: usize,
+        /// Sessions reading at once in the concurrent run (0: none).
+        #[arg(long, default_value_t = 50)]
+        concurrency: usize,
+        /// Times each session goes through the reads in the concurrent run.
+        #[arg(long, default_value_t = 4)]
+        rounds: usize,
+    },
     /// An allocation round over many approved claims against sorting the same claims.
     Allocation {
         #[arg(long, default_value_t = 1_000_000)]
@@ -123,6 +143,11 @@ fn allocation(count: usize) -> ExitCode {
 pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<ExitCode> {
     let (transfers, batch, postgres, http_requests, bare_baseline) = match command {
         BenchCommand::Allocation { claims } => return Ok(allocation(claims)),
+        BenchCommand::Pages { victims, postgres, requests, concurrency, rounds } => {
+            let options =
+                crate::bench_pages::PagesOptions { victims, postgres, requests, concurrency, rounds };
+            return crate::bench_pages::run(settings, options).await;
+        }
         BenchCommand::Ledger { transfers, batch, postgres, http_requests, bare_baseline } => {
             (transfers, batch, postgres, http_requests, bare_baseline)
         }

@@ -359,7 +359,7 @@ pub(crate) fn print_app_error(error: &AppError) {
     }
 }
 
-async fn bootstrap(app: &App, url: &str) -> anyhow::Result<()> {
+pub(crate) async fn bootstrap(app: &App, url: &str) -> anyhow::Result<()> {
     let created = app.ensure_chart_of_accounts().await?;
     if created > 0 {
         println!("chart of accounts created ({} accounts in {})", created, app.settings.fund.currency);
@@ -584,7 +584,7 @@ async fn warn_about_first_payment(app: &App) {
 }
 
 /// Seeds the demo country and prints who can log in.
-async fn seed_demo(app: &App, victims: usize) -> anyhow::Result<()> {
+pub(crate) async fn seed_demo(app: &App, victims: usize) -> anyhow::Result<()> {
     let unused =
         app.store.read().await?.victims(redress_app::store::Page { after: None, limit: 1 }).await?.is_empty();
     if !unused {

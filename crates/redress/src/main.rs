@@ -5,6 +5,7 @@
 
 mod audit;
 mod bench;
+mod bench_pages;
 mod cli;
 mod config;
 mod demo;

@@ -24,7 +24,7 @@ pub fn insert_chunk(engine: Engine) -> usize {
     }
 }
 
-const ACCOUNT_COLUMNS: &str =
+pub(crate) const ACCOUNT_COLUMNS: &str =
     "id, name, currency, debits_must_not_exceed_credits, credits_must_not_exceed_debits, \
      debits_pending, debits_posted, credits_pending, credits_posted";
 
@@ -78,7 +78,7 @@ fn currency_of(code: &str) -> StoreResult<Currency> {
     Currency::parse(code).map_err(|_| corrupt("currency", code))
 }
 
-fn account_from(row: &AnyRow) -> StoreResult<Account> {
+pub(crate) fn account_from(row: &AnyRow) -> StoreResult<Account> {
     let name: String = get(row, "name")?;
     let currency: String = get(row, "currency")?;
     Ok(Account {

@@ -28,6 +28,7 @@ mod migrations;
 mod orders;
 mod privileges;
 mod sql;
+mod summary;
 pub mod testing;
 mod users;
 mod victims;

@@ -28,6 +28,7 @@ pub mod layers;
 pub mod openapi;
 pub mod pages;
 pub mod problem;
+pub mod public_cache;
 pub mod routes;
 pub mod transport;
 pub mod views;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The OpenAPI document as JSON, filled in once the router is built.
     pub openapi_json: Arc<OnceLock<String>>,
+    /// The anonymous public page and feeds, kept briefly (see [`public_cache`]).
+    pub public_cache: Arc<public_cache::PublicCache>,
 }
 
 /// The process-wide Prometheus recorder (installed on first use).
@@ -78,7 +81,12 @@ pub struct Built {
 }
 
 pub fn build(app: App) -> Built {
-    let state = AppState { app, metrics: metrics_handle(), openapi_json: Arc::new(OnceLock::new()) };
+    let state = AppState {
+        app,
+        metrics: metrics_handle(),
+        openapi_json: Arc::new(OnceLock::new()),
+        public_cache: Arc::new(public_cache::PublicCache::default()),
+    };
     let routes = routes::all(access::Routes::new(state.clone()));
     let (router, openapi, table) = routes.finish();
     let (pages, page_table) = pages::routes(state.clone()).finish();

@@ -124,20 +124,44 @@ impl App {
         policy: &FundPolicy,
         amount: Amount,
     ) -> Result<Eligibility, AppError> {
-        let victim = tx
-            .victim(&claim.victim_code)
-            .await?
-            .ok_or_else(|| AppError::Internal("a claim without its victim".into()))?;
-        let kind = claim.kind;
-        let (order, owed) = match claim.order_id {
+        let order = self.order_of_claim(tx, claim).await?;
+        self.eligibility_with(tx, claim, policy, amount, order.as_ref()).await
+    }
+
+    /// The view of the order a claim is on, if any.
+    pub(super) async fn order_of_claim(
+        &self,
+        tx: &mut dyn ReadTx,
+        claim: &ClaimRecord,
+    ) -> Result<Option<OrderView>, AppError> {
+        match claim.order_id {
             Some(id) => {
                 let order = tx
                     .order(id)
                     .await?
                     .ok_or_else(|| AppError::Internal("a claim without its order".into()))?;
-                let view = self.order_view(tx, order).await?;
-                (Some(view.eligibility), Some(view.owed))
+                Ok(Some(self.order_view(tx, order).await?))
             }
+            None => Ok(None),
+        }
+    }
+
+    /// [`Self::eligibility_of`] with the claim's order already read.
+    pub(super) async fn eligibility_with(
+        &self,
+        tx: &mut dyn ReadTx,
+        claim: &ClaimRecord,
+        policy: &FundPolicy,
+        amount: Amount,
+        order_view: Option<&OrderView>,
+    ) -> Result<Eligibility, AppError> {
+        let victim = tx
+            .victim(&claim.victim_code)
+            .await?
+            .ok_or_else(|| AppError::Internal("a claim without its victim".into()))?;
+        let kind = claim.kind;
+        let (order, owed) = match order_view {
+            Some(view) => (Some(view.eligibility.clone()), Some(view.owed)),
             None => (None, None),
         };
         let other_open = match claim.order_id {

@@ -135,27 +135,48 @@ impl App {
         tx: &mut dyn ReadTx,
         claim: &ClaimRecord,
     ) -> Result<Amount, AppError> {
+        let mut owed = None;
+        if let (Some(order_id), ClaimKind::Reparation) = (claim.order_id, claim.kind) {
+            if let Some(order) = tx.order(order_id).await? {
+                owed = Some(self.order_view(tx, order).await?.owed);
+            }
+        }
+        Ok(Self::outstanding_given(claim, owed))
+    }
+
+    /// What is left to pay on a claim, given what its order still owes (a reparation's).
+    fn outstanding_given(claim: &ClaimRecord, owed: Option<Amount>) -> Amount {
         let base = claim.approved_amount.unwrap_or(claim.requested);
         let left = base.0 - claim.paid.0 - claim.hold_amount.map_or(0, |a| a.0);
         let mut outstanding = left.max(0);
-        if let (Some(order_id), ClaimKind::Reparation) = (claim.order_id, claim.kind) {
-            if let Some(order) = tx.order(order_id).await? {
-                let owed = self.order_view(tx, order).await?.owed;
-                outstanding = outstanding.min((owed.0 - claim.hold_amount.map_or(0, |a| a.0)).max(0));
-            }
+        if let (Some(owed), Some(_), ClaimKind::Reparation) = (owed, claim.order_id, claim.kind) {
+            outstanding = outstanding.min((owed.0 - claim.hold_amount.map_or(0, |a| a.0)).max(0));
         }
-        Ok(Amount(outstanding))
+        Amount(outstanding)
     }
 
     pub(crate) async fn claim_view(&self, tx: &mut dyn ReadTx, id: i64) -> Result<ClaimView, AppError> {
         let claim = tx.claim(id).await?.ok_or_else(|| AppError::NotFound(format!("no claim has id {id}")))?;
         let policy = self.current_policy(tx).await?;
+        self.claim_view_of(tx, claim, &policy).await
+    }
+
+    /// The view of a claim already read, under the current policy (read once for a list). The
+    /// claim's order is read once for both what is outstanding and the eligibility.
+    async fn claim_view_of(
+        &self,
+        tx: &mut dyn ReadTx,
+        claim: ClaimRecord,
+        policy: &FundPolicy,
+    ) -> Result<ClaimView, AppError> {
+        let id = claim.id;
         let state = claim.state;
-        let outstanding = self.outstanding(tx, &claim).await?;
+        let order = self.order_of_claim(tx, &claim).await?;
+        let outstanding = Self::outstanding_given(&claim, order.as_ref().map(|o| o.owed));
         // A received claim's eligibility is computed now; a decided one shows what was found
         // at the decision (stored as JSON of the same shape).
         let (eligible, conditions) = if state == ClaimState::Received {
-            let found = self.eligibility_of(tx, &claim, &policy, claim.requested).await?;
+            let found = self.eligibility_with(tx, &claim, policy, claim.requested, order.as_ref()).await?;
             let conditions = found.conditions.into_iter().map(ConditionView::from).collect();
             (found.eligible, conditions)
         } else {
@@ -259,9 +280,10 @@ impl App {
         }
         let mut tx = self.store.read().await?;
         let records = tx.claims(&filter, page).await?;
+        let policy = self.current_policy(&mut *tx).await?;
         let mut views = Vec::with_capacity(records.len());
         for record in records {
-            let view = self.claim_view(&mut *tx, record.id).await?;
+            let view = self.claim_view_of(&mut *tx, record, &policy).await?;
             if !overdue_only || view.overdue {
                 views.push(view);
             }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use minijinja::{context, Value};
-use redress_app::claims::ClaimView;
+use redress_app::summary::FundSummary;
 use redress_app::{Actor, App, AppError};
 use redress_domain::ledger::Account;
 use redress_domain::{Amount, Currency, Policy, Role};
@@ -66,30 +66,26 @@ async fn dashboard(
     render(&viewer, StatusCode::OK, "dashboard.html", Value::from(values))
 }
 
-/// The fund's money and claims waiting, with their charts.
+/// The fund's money and claims waiting, with their charts: every figure from SQL aggregates
+/// (see `App::fund_summary`), none counted from a list of claims.
 async fn fund_officer(
     app: &App,
     actor: &Actor,
     locale: Locale,
     values: &mut BTreeMap<&str, Value>,
 ) -> Result<(), AppError> {
-    let accounts = app.ledger_accounts(actor).await?;
-    let currency = app.settings.fund_currency();
-    let cash = accounts.iter().find(|a| a.name.as_str() == "assets:bank:fund" && a.currency == currency);
-    let (posted, holds) = cash.map_or((0, 0), |a| {
-        (a.totals.debits_posted.0 - a.totals.credits_posted.0, a.totals.credits_pending.0)
-    });
+    let summary = app.fund_summary(actor).await?;
+    let currency = summary.currency;
     let policy = app.fund_policy(actor, None).await.ok();
     let reserve =
         policy.as_ref().and_then(|p| Amount::parse(&p.policy.reserve, currency).ok()).map_or(0, |a| a.0);
-    let claims = app.claims(actor, None, None, false, None, Some(500)).await.unwrap_or_default();
-    let tiers: Vec<Value> = (1..=3u8)
-        .map(|tier| {
-            let count = |state: &str| claims.iter().filter(|c| c.tier == tier && c.state == state).count();
-            context! { tier => tier, received => count("received"), approved => count("approved") }
-        })
+    let tiers: Vec<Value> = summary
+        .tiers
+        .iter()
+        .map(|t| context! { tier => t.tier, received => t.received, approved => t.approved })
         .collect();
     let format = |units: i64| Amount(units).format(currency);
+    let (posted, holds) = (summary.cash.0, summary.holds.0);
     values.insert(
         "fund",
         context! {
@@ -97,42 +93,26 @@ async fn fund_officer(
             cash => format(posted),
             holds => format(holds),
             available => format((posted - holds - reserve).max(0)),
-            overdue => claims.iter().filter(|c| c.overdue).count(),
+            overdue => summary.overdue,
             tiers => tiers,
         },
     );
     if let Ok(flows) = app.public_fund_flows(12).await {
         values.insert("flows_chart", Value::from(crate::charts::flows_svg(locale, &flows)));
     }
-    values.insert("balance_chart", balance_chart(app, actor, locale, currency, posted).await);
-    values.insert("sources_chart", sources_chart(&accounts, locale, currency));
-    values.insert("ageing_chart", ageing_chart(app, &claims, locale));
+    values.insert("balance_chart", balance_chart(&summary, locale));
+    values.insert("sources_chart", sources_chart(&summary.income, locale, currency));
+    values.insert("ageing_chart", ageing_chart(&summary.ageing, locale));
     Ok(())
 }
 
 /// The fund's balance at each of the last twelve month ends (and now).
-async fn balance_chart(app: &App, actor: &Actor, locale: Locale, currency: Currency, posted: i64) -> Value {
+fn balance_chart(summary: &FundSummary, locale: Locale) -> Value {
+    let currency = summary.currency;
     let format = |units: i64| Amount(units).format(currency);
-    let mut points = Vec::new();
-    let now = app.clock.now().to_datetime();
-    let mut firsts = vec![now.date().replace_day(1).unwrap_or(now.date())];
-    for _ in 0..11 {
-        let previous = *firsts.last().unwrap_or(&now.date()) - time::Duration::days(1);
-        firsts.push(previous.replace_day(1).unwrap_or(previous));
-    }
-    firsts.reverse();
-    for first in firsts {
-        let at = redress_domain::Timestamp::from_datetime(first.midnight().assume_utc());
-        if let Ok(balances) = app.balances_at(actor, at).await {
-            let balance = balances
-                .iter()
-                .find(|(a, _)| a.name.as_str() == "assets:bank:fund" && a.currency == currency)
-                .map_or(0, |(_, t)| t.debits_posted.0 - t.credits_posted.0);
-            let month = (first - time::Duration::days(1)).to_string();
-            points.push((month[..7].to_string(), format(balance)));
-        }
-    }
-    points.push((i18n::translate(locale, "dash-cash", &[]), format(posted)));
+    let mut points: Vec<(String, String)> =
+        summary.month_ends.iter().map(|(month, balance)| (month.clone(), format(balance.0))).collect();
+    points.push((i18n::translate(locale, "dash-cash", &[]), format(summary.cash.0)));
     Value::from(crate::charts::line_svg(locale, "chart-balance", &points, currency.code()))
 }
 
@@ -155,19 +135,7 @@ fn sources_chart(accounts: &[Account], locale: Locale, currency: Currency) -> Va
 }
 
 /// Claims waiting for a decision, by age.
-fn ageing_chart(app: &App, claims: &[ClaimView], locale: Locale) -> Value {
-    let today = app.clock.now().to_datetime().date();
-    let mut buckets = [0usize; 4];
-    for claim in claims.iter().filter(|c| c.state == "received") {
-        let days = (today - claim.filed_at.to_datetime().date()).whole_days();
-        let bucket = match days {
-            0..=3 => 0,
-            4..=14 => 1,
-            15..=56 => 2,
-            _ => 3,
-        };
-        buckets[bucket] += 1;
-    }
+fn ageing_chart(buckets: &[i64; 4], locale: Locale) -> Value {
     let ageing: Vec<(String, String)> = buckets
         .iter()
         .enumerate()

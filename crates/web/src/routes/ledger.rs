@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiError, ApiResult, Problem, ProblemField};
 use crate::views::ledger::{AccountView, ReferencesBody, TransferView};
+use crate::views::PageQuery;
 use crate::AppState;
 
 /// Transfers per page while streaming an export.
@@ -25,17 +26,23 @@ const EXPORT_PAGE: i64 = 2_000;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountList {
     pub items: Vec<AccountView>,
+    /// The `after` of the next page; `null` on the last page.
+    pub next_after: Option<i64>,
 }
 
-/// Every ledger account with its balances.
-#[utoipa::path(get, path = "/api/v1/ledger/accounts", tag = "ledger",
-    responses((status = 200, body = AccountList)))]
+/// Ledger accounts with their balances, by id, a page at a time.
+#[utoipa::path(get, path = "/api/v1/ledger/accounts", tag = "ledger", params(PageQuery),
+    responses((status = 200, body = AccountList),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_accounts(
     State(state): State<AppState>,
     CurrentActor(actor): CurrentActor,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<AccountList>> {
-    let accounts = state.app.ledger_accounts(&actor).await?;
-    Ok(Json(AccountList { items: accounts.iter().map(AccountView::from).collect() }))
+    let limit = query.limit.unwrap_or(100);
+    let accounts = state.app.ledger_accounts_page(&actor, query.after, Some(limit)).await?;
+    let next_after = if accounts.len() as i64 == limit { accounts.last().map(|a| a.id) } else { None };
+    Ok(Json(AccountList { items: accounts.iter().map(AccountView::from).collect(), next_after }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,19 +1,74 @@
 //! The public transparency page and feeds (no login): confiscated and sold assets, and the
 //! fund's money by month. No names, no place finer than the region, no case numbers.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
+use axum::response::{IntoResponse, Response};
 use redress_app::public::{MonthFlow, PublicAsset};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use crate::problem::ApiResult;
+use crate::extract::ApiQuery;
+use crate::problem::{ApiError, ApiResult};
+use crate::public_cache::{Cached, PUBLIC_CACHE_SECONDS};
 use crate::AppState;
 
 /// Months of fund flows published.
 const MONTHS: u8 = 24;
+
+/// Assets per page of the transparency page.
+const PAGE_ASSETS: i64 = 100;
+
+/// Assets per page of the JSON feed unless `limit` says otherwise.
+const FEED_ASSETS: i64 = 500;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PublicPageQuery {
+    /// Assets after this id (from `next_after`, or the page's "next" link).
+    pub after: Option<i64>,
+    /// At most this many assets (1–500, default 500 in the feed; the page shows 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+impl PublicPageQuery {
+    fn limit(&self, default: i64) -> Result<i64, ApiError> {
+        let limit = self.limit.unwrap_or(default);
+        if !(1..=500).contains(&limit) {
+            let error = redress_domain::FieldError::new("limit", "must be between 1 and 500");
+            return Err(redress_app::AppError::from(error).into());
+        }
+        Ok(limit)
+    }
+}
+
+/// The cached answer for `key`, computed by `fill` at most once per [`PUBLIC_CACHE_SECONDS`].
+async fn cached<F, Fut>(
+    state: &AppState,
+    key: String,
+    content_type: &'static str,
+    fill: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<String>>,
+{
+    let answer = state
+        .public_cache
+        .get_or_fill(&key, || async {
+            Ok::<_, ApiError>(Cached { content_type, body: Arc::from(fill().await?) })
+        })
+        .await?;
+    let max_age = format!("public, max-age={PUBLIC_CACHE_SECONDS}");
+    Ok((
+        [(header::CONTENT_TYPE, answer.content_type), (header::CACHE_CONTROL, max_age.as_str())],
+        answer.body.to_string(),
+    )
+        .into_response())
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicAssetJson {
@@ -47,6 +102,8 @@ impl From<PublicAsset> for PublicAssetJson {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicAssets {
     pub assets: Vec<PublicAssetJson>,
+    /// The `after` of the next page; `null` on the last page.
+    pub next_after: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,17 +125,38 @@ pub struct FundFlows {
     pub months: Vec<MonthFlowJson>,
 }
 
-/// Confiscated and sold assets: kind, region, state, dates and sale amount.
-#[utoipa::path(get, path = "/public/assets.json", tag = "public", responses((status = 200, body = PublicAssets)))]
-pub async fn assets_json(State(state): State<AppState>) -> ApiResult<Json<PublicAssets>> {
-    let assets = state.app.public_assets().await?;
-    Ok(Json(PublicAssets { assets: assets.into_iter().map(PublicAssetJson::from).collect() }))
+/// Confiscated and sold assets: kind, region, state, dates and sale amount, by id, a page at a
+/// time (kept up to 60 seconds).
+#[utoipa::path(get, path = "/public/assets.json", tag = "public", params(PublicPageQuery),
+    responses((status = 200, body = PublicAssets)))]
+pub async fn assets_json(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<PublicPageQuery>,
+) -> ApiResult<Response> {
+    let limit = query.limit(FEED_ASSETS)?;
+    let key = format!("assets.json?after={:?}&limit={limit}", query.after);
+    cached(&state, key, "application/json", || async {
+        let assets = state.app.public_assets_page(query.after, limit).await?;
+        let next_after = if assets.len() as i64 == limit { assets.last().map(|a| a.id) } else { None };
+        let body =
+            PublicAssets { assets: assets.into_iter().map(PublicAssetJson::from).collect(), next_after };
+        serde_json::to_string(&body)
+            .map_err(|e| ApiError::from(redress_app::AppError::Internal(e.to_string())))
+    })
+    .await
 }
 
-/// The same as CSV.
+/// Every published asset as CSV (kept up to 60 seconds).
 #[utoipa::path(get, path = "/public/assets.csv", tag = "public",
     responses((status = 200, content_type = "text/csv", description = "Confiscated and sold assets")))]
 pub async fn assets_csv(State(state): State<AppState>) -> ApiResult<Response> {
+    cached(&state, "assets.csv".to_string(), "text/csv; charset=utf-8", || async {
+        assets_csv_text(&state).await
+    })
+    .await
+}
+
+async fn assets_csv_text(state: &AppState) -> ApiResult<String> {
     use redress_formats::csv::cell;
     let mut text =
         String::from("id,kind,region,state,seized_on,confiscated_on,sold_on,sale_amount,currency\r\n");
@@ -97,14 +175,19 @@ pub async fn assets_csv(State(state): State<AppState>) -> ApiResult<Response> {
             a.currency
         ));
     }
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
+    Ok(text)
 }
 
-/// The fund's cash inflows and outflows by month (the last 24 months).
+/// The fund's cash inflows and outflows by month (the last 24 months; kept up to 60 seconds).
 #[utoipa::path(get, path = "/public/fund-flows.json", tag = "public", responses((status = 200, body = FundFlows)))]
-pub async fn fund_flows(State(state): State<AppState>) -> ApiResult<Json<FundFlows>> {
-    let months = state.app.public_fund_flows(MONTHS).await?;
-    Ok(Json(FundFlows { months: months.into_iter().map(MonthFlowJson::from).collect() }))
+pub async fn fund_flows(State(state): State<AppState>) -> ApiResult<Response> {
+    cached(&state, "fund-flows.json".to_string(), "application/json", || async {
+        let months = state.app.public_fund_flows(MONTHS).await?;
+        let body = FundFlows { months: months.into_iter().map(MonthFlowJson::from).collect() };
+        serde_json::to_string(&body)
+            .map_err(|e| ApiError::from(redress_app::AppError::Internal(e.to_string())))
+    })
+    .await
 }
 
 fn escape(text: &str) -> String {
@@ -112,9 +195,21 @@ fn escape(text: &str) -> String {
 }
 
 /// The transparency page (Spanish, with English headings), readable without JavaScript.
-#[utoipa::path(get, path = "/public", tag = "public", responses((status = 200, content_type = "text/html", description = "The page")))]
-pub async fn page(State(state): State<AppState>) -> ApiResult<Html<String>> {
-    let assets = state.app.public_assets().await?;
+/// A hundred assets a page, by id (`?after=`); kept up to 60 seconds, as the page says.
+#[utoipa::path(get, path = "/public", tag = "public", params(PublicPageQuery),
+    responses((status = 200, content_type = "text/html", description = "The page")))]
+pub async fn page(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<PublicPageQuery>,
+) -> ApiResult<Response> {
+    let limit = query.limit(PAGE_ASSETS)?;
+    let key = format!("page?after={:?}&limit={limit}", query.after);
+    cached(&state, key, "text/html; charset=utf-8", || async { page_html(&state, query.after, limit).await })
+        .await
+}
+
+async fn page_html(state: &AppState, after: Option<i64>, limit: i64) -> ApiResult<String> {
+    let assets = state.app.public_assets_page(after, limit).await?;
     let flows = state.app.public_fund_flows(MONTHS).await?;
     let mut html = String::from(
         "<!doctype html><html lang=\"es\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
@@ -140,8 +235,17 @@ pub async fn page(State(state): State<AppState>) -> ApiResult<Html<String>> {
             a.sale_amount.as_ref().map_or("—".to_string(), |s| format!("{} {}", a.currency, escape(s)))
         ));
     }
+    html.push_str("</tbody></table>");
+    if assets.len() as i64 == limit {
+        if let Some(last) = assets.last() {
+            html.push_str(&format!(
+                "<p><a rel=\"next\" href=\"/public?after={}\">Siguientes <span lang=\"en\">(Next)</span> →</a></p>",
+                last.id
+            ));
+        }
+    }
     html.push_str(
-        "</tbody></table><h2>Ingresos y egresos del Fondo <small lang=\"en\">(Fund inflows and outflows)</small></h2>\
+        "<h2>Ingresos y egresos del Fondo <small lang=\"en\">(Fund inflows and outflows)</small></h2>\
          <table><thead><tr><th>Mes</th><th>Ingresos</th><th>Egresos</th></tr></thead><tbody>",
     );
     for m in &flows {
@@ -154,9 +258,11 @@ pub async fn page(State(state): State<AppState>) -> ApiResult<Html<String>> {
             m.outflows
         ));
     }
-    html.push_str(
+    html.push_str(&format!(
         "</tbody></table><p><a href=\"/public/assets.csv\">CSV</a> · <a href=\"/public/assets.json\">JSON</a> · \
-         <a href=\"/public/fund-flows.json\">JSON (fondo)</a></p></main></body></html>",
-    );
-    Ok(Html(html))
+         <a href=\"/public/fund-flows.json\">JSON (fondo)</a></p>\
+         <p><small>Cifras de hace {PUBLIC_CACHE_SECONDS} segundos como máximo. \
+         <span lang=\"en\">(Figures at most {PUBLIC_CACHE_SECONDS} seconds old.)</span></small></p></main></body></html>",
+    ));
+    Ok(html)
 }

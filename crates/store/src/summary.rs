@@ -1,0 +1,323 @@
+//! Aggregate reads for the pages that show totals (see `redress_app::summary`): each one SQL
+//! statement served by an index, whose cost grows with what it returns.
+
+use async_trait::async_trait;
+use redress_app::settings::Engine;
+use redress_app::store::StoreResult;
+use redress_app::summary::{ClaimCount, ClaimGroup, MonthSums, PublishedAsset, SummaryReads, VictimProfile};
+use redress_domain::claims::ClaimState;
+use redress_domain::ledger::Account;
+use redress_domain::{Amount, Currency, Timestamp};
+
+use crate::ledger::{account_from, ACCOUNT_COLUMNS};
+use crate::sql::{classify, get, SqlTx};
+use redress_app::store::StoreError;
+
+/// `$first, $first+1, …` for `count` parameters.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The smallest string above every string that starts with `prefix` (byte order).
+fn prefix_end(prefix: &str) -> String {
+    let mut bytes = prefix.as_bytes().to_vec();
+    while let Some(last) = bytes.pop() {
+        if last < 0x7f {
+            bytes.push(last + 1);
+            return String::from_utf8(bytes).unwrap_or_default();
+        }
+    }
+    String::from("\u{10ffff}")
+}
+
+#[async_trait]
+impl SummaryReads for SqlTx {
+    async fn claim_counts(&mut self, states: &[ClaimState]) -> StoreResult<Vec<ClaimCount>> {
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT tier, state, COUNT(*) AS claims FROM claims WHERE state IN ({}) GROUP BY tier, state",
+            placeholders(1, states.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for state in states {
+            query = query.bind(state.as_str());
+        }
+        let rows = query.fetch_all(&mut *self.tx).await.map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                let state: String = get(row, "state")?;
+                let tier: i64 = get(row, "tier")?;
+                Ok(ClaimCount {
+                    tier: u8::try_from(tier).map_err(|_| StoreError::Corrupt(format!("tier {tier}")))?,
+                    state: ClaimState::parse("state", &state)
+                        .map_err(|_| StoreError::Corrupt(format!("state {state:?}")))?,
+                    claims: get(row, "claims")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn overdue_claims(&mut self, now: Timestamp, today: &str) -> StoreResult<i64> {
+        // Two index ranges (state, decision_due) and (state, payment_due) rather than one OR.
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM claims WHERE state = 'received' AND decision_due < $1) \
+             + (SELECT COUNT(*) FROM claims WHERE state IN ('approved', 'allocated', 'in_batch') \
+                AND payment_due IS NOT NULL AND payment_due < $2) AS overdue",
+        )
+        .bind(now.unix_micros())
+        .bind(today.to_string())
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        get(&row, "overdue")
+    }
+
+    async fn received_claims_filed(&mut self, ranges: &[(Timestamp, Timestamp)]) -> StoreResult<Vec<i64>> {
+        let mut columns = Vec::with_capacity(ranges.len() + 1);
+        for (index, _) in ranges.iter().enumerate() {
+            let (from, to) = (index * 2 + 1, index * 2 + 2);
+            columns.push(format!(
+                "(SELECT COUNT(*) FROM claims WHERE state = 'received' AND filed_at >= ${from} AND filed_at < ${to}) AS r{index}"
+            ));
+        }
+        columns.push("(SELECT COUNT(*) FROM claims WHERE state = 'received') AS total".to_string());
+        let sql = format!("SELECT {}", columns.join(", "));
+        let mut query = sqlx::query(&sql);
+        for (from, to) in ranges {
+            query = query.bind(from.unix_micros()).bind(to.unix_micros());
+        }
+        let row = query.fetch_one(&mut *self.tx).await.map_err(classify)?;
+        let mut counts = Vec::with_capacity(ranges.len() + 1);
+        for index in 0..ranges.len() {
+            counts.push(get(&row, &format!("r{index}"))?);
+        }
+        counts.push(get(&row, "total")?);
+        Ok(counts)
+    }
+
+    async fn ledger_accounts_matching(
+        &mut self,
+        currency: Currency,
+        names: &[&str],
+        prefixes: &[&str],
+    ) -> StoreResult<Vec<Account>> {
+        let mut conditions = Vec::new();
+        let mut binds: Vec<String> = vec![currency.code().to_string()];
+        if !names.is_empty() {
+            conditions.push(format!("name IN ({})", placeholders(2, names.len())));
+            binds.extend(names.iter().map(|n| n.to_string()));
+        }
+        for prefix in prefixes {
+            // SQLite compares bytes, so a range on the (name, currency) index finds the prefix;
+            // PostgreSQL's collation may not order by bytes, so it matches with LIKE.
+            match self.engine {
+                Engine::Sqlite => {
+                    conditions.push(format!(
+                        "(name >= ${} AND name < ${})",
+                        binds.len() + 1,
+                        binds.len() + 2
+                    ));
+                    binds.push(prefix.to_string());
+                    binds.push(prefix_end(prefix));
+                }
+                Engine::Postgres => {
+                    conditions.push(format!("name LIKE ${}", binds.len() + 1));
+                    binds.push(format!("{}%", prefix.replace('%', "\\%").replace('_', "\\_")));
+                }
+            }
+        }
+        if conditions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE currency = $1 AND ({}) ORDER BY name",
+            conditions.join(" OR ")
+        );
+        let mut query = sqlx::query(&sql);
+        for bind in binds {
+            query = query.bind(bind);
+        }
+        let rows = query.fetch_all(&mut *self.tx).await.map_err(classify)?;
+        rows.iter().map(account_from).collect()
+    }
+
+    async fn posted_totals_at_each(
+        &mut self,
+        account_id: i64,
+        instants: &[Timestamp],
+    ) -> StoreResult<Vec<(Amount, Amount)>> {
+        if instants.is_empty() {
+            return Ok(Vec::new());
+        }
+        // For each instant: the last transfer at or before it (`created_at` never decreases
+        // along `seq`, so it is the highest `seq` of the latest `created_at` up to the instant:
+        // two seeks on `ledger_transfers_time`, where an `ORDER BY created_at, seq` would sort), then the account's last transfer on each side up to it, whose running
+        // totals are the balance. Every step is one index seek.
+        let points: Vec<String> =
+            (0..instants.len()).map(|i| format!("({i}, CAST(${} AS BIGINT))", i + 2)).collect();
+        let sql = format!(
+            "WITH points (k, at) AS (VALUES {points}), \
+             lasts AS (SELECT k, (SELECT MAX(t.seq) FROM ledger_transfers t WHERE t.created_at = \
+                 (SELECT MAX(u.created_at) FROM ledger_transfers u WHERE u.created_at <= points.at)) AS last FROM points), \
+             sides AS (SELECT k, \
+                 (SELECT MAX(t.seq) FROM ledger_transfers t WHERE t.debit_account_id = $1 AND t.seq <= lasts.last) AS d, \
+                 (SELECT MAX(t.seq) FROM ledger_transfers t WHERE t.credit_account_id = $1 AND t.seq <= lasts.last) AS c \
+                 FROM lasts) \
+             SELECT s.d AS d, s.c AS c, \
+                 dt.debit_account_debits_after AS dd, dt.debit_account_credits_after AS dc, \
+                 ct.credit_account_debits_after AS cd, ct.credit_account_credits_after AS cc \
+             FROM sides s LEFT JOIN ledger_transfers dt ON dt.seq = s.d \
+             LEFT JOIN ledger_transfers ct ON ct.seq = s.c ORDER BY s.k",
+            points = points.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(account_id);
+        for at in instants {
+            query = query.bind(at.unix_micros());
+        }
+        let rows = query.fetch_all(&mut *self.tx).await.map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                let debit_side: Option<i64> = get(row, "d")?;
+                let credit_side: Option<i64> = get(row, "c")?;
+                let totals = match (debit_side, credit_side) {
+                    (Some(d), Some(c)) if c > d => (get(row, "cd")?, get(row, "cc")?),
+                    (Some(_), _) => (get(row, "dd")?, get(row, "dc")?),
+                    (None, Some(_)) => (get(row, "cd")?, get(row, "cc")?),
+                    (None, None) => (0, 0),
+                };
+                Ok((Amount(totals.0), Amount(totals.1)))
+            })
+            .collect()
+    }
+
+    async fn account_flows_by_month(
+        &mut self,
+        account_id: i64,
+        from: time::Date,
+        to: time::Date,
+    ) -> StoreResult<Vec<MonthSums>> {
+        // Two index ranges, (debit account, value date) and (credit account, value date).
+        let rows = sqlx::query(
+            "SELECT month, CAST(SUM(debits) AS BIGINT) AS debits, CAST(SUM(credits) AS BIGINT) AS credits FROM ( \
+               SELECT SUBSTR(value_date, 1, 7) AS month, posted AS debits, CAST(0 AS BIGINT) AS credits \
+               FROM ledger_transfers WHERE debit_account_id = $1 AND value_date >= $2 AND value_date < $3 \
+               UNION ALL \
+               SELECT SUBSTR(value_date, 1, 7) AS month, CAST(0 AS BIGINT) AS debits, posted AS credits \
+               FROM ledger_transfers WHERE credit_account_id = $1 AND value_date >= $2 AND value_date < $3 \
+             ) flows GROUP BY month ORDER BY month",
+        )
+        .bind(account_id)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok(MonthSums {
+                    month: get(row, "month")?,
+                    debits: Amount(get(row, "debits")?),
+                    credits: Amount(get(row, "credits")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn published_assets(
+        &mut self,
+        states: &[&str],
+        page: redress_app::store::Page,
+    ) -> StoreResult<Vec<PublishedAsset>> {
+        let first_move = |states: &str, column: &str| {
+            format!(
+                "(SELECT m.{column} FROM asset_moves m WHERE m.asset_id = a.id AND m.to_state IN ({states}) \
+                 ORDER BY m.id LIMIT 1)"
+            )
+        };
+        let sql = format!(
+            "SELECT a.id, a.kind, a.region, a.state, a.currency, {} AS seized_on, {} AS confiscated_on, \
+             {} AS sold_on, {} AS sale_amount FROM assets a WHERE a.id > $1 AND a.state IN ({}) ORDER BY a.id LIMIT $2",
+            first_move("'seized'", "on_date"),
+            first_move("'confiscated', 'released'", "on_date"),
+            first_move("'sold', 'sold_early'", "on_date"),
+            first_move("'sold', 'sold_early'", "amount"),
+            placeholders(3, states.len())
+        );
+        let mut query = sqlx::query(&sql).bind(page.after.unwrap_or(0)).bind(page.limit);
+        for state in states {
+            query = query.bind(state.to_string());
+        }
+        let rows = query.fetch_all(&mut *self.tx).await.map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                let code: String = get(row, "currency")?;
+                Ok(PublishedAsset {
+                    id: get(row, "id")?,
+                    kind: get(row, "kind")?,
+                    region: get(row, "region")?,
+                    state: get(row, "state")?,
+                    currency: Currency::parse(&code)
+                        .map_err(|_| StoreError::Corrupt(format!("currency {code}")))?,
+                    seized_on: get(row, "seized_on")?,
+                    confiscated_on: get(row, "confiscated_on")?,
+                    sold_on: get(row, "sold_on")?,
+                    sale_amount: get::<Option<i64>>(row, "sale_amount")?.map(Amount),
+                })
+            })
+            .collect()
+    }
+
+    async fn victim_profiles(&mut self) -> StoreResult<Vec<VictimProfile>> {
+        let rows = sqlx::query(
+            "SELECT sex, nationality, age_band, region, exploitation, COUNT(*) AS victims FROM victims \
+             GROUP BY sex, nationality, age_band, region, exploitation",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok(VictimProfile {
+                    sex: get(row, "sex")?,
+                    nationality: get(row, "nationality")?,
+                    age_band: get(row, "age_band")?,
+                    region: get(row, "region")?,
+                    exploitation: get(row, "exploitation")?,
+                    victims: get(row, "victims")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn claim_groups(&mut self, currency: Currency) -> StoreResult<Vec<ClaimGroup>> {
+        let rows = sqlx::query(
+            "SELECT state, tier, COUNT(*) AS claims, \
+             CAST(COALESCE(SUM(CASE WHEN currency = $1 THEN paid ELSE 0 END), 0) AS BIGINT) AS paid \
+             FROM claims GROUP BY state, tier",
+        )
+        .bind(currency.code())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok(ClaimGroup {
+                    state: get(row, "state")?,
+                    tier: get(row, "tier")?,
+                    claims: get(row, "claims")?,
+                    paid: Amount(get(row, "paid")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn ledger_account_count(&mut self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS accounts FROM ledger_accounts")
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(classify)?;
+        get(&row, "accounts")
+    }
+}
