@@ -202,8 +202,12 @@ async fn the_fund_officers_home_page_counts_every_claim_in_the_database(database
     let reader = Actor { username: "oficial".into(), roles: vec![Role::FundOfficer], ..Actor::system() };
     let mut distinct = std::collections::BTreeSet::new();
     for cells in &balance[..12] {
-        let (year, month) = cells[0].split_once('-').unwrap();
-        let (year, month): (i32, u8) = (year.parse().unwrap(), month.parse().unwrap());
+        // Months are labelled as Peru writes them: `dic. 2025`.
+        let (name, year) = cells[0].split_once(' ').unwrap();
+        let months =
+            ["ene.", "feb.", "mar.", "abr.", "may.", "jun.", "jul.", "ago.", "set.", "oct.", "nov.", "dic."];
+        let month = months.iter().position(|m| *m == name).unwrap_or_else(|| panic!("month {}", cells[0]));
+        let (year, month): (i32, u8) = (year.parse().unwrap(), u8::try_from(month + 1).unwrap());
         let (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
         let first = time::Date::from_calendar_date(year, time::Month::try_from(month).unwrap(), 1).unwrap();
         let at = Timestamp::from_datetime(first.midnight().assume_utc());
