@@ -32,3 +32,39 @@ pub(crate) fn migrator(engine: Engine) -> Migrator {
     // host) just to embed a few files.
     Migrator { migrations: Cow::Owned(migrations), ignore_missing: false, locking: true, no_tx: false }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The files in one engine's folder, by name without `.sql`.
+    fn files(engine: &str) -> Vec<String> {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+        let mut names: Vec<String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.strip_suffix(".sql").map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn listed(engine: Engine) -> Vec<(i64, String)> {
+        migrator(engine).migrations.iter().map(|m| (m.version, m.description.to_string())).collect()
+    }
+
+    #[test]
+    fn every_migration_file_is_listed_and_both_engines_have_the_same_ones() {
+        let (sqlite, postgres) = (files("sqlite"), files("postgres"));
+        assert_eq!(sqlite, postgres, "both folders hold the same migrations");
+        for engine in [Engine::Sqlite, Engine::Postgres] {
+            let list = listed(engine);
+            let names: Vec<String> = list.iter().map(|(_, name)| name.clone()).collect();
+            assert_eq!(names, sqlite, "{engine:?}: every file listed, in order, and nothing else");
+            for (version, name) in &list {
+                let number: i64 = name.split('_').next().unwrap().parse().unwrap();
+                assert_eq!(*version, number, "{name}: its version is its number");
+            }
+            assert!(list.windows(2).all(|w| w[0].0 < w[1].0), "{engine:?}: versions ascend");
+        }
+    }
+}
