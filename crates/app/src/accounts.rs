@@ -386,31 +386,9 @@ impl App {
         let user_key = parsed.as_ref().map(|u| format!("user:{u}"));
         let address_key = context.client_address.as_ref().map(|a| format!("address:{a}"));
 
-        let user = {
-            let mut tx = self.store.read().await?;
-            let limited = |count: i64, max: i64| count >= max;
-            if let Some(key) = &user_key {
-                if limited(tx.login_failures_since(key, window_start).await?, security.login_failures_max) {
-                    return Err(AppError::RateLimited {
-                        retry_after_seconds: security.login_failure_window_seconds.unsigned_abs(),
-                    });
-                }
-            }
-            if let Some(key) = &address_key {
-                if limited(
-                    tx.login_failures_since(key, window_start).await?,
-                    security.login_failures_per_address_max,
-                ) {
-                    return Err(AppError::RateLimited {
-                        retry_after_seconds: security.login_failure_window_seconds.unsigned_abs(),
-                    });
-                }
-            }
-            match &parsed {
-                Some(name) => tx.user_by_username(name.as_str()).await?,
-                None => None,
-            }
-        };
+        let user = self
+            .unless_rate_limited(user_key.as_deref(), address_key.as_deref(), window_start, parsed.as_ref())
+            .await?;
 
         let hash = user.as_ref().map_or_else(dummy_hash, |u| u.password_hash.clone());
         let matches = verify_password(hash, password).await? && user.is_some();
@@ -418,29 +396,7 @@ impl App {
         let mut tx = self.store.write().await?;
         // A deactivated user is answered like a wrong password.
         let Some(user) = user.filter(|u| matches && u.deactivated_at.is_none()) else {
-            for key in [&user_key, &address_key].into_iter().flatten() {
-                tx.record_login_failure(key, now).await?;
-            }
-            let known = match &parsed {
-                Some(name) => tx.user_by_username(name.as_str()).await?,
-                None => None,
-            };
-            // An unknown name is not recorded: people type passwords into the username field.
-            let actor = known.as_ref().map_or("anonymous".to_string(), |u| u.username.clone());
-            let event = AuditEvent {
-                actor_user_id: known.as_ref().map(|u| u.id.0),
-                actor,
-                institution: known.as_ref().map(|u| u.institution.clone()),
-                ..audit_event(
-                    &Actor::system(),
-                    context,
-                    now,
-                    action::SESSION_LOGIN_FAILED,
-                    known.as_ref().map(|u| ("user", u.id.to_string())),
-                    json!({"client_address": context.client_address}),
-                )
-            };
-            tx.append_audit(event).await?;
+            record_failed_login(&mut *tx, context, now, [&user_key, &address_key], parsed.as_ref()).await?;
             tx.commit().await?;
             return Err(AppError::Unauthenticated);
         };
@@ -478,6 +434,33 @@ impl App {
             csrf_token: session.csrf_token,
             expires_at: session.expires_at,
             user: User::from(user),
+        })
+    }
+
+    /// The user named (if any), unless too many logins failed lately for that name or from
+    /// that address.
+    async fn unless_rate_limited(
+        &self,
+        user_key: Option<&str>,
+        address_key: Option<&str>,
+        window_start: Timestamp,
+        name: Option<&Username>,
+    ) -> Result<Option<UserRecord>, AppError> {
+        let security = &self.settings.security;
+        let mut tx = self.store.read().await?;
+        for (key, max) in
+            [(user_key, security.login_failures_max), (address_key, security.login_failures_per_address_max)]
+        {
+            let Some(key) = key else { continue };
+            if tx.login_failures_since(key, window_start).await? >= max {
+                return Err(AppError::RateLimited {
+                    retry_after_seconds: security.login_failure_window_seconds.unsigned_abs(),
+                });
+            }
+        }
+        Ok(match name {
+            Some(name) => tx.user_by_username(name.as_str()).await?,
+            None => None,
         })
     }
 
@@ -688,4 +671,38 @@ fn actor_of(user: &UserRecord, session_id: Option<String>) -> Actor {
         institution: Some(user.institution.clone()),
         session_id,
     }
+}
+
+/// A failed login: counted under the name and the address, and audited (an unknown name is
+/// not recorded: people type passwords into the username field).
+async fn record_failed_login(
+    tx: &mut dyn WriteTx,
+    context: &RequestContext,
+    now: Timestamp,
+    keys: [&Option<String>; 2],
+    name: Option<&Username>,
+) -> Result<(), AppError> {
+    for key in keys.into_iter().flatten() {
+        tx.record_login_failure(key, now).await?;
+    }
+    let known = match name {
+        Some(name) => tx.user_by_username(name.as_str()).await?,
+        None => None,
+    };
+    let actor = known.as_ref().map_or("anonymous".to_string(), |u| u.username.clone());
+    let event = AuditEvent {
+        actor_user_id: known.as_ref().map(|u| u.id.0),
+        actor,
+        institution: known.as_ref().map(|u| u.institution.clone()),
+        ..audit_event(
+            &Actor::system(),
+            context,
+            now,
+            action::SESSION_LOGIN_FAILED,
+            known.as_ref().map(|u| ("user", u.id.to_string())),
+            json!({"client_address": context.client_address}),
+        )
+    };
+    tx.append_audit(event).await?;
+    Ok(())
 }

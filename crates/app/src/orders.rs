@@ -284,22 +284,8 @@ impl App {
         let stage =
             Stage::parse(&case.stage).map_err(|_| AppError::Internal("a stored stage is unknown".into()))?;
         let next_stage = errors.check(stage.after_judgment(final_on.is_some()).map_err(|e| e.at("case_id")));
-        let defendants: HashSet<i64> = tx.case_defendants(case.id).await?.into_iter().map(|d| d.id).collect();
+        check_convicted(&mut *tx, case.id, &request.convicted, &mut errors).await?;
         let case_victims = tx.case_victim_codes(case.id).await?;
-        if defendants.is_empty() {
-            errors.push(FieldError::new(
-                "convicted",
-                "the case has no defendants: add them before recording a judgment",
-            ));
-        } else if request.convicted.is_empty() {
-            errors.push(FieldError::new("convicted", "at least one defendant must be convicted"));
-        }
-        for (index, id) in request.convicted.iter().enumerate() {
-            if !defendants.is_empty() && !defendants.contains(id) {
-                errors
-                    .push(FieldError::new(format!("convicted[{index}]"), "is not a defendant of this case"));
-            }
-        }
         if request.orders.is_empty() {
             errors.push(FieldError::new("orders", "a judgment records at least one reparation order"));
         }
@@ -326,15 +312,7 @@ impl App {
             return Err(AppError::Internal("validated fields missing".into()));
         };
         if !request.confirm_duplicate {
-            let same = tx.judgments_of_case(case.id).await?.into_iter().find(|j| {
-                j.judged_on == judged_on.to_string() && j.court.to_lowercase() == court.to_lowercase()
-            });
-            if let Some(same) = same {
-                return Err(AppError::Conflict(FieldError::new(
-                    "confirm_duplicate",
-                    format!("judgment {} of this court on this day is already recorded: confirm to record another", same.id),
-                )));
-            }
+            no_same_judgment(&mut *tx, case.id, &judged_on.to_string(), &court).await?;
         }
         let now = self.clock.now();
         let judgment = JudgmentRecord {
@@ -557,5 +535,56 @@ impl App {
         let view = self.order_view(&mut *tx, order).await?;
         tx.commit().await?;
         Ok(view)
+    }
+}
+
+/// Notes a judgment that convicts nobody, or someone who is not a defendant of the case.
+async fn check_convicted(
+    tx: &mut dyn WriteTx,
+    case_id: i64,
+    convicted: &[i64],
+    errors: &mut FieldErrors,
+) -> Result<(), AppError> {
+    let defendants: HashSet<i64> = tx.case_defendants(case_id).await?.into_iter().map(|d| d.id).collect();
+    if defendants.is_empty() {
+        errors.push(FieldError::new(
+            "convicted",
+            "the case has no defendants: add them before recording a judgment",
+        ));
+        return Ok(());
+    }
+    if convicted.is_empty() {
+        errors.push(FieldError::new("convicted", "at least one defendant must be convicted"));
+    }
+    for (index, id) in convicted.iter().enumerate() {
+        if !defendants.contains(id) {
+            errors.push(FieldError::new(format!("convicted[{index}]"), "is not a defendant of this case"));
+        }
+    }
+    Ok(())
+}
+
+/// A second judgment of the same court on the same day is probably the same one typed twice:
+/// refused unless confirmed.
+async fn no_same_judgment(
+    tx: &mut dyn WriteTx,
+    case_id: i64,
+    judged_on: &str,
+    court: &str,
+) -> Result<(), AppError> {
+    let same = tx
+        .judgments_of_case(case_id)
+        .await?
+        .into_iter()
+        .find(|j| j.judged_on == judged_on && j.court.to_lowercase() == court.to_lowercase());
+    match same {
+        Some(same) => Err(AppError::Conflict(FieldError::new(
+            "confirm_duplicate",
+            format!(
+                "judgment {} of this court on this day is already recorded: confirm to record another",
+                same.id
+            ),
+        ))),
+        None => Ok(()),
     }
 }

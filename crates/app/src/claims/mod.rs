@@ -341,67 +341,8 @@ impl App {
         let now = self.clock.now();
         match decision.decision.as_str() {
             "approve" => {
-                let mut errors = FieldErrors::new();
-                let amount = match &decision.amount {
-                    Some(text) => {
-                        errors.check(Amount::parse(text, claim.currency).map_err(|e| e.at("amount")))
-                    }
-                    None => Some(claim.requested),
-                };
-                if let Some(amount) = amount {
-                    if !amount.is_positive() {
-                        errors.push(FieldError::new("amount", "must be greater than zero"));
-                    } else if amount > claim.requested {
-                        errors.push(FieldError::new("amount", "must not exceed what was requested"));
-                    }
-                    if let Some(cap) = policy.claim_cap.filter(|cap| amount > *cap) {
-                        errors.push(FieldError::new(
-                            "amount",
-                            format!("exceeds the policy's cap per claim ({})", cap.display(claim.currency)),
-                        ));
-                    }
-                }
-                if let Some(tier) = decision.tier {
-                    if !(1..=3).contains(&tier) {
-                        errors.push(FieldError::new("tier", "must be 1, 2 or 3"));
-                    } else if tier != claim.tier && reason.is_none() {
-                        errors.push(FieldError::new("reason", "is required to change the assessed tier"));
-                    }
-                }
-                errors.into_result()?;
-                let amount = amount.unwrap_or(claim.requested);
-                claim.state.transition(ClaimState::Approved).map_err(AppError::Conflict)?;
-                let eligibility = self.eligibility_of(&mut *tx, &claim, &policy, amount).await?;
-                if !eligibility.eligible {
-                    let unmet: Vec<String> = eligibility
-                        .conditions
-                        .iter()
-                        .filter(|c| !c.met)
-                        .map(|c| format!("{} ({})", c.condition, c.detail))
-                        .collect();
-                    return Err(AppError::Conflict(FieldError::new(
-                        "eligibility",
-                        format!("the claim is not eligible now: {}", unmet.join("; ")),
-                    )));
-                }
-                claim.eligibility =
-                    serde_json::to_string(&eligibility).map_err(|e| AppError::Internal(e.to_string()))?;
-                claim.approved_amount = Some(amount);
-                if let Some(tier) = decision.tier {
-                    if tier != claim.tier {
-                        claim.tier_reasons =
-                            vec![format!("set by the fund officer: {}", reason.clone().unwrap_or_default())];
-                    }
-                    claim.tier = tier;
-                }
-                claim.decided_at = Some(now);
-                claim.decided_by = Some(actor.username.clone());
-                claim.decision_reason = reason.clone();
-                claim.payment_due = Some(
-                    add_working_days(now.to_datetime().date(), policy.deadlines.payment_working_days)
-                        .to_string(),
-                );
-                self.move_claim(&mut *tx, &mut claim, ClaimState::Approved, &actor.username, reason).await?;
+                let amount = approved_amount(&decision, &claim, &policy, reason.as_deref())?;
+                self.approve(&mut *tx, &mut claim, &policy, amount, decision.tier, reason, actor).await?;
             }
             "reject" => {
                 let Some(reason) = reason else {
@@ -428,6 +369,52 @@ impl App {
         let view = self.claim_view(&mut *tx, id).await?;
         tx.commit().await?;
         Ok(view)
+    }
+
+    /// Approves a claim that is eligible now, for `amount` (and the tier set, if any).
+    #[allow(clippy::too_many_arguments)]
+    async fn approve(
+        &self,
+        tx: &mut dyn WriteTx,
+        claim: &mut ClaimRecord,
+        policy: &FundPolicy,
+        amount: Amount,
+        tier: Option<u8>,
+        reason: Option<String>,
+        actor: &Actor,
+    ) -> Result<(), AppError> {
+        claim.state.transition(ClaimState::Approved).map_err(AppError::Conflict)?;
+        let eligibility = self.eligibility_of(&mut *tx, claim, policy, amount).await?;
+        if !eligibility.eligible {
+            let unmet: Vec<String> = eligibility
+                .conditions
+                .iter()
+                .filter(|c| !c.met)
+                .map(|c| format!("{} ({})", c.condition, c.detail))
+                .collect();
+            return Err(AppError::Conflict(FieldError::new(
+                "eligibility",
+                format!("the claim is not eligible now: {}", unmet.join("; ")),
+            )));
+        }
+        let now = self.clock.now();
+        claim.eligibility =
+            serde_json::to_string(&eligibility).map_err(|e| AppError::Internal(e.to_string()))?;
+        claim.approved_amount = Some(amount);
+        if let Some(tier) = tier {
+            if tier != claim.tier {
+                claim.tier_reasons =
+                    vec![format!("set by the fund officer: {}", reason.clone().unwrap_or_default())];
+            }
+            claim.tier = tier;
+        }
+        claim.decided_at = Some(now);
+        claim.decided_by = Some(actor.username.clone());
+        claim.decision_reason = reason.clone();
+        claim.payment_due = Some(
+            add_working_days(now.to_datetime().date(), policy.deadlines.payment_working_days).to_string(),
+        );
+        self.move_claim(&mut *tx, claim, ClaimState::Approved, &actor.username, reason).await
     }
 
     /// Withdraws a claim that is not yet allocated (at the victim's request).
@@ -462,4 +449,41 @@ impl App {
         tx.commit().await?;
         Ok(view)
     }
+}
+
+/// The amount a fund officer approves: what was asked by default; above zero, no more than
+/// asked nor than the policy's cap per claim; a changed tier needs a reason.
+fn approved_amount(
+    decision: &Decision,
+    claim: &ClaimRecord,
+    policy: &FundPolicy,
+    reason: Option<&str>,
+) -> Result<Amount, AppError> {
+    let mut errors = FieldErrors::new();
+    let amount = match &decision.amount {
+        Some(text) => errors.check(Amount::parse(text, claim.currency).map_err(|e| e.at("amount"))),
+        None => Some(claim.requested),
+    };
+    if let Some(amount) = amount {
+        if !amount.is_positive() {
+            errors.push(FieldError::new("amount", "must be greater than zero"));
+        } else if amount > claim.requested {
+            errors.push(FieldError::new("amount", "must not exceed what was requested"));
+        }
+        if let Some(cap) = policy.claim_cap.filter(|cap| amount > *cap) {
+            errors.push(FieldError::new(
+                "amount",
+                format!("exceeds the policy's cap per claim ({})", cap.display(claim.currency)),
+            ));
+        }
+    }
+    if let Some(tier) = decision.tier {
+        if !(1..=3).contains(&tier) {
+            errors.push(FieldError::new("tier", "must be 1, 2 or 3"));
+        } else if tier != claim.tier && reason.is_none() {
+            errors.push(FieldError::new("reason", "is required to change the assessed tier"));
+        }
+    }
+    errors.into_result()?;
+    Ok(amount.unwrap_or(claim.requested))
 }
