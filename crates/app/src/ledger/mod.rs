@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use redress_domain::audit::AuditEvent;
 use redress_domain::ledger::{
-    Account, AccountFlags, AccountName, Ledger, PendingStatus, PendingTransfer, References, Totals,
-    TraceNode, Transfer, TransferError, TransferKind,
+    Account, AccountFlags, AccountName, PendingStatus, References, Totals, TraceNode, Transfer,
+    TransferError, TransferKind,
 };
 use redress_domain::policy::rules;
 use redress_domain::{Amount, Currency, FieldError, FieldErrors, Timestamp};
@@ -24,6 +24,8 @@ use time::Date;
 use crate::accounts::audit_event;
 use crate::store::{NewLedgerAccount, Page, ReadTx, WriteTx};
 use crate::{Actor, App, AppError, RequestContext};
+
+mod batch;
 
 /// Holds released per sweep (the next sweep takes the rest).
 pub const EXPIRY_BATCH: i64 = 1_000;
@@ -374,20 +376,6 @@ pub struct LedgerCheck {
     pub currencies: Vec<String>,
 }
 
-type AccountKey = (String, &'static str);
-
-/// The in-memory state of a batch being applied.
-struct Batch {
-    accounts: HashMap<AccountKey, Account>,
-    staged: Vec<Transfer>,
-    /// Where each staged transfer is in `staged`, by id.
-    positions: HashMap<String, usize>,
-    /// Transfers reversed by this batch.
-    reversed: HashSet<String>,
-    statuses: HashMap<String, PendingStatus>,
-    seq: i64,
-}
-
 impl App {
     /// Creates the chart of accounts for the fund's currency where missing, and the first
     /// version of the fund's policy from its defaults. Idempotent; audited when it creates
@@ -598,7 +586,8 @@ impl App {
         parsed: Vec<Result<Parsed, FieldErrors>>,
         now: Timestamp,
     ) -> Result<(Vec<TransferOutcome>, Vec<Transfer>), AppError> {
-        let (outcomes, batch) = self.apply_batch(tx, actor, parsed, now).await?;
+        let days = self.settings.ledger.value_date_past_days_max;
+        let (outcomes, batch) = batch::apply(tx, actor, parsed, now, days).await?;
         if batch.staged.is_empty() {
             return Ok((outcomes, Vec::new()));
         }
@@ -615,319 +604,6 @@ impl App {
             }
         }
         Ok((outcomes, batch.staged))
-    }
-
-    async fn apply_batch(
-        &self,
-        tx: &mut dyn WriteTx,
-        actor: &str,
-        parsed: Vec<Result<Parsed, FieldErrors>>,
-        now: Timestamp,
-    ) -> Result<(Vec<TransferOutcome>, Batch), AppError> {
-        // Everything the batch refers to, loaded once.
-        let mut ids: Vec<String> = Vec::new();
-        for item in parsed.iter().flatten() {
-            ids.push(item.id.clone());
-            ids.extend(item.pending_id.clone());
-            ids.extend(item.reverses.clone());
-        }
-        ids.sort();
-        ids.dedup();
-        let mut existing: HashMap<String, Transfer> = HashMap::new();
-        for transfer in tx.transfers_by_ids(&ids).await? {
-            existing.insert(transfer.id.clone(), transfer);
-        }
-        let to_reverse: Vec<String> = parsed.iter().flatten().filter_map(|p| p.reverses.clone()).collect();
-        let reversed: HashSet<String> = tx.reversals_of(&to_reverse).await?.into_iter().collect();
-        let (last_seq, last_at) = tx.last_transfer().await?.unwrap_or((0, now));
-
-        let created_at = now.max(last_at);
-        let today = now.to_datetime().date();
-        let days = self.settings.ledger.value_date_past_days_max;
-        let dates = (today, today.checked_sub(time::Duration::days(days)).unwrap_or(today));
-        let mut batch = Batch {
-            accounts: HashMap::new(),
-            staged: Vec::new(),
-            positions: HashMap::new(),
-            reversed: HashSet::new(),
-            statuses: HashMap::new(),
-            seq: last_seq,
-        };
-        let mut account_ids: HashMap<i64, AccountKey> = HashMap::new();
-        let mut wanted: HashMap<Currency, HashSet<String>> = HashMap::new();
-        for item in parsed.iter().flatten() {
-            for name in [&item.debit, &item.credit].into_iter().flatten() {
-                wanted.entry(item.currency).or_default().insert(name.as_str().to_string());
-            }
-        }
-        for (currency, names) in wanted {
-            let mut names: Vec<String> = names.into_iter().collect();
-            names.sort();
-            for account in tx.ledger_accounts_named(&names, currency).await? {
-                let key = (account.name.as_str().to_string(), currency.code());
-                account_ids.insert(account.id, key.clone());
-                batch.accounts.insert(key, account);
-            }
-        }
-        // Holds resolved and transfers reversed by this batch but created before it: their
-        // accounts too.
-        for item in parsed.iter().flatten() {
-            let referenced = item.pending_id.as_ref().or(item.reverses.as_ref());
-            if let Some(hold) = referenced.and_then(|id| existing.get(id)) {
-                for id in [hold.debit_account_id, hold.credit_account_id] {
-                    if let std::collections::hash_map::Entry::Vacant(entry) = account_ids.entry(id) {
-                        if let Some(account) = tx.ledger_account_by_id(id).await? {
-                            let key = (account.name.as_str().to_string(), account.currency.code());
-                            entry.insert(key.clone());
-                            batch.accounts.entry(key).or_insert(account);
-                        }
-                    }
-                }
-            }
-        }
-
-        let count = parsed.len();
-        let mut outcomes: Vec<Option<TransferOutcome>> = vec![None; count];
-        let mut start = 0;
-        while start < count {
-            let linked = |i: usize| parsed[i].as_ref().map(|p| p.linked).unwrap_or(false);
-            let mut end = start;
-            while end < count && linked(end) {
-                end += 1;
-            }
-            let open = end == count;
-            let end = end.min(count - 1);
-            if open {
-                for outcome in outcomes.iter_mut().take(end + 1).skip(start) {
-                    *outcome = Some(refused(&TransferError::LinkedChainOpen));
-                }
-                start = end + 1;
-                continue;
-            }
-            let chained = end > start;
-            let snapshot = chained.then(|| {
-                (
-                    batch.accounts.clone(),
-                    batch.staged.len(),
-                    batch.statuses.clone(),
-                    batch.reversed.clone(),
-                    batch.seq,
-                )
-            });
-            for index in start..=end {
-                let outcome = match &parsed[index] {
-                    Err(errors) => invalid(errors.clone()),
-                    Ok(item) => Self::apply_one(
-                        &mut batch,
-                        &existing,
-                        &reversed,
-                        &account_ids,
-                        item,
-                        actor,
-                        (created_at, dates),
-                        now,
-                    ),
-                };
-                let failed = matches!(outcome, TransferOutcome::Failed { .. });
-                outcomes[index] = Some(outcome);
-                if failed && chained {
-                    if let Some((accounts, staged, statuses, reversed, seq)) = snapshot {
-                        batch.accounts = accounts;
-                        for dropped in batch.staged.drain(staged..) {
-                            batch.positions.remove(&dropped.id);
-                        }
-                        batch.statuses = statuses;
-                        batch.reversed = reversed;
-                        batch.seq = seq;
-                    }
-                    for (other, outcome) in outcomes.iter_mut().enumerate().take(end + 1).skip(start) {
-                        if other != index {
-                            *outcome = Some(refused(&TransferError::LinkedTransferFailed));
-                        }
-                    }
-                    break;
-                }
-            }
-            start = end + 1;
-        }
-        // Holds created and resolved in the same batch are stored with their final status.
-        for transfer in batch.staged.iter_mut() {
-            if let Some(status) = batch.statuses.get(&transfer.id) {
-                transfer.pending_status = Some(*status);
-            }
-        }
-        let outcomes = outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or_else(|| refused(&TransferError::LinkedTransferFailed)))
-            .collect();
-        Ok((outcomes, batch))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn apply_one(
-        batch: &mut Batch,
-        existing: &HashMap<String, Transfer>,
-        reversed: &HashSet<String>,
-        account_ids: &HashMap<i64, AccountKey>,
-        item: &Parsed,
-        actor: &str,
-        (created_at, (today, floor)): (Timestamp, (Date, Date)),
-        now: Timestamp,
-    ) -> TransferOutcome {
-        let value_date = item.value_date.unwrap_or(today);
-        if value_date > today {
-            return invalid(FieldError::new("value_date", "must not be in the future").into());
-        }
-        if value_date < floor {
-            return invalid(FieldError::new("value_date", format!("must not be before {floor}")).into());
-        }
-        let prior =
-            existing.get(&item.id).or_else(|| batch.positions.get(&item.id).map(|&i| &batch.staged[i]));
-        if let Some(prior) = prior {
-            return if same_request(prior, item) {
-                TransferOutcome::Exists(prior.clone())
-            } else {
-                refused(&TransferError::ExistsWithDifferentFields)
-            };
-        }
-        // The hold a post or void resolves, as it stands in this batch.
-        let hold = match &item.pending_id {
-            None => None,
-            Some(id) => {
-                let Some(stored) =
-                    batch.positions.get(id).map(|&i| &batch.staged[i]).or_else(|| existing.get(id))
-                else {
-                    return refused(&TransferError::PendingNotFound);
-                };
-                if stored.kind != "pending" {
-                    return refused(&TransferError::NotPending);
-                }
-                let status = batch
-                    .statuses
-                    .get(id)
-                    .copied()
-                    .or(stored.pending_status)
-                    .unwrap_or(PendingStatus::Pending);
-                Some(PendingTransfer {
-                    debit_account_id: stored.debit_account_id,
-                    credit_account_id: stored.credit_account_id,
-                    currency: stored.currency,
-                    amount: stored.amount,
-                    status,
-                    expires_at: stored.expires_at,
-                })
-            }
-        };
-        // A reversal moves the original's posted amount back between the same accounts.
-        let mut amount = item.amount;
-        let mut sides = hold.as_ref().map(|h| (h.debit_account_id, h.credit_account_id));
-        if let Some(target) = &item.reverses {
-            let Some(original) =
-                batch.positions.get(target).map(|&i| &batch.staged[i]).or_else(|| existing.get(target))
-            else {
-                return refused(&TransferError::ReversedNotFound);
-            };
-            if original.kind == "reversal" {
-                return refused(&TransferError::ReversalOfReversal);
-            }
-            if original.posted.0 == 0 {
-                return refused(&TransferError::NotReversible);
-            }
-            if reversed.contains(target) || batch.reversed.contains(target) {
-                return refused(&TransferError::AlreadyReversed);
-            }
-            if amount != Amount::ZERO && amount != original.posted {
-                return refused(&TransferError::ExceedsPendingAmount);
-            }
-            amount = original.posted;
-            sides = Some((original.credit_account_id, original.debit_account_id));
-        }
-        let key_for = |name: &Option<AccountName>, side_id: Option<i64>| -> Option<AccountKey> {
-            match name {
-                Some(name) => Some((name.as_str().to_string(), item.currency.code())),
-                None => side_id.and_then(|id| account_ids.get(&id).cloned()),
-            }
-        };
-        let debit_key = key_for(&item.debit, sides.map(|(debit, _)| debit));
-        let credit_key = key_for(&item.credit, sides.map(|(_, credit)| credit));
-        let missing = |field: &str, name: &Option<AccountName>| TransferOutcome::Failed {
-            code: "account_not_found".to_string(),
-            errors: FieldError::new(
-                field,
-                format!(
-                    "no account named {} in {}",
-                    name.as_ref().map_or("(the hold's account)", |n| n.as_str()),
-                    item.currency
-                ),
-            )
-            .into(),
-        };
-        let Some(mut debit) = debit_key.as_ref().and_then(|k| batch.accounts.get(k)).cloned() else {
-            return missing("debit_account", &item.debit);
-        };
-        let Some(mut credit) = credit_key.as_ref().and_then(|k| batch.accounts.get(k)).cloned() else {
-            return missing("credit_account", &item.credit);
-        };
-        if let Some((debit_id, credit_id)) = sides.filter(|_| item.reverses.is_some()) {
-            if debit.id != debit_id || credit.id != credit_id {
-                return refused(&TransferError::PendingMismatch);
-            }
-        }
-        let effect = match Ledger::apply(
-            item.kind,
-            amount,
-            item.currency,
-            &mut debit,
-            &mut credit,
-            hold.as_ref(),
-            now,
-        ) {
-            Ok(effect) => effect,
-            Err(error) => return refused(&error),
-        };
-        batch.seq += 1;
-        let transfer = Transfer {
-            seq: batch.seq,
-            id: item.id.clone(),
-            debit_account_id: debit.id,
-            credit_account_id: credit.id,
-            debit_account: debit.name.as_str().to_string(),
-            credit_account: credit.name.as_str().to_string(),
-            amount: item.amount,
-            posted: effect.posted,
-            currency: item.currency,
-            kind: item.kind.as_str().to_string(),
-            pending_id: item.pending_id.clone(),
-            reverses_id: item.reverses.clone(),
-            pending_status: matches!(item.kind, TransferKind::Pending { .. })
-                .then_some(PendingStatus::Pending),
-            expires_at: match item.kind {
-                TransferKind::Pending { expires_at } => expires_at,
-                _ => None,
-            },
-            references: item.references.clone(),
-            memo: item.memo.clone(),
-            actor: actor.to_string(),
-            created_at,
-            value_date,
-            debit_account_posted_after: (debit.totals.debits_posted, debit.totals.credits_posted),
-            credit_account_posted_after: (credit.totals.debits_posted, credit.totals.credits_posted),
-        };
-        if let (Some(status), Some(id)) = (effect.resolves, &item.pending_id) {
-            batch.statuses.insert(id.clone(), status);
-        }
-        if let Some(target) = &item.reverses {
-            batch.reversed.insert(target.clone());
-        }
-        if let Some(key) = debit_key {
-            batch.accounts.insert(key, debit);
-        }
-        if let Some(key) = credit_key {
-            batch.accounts.insert(key, credit);
-        }
-        batch.positions.insert(transfer.id.clone(), batch.staged.len());
-        batch.staged.push(transfer.clone());
-        TransferOutcome::Created(transfer)
     }
 
     /// Releases holds whose expiry has passed, in the given transaction. Returns how many.
