@@ -109,20 +109,7 @@ pub async fn run(app: &App, command: LedgerCommand) -> anyhow::Result<ExitCode> 
     let context = RequestContext::default();
     let fund_currency = app.settings.fund.currency.clone();
     match command {
-        LedgerCommand::Accounts(acting) => {
-            let actor = app.act_as(&acting.username).await?;
-            println!("{:<40} {:<4} {:>18} {:>18}", "account", "cur", "posted", "pending");
-            for account in app.ledger_accounts(&actor).await? {
-                let kind = account.kind();
-                println!(
-                    "{:<40} {:<4} {:>18} {:>18}",
-                    account.name.as_str(),
-                    account.currency.code(),
-                    Amount(account.totals.posted_balance(kind)).format(account.currency),
-                    Amount(account.totals.pending_balance(kind)).format(account.currency)
-                );
-            }
-        }
+        LedgerCommand::Accounts(acting) => accounts(app, &app.act_as(&acting.username).await?).await?,
         LedgerCommand::OpenAccount { acting, name, currency, no_negative } => {
             let actor = app.act_as(&acting.username).await?;
             let flags =
@@ -165,66 +152,11 @@ pub async fn run(app: &App, command: LedgerCommand) -> anyhow::Result<ExitCode> 
                 memo,
                 value_date,
             };
-            let id = request.id.clone();
-            match app.create_transfers(&actor, &context, &[request]).await?.remove(0) {
-                TransferOutcome::Created(t) => {
-                    println!(
-                        "created transfer {} (seq {}): {} {} {} -> {}",
-                        t.id,
-                        t.seq,
-                        t.currency,
-                        t.amount.format(t.currency),
-                        t.credit_account,
-                        t.debit_account
-                    )
-                }
-                TransferOutcome::Exists(t) => {
-                    println!("transfer {} already exists (seq {}); nothing changed", t.id, t.seq)
-                }
-                TransferOutcome::Failed { code, errors } => {
-                    for error in &errors.0 {
-                        eprintln!("error: {}: {} ({code})", error.field, error.reason);
-                    }
-                    eprintln!("transfer {id} refused; nothing was written");
-                    return Ok(ExitCode::from(1));
-                }
-            }
+            return transfer(app, &actor, &context, request).await;
         }
         LedgerCommand::Statement { acting, account, currency, limit } => {
             let actor = app.act_as(&acting.username).await?;
-            let currency = currency.unwrap_or(fund_currency);
-            let mut after = None;
-            let mut printed = 0;
-            loop {
-                let page_limit = (limit - printed).clamp(1, 500);
-                let (account, lines) =
-                    app.statement(&actor, &account, &currency, after, Some(page_limit)).await?;
-                if printed == 0 {
-                    println!("{} {}", account.name, account.currency);
-                    println!(
-                        "{:>8}  {:<25} {:<12} {:>16} {:>16}  memo",
-                        "seq", "date", "type", "change", "balance"
-                    );
-                }
-                let sign = if account.kind().is_debit_normal() { 1 } else { -1 };
-                for line in &lines {
-                    let t = &line.transfer;
-                    println!(
-                        "{:>8}  {:<25} {:<12} {:>16} {:>16}  {}",
-                        t.seq,
-                        t.created_at.to_rfc3339(),
-                        t.kind,
-                        Amount(line.posted_change * sign).format(account.currency),
-                        Amount(line.balance_after).format(account.currency),
-                        t.memo.as_deref().unwrap_or("")
-                    );
-                }
-                printed += lines.len() as i64;
-                if (lines.len() as i64) < page_limit || printed >= limit {
-                    break;
-                }
-                after = lines.last().map(|l| l.transfer.seq);
-            }
+            statement(app, &actor, &account, &currency.unwrap_or(fund_currency), limit).await?;
         }
         LedgerCommand::Trace { acting, id } => {
             let actor = app.act_as(&acting.username).await?;
@@ -232,44 +164,22 @@ pub async fn run(app: &App, command: LedgerCommand) -> anyhow::Result<ExitCode> 
             print!("{}", redress_formats::statement::trace_text(&node));
         }
         LedgerCommand::Journal { acting, output } => {
-            let actor = app.act_as(&acting.username).await?;
-            let accounts = app.ledger_accounts(&actor).await?;
-            let mut sink: Box<dyn Write> = match &output {
-                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
-                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-            };
-            sink.write_all(
-                redress_formats::journal::header(&accounts, &app.clock.now().to_rfc3339()).as_bytes(),
-            )?;
-            let mut tx = app.store.read().await?;
-            let mut after = None;
-            loop {
-                let page = app.transfers_page(&actor, tx.as_mut(), after, 5_000).await?;
-                for transfer in &page {
-                    sink.write_all(redress_formats::journal::entry(transfer).as_bytes())?;
-                }
-                if page.len() < 5_000 {
-                    break;
-                }
-                after = page.last().map(|t| t.seq);
-            }
-            sink.flush()?;
+            journal(app, &app.act_as(&acting.username).await?, output.as_deref()).await?
         }
         LedgerCommand::Verify(acting) => {
             let actor = app.act_as(&acting.username).await?;
             let check = app.verify_ledger(&actor).await?;
-            if check.balanced {
-                println!(
-                    "ledger balanced: {} accounts, currencies {}",
-                    check.accounts,
-                    check.currencies.join(", ")
-                );
-            } else {
+            if !check.balanced {
                 for problem in &check.problems {
                     println!("ledger problem: {problem}");
                 }
                 return Ok(ExitCode::from(1));
             }
+            println!(
+                "ledger balanced: {} accounts, currencies {}",
+                check.accounts,
+                check.currencies.join(", ")
+            );
         }
         LedgerCommand::Expire => {
             let count = app.expire_holds().await?;
@@ -277,4 +187,118 @@ pub async fn run(app: &App, command: LedgerCommand) -> anyhow::Result<ExitCode> 
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every account with its posted and pending balance.
+async fn accounts(app: &App, actor: &redress_app::Actor) -> anyhow::Result<()> {
+    println!("{:<40} {:<4} {:>18} {:>18}", "account", "cur", "posted", "pending");
+    for account in app.ledger_accounts(actor).await? {
+        let kind = account.kind();
+        println!(
+            "{:<40} {:<4} {:>18} {:>18}",
+            account.name.as_str(),
+            account.currency.code(),
+            Amount(account.totals.posted_balance(kind)).format(account.currency),
+            Amount(account.totals.pending_balance(kind)).format(account.currency)
+        );
+    }
+    Ok(())
+}
+
+/// One transfer; exit 1 naming each problem when it is refused.
+async fn transfer(
+    app: &App,
+    actor: &redress_app::Actor,
+    context: &RequestContext,
+    request: TransferRequest,
+) -> anyhow::Result<ExitCode> {
+    let id = request.id.clone();
+    match app.create_transfers(actor, context, &[request]).await?.remove(0) {
+        TransferOutcome::Created(t) => println!(
+            "created transfer {} (seq {}): {} {} {} -> {}",
+            t.id,
+            t.seq,
+            t.currency,
+            t.amount.format(t.currency),
+            t.credit_account,
+            t.debit_account
+        ),
+        TransferOutcome::Exists(t) => {
+            println!("transfer {} already exists (seq {}); nothing changed", t.id, t.seq)
+        }
+        TransferOutcome::Failed { code, errors } => {
+            for error in &errors.0 {
+                eprintln!("error: {}: {} ({code})", error.field, error.reason);
+            }
+            eprintln!("transfer {id} refused; nothing was written");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An account's statement, oldest first, up to `limit` lines.
+async fn statement(
+    app: &App,
+    actor: &redress_app::Actor,
+    account: &str,
+    currency: &str,
+    limit: i64,
+) -> anyhow::Result<()> {
+    let mut after = None;
+    let mut printed = 0;
+    loop {
+        let page_limit = (limit - printed).clamp(1, 500);
+        let (account, lines) = app.statement(actor, account, currency, after, Some(page_limit)).await?;
+        if printed == 0 {
+            println!("{} {}", account.name, account.currency);
+            println!("{:>8}  {:<25} {:<12} {:>16} {:>16}  memo", "seq", "date", "type", "change", "balance");
+        }
+        let sign = if account.kind().is_debit_normal() { 1 } else { -1 };
+        for line in &lines {
+            let t = &line.transfer;
+            println!(
+                "{:>8}  {:<25} {:<12} {:>16} {:>16}  {}",
+                t.seq,
+                t.created_at.to_rfc3339(),
+                t.kind,
+                Amount(line.posted_change * sign).format(account.currency),
+                Amount(line.balance_after).format(account.currency),
+                t.memo.as_deref().unwrap_or("")
+            );
+        }
+        printed += lines.len() as i64;
+        if (lines.len() as i64) < page_limit || printed >= limit {
+            return Ok(());
+        }
+        after = lines.last().map(|l| l.transfer.seq);
+    }
+}
+
+/// The whole ledger as an hledger journal, to a file or standard output.
+async fn journal(
+    app: &App,
+    actor: &redress_app::Actor,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let accounts = app.ledger_accounts(actor).await?;
+    let mut sink: Box<dyn Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    sink.write_all(redress_formats::journal::header(&accounts, &app.clock.now().to_rfc3339()).as_bytes())?;
+    let mut tx = app.store.read().await?;
+    let mut after = None;
+    loop {
+        let page = app.transfers_page(actor, tx.as_mut(), after, 5_000).await?;
+        for transfer in &page {
+            sink.write_all(redress_formats::journal::entry(transfer).as_bytes())?;
+        }
+        if page.len() < 5_000 {
+            break;
+        }
+        after = page.last().map(|t| t.seq);
+    }
+    sink.flush()?;
+    Ok(())
 }
