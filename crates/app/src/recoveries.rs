@@ -53,31 +53,7 @@ impl App {
         let amount = errors.check(Amount::parse(amount, c));
         let received_on = errors.check(parse_past_date("received_on", received_on, self.today()));
         let reference = errors.check(crate::claims::one_line("reference", reference, 200)).flatten();
-        let recovered: i64 =
-            view.payments.iter().filter(|p| p.source == "recovery").map(|p| p.amount.0).sum();
-        let fund_unrecovered =
-            Amount(view.figures.paid_by_fund.0 + view.figures.advanced_by_fund.0 - recovered);
-        let split = match amount {
-            Some(a) if !a.is_positive() => {
-                errors.push(FieldError::new("amount", "must be greater than zero"));
-                None
-            }
-            Some(a) => {
-                let split = split_recovery(a, view.owed, fund_unrecovered);
-                if split.is_none() {
-                    errors.push(FieldError::new(
-                        "amount",
-                        format!(
-                            "exceeds what the convicted still owes: {} to the victim and {} to the fund",
-                            self.money(view.owed, c),
-                            self.money(Amount(fund_unrecovered.0.max(0)), c)
-                        ),
-                    ));
-                }
-                split
-            }
-            None => None,
-        };
+        let split = amount.and_then(|a| self.recovery_split(&view, a, &mut errors));
         errors.into_result()?;
         let (Some(amount), Some(received_on), Some((to_victim, to_fund))) = (amount, received_on, split)
         else {
@@ -132,5 +108,36 @@ impl App {
             to_fund: to_fund.format(c),
             transfer_id,
         })
+    }
+
+    /// How a recovery divides: the victim first, up to what is still owed to them, then the
+    /// fund, up to what it paid and has not recovered; more than both is noted as an error.
+    fn recovery_split(
+        &self,
+        view: &crate::orders::OrderView,
+        amount: Amount,
+        errors: &mut FieldErrors,
+    ) -> Option<(Amount, Amount)> {
+        let c = view.order.currency;
+        if !amount.is_positive() {
+            errors.push(FieldError::new("amount", "must be greater than zero"));
+            return None;
+        }
+        let recovered: i64 =
+            view.payments.iter().filter(|p| p.source == "recovery").map(|p| p.amount.0).sum();
+        let fund_unrecovered =
+            Amount(view.figures.paid_by_fund.0 + view.figures.advanced_by_fund.0 - recovered);
+        let split = split_recovery(amount, view.owed, fund_unrecovered);
+        if split.is_none() {
+            errors.push(FieldError::new(
+                "amount",
+                format!(
+                    "exceeds what the convicted still owes: {} to the victim and {} to the fund",
+                    self.money(view.owed, c),
+                    self.money(Amount(fund_unrecovered.0.max(0)), c)
+                ),
+            ));
+        }
+        split
     }
 }
