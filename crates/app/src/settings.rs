@@ -299,84 +299,92 @@ impl Settings {
 
     /// Every problem with the configuration, each naming its key. Empty when valid.
     pub fn validate(&self) -> Vec<String> {
-        let mut problems = Vec::new();
-        let mut check = |ok: bool, key: &str, reason: &str| {
-            if !ok {
-                problems.push(format!("{key}: {reason}"));
-            }
-        };
-        check(
+        let mut problems = Problems(Vec::new());
+        self.check_server(&mut problems);
+        self.check_security(&mut problems);
+        self.check_fund(&mut problems);
+        self.check_ledger_and_cases(&mut problems);
+        problems.0
+    }
+
+    /// The server and the database.
+    fn check_server(&self, p: &mut Problems) {
+        p.check(
             self.server.listen.parse::<SocketAddr>().is_ok(),
             "server.listen",
             "must be an address and port such as 127.0.0.1:8080",
         );
-        check(
+        p.check(
             (1024..=64 * 1024 * 1024).contains(&self.server.body_limit_bytes),
             "server.body_limit_bytes",
             "must be between 1024 and 67108864",
         );
-        check(
+        p.check(
             self.server.public_url.as_deref().is_none_or(|url| public_url_host(url).is_some()),
             "server.public_url",
             "must be an http:// or https:// URL with a host, such as https://fondo.example.pe",
         );
-        check(
+        p.check(
             (1..=600).contains(&self.server.request_timeout_seconds),
             "server.request_timeout_seconds",
             "must be between 1 and 600",
         );
-        check(
+        p.check(
             self.engine().is_some(),
             "database.url",
             "must start with sqlite:// or postgres:// (or postgresql://)",
         );
-        check(
+        p.check(
             (1..=256).contains(&self.database.connections_max),
             "database.connections_max",
             "must be between 1 and 256",
         );
-        check(
+        p.check(
             (100..=600_000).contains(&self.database.busy_timeout_ms),
             "database.busy_timeout_ms",
             "must be between 100 and 600000",
         );
+    }
+
+    /// Sessions, logins, passwords, the audit checkpoints, the first administrator, logs and metrics.
+    fn check_security(&self, p: &mut Problems) {
         let security = &self.security;
-        check(
+        p.check(
             (5..=7 * 24 * 60).contains(&security.session_lifetime_minutes),
             "security.session_lifetime_minutes",
             "must be between 5 and 10080 (one week)",
         );
-        check(
+        p.check(
             (1..=security.session_lifetime_minutes.max(1)).contains(&security.session_idle_minutes),
             "security.session_idle_minutes",
             "must be at least 1 and at most the session lifetime",
         );
-        check(
+        p.check(
             (1..=1000).contains(&security.login_failures_max),
             "security.login_failures_max",
             "must be between 1 and 1000",
         );
-        check(
+        p.check(
             (1..=100_000).contains(&security.login_failures_per_address_max),
             "security.login_failures_per_address_max",
             "must be between 1 and 100000",
         );
-        check(
+        p.check(
             (10..=7 * 24 * 3600).contains(&security.login_failure_window_seconds),
             "security.login_failure_window_seconds",
             "must be between 10 and 604800",
         );
-        check(
+        p.check(
             (8..=128).contains(&security.password_length_min),
             "security.password_length_min",
             "must be between 8 and 128",
         );
-        check(
+        p.check(
             (1..=86_400).contains(&security.audit_checkpoint_interval_seconds),
             "security.audit_checkpoint_interval_seconds",
             "must be between 1 and 86400 (one day)",
         );
-        check(
+        p.check(
             security.audit_checkpoint_url.as_ref().is_none_or(|url| {
                 (url.starts_with("http://") || url.starts_with("https://"))
                     && !url.contains(char::is_whitespace)
@@ -384,42 +392,46 @@ impl Settings {
             "security.audit_checkpoint_url",
             "must be an http:// or https:// URL",
         );
-        check(
+        p.check(
             redress_domain::Username::parse(&self.bootstrap.admin_username).is_ok(),
             "bootstrap.admin_username",
             "must be a valid username (3-64 of a-z, 0-9, '.', '_', '-', starting with a letter)",
         );
-        check(
+        p.check(
             redress_domain::InstitutionName::parse(&self.bootstrap.institution).is_ok(),
             "bootstrap.institution",
             "must be a non-empty name of at most 200 characters",
         );
-        check(
+        p.check(
             tracing_filter_is_plausible(&self.logging.level),
             "logging.level",
             "must be a tracing filter such as info or redress=debug,sqlx=warn",
         );
-        check(
+        p.check(
             self.metrics.token.as_ref().is_none_or(|t| t.expose().len() >= 24),
             "metrics.token",
             "must be at least 24 characters long",
         );
-        check(
+    }
+
+    /// The fund's currency, name, bank details and grace days.
+    fn check_fund(&self, p: &mut Problems) {
+        p.check(
             redress_domain::Currency::parse(&self.fund.currency).is_ok(),
             "fund.currency",
             "must be a supported ISO 4217 code such as PEN, USD, COP, BRL, DOP, TTD, AWG or XCG",
         );
-        check(
+        p.check(
             (0..=3_650).contains(&self.fund.eligibility_grace_days),
             "fund.eligibility_grace_days",
             "must be between 0 and 3650",
         );
-        check(
+        p.check(
             !self.fund.name.trim().is_empty() && self.fund.name.chars().count() <= 140,
             "fund.name",
             "must be a name of 1 to 140 characters (the bank's limit)",
         );
-        check(
+        p.check(
             self.fund
                 .bank_account
                 .as_ref()
@@ -427,7 +439,7 @@ impl Settings {
             "fund.bank_account",
             "must be a CCI (20 digits with valid check digits) or an IBAN",
         );
-        check(
+        p.check(
             (1..=20).contains(&self.fund.message_id_prefix.len())
                 && self
                     .fund
@@ -437,19 +449,23 @@ impl Settings {
             "fund.message_id_prefix",
             "must be 1 to 20 capital letters, digits or dashes",
         );
-        check(
+        p.check(
             !self.fund.city.trim().is_empty() && self.fund.city.chars().count() <= 80,
             "fund.city",
             "must be a place name of 1 to 80 characters",
         );
-        check(
+        p.check(
             self.fund.bank_bic.as_ref().is_none_or(|b| {
                 matches!(b.len(), 8 | 11) && b.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             }),
             "fund.bank_bic",
             "must be a BIC of 8 or 11 capital letters and digits",
         );
-        check(
+    }
+
+    /// The offence list and the ledger's limits (a batch must fit under the body limit).
+    fn check_ledger_and_cases(&self, p: &mut Problems) {
+        p.check(
             !self.cases.offences.is_empty()
                 && self
                     .cases
@@ -459,9 +475,13 @@ impl Settings {
             "cases.offences",
             "must list at least one offence, each with an upper-case code",
         );
-        check((1..=8_000).contains(&self.ledger.batch_max), "ledger.batch_max", "must be between 1 and 8000");
+        p.check(
+            (1..=8_000).contains(&self.ledger.batch_max),
+            "ledger.batch_max",
+            "must be between 1 and 8000",
+        );
         let batch_bytes = self.ledger.batch_max.saturating_mul(LEDGER_TRANSFER_BYTES);
-        check(
+        p.check(
             self.server.body_limit_bytes >= batch_bytes,
             "server.body_limit_bytes",
             &format!(
@@ -470,12 +490,11 @@ impl Settings {
                 self.ledger.batch_max
             ),
         );
-        check(
+        p.check(
             (1..=3_600).contains(&self.ledger.expiry_sweep_seconds),
             "ledger.expiry_sweep_seconds",
             "must be between 1 and 3600",
         );
-        problems
     }
 
     /// Where the data key file is.
@@ -594,6 +613,17 @@ fn tracing_filter_is_plausible(filter: &str) -> bool {
             c.is_ascii_alphanumeric()
                 || matches!(c, '_' | '-' | ':' | '=' | ',' | '.' | '[' | ']' | '{' | '}')
         })
+}
+
+/// Configuration problems, each `key: reason`.
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn check(&mut self, ok: bool, key: &str, reason: &str) {
+        if !ok {
+            self.0.push(format!("{key}: {reason}"));
+        }
+    }
 }
 
 #[cfg(test)]
