@@ -604,86 +604,53 @@ impl App {
         actor.require(rules::READ_ASSETS)?;
         let currency = self.settings.fund_currency();
         let today = self.clock.now().to_datetime().date();
-        let states: Vec<&str> = AssetState::ALL.iter().map(|s| s.as_str()).collect();
         let mut stages: Vec<(PipelineStage, i64)> = AssetState::ALL
             .iter()
             .map(|s| {
-                (
-                    PipelineStage {
-                        state: s.as_str().to_string(),
-                        assets: 0,
-                        estimated_value: Amount::ZERO,
-                        average_days_in_state: 0,
-                        expected_inflow: Amount::ZERO,
-                        typical_days_to_inflow: None,
-                        expected_by: None,
-                    },
-                    0,
-                )
+                let stage = PipelineStage {
+                    state: s.as_str().to_string(),
+                    assets: 0,
+                    estimated_value: Amount::ZERO,
+                    average_days_in_state: 0,
+                    expected_inflow: Amount::ZERO,
+                    typical_days_to_inflow: None,
+                    expected_by: None,
+                };
+                (stage, 0)
             })
             .collect();
+        // All from aggregates: what the page costs depends on the states and days shown, not on
+        // how many assets there are.
         let mut tx = self.store.read().await?;
-        // The history: how long each path to money took.
-        let mut durations: std::collections::HashMap<&str, Vec<i64>> = std::collections::HashMap::new();
-        let mut after = None;
-        loop {
-            let page =
-                tx.assets_in_states(&["sold", "released"], crate::store::Page { after, limit: 500 }).await?;
-            let full = page.len() == 500;
-            after = page.last().map(|a| a.id);
-            for asset in &page {
-                let moves = tx.asset_moves(asset.id).await?;
-                let date_of = |state: &str| {
-                    moves
-                        .iter()
-                        .find(|m| m.to_state == state)
-                        .and_then(|m| parse_date("on_date", &m.on_date).ok())
-                };
-                for (from, to) in [("confiscated", "sold"), ("sold_early", "released")] {
-                    if let (Some(start), Some(end)) = (date_of(from), date_of(to)) {
-                        durations.entry(from).or_default().push((end - start).whole_days());
-                    }
-                }
-            }
-            if !full {
-                break;
+        let mut typical = std::collections::HashMap::new();
+        for (from, to) in [("confiscated", "sold"), ("sold_early", "released")] {
+            let mut days: Vec<i64> = tx
+                .asset_path_days(from, to)
+                .await?
+                .iter()
+                .filter_map(|(start, end)| {
+                    Some((parse_date("on_date", end).ok()? - parse_date("on_date", start).ok()?).whole_days())
+                })
+                .collect();
+            if !days.is_empty() {
+                days.sort_unstable();
+                typical.insert(from, days[days.len() / 2]);
             }
         }
-        let typical: std::collections::HashMap<&str, i64> = durations
-            .into_iter()
-            .map(|(state, mut days)| {
-                days.sort_unstable();
-                (state, days[days.len() / 2])
-            })
-            .collect();
-        let mut after = None;
-        loop {
-            let page = tx.assets_in_states(&states, crate::store::Page { after, limit: 500 }).await?;
-            let full = page.len() == 500;
-            after = page.last().map(|a| a.id);
-            for asset in page.into_iter().filter(|a| a.currency == currency) {
-                let Some((stage, days)) = stages.iter_mut().find(|(s, _)| s.state == asset.state) else {
-                    continue;
-                };
-                stage.assets += 1;
-                let value = asset.estimated_value.unwrap_or(Amount::ZERO);
-                stage.estimated_value = Amount(stage.estimated_value.0.saturating_add(value.0));
-                if let Ok(since) = parse_date("state_changed_on", &asset.state_changed_on) {
-                    *days += (today - since).whole_days();
-                }
-                let expected = match asset.state.as_str() {
-                    "sold_early" => match tx.ledger_account(&escrow_account(asset.id), currency).await? {
-                        Some(account) => Amount(account.totals.posted_balance(account.kind())),
-                        None => Amount::ZERO,
-                    },
-                    "confiscated" => value,
-                    _ => Amount::ZERO,
-                };
-                stage.expected_inflow = Amount(stage.expected_inflow.0.saturating_add(expected.0));
+        for (state, changed_on, count, value) in tx.asset_pipeline_groups(currency).await? {
+            let Some((stage, days)) = stages.iter_mut().find(|(s, _)| s.state == state) else { continue };
+            stage.assets += u64::try_from(count).unwrap_or(0);
+            stage.estimated_value = Amount(stage.estimated_value.0.saturating_add(value.0));
+            if let Ok(since) = parse_date("state_changed_on", &changed_on) {
+                *days += (today - since).whole_days() * count;
             }
-            if !full {
-                break;
+            if state == "confiscated" {
+                stage.expected_inflow = Amount(stage.expected_inflow.0.saturating_add(value.0));
             }
+        }
+        let held = tx.sale_escrow_held(currency).await?;
+        if let Some((stage, _)) = stages.iter_mut().find(|(s, _)| s.state == "sold_early") {
+            stage.expected_inflow = held;
         }
         Ok(stages
             .into_iter()

@@ -622,6 +622,16 @@ pub trait AssetReads: Send {
     ) -> StoreResult<Option<i64>>;
     /// Assets in any of `states`, by id.
     async fn assets_in_states(&mut self, states: &[&str], page: Page) -> StoreResult<Vec<AssetRecord>>;
+    /// The asset pipeline by state and the day each group entered it: (state, state changed on,
+    /// assets, sum of estimated values), for assets in `currency`.
+    async fn asset_pipeline_groups(
+        &mut self,
+        currency: Currency,
+    ) -> StoreResult<Vec<(String, String, i64, Amount)>>;
+    /// For each asset that moved into `from` and later into `to`: the two days (first of each).
+    async fn asset_path_days(&mut self, from: &str, to: &str) -> StoreResult<Vec<(String, String)>>;
+    /// What escrow holds for the sales of assets now in `sold_early`, in `currency`.
+    async fn sale_escrow_held(&mut self, currency: Currency) -> StoreResult<Amount>;
     /// Posted debits and credits of an account by transfers whose value date is in [`from`, `to`).
     async fn account_flows(
         &mut self,

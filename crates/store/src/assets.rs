@@ -150,6 +150,65 @@ impl AssetReads for SqlTx {
         rows.iter().map(asset_from).collect()
     }
 
+    async fn asset_pipeline_groups(
+        &mut self,
+        currency: Currency,
+    ) -> StoreResult<Vec<(String, String, i64, Amount)>> {
+        let rows = sqlx::query(
+            "SELECT state, state_changed_on, COUNT(*) AS n, CAST(COALESCE(SUM(estimated_value), 0) AS BIGINT) AS value \
+             FROM assets WHERE currency = $1 GROUP BY state, state_changed_on",
+        )
+        .bind(currency.code().to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    get(row, "state")?,
+                    get(row, "state_changed_on")?,
+                    get(row, "n")?,
+                    Amount(get(row, "value")?),
+                ))
+            })
+            .collect()
+    }
+
+    async fn asset_path_days(&mut self, from: &str, to: &str) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT MIN(CASE WHEN to_state = $1 THEN on_date END) AS start_on, \
+                    MIN(CASE WHEN to_state = $2 THEN on_date END) AS end_on \
+             FROM asset_moves WHERE to_state IN ($1, $2) GROUP BY asset_id",
+        )
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        let mut days = Vec::new();
+        for row in &rows {
+            let (start, end): (Option<String>, Option<String>) = (get(row, "start_on")?, get(row, "end_on")?);
+            if let (Some(start), Some(end)) = (start, end) {
+                days.push((start, end));
+            }
+        }
+        Ok(days)
+    }
+
+    async fn sale_escrow_held(&mut self, currency: Currency) -> StoreResult<Amount> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(l.credits_posted - l.debits_posted), 0) AS BIGINT) AS held \
+             FROM assets a JOIN ledger_accounts l \
+               ON l.name = 'liabilities:escrow:asset/' || CAST(a.id AS TEXT) AND l.currency = a.currency \
+             WHERE a.state = 'sold_early' AND a.currency = $1",
+        )
+        .bind(currency.code().to_string())
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(Amount(get(&row, "held")?))
+    }
+
     async fn account_flows(
         &mut self,
         account_id: i64,
