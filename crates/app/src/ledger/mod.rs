@@ -238,20 +238,7 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
         Some(text) => errors.check(parse_instant("expires_at", text)).map(Some),
         None => Some(None),
     };
-    let kind = match request.kind.as_deref().unwrap_or("single") {
-        "single" => Some(TransferKind::Single),
-        "pending" => expires_at.map(|expires_at| TransferKind::Pending { expires_at }),
-        "post_pending" => Some(TransferKind::PostPending),
-        "void_pending" => Some(TransferKind::VoidPending),
-        "reversal" => Some(TransferKind::Reversal),
-        other => {
-            errors.push(FieldError::new(
-                "type",
-                format!("unknown type {other:?}; expected single, pending, post_pending, void_pending or reversal"),
-            ));
-            None
-        }
-    };
+    let kind = transfer_kind(request.kind.as_deref(), expires_at, &mut errors);
     let resolves =
         matches!(kind, Some(TransferKind::PostPending | TransferKind::VoidPending | TransferKind::Reversal));
     let reversal = matches!(kind, Some(TransferKind::Reversal));
@@ -299,19 +286,7 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
         Some(text) => errors.check(redress_domain::cases::parse_date("value_date", text)).map(Some),
         None => Some(None),
     };
-    let memo = match request.memo.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) if text.chars().count() > MEMO_LENGTH_MAX => {
-            errors
-                .push(FieldError::new("memo", format!("must be at most {MEMO_LENGTH_MAX} characters long")));
-            None
-        }
-        Some(text) if text.chars().any(redress_domain::user::is_hidden_char) => {
-            errors.push(FieldError::new("memo", "must be one line without control characters"));
-            None
-        }
-        Some(text) => Some(text.to_string()),
-    };
+    let memo = memo(request.memo.as_deref(), &mut errors);
     errors.into_result()?;
     match (id, debit, credit, amount, currency, kind, pending_id, (reverses, value_date)) {
         (
@@ -338,6 +313,45 @@ fn parse(request: &TransferRequest) -> Result<Parsed, FieldErrors> {
             value_date,
         }),
         _ => Err(FieldError::new("body", "invalid transfer").into()),
+    }
+}
+
+/// The transfer's type (`single` by default); a pending one carries its expiry.
+fn transfer_kind(
+    text: Option<&str>,
+    expires_at: Option<Option<Timestamp>>,
+    errors: &mut FieldErrors,
+) -> Option<TransferKind> {
+    match text.unwrap_or("single") {
+        "single" => Some(TransferKind::Single),
+        "pending" => expires_at.map(|expires_at| TransferKind::Pending { expires_at }),
+        "post_pending" => Some(TransferKind::PostPending),
+        "void_pending" => Some(TransferKind::VoidPending),
+        "reversal" => Some(TransferKind::Reversal),
+        other => {
+            errors.push(FieldError::new(
+                "type",
+                format!("unknown type {other:?}; expected single, pending, post_pending, void_pending or reversal"),
+            ));
+            None
+        }
+    }
+}
+
+/// A memo: one line of at most `MEMO_LENGTH_MAX` characters; blank is none.
+fn memo(text: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    match text.map(str::trim) {
+        None | Some("") => None,
+        Some(text) if text.chars().count() > MEMO_LENGTH_MAX => {
+            errors
+                .push(FieldError::new("memo", format!("must be at most {MEMO_LENGTH_MAX} characters long")));
+            None
+        }
+        Some(text) if text.chars().any(redress_domain::user::is_hidden_char) => {
+            errors.push(FieldError::new("memo", "must be one line without control characters"));
+            None
+        }
+        Some(text) => Some(text.to_string()),
     }
 }
 
