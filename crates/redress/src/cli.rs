@@ -404,7 +404,6 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_CONFIGURATION));
             }
             let password = read_password()?;
-            let app = open_app(settings).await?;
             let request = CreateUser {
                 username,
                 display_name,
@@ -412,51 +411,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 roles,
                 password,
             };
-            match app.create_user(&operator(), &RequestContext::default(), request).await {
-                Ok(user) => {
-                    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-                    println!(
-                        "created user {} (id {}) in {} with roles {}",
-                        user.username,
-                        user.id,
-                        user.institution,
-                        roles.join(", ")
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(error) => {
-                    print_app_error(&error);
-                    Ok(ExitCode::from(EXIT_FAILED))
-                }
-            }
+            add_user(&open_app(settings).await?, request).await
         }
         Command::User(UserCommand::Admin(command)) => {
             let app = open_app(settings).await?;
             crate::users::run(&app, &operator(), command).await
         }
-        Command::User(UserCommand::List) => {
-            let app = open_app(settings).await?;
-            let mut after = None;
-            println!("{:>6}  {:<24} {:<32} roles", "id", "username", "institution");
-            loop {
-                let users = app.list_users(&operator(), after, Some(500)).await?;
-                for user in &users {
-                    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
-                    println!(
-                        "{:>6}  {:<24} {:<32} {}",
-                        user.id,
-                        user.username,
-                        user.institution,
-                        roles.join(",")
-                    );
-                }
-                match users.last() {
-                    Some(last) if users.len() == 500 => after = Some(last.id.0),
-                    _ => break,
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::User(UserCommand::List) => list_users(&open_app(settings).await?).await,
         Command::Audit(command) => {
             let app = open_app(settings).await?;
             crate::audit::run(&app, command).await
@@ -467,26 +428,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Backup { file } => crate::ops::backup(settings, &file).await,
         Command::Restore { file, force } => crate::ops::restore(settings, &file, force).await,
-        Command::Verify => {
-            let app = open_app(settings).await?;
-            let mut operator = redress_app::Actor::operator();
-            operator.roles = vec![redress_domain::Role::Auditor];
-            let check = app.verify_everything(&operator).await?;
-            println!(
-                "ledger: {} ({} accounts); audit chain: {}; money: {} orders, {} claims, {} bank lines, {} assets checked",
-                if check.ledger.balanced { "balanced" } else { "NOT balanced" },
-                check.ledger.accounts,
-                check.audit_break.as_deref().map_or(format!("intact ({} entries)", check.audit_entries), |b| format!("BROKEN at {b}")),
-                check.money.orders,
-                check.money.claims,
-                check.money.lines,
-                check.money.assets
-            );
-            for problem in check.ledger.problems.iter().chain(&check.money.breaks) {
-                println!("break: {problem}");
-            }
-            Ok(if check.intact { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
-        }
+        Command::Verify => verify(&open_app(settings).await?).await,
         Command::Config(ConfigCommand::Print) => {
             print!("{}", config::print(&settings));
             Ok(ExitCode::SUCCESS)
@@ -494,36 +436,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Ledger(command) => {
             let app = open_app(settings).await?;
             app.ensure_chart_of_accounts().await?;
-            match crate::ledger::run(&app, command).await {
-                Ok(code) => Ok(code),
-                Err(error) => match error.downcast::<AppError>() {
-                    Ok(app_error) => {
-                        print_app_error(&app_error);
-                        Ok(ExitCode::from(EXIT_FAILED))
-                    }
-                    Err(other) => Err(other),
-                },
-            }
+            failures_as_exit_codes(crate::ledger::run(&app, command).await)
         }
         Command::Bench(command) => crate::bench::run(command, settings).await,
         Command::Import(command) => {
             let app = open_app(settings).await?;
-            let outcome = match command {
+            failures_as_exit_codes(match command {
                 ImportCommand::Cases { username, file } => crate::import::run(&app, &username, &file).await,
                 ImportCommand::Assets { username, file } => {
                     crate::import::run_assets(&app, &username, &file).await
                 }
-            };
-            match outcome {
-                Ok(code) => Ok(code),
-                Err(error) => match error.downcast::<AppError>() {
-                    Ok(app_error) => {
-                        print_app_error(&app_error);
-                        Ok(ExitCode::from(EXIT_FAILED))
-                    }
-                    Err(other) => Err(other),
-                },
-            }
+            })
         }
         Command::Keys(KeysCommand::Rotate) => {
             let path = settings.keys_path();
@@ -538,6 +461,79 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             println!("restart running servers so that they load the new key");
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `redress user add`: the user, or each problem named.
+async fn add_user(app: &App, request: CreateUser) -> anyhow::Result<ExitCode> {
+    match app.create_user(&operator(), &RequestContext::default(), request).await {
+        Ok(user) => {
+            let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+            println!(
+                "created user {} (id {}) in {} with roles {}",
+                user.username,
+                user.id,
+                user.institution,
+                roles.join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            print_app_error(&error);
+            Ok(ExitCode::from(EXIT_FAILED))
+        }
+    }
+}
+
+/// `redress user list`: every user, 500 at a time.
+async fn list_users(app: &App) -> anyhow::Result<ExitCode> {
+    let mut after = None;
+    println!("{:>6}  {:<24} {:<32} roles", "id", "username", "institution");
+    loop {
+        let users = app.list_users(&operator(), after, Some(500)).await?;
+        for user in &users {
+            let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+            println!("{:>6}  {:<24} {:<32} {}", user.id, user.username, user.institution, roles.join(","));
+        }
+        match users.last() {
+            Some(last) if users.len() == 500 => after = Some(last.id.0),
+            _ => return Ok(ExitCode::SUCCESS),
+        }
+    }
+}
+
+/// `redress verify`: the ledger, the audit chain and the money; exit 1 naming each break.
+async fn verify(app: &App) -> anyhow::Result<ExitCode> {
+    let mut operator = redress_app::Actor::operator();
+    operator.roles = vec![redress_domain::Role::Auditor];
+    let check = app.verify_everything(&operator).await?;
+    println!(
+        "ledger: {} ({} accounts); audit chain: {}; money: {} orders, {} claims, {} bank lines, {} assets checked",
+        if check.ledger.balanced { "balanced" } else { "NOT balanced" },
+        check.ledger.accounts,
+        check.audit_break.as_deref().map_or(format!("intact ({} entries)", check.audit_entries), |b| format!("BROKEN at {b}")),
+        check.money.orders,
+        check.money.claims,
+        check.money.lines,
+        check.money.assets
+    );
+    for problem in check.ledger.problems.iter().chain(&check.money.breaks) {
+        println!("break: {problem}");
+    }
+    Ok(if check.intact { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+/// A refusal by the application is printed field by field and exits 1; anything else is an error.
+fn failures_as_exit_codes(outcome: anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
+    match outcome {
+        Ok(code) => Ok(code),
+        Err(error) => match error.downcast::<AppError>() {
+            Ok(app_error) => {
+                print_app_error(&app_error);
+                Ok(ExitCode::from(EXIT_FAILED))
+            }
+            Err(other) => Err(other),
+        },
     }
 }
 
