@@ -168,53 +168,8 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<Ex
     let currency = app.settings.fund.currency.clone();
     println!("engine: {}   transfers: {transfers}   batch: {batch}   currency: {currency}", store.engine());
 
-    for i in 0..BENCH_ACCOUNTS {
-        app.create_ledger_account(
-            &actor,
-            &context,
-            &format!("assets:bench:a{i}"),
-            &currency,
-            AccountFlags::default(),
-        )
-        .await?;
-    }
-    let seed = TransferRequest {
-        id: uuid::Uuid::new_v4().to_string(),
-        debit_account: Some("assets:bank:fund".into()),
-        credit_account: Some("income:budget".into()),
-        amount: "900000000000.00".into(),
-        currency: currency.clone(),
-        ..TransferRequest::default()
-    };
-    app.create_transfers(&actor, &context, &[seed]).await?;
-
-    // The same logical rows for both measurements.
-    let mut random = Random(0x9E37_79B9_7F4A_7C15);
-    let mut rows: Vec<TransferRequest> = Vec::with_capacity(transfers);
-    for _ in 0..transfers {
-        let to = random.below(BENCH_ACCOUNTS as u64);
-        let from = if random.below(10) == 0 {
-            None
-        } else {
-            Some((to + 1 + random.below(BENCH_ACCOUNTS as u64 - 1)) % BENCH_ACCOUNTS as u64)
-        };
-        let units = 1 + random.below(500_000);
-        rows.push(TransferRequest {
-            id: uuid::Uuid::new_v4().to_string(),
-            debit_account: Some(format!("assets:bench:a{to}")),
-            credit_account: Some(
-                from.map_or("assets:bank:fund".to_string(), |f| format!("assets:bench:a{f}")),
-            ),
-            amount: format!("{}.{:02}", units / 100, units % 100),
-            currency: currency.clone(),
-            references: References {
-                claim: Some(format!("C-{}", random.below(100_000))),
-                ..References::default()
-            },
-            memo: Some("bench".to_string()),
-            ..TransferRequest::default()
-        });
-    }
+    open_bench_accounts(&app, &actor, &context, &currency).await?;
+    let rows = bench_rows(transfers, &currency);
 
     eprintln!("posting {transfers} transfers through the ledger…");
     let started = Instant::now();
@@ -245,15 +200,93 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<Ex
     );
     println!("ledger / baseline:             {:>12.2}  (goal ≥ 0.50)", ledger_rate / plain_rate);
 
+    measure_reads(&app, &actor, middle).await?;
+
+    if http_requests > 0 {
+        http_latency(&app, &currency, http_requests).await?;
+    }
+    store.close().await;
+    drop(database);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The bench's accounts and the money to move between them.
+async fn open_bench_accounts(
+    app: &App,
+    actor: &redress_app::Actor,
+    context: &RequestContext,
+    currency: &str,
+) -> anyhow::Result<()> {
+    for i in 0..BENCH_ACCOUNTS {
+        app.create_ledger_account(
+            actor,
+            context,
+            &format!("assets:bench:a{i}"),
+            currency,
+            AccountFlags::default(),
+        )
+        .await?;
+    }
+    let seed = TransferRequest {
+        id: uuid::Uuid::new_v4().to_string(),
+        debit_account: Some("assets:bank:fund".into()),
+        credit_account: Some("income:budget".into()),
+        amount: "900000000000.00".into(),
+        currency: currency.to_string(),
+        ..TransferRequest::default()
+    };
+    app.create_transfers(actor, context, &[seed]).await?;
+
+    Ok(())
+}
+
+/// The same logical rows for both measurements: transfers between the bench's accounts.
+fn bench_rows(transfers: usize, currency: &str) -> Vec<TransferRequest> {
+    let mut random = Random(0x9E37_79B9_7F4A_7C15);
+    let mut rows: Vec<TransferRequest> = Vec::with_capacity(transfers);
+    for _ in 0..transfers {
+        let to = random.below(BENCH_ACCOUNTS as u64);
+        let from = if random.below(10) == 0 {
+            None
+        } else {
+            Some((to + 1 + random.below(BENCH_ACCOUNTS as u64 - 1)) % BENCH_ACCOUNTS as u64)
+        };
+        let units = 1 + random.below(500_000);
+        rows.push(TransferRequest {
+            id: uuid::Uuid::new_v4().to_string(),
+            debit_account: Some(format!("assets:bench:a{to}")),
+            credit_account: Some(
+                from.map_or("assets:bank:fund".to_string(), |f| format!("assets:bench:a{f}")),
+            ),
+            amount: format!("{}.{:02}", units / 100, units % 100),
+            currency: currency.to_string(),
+            references: References {
+                claim: Some(format!("C-{}", random.below(100_000))),
+                ..References::default()
+            },
+            memo: Some("bench".to_string()),
+            ..TransferRequest::default()
+        });
+    }
+
+    rows
+}
+
+/// Balances now and as of an instant, the journal export and the invariant check.
+async fn measure_reads(
+    app: &App,
+    actor: &redress_app::Actor,
+    middle: redress_domain::Timestamp,
+) -> anyhow::Result<()> {
     let started = Instant::now();
-    let accounts = app.ledger_accounts(&actor).await?;
+    let accounts = app.ledger_accounts(actor).await?;
     println!(
         "balances now ({} accounts):     {:>9.1} ms",
         accounts.len(),
         started.elapsed().as_secs_f64() * 1e3
     );
     let started = Instant::now();
-    app.balances_at(&actor, middle).await?;
+    app.balances_at(actor, middle).await?;
     println!("balances as of an instant:      {:>9.1} ms", started.elapsed().as_secs_f64() * 1e3);
 
     let started = Instant::now();
@@ -262,7 +295,7 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<Ex
     let mut exported = 0usize;
     let mut after = None;
     loop {
-        let page = app.transfers_page(&actor, tx.as_mut(), after, 5_000).await?;
+        let page = app.transfers_page(actor, tx.as_mut(), after, 5_000).await?;
         for transfer in &page {
             bytes += redress_formats::journal::entry(transfer).len();
         }
@@ -281,19 +314,14 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<Ex
         rate(exported, export_time)
     );
     let started = Instant::now();
-    let check = app.verify_ledger(&actor).await?;
+    let check = app.verify_ledger(actor).await?;
     println!(
         "invariant check:                {:>9.1} s  (balanced: {})",
         started.elapsed().as_secs_f64(),
         check.balanced
     );
 
-    if http_requests > 0 {
-        http_latency(&app, &currency, http_requests).await?;
-    }
-    store.close().await;
-    drop(database);
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Plain multi-row inserts of rows shaped like transfers into a scratch table, in the same
