@@ -306,51 +306,7 @@ pub(super) fn validate(initiation: &Initiation) -> Result<Vec<Amount>, Pain001Er
                     ))
                 }
             };
-            text(&at("creditor.name"), &tx.creditor.name, 140)?;
-            if let Some(person) = &tx.creditor.identification {
-                text(&at("creditor.identification.id"), &person.id, 35)?;
-                match &person.scheme {
-                    PersonIdScheme::Code(code) if code.len() <= 4 && !code.is_empty() => {}
-                    PersonIdScheme::Code(_) => {
-                        return Err(Pain001Error::new(
-                            at("creditor.identification.scheme"),
-                            "a code has 1 to 4 letters",
-                        ))
-                    }
-                    PersonIdScheme::Proprietary(name) => {
-                        text(&at("creditor.identification.scheme"), name, 35)?
-                    }
-                }
-                if let Some(issuer) = &person.issuer {
-                    text(&at("creditor.identification.issuer"), issuer, 35)?;
-                }
-            }
-            match (block.method, &tx.creditor.account) {
-                (Method::Transfer, Some(account)) => account_id(&at("creditor.account"), account)?,
-                (Method::Transfer, None) => {
-                    return Err(Pain001Error::new(
-                        at("creditor.account"),
-                        "a transfer needs the creditor's account",
-                    ))
-                }
-                (Method::Cheque, Some(_)) => {
-                    return Err(Pain001Error::new(
-                        at("creditor.account"),
-                        "a cheque is not paid into an account; leave it empty",
-                    ))
-                }
-                (Method::Cheque, None) => {}
-            }
-            match (block.method, &tx.creditor.agent_bic) {
-                (Method::Transfer, Some(bic)) => check_bic(&at("creditor.agent_bic"), bic)?,
-                (Method::Cheque, Some(_)) => {
-                    return Err(Pain001Error::new(
-                        at("creditor.agent_bic"),
-                        "a cheque has no creditor bank; leave it empty",
-                    ))
-                }
-                (_, None) => {}
-            }
+            creditor(block.method, tx, &at)?;
             if let Some(name) = &tx.ultimate_creditor {
                 text(&at("ultimate_creditor"), name, 140)?;
             }
@@ -359,6 +315,52 @@ pub(super) fn validate(initiation: &Initiation) -> Result<Vec<Amount>, Pain001Er
         sums.push(sum);
     }
     Ok(sums)
+}
+
+/// A payment's creditor: the name, an identification with its scheme, and an account and bank
+/// for a transfer (none for a cheque).
+fn creditor(method: Method, tx: &CreditTransfer, at: &dyn Fn(&str) -> String) -> Result<(), Pain001Error> {
+    text(&at("creditor.name"), &tx.creditor.name, 140)?;
+    if let Some(person) = &tx.creditor.identification {
+        text(&at("creditor.identification.id"), &person.id, 35)?;
+        match &person.scheme {
+            PersonIdScheme::Code(code) if code.len() <= 4 && !code.is_empty() => {}
+            PersonIdScheme::Code(_) => {
+                return Err(Pain001Error::new(
+                    at("creditor.identification.scheme"),
+                    "a code has 1 to 4 letters",
+                ))
+            }
+            PersonIdScheme::Proprietary(name) => text(&at("creditor.identification.scheme"), name, 35)?,
+        }
+        if let Some(issuer) = &person.issuer {
+            text(&at("creditor.identification.issuer"), issuer, 35)?;
+        }
+    }
+    match (method, &tx.creditor.account) {
+        (Method::Transfer, Some(account)) => account_id(&at("creditor.account"), account)?,
+        (Method::Transfer, None) => {
+            return Err(Pain001Error::new(at("creditor.account"), "a transfer needs the creditor's account"))
+        }
+        (Method::Cheque, Some(_)) => {
+            return Err(Pain001Error::new(
+                at("creditor.account"),
+                "a cheque is not paid into an account; leave it empty",
+            ))
+        }
+        (Method::Cheque, None) => {}
+    }
+    match (method, &tx.creditor.agent_bic) {
+        (Method::Transfer, Some(bic)) => check_bic(&at("creditor.agent_bic"), bic)?,
+        (Method::Cheque, Some(_)) => {
+            return Err(Pain001Error::new(
+                at("creditor.agent_bic"),
+                "a cheque has no creditor bank; leave it empty",
+            ))
+        }
+        (_, None) => {}
+    }
+    Ok(())
 }
 
 /// A schema text (`Max35Text`, `Max140Text`, ...): 1 to `max` characters, not blank, and only
