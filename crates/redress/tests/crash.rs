@@ -94,44 +94,26 @@ fn transfers(trial: u64) -> Value {
     json!({"transfers": items})
 }
 
+/// A GET answered with JSON.
+async fn get_json(url: &str, token: &str) -> Value {
+    reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
 /// The ledger, the audit chain and the money against the records.
 async fn verified(url: &str, token: &str) {
-    let check: Value = reqwest::Client::new()
-        .get(format!("{url}/api/v1/verify"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let check: Value = get_json(&format!("{url}/api/v1/verify"), token).await;
     assert_eq!(check["intact"], true, "{check}");
 }
 
 /// How many victims carry trial `trial`'s document.
 async fn victims(url: &str, token: &str, trial: u64) -> usize {
-    let listed: Value = reqwest::Client::new()
-        .get(format!("{url}/api/v1/victims?document_type=dni&document_number=7{trial:07}"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value =
+        get_json(&format!("{url}/api/v1/victims?document_type=dni&document_number=7{trial:07}"), token).await;
     listed["codes"].as_array().map(Vec::len).unwrap_or(0)
 }
 
 async fn fund_balance(url: &str, token: &str) -> String {
-    let listed: Value = reqwest::Client::new()
-        .get(format!("{url}/api/v1/ledger/accounts?limit=500"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = get_json(&format!("{url}/api/v1/ledger/accounts?limit=500"), token).await;
     let accounts = listed["items"].as_array().or(listed.as_array()).cloned().unwrap_or_default();
     let fund = accounts.iter().find(|a| a["name"] == "assets:bank:fund").expect("the fund's bank account");
     fund["posted"].as_str().unwrap().to_string()
@@ -202,15 +184,8 @@ async fn a_server_killed_mid_bank_report_answers_the_retry_and_keeps_the_money_r
             status == 200 || (status == 409 && answer["type"] == "urn:redress:problem:idempotency-applied"),
             "report trial {trial}: {status} {answer}"
         );
-        let batch: Value = reqwest::Client::new()
-            .get(format!("{}/api/v1/batches/{}", server.url, w.batch))
-            .bearer_auth(&w.treasurer)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let batch: Value =
+            get_json(&format!("{}/api/v1/batches/{}", server.url, w.batch), &w.treasurer).await;
         let found =
             batch["lines"].as_array().unwrap().iter().find(|l| l["end_to_end_id"] == line.as_str()).cloned();
         assert_eq!(found.unwrap()["status"], state, "report trial {trial}: the report applied exactly once");
