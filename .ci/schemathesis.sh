@@ -47,8 +47,8 @@ for _ in $(seq 1 120); do
 done
 curl -sf "$base/healthz" >/dev/null
 
-admin_password="$(sed -n 's/^ *contraseña \/ password: *//p' "$work/server.log" | head -n 1)"
-demo_password="$(sed -n 's/.*(contraseña \/ password: \(.*\)):$/\1/p' "$work/server.log" | head -n 1)"
+admin_password="$(sed -n 's/^ *contraseña \/ password: *//p' "$work/server.log" | sed -n 1p)"
+demo_password="$(sed -n 's/.*(contraseña \/ password: \(.*\)):$/\1/p' "$work/server.log" | sed -n 1p)"
 token() { # user password
   curl -sf -X POST "$base/api/v1/session" -H 'content-type: application/json' \
     -d "{\"username\": \"$1\", \"password\": \"$2\"}" |
