@@ -112,7 +112,7 @@ impl App {
         };
         let valuations = tx.asset_valuations(id).await?;
         let leases = tx.asset_leases(id).await?;
-        let today = self.clock.now().to_datetime().date();
+        let today = self.today();
         let mut rent_expected = 0i64;
         for lease in &leases {
             let (Ok(start), end) = (
@@ -176,7 +176,7 @@ impl App {
     ) -> Result<AssetView, AppError> {
         actor.require(rules::MANAGE_ASSETS)?;
         let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
-        let today = self.clock.now().to_datetime().date();
+        let today = self.today();
         let mut errors = FieldErrors::new();
         let kind = errors.check(AssetKind::parse(&request.kind));
         let description = errors.check(parse_name("description", &request.description, 500));
@@ -280,7 +280,7 @@ impl App {
         request: MoveAsset,
     ) -> Result<AssetView, AppError> {
         actor.require(rules::MANAGE_ASSETS)?;
-        let today = self.clock.now().to_datetime().date();
+        let today = self.today();
         let mut tx = self.store.write().await?;
         let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
         self.may_write_asset(actor, &asset)?;
@@ -359,7 +359,7 @@ impl App {
         basis: &str,
     ) -> Result<AssetView, AppError> {
         actor.require(rules::MANAGE_ASSETS)?;
-        let today = self.clock.now().to_datetime().date();
+        let today = self.today();
         let mut tx = self.store.write().await?;
         let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
         self.may_write_asset(actor, &asset)?;
@@ -466,7 +466,7 @@ impl App {
         let MoneyEvent { kind, amount, date, memo } = event;
         let (amount, on, memo) = (amount.as_str(), date.as_str(), memo.as_deref());
         actor.require(rules::MANAGE_ASSETS)?;
-        let today = self.clock.now().to_datetime().date();
+        let today = self.today();
         let mut tx = self.store.write().await?;
         let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
         self.may_write_asset(actor, &asset)?;
@@ -603,7 +603,7 @@ impl App {
     pub async fn asset_pipeline(&self, actor: &Actor) -> Result<Vec<PipelineStage>, AppError> {
         actor.require(rules::READ_ASSETS)?;
         let currency = self.settings.fund_currency();
-        let today = self.clock.now().to_datetime().date();
+        let today = self.today();
         let mut stages: Vec<(PipelineStage, i64)> = AssetState::ALL
             .iter()
             .map(|s| {

@@ -86,7 +86,7 @@ impl App {
         let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
         let reference: Vec<(&str, &str)> =
             self.settings.cases.offences.iter().map(|o| (o.code.as_str(), o.name.as_str())).collect();
-        let case = NewCase::read(&request, &reference, self.clock.now().to_datetime().date())?;
+        let case = NewCase::read(&request, &reference, self.today())?;
         let mut tx = self.store.write().await?;
         if let Some(existing) = tx.case_by_prosecutor_file(&case.prosecutor_file).await? {
             return Err(AppError::Conflict(FieldError::new(
@@ -197,7 +197,7 @@ impl App {
         let (Some(to), Some(on)) = (to, on) else {
             return Err(AppError::Internal("validated fields missing".into()));
         };
-        let today = self.clock.now().to_datetime().date();
+        let today = self.today();
         let mut tx = self.store.write().await?;
         let record = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
         self.may_write_case(actor, &record)?;

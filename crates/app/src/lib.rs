@@ -69,12 +69,15 @@ pub struct App {
     pub keys: Option<Arc<protect::KeyRing>>,
     /// The key that signs audit checkpoints; `None` where none are made (tests, tools).
     pub audit_signer: Option<Arc<checkpoint::AuditSigner>>,
+    /// The fund's time zone (`fund.time_zone`): its calendar decides "today".
+    time_zone: jiff::tz::TimeZone,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
         Self {
             store,
+            time_zone: settings.time_zone(),
             settings: Arc::new(settings),
             clock: Arc::new(SystemClock),
             keys: None,
@@ -97,12 +100,25 @@ impl App {
         self
     }
 
-    /// Whether the database answers (for `/healthz`).
+    /// The fund's calendar day at `at`, in its time zone: what "today" means for deadlines,
+    /// value dates and dates typed as past (at 20:00 in Lima it is already tomorrow in UTC).
+    pub fn local_date(&self, at: redress_domain::Timestamp) -> time::Date {
+        let offset = jiff::Timestamp::from_microsecond(at.unix_micros())
+            .map_or(0, |instant| self.time_zone.to_offset(instant).seconds());
+        at.date_at_offset(offset)
+    }
+
+    /// The fund's calendar day now.
+    pub fn today(&self) -> time::Date {
+        self.local_date(self.clock.now())
+    }
+
     /// An amount as people read it in a message: `S/ 5,500.00`.
     pub fn money(&self, amount: redress_domain::Amount, currency: redress_domain::Currency) -> String {
         amount.display(currency)
     }
 
+    /// Whether the database answers (for `/healthz`).
     pub async fn health(&self) -> Result<(), AppError> {
         self.store.ping().await.map_err(AppError::from)
     }

@@ -68,10 +68,6 @@ pub struct JudgmentView {
 }
 
 impl App {
-    pub(crate) fn today(&self) -> Date {
-        self.clock.now().to_datetime().date()
-    }
-
     pub(crate) async fn order_view(
         &self,
         tx: &mut dyn ReadTx,

@@ -129,7 +129,7 @@ impl App {
                 payee = Some(opened);
             }
             payments.push(ReceiptPayment {
-                paid_on: line.resolved_at.map(|t| t.to_datetime().date().to_string()).unwrap_or_default(),
+                paid_on: line.resolved_at.map(|t| self.local_date(t).to_string()).unwrap_or_default(),
                 end_to_end_id: line.end_to_end_id.clone(),
                 batch_id: line.batch_id,
                 amount: line.amount.format(c),

@@ -212,6 +212,9 @@ pub struct FundSettings {
     pub message_id_prefix: String,
     /// Where receipts are issued (printed on them).
     pub city: String,
+    /// The fund's time zone (an IANA name): "today" for deadlines and dates typed as past, and
+    /// every time the pages show.
+    pub time_zone: String,
 }
 
 impl Default for FundSettings {
@@ -224,6 +227,7 @@ impl Default for FundSettings {
             bank_bic: None,
             message_id_prefix: "REDRESS".to_string(),
             city: "Lima".to_string(),
+            time_zone: "America/Lima".to_string(),
         }
     }
 }
@@ -461,6 +465,16 @@ impl Settings {
             "fund.bank_bic",
             "must be a BIC of 8 or 11 capital letters and digits",
         );
+        p.check(
+            jiff::tz::TimeZone::get(&self.fund.time_zone).is_ok(),
+            "fund.time_zone",
+            "must be an IANA time zone such as America/Lima, America/Guayaquil or America/Bogota",
+        );
+    }
+
+    /// The fund's time zone; UTC only if the setting was never validated.
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.fund.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
     }
 
     /// The offence list and the ledger's limits (a batch must fit under the body limit).
@@ -649,6 +663,21 @@ mod tests {
         for key in ["server.listen", "database.url", "security.session_idle_minutes", "metrics.token"] {
             assert!(problems.contains(key), "{key} missing from {problems}");
         }
+    }
+
+    #[test]
+    fn the_time_zone_is_an_iana_name_and_decides_the_funds_day() {
+        let mut settings = Settings::default();
+        assert_eq!(settings.time_zone().iana_name(), Some("America/Lima"));
+        settings.fund.time_zone = "Peru/Lima".to_string();
+        let problems = settings.validate();
+        assert!(problems.iter().any(|p| p.starts_with("fund.time_zone")), "{problems:?}");
+        settings.fund.time_zone = "America/Guayaquil".to_string();
+        assert!(settings.validate().is_empty());
+        // 2026-12-02 03:00 UTC is still 1 December in Guayaquil (UTC−5).
+        let zone = settings.time_zone();
+        let instant = jiff::Timestamp::from_second(1_796_180_400).unwrap();
+        assert_eq!(zone.to_datetime(instant).date().to_string(), "2026-12-01");
     }
 
     #[test]

@@ -200,7 +200,7 @@ impl App {
         actor.require(rules::READ_CLAIMS)?;
         let currency = self.settings.fund_currency();
         let now = self.clock.now();
-        let today = now.to_datetime().date();
+        let today = self.local_date(now);
         let mut tx = self.store.read().await?;
         let accounts = tx.ledger_accounts_matching(currency, &["assets:bank:fund"], &["income:"]).await?;
         let cash_account = accounts.iter().find(|a| a.name.as_str() == "assets:bank:fund");

@@ -131,7 +131,7 @@ impl App {
         let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
         let keys = self.key_ring()?;
         let now = self.clock.now();
-        let today = now.to_datetime().date();
+        let today = self.local_date(now);
         let Registration { identity, profile } = Registration::read(&request, today)?;
         let Profile { sex, nationality, birth_date, region, exploitation, consent_scope } = profile;
         let minor = is_minor(birth_date, today);

@@ -29,6 +29,14 @@ impl Timestamp {
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
+    /// The calendar day at this instant where the clock is `offset_seconds` from UTC (the
+    /// caller looks the offset up in its time zone); UTC's day if the offset is out of range.
+    pub fn date_at_offset(self, offset_seconds: i32) -> time::Date {
+        let utc = self.to_datetime();
+        time::UtcOffset::from_whole_seconds(offset_seconds)
+            .map_or(utc.date(), |offset| utc.to_offset(offset).date())
+    }
+
     /// RFC 3339 in UTC with microseconds, e.g. `2026-11-28T14:33:13.123456Z`.
     pub fn to_rfc3339(self) -> String {
         self.to_datetime().format(&Rfc3339).unwrap_or_else(|_| self.0.to_string())

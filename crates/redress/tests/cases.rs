@@ -12,6 +12,7 @@ on_both_engines!(
     bad_cases_and_moves_name_the_field_and_write_nothing,
     prosecutors_see_the_identity_of_victims_of_their_own_cases,
     the_offence_list_is_reference_data_set_by_configuration,
+    today_is_the_funds_day_not_utcs,
 );
 
 /// A user with `role` in a new institution of `kind`; returns their token.
@@ -280,4 +281,35 @@ async fn the_offence_list_is_reference_data_set_by_configuration(database: TestD
     assert_eq!(problem_fields(&problem), vec!["offences[0]", "offences[1]"]);
     body["offences"] = json!(["tip-1"]);
     assert_eq!(server.post("/api/v1/cases", &prosecutor, body).await.status(), 201);
+}
+
+/// At 23:00 in Lima it is already tomorrow in UTC: "today" is the fund's day (`fund.time_zone`,
+/// America/Lima), so a case reported "tomorrow" by UTC's calendar is still in the future.
+async fn today_is_the_funds_day_not_utcs(database: TestDatabase) {
+    use redress_app::Clock;
+    let server = TestServer::start(database).await;
+    // Move the clock to the next 04:00 UTC: 23:00 of the day before in Lima (UTC−5).
+    let now = server.clock.now().to_datetime();
+    let mut target = now.replace_time(time::Time::from_hms(4, 0, 0).unwrap());
+    if target <= now {
+        target += time::Duration::days(1);
+    }
+    server.clock.advance_seconds((target - now).whole_seconds());
+    let utc_day = target.date();
+    let lima_day = utc_day.previous_day().unwrap();
+    let admin = server.admin_token().await;
+    let prosecutor =
+        member(&server, &admin, "Fiscalía de Tumbes", "prosecutor", "fiscal", "prosecutor").await;
+
+    let mut body = case_body("FPT-2026-0042", &[]);
+    body["reported_on"] = json!(utc_day.to_string());
+    let refused = server.post("/api/v1/cases", &prosecutor, body.clone()).await;
+    assert_eq!(
+        problem_fields(&expect_problem(refused, 422).await),
+        ["reported_on"],
+        "UTC's day is Lima's tomorrow"
+    );
+    body["reported_on"] = json!(lima_day.to_string());
+    let opened = server.post("/api/v1/cases", &prosecutor, body).await;
+    assert_eq!(opened.status(), 201, "Lima's today is accepted");
 }

@@ -81,6 +81,7 @@ pub struct Built {
 }
 
 pub fn build(app: App) -> Built {
+    i18n::format::set_time_zone(app.settings.time_zone());
     let state = AppState {
         app,
         metrics: metrics_handle(),

@@ -396,7 +396,7 @@ impl App {
                 &crate::store::OrderPayment {
                     source: "advance".into(),
                     amount: advance.paid,
-                    paid_on: now.to_datetime().date().to_string(),
+                    paid_on: self.local_date(now).to_string(),
                     reference: Some(format!("claim {}", advance.id)),
                     recorded_at: now,
                     recorded_by: by.to_string(),

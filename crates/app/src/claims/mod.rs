@@ -191,7 +191,7 @@ impl App {
                 .payment_due
                 .as_deref()
                 .and_then(|d| redress_domain::cases::parse_date("payment_due", d).ok())
-                .is_some_and(|due| now.to_datetime().date() > due),
+                .is_some_and(|due| self.local_date(now) > due),
             _ => false,
         };
         let c = claim.currency;
@@ -411,9 +411,8 @@ impl App {
         claim.decided_at = Some(now);
         claim.decided_by = Some(actor.username.clone());
         claim.decision_reason = reason.clone();
-        claim.payment_due = Some(
-            add_working_days(now.to_datetime().date(), policy.deadlines.payment_working_days).to_string(),
-        );
+        claim.payment_due =
+            Some(add_working_days(self.local_date(now), policy.deadlines.payment_working_days).to_string());
         self.move_claim(&mut *tx, claim, ClaimState::Approved, &actor.username, reason).await
     }
 

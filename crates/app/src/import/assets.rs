@@ -77,7 +77,7 @@ impl App {
     ) -> Result<AssetImport, ImportError> {
         actor.require(rules::MANAGE_ASSETS)?;
         let institution_id = actor.institution_id.ok_or(AppError::Forbidden)?;
-        let today = self.clock.now().to_datetime().date();
+        let today = self.today();
         let mut problems = file_problems(rows)?;
         let mut parsed = Vec::new();
         let mut references: HashMap<String, usize> = HashMap::new();

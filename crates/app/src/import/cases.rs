@@ -35,7 +35,7 @@ impl App {
     ) -> Result<ImportSummary, ImportError> {
         // A migration of records kept by prosecutors and courts: their roles may run it.
         actor.require(rules::MANAGE_CASES)?;
-        let today = self.clock.now().to_datetime().date();
+        let today = self.today();
         let offences: Vec<(&str, &str)> =
             self.settings.cases.offences.iter().map(|o| (o.code.as_str(), o.name.as_str())).collect();
         let mut problems = file_problems(rows)?;

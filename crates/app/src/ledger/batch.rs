@@ -65,13 +65,12 @@ pub(super) async fn apply(
     tx: &mut dyn WriteTx,
     actor: &str,
     parsed: Vec<Result<Parsed, FieldErrors>>,
-    now: Timestamp,
+    (now, today): (Timestamp, Date),
     value_date_past_days_max: i64,
 ) -> Result<(Vec<TransferOutcome>, Batch), AppError> {
     let (stored, mut batch) = load(tx, &parsed).await?;
     let (last_seq, last_at) = tx.last_transfer().await?.unwrap_or((0, now));
     batch.seq = last_seq;
-    let today = now.to_datetime().date();
     let floor = today.checked_sub(time::Duration::days(value_date_past_days_max)).unwrap_or(today);
     let times = Times { created_at: now.max(last_at), today, floor, now };
     let outcomes = batch.apply_chains(&stored, &parsed, actor, times);

@@ -601,7 +601,7 @@ impl App {
         now: Timestamp,
     ) -> Result<(Vec<TransferOutcome>, Vec<Transfer>), AppError> {
         let days = self.settings.ledger.value_date_past_days_max;
-        let (outcomes, batch) = batch::apply(tx, actor, parsed, now, days).await?;
+        let (outcomes, batch) = batch::apply(tx, actor, parsed, (now, self.local_date(now)), days).await?;
         if batch.staged.is_empty() {
             return Ok((outcomes, Vec::new()));
         }

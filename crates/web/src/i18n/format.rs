@@ -1,26 +1,108 @@
-//! Numbers, money, percentages and dates as the reader's locale writes them, by the CLDR
-//! patterns of the two interface languages (CLDR 46, `common/main/es_PE.xml` and `en.xml`).
+//! Numbers, money, percentages and dates as the reader's locale writes them, by CLDR through
+//! ICU4X (`icu_decimal`, `icu_datetime`, with the CLDR data compiled in): es-PE for Spanish,
+//! `en` for English. Times are shown in the fund's time zone (`fund.time_zone`, America/Lima by
+//! default), looked up in the IANA database compiled into `jiff`.
 //!
-//! Why hand-written and not ICU4X: the pages need four patterns for two locales, all of them
-//! fixed; `icu_decimal` with its data would add a compile-time cost on every build for the
-//! same output. The patterns are quoted here so a reviewer can check them against CLDR, and the
-//! tests pin every one. A third language adds its row in each `match` (see docs/web.md).
+//! | what      | es-PE                     | en                        | how                          |
+//! |-----------|---------------------------|---------------------------|------------------------------|
+//! | decimal   | `1,234.5`                 | `1,234.5`                 | `icu_decimal`                |
+//! | currency  | `S/ 1,234.50`             | `PEN 1,234.50`            | CLDR `¤ #,##0.00` / `¤#,##0.00`, symbol from CLDR's currency names, figure by `icu_decimal` |
+//! | percent   | `12.5 %`                  | `12.5%`                   | CLDR `#,##0 %` / `#,##0%`, figure by `icu_decimal` |
+//! | date      | `28/11/2026`, `1/12/2026` | `Nov 28, 2026`            | `icu_datetime` YMD, short with the full year / medium |
+//! | time      | `1/12/2026, 9:50 a. m.`   | `Dec 1, 2026, 9:50 AM`    | `icu_datetime` YMDT to the minute |
+//! | month     | `dic. 2025`, `set. 2025`  | `Dec 2025`                | `icu_datetime` YM medium     |
 //!
-//! | what      | es-PE (CLDR)              | here           | en (CLDR)        | here            |
-//! |-----------|---------------------------|----------------|------------------|-----------------|
-//! | decimal   | `#,##0.###`, `.` and `,`  | `1,234.5`      | `#,##0.###`      | `1,234.5`       |
-//! | currency  | `¤ #,##0.00`, PEN = `S/`  | `S/ 1,234.50`  | `¤#,##0.00`, PEN = `PEN` (letters: spaced) | `PEN 1,234.50` |
-//! | percent   | `#,##0 %`                 | `12.5 %`       | `#,##0%`         | `12.5%`         |
-//! | date      | `dd/MM/y` (yMd)           | `28/11/2026`   | `MMM d, y` (medium) | `Nov 28, 2026` |
-//! | time      | `dd/MM/y HH:mm`           | `01/12/2026 09:50` | `MMM d, y, h:mm a` | `Dec 1, 2026, 9:50 AM` |
-//! | month     | `MMM y`, `dic.`, `set.`   | `dic. 2025`    | `MMM y`          | `Dec 2025`      |
+//! Two things are written here rather than asked of ICU4X, because its formatters for them are
+//! still in `icu_experimental` (unstable API, a large build): the currency and percent
+//! *patterns* around the figure, and the currency symbols (CLDR `es_PE`/`es_419` names: `S/`,
+//! `US$`; the English interface writes the ISO code, as CLDR `en` has no symbol for PEN). The
+//! digits, separators, grouping, month names and date patterns all come from ICU4X.
 //!
-//! Spanish in CLDR groups only from five digits (`minimumGroupingDigits` 2), but Latin American
-//! Spanish (`es_419`, parent of `es_PE`) sets it back to 1: `1,234`. CLDR puts a no-break space
-//! in `¤ #,##0.00` and `#,##0 %`; the pages write a plain space so an amount copied from a
-//! page pastes back into a form field as it is (the input side accepts both).
+//! CLDR puts no-break spaces in some patterns (`¤ #,##0.00`, `#,##0 %`, `9:50 AM`); the pages
+//! write plain spaces so a figure copied from a page pastes back into a form field as it is
+//! (the input side accepts both).
+
+use std::sync::RwLock;
+
+use fixed_decimal::Decimal;
+use icu_calendar::{Date, Gregorian};
+use icu_datetime::fieldsets::{YM, YMD, YMDT};
+use icu_datetime::input::{DateTime, Time};
+use icu_datetime::options::{TimePrecision, YearStyle};
+use icu_datetime::FixedCalendarDateTimeFormatter;
+use icu_decimal::DecimalFormatter;
+use icu_locale_core::{locale, Locale as IcuLocale};
 
 use super::Locale;
+
+/// The fund's time zone for every time the pages show; America/Lima until the server sets the
+/// configured one ([`set_time_zone`]).
+static TIME_ZONE: RwLock<Option<jiff::tz::TimeZone>> = RwLock::new(None);
+
+/// Sets the time zone the pages write times in (the server calls it with `fund.time_zone`; a
+/// deployment has one).
+pub fn set_time_zone(zone: jiff::tz::TimeZone) {
+    if let Ok(mut slot) = TIME_ZONE.write() {
+        *slot = Some(zone);
+    }
+}
+
+fn time_zone() -> jiff::tz::TimeZone {
+    TIME_ZONE
+        .read()
+        .ok()
+        .and_then(|slot| slot.clone())
+        .or_else(|| jiff::tz::TimeZone::get("America/Lima").ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// ICU4X's formatters for one locale, made once per thread (they are cheap to use, not to make).
+struct Formatters {
+    decimal: DecimalFormatter,
+    date: FixedCalendarDateTimeFormatter<Gregorian, YMD>,
+    datetime: FixedCalendarDateTimeFormatter<Gregorian, YMDT>,
+    month: FixedCalendarDateTimeFormatter<Gregorian, YM>,
+}
+
+impl Formatters {
+    fn new(locale: Locale) -> Self {
+        let (tag, date, datetime): (IcuLocale, YMD, YMDT) = match locale {
+            // Peru writes the day with the full year (`28/11/2026`): CLDR's short date, long year.
+            Locale::Es => (
+                locale!("es-PE"),
+                YMD::short().with_year_style(YearStyle::Full),
+                YMDT::short().with_year_style(YearStyle::Full),
+            ),
+            Locale::En => (locale!("en"), YMD::medium(), YMDT::medium()),
+        };
+        let datetime = datetime.with_time_precision(TimePrecision::Minute);
+        let prefs = || (&tag).into();
+        let data = "ICU4X's compiled CLDR data covers the interface's locales";
+        Self {
+            decimal: DecimalFormatter::try_new((&tag).into(), Default::default()).expect(data),
+            date: FixedCalendarDateTimeFormatter::try_new(prefs(), date).expect(data),
+            datetime: FixedCalendarDateTimeFormatter::try_new(prefs(), datetime).expect(data),
+            month: FixedCalendarDateTimeFormatter::try_new(prefs(), YM::medium()).expect(data),
+        }
+    }
+}
+
+thread_local! {
+    static ES: Formatters = Formatters::new(Locale::Es);
+    static EN: Formatters = Formatters::new(Locale::En);
+}
+
+fn with_formatters<T>(locale: Locale, work: impl FnOnce(&Formatters) -> T) -> T {
+    match locale {
+        Locale::Es => ES.with(work),
+        Locale::En => EN.with(work),
+    }
+}
+
+/// CLDR's no-break spaces as plain spaces (see the module's note).
+fn plain(text: impl std::fmt::Display) -> String {
+    text.to_string().replace(['\u{a0}', '\u{202f}'], " ")
+}
 
 /// The currency's symbol in `locale`: es-PE writes the region's own signs (`S/`, `US$`), the
 /// English interface the ISO code (CLDR `en` has no narrow symbol for PEN).
@@ -40,31 +122,20 @@ pub fn currency_symbol(locale: Locale, code: &str) -> &str {
     }
 }
 
-/// A decimal string such as `-1250.50` written the locale's way: `-1,250.50` in both
-/// interface languages (es-PE and en share `.` for decimals and `,` for thousands). Text that
-/// is not a decimal number is returned as it is.
-pub fn number(_locale: Locale, decimal: &str) -> String {
-    let (sign, digits) = decimal.strip_prefix('-').map_or(("", decimal), |rest| ("-", rest));
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+/// A decimal string such as `-1250.50` written the locale's way (`-1,250.50` in es-PE and en),
+/// its digits kept as they are (a trailing zero stays). Text that is not a plain decimal
+/// number is returned as it is.
+pub fn number(locale: Locale, decimal: &str) -> String {
+    let plain_decimal = decimal.strip_prefix('-').unwrap_or(decimal);
+    let (whole, fraction) = plain_decimal.split_once('.').unwrap_or((plain_decimal, ""));
     let is_number = !whole.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
-        && fraction.bytes().all(|b| b.is_ascii_digit());
-    if !is_number {
-        return decimal.to_string();
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !(plain_decimal.contains('.') && fraction.is_empty());
+    match decimal.parse::<Decimal>() {
+        Ok(value) if is_number => with_formatters(locale, |f| plain(f.decimal.format(&value))),
+        _ => decimal.to_string(),
     }
-    let mut out = String::with_capacity(decimal.len() + whole.len() / 3 + 1);
-    out.push_str(sign);
-    for (index, digit) in whole.chars().enumerate() {
-        if index > 0 && (whole.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if !fraction.is_empty() {
-        out.push('.');
-        out.push_str(fraction);
-    }
-    out
 }
 
 /// A count: `12,345`.
@@ -93,81 +164,56 @@ pub fn percent(locale: Locale, points: &str) -> String {
     }
 }
 
-const MONTHS_ES: [&str; 12] =
-    ["ene.", "feb.", "mar.", "abr.", "may.", "jun.", "jul.", "ago.", "set.", "oct.", "nov.", "dic."];
-const MONTHS_EN: [&str; 12] =
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-fn month_name(locale: Locale, month: &str) -> Option<&'static str> {
-    let index = month.parse::<usize>().ok().filter(|m| (1..=12).contains(m))? - 1;
-    Some(match locale {
-        Locale::Es => MONTHS_ES[index],
-        Locale::En => MONTHS_EN[index],
-    })
+/// The fund's local date and time of an RFC 3339 instant.
+fn local(text: &str) -> Option<jiff::civil::DateTime> {
+    let instant: jiff::Timestamp = text.parse().ok()?;
+    Some(time_zone().to_datetime(instant))
 }
 
-/// The day of an RFC 3339 instant in the fund's time zone (`YYYY-MM-DD`).
-fn local_day(text: &str) -> Option<String> {
-    let instant = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    let offset = time::UtcOffset::from_hms(FUND_UTC_OFFSET_HOURS, 0, 0).ok()?;
-    Some(instant.to_offset(offset).date().to_string())
+/// A `YYYY-MM-DD` day as ICU4X's Gregorian date; `None` unless it is exactly that and exists.
+fn calendar_day(text: &str) -> Option<Date<Gregorian>> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let day: jiff::civil::Date = text.parse().ok()?;
+    let iso = Date::try_new_iso(i32::from(day.year()), day.month().unsigned_abs(), day.day().unsigned_abs())
+        .ok()?;
+    Some(iso.to_calendar(Gregorian))
 }
 
 /// A `YYYY-MM-DD` date (or the fund's day of an RFC 3339 instant): `28/11/2026` (es-PE) or
 /// `Nov 28, 2026` (en). Anything else is returned as it is.
 pub fn date(locale: Locale, text: &str) -> String {
-    let local = if text.len() > 10 { local_day(text) } else { None };
-    let day = local.as_deref().unwrap_or_else(|| text.get(..10).unwrap_or(text));
-    let parts: Vec<&str> = day.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return text.to_string();
-    };
-    let valid = y.len() == 4 && m.len() == 2 && d.len() == 2;
-    match (locale, month_name(locale, m)) {
-        (Locale::Es, Some(_)) if valid => format!("{d}/{m}/{y}"),
-        (Locale::En, Some(name)) if valid => format!("{name} {}, {y}", d.trim_start_matches('0')),
-        _ => text.to_string(),
+    let day = if text.len() > 10 { local(text).map(|t| t.date().to_string()) } else { None };
+    let day = day.as_deref().unwrap_or(text);
+    match calendar_day(day) {
+        Some(value) => with_formatters(locale, |f| plain(f.date.format(&value))),
+        None => text.to_string(),
     }
 }
 
-/// The fund's time zone: America/Lima, UTC−5 all year (Peru has kept no daylight saving time
-/// since 1994), so a fixed offset is exact for every date the fund records.
-pub const FUND_UTC_OFFSET_HOURS: i8 = -5;
-
-/// An RFC 3339 instant in the fund's time zone, to the minute: `01/12/2026 09:50` (es-PE,
-/// CLDR `dd/MM/y HH:mm`) or `Dec 1, 2026, 9:50 AM` (en, `MMM d, y, h:mm a`). Text that is not
-/// an instant is returned as it is.
+/// An RFC 3339 instant in the fund's time zone, to the minute: `1/12/2026, 9:50 a. m.` (es-PE)
+/// or `Dec 1, 2026, 9:50 AM` (en). Text that is not an instant is returned as it is.
 pub fn datetime(locale: Locale, text: &str) -> String {
-    use time::format_description::well_known::Rfc3339;
-    let Ok(instant) = time::OffsetDateTime::parse(text, &Rfc3339) else {
+    let Some(local) = local(text) else {
         return text.to_string();
     };
-    let Ok(offset) = time::UtcOffset::from_hms(FUND_UTC_OFFSET_HOURS, 0, 0) else {
+    let Some(day) = calendar_day(&local.date().to_string()) else {
         return text.to_string();
     };
-    let local = instant.to_offset(offset);
-    let day = date(locale, &local.date().to_string());
-    let (hour, minute) = (local.hour(), local.minute());
-    match locale {
-        Locale::Es => format!("{day} {hour:02}:{minute:02}"),
-        Locale::En => {
-            let (twelve, half) = match hour {
-                0 => (12, "AM"),
-                1..=11 => (hour, "AM"),
-                12 => (12, "PM"),
-                _ => (hour - 12, "PM"),
-            };
-            format!("{day}, {twelve}:{minute:02} {half}")
-        }
-    }
+    let clock = Time::try_new(local.hour().unsigned_abs(), local.minute().unsigned_abs(), 0, 0);
+    let Ok(time) = clock else {
+        return text.to_string();
+    };
+    let value = DateTime { date: day, time };
+    with_formatters(locale, |f| plain(f.datetime.format(&value)))
 }
 
 /// A `YYYY-MM` month as a chart or table label: `dic. 2025` (es-PE) or `Dec 2025` (en).
 pub fn month(locale: Locale, text: &str) -> String {
-    match text.split_once('-') {
-        Some((year, m)) if year.len() == 4 => {
-            month_name(locale, m).map_or_else(|| text.to_string(), |name| format!("{name} {year}"))
-        }
+    match calendar_day(&format!("{text}-01")) {
+        Some(value) if text.len() == 7 => with_formatters(locale, |f| plain(f.month.format(&value))),
         _ => text.to_string(),
     }
 }
@@ -201,15 +247,15 @@ mod tests {
     #[test]
     fn dates_and_months_are_written_as_peru_writes_them() {
         assert_eq!(date(Locale::Es, "2026-11-28"), "28/11/2026");
-        assert_eq!(date(Locale::Es, "2026-01-05T10:00:00Z"), "05/01/2026");
-        assert_eq!(date(Locale::Es, "2026-01-05T02:00:00Z"), "04/01/2026", "the day in Lima");
+        assert_eq!(date(Locale::Es, "2026-01-05T10:00:00Z"), "5/01/2026");
+        assert_eq!(date(Locale::Es, "2026-01-05T02:00:00Z"), "4/01/2026", "the day in Lima");
         assert_eq!(date(Locale::En, "2026-11-28T10:00:00Z"), "Nov 28, 2026");
         assert_eq!(date(Locale::En, "2026-03-04"), "Mar 4, 2026");
         assert_eq!(date(Locale::Es, "—"), "—");
         assert_eq!(date(Locale::Es, "2026-13-01"), "2026-13-01");
         assert_eq!(month(Locale::Es, "2025-12"), "dic. 2025");
-        assert_eq!(datetime(Locale::Es, "2026-12-01T14:50:29.41458Z"), "01/12/2026 09:50");
-        assert_eq!(datetime(Locale::Es, "2026-12-01T03:05:00Z"), "30/11/2026 22:05");
+        assert_eq!(datetime(Locale::Es, "2026-12-01T14:50:29.41458Z"), "1/12/2026, 9:50 a. m.");
+        assert_eq!(datetime(Locale::Es, "2026-12-01T03:05:00Z"), "30/11/2026, 10:05 p. m.");
         assert_eq!(datetime(Locale::En, "2026-12-01T14:50:29Z"), "Dec 1, 2026, 9:50 AM");
         assert_eq!(datetime(Locale::En, "2026-12-01T17:00:00Z"), "Dec 1, 2026, 12:00 PM");
         assert_eq!(datetime(Locale::Es, "yesterday"), "yesterday");
