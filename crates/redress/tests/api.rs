@@ -497,7 +497,7 @@ async fn every_response_carries_the_security_headers(database: TestDatabase) {
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
         assert!(csp.contains("default-src 'self'"));
         assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
-        assert_eq!(headers.get("referrer-policy").unwrap(), "no-referrer");
+        assert_eq!(headers.get("referrer-policy").unwrap(), "same-origin");
         assert_eq!(headers.get("x-frame-options").unwrap(), "DENY");
         assert!(headers.get("x-request-id").is_some());
     }

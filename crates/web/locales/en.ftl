@@ -1039,3 +1039,19 @@ field-round_id = Allocation round
 money-example = PEN 1,250.50
 reason-bank-account = must be a CCI (20 digits) or an IBAN (two letters, two check digits, then the account)
 reason-username-length = must be 3 to 64 characters long
+
+# Field names the use cases name in their errors, as the forms call them.
+field-debtors = Debtors (convicted persons who must pay)
+field-filed_on = Filing date
+field-execution_date = Execution date
+field-value_date = Value date
+field-stage_on = Date of the stage
+field-outcome = Outcome
+field-tracing_notes = Notes on asset tracing
+field-cross_border = Cross-border case
+field-partner_country = Partner country
+field-purpose = Purpose
+field-reference = Reference
+field-new_password = New password
+field-current_password = Current password
+field-on = Date

@@ -1039,3 +1039,19 @@ field-round_id = Ronda de asignación
 money-example = S/ 1,250.50
 reason-bank-account = escriba un CCI (20 dígitos) o un IBAN (dos letras, dos dígitos de control y la cuenta)
 reason-username-length = debe tener de 3 a 64 caracteres
+
+# Field names the use cases name in their errors, as the forms call them.
+field-debtors = Deudores (condenados que deben pagar)
+field-filed_on = Fecha de presentación
+field-execution_date = Fecha de ejecución
+field-value_date = Fecha valor
+field-stage_on = Fecha de la etapa
+field-outcome = Resultado
+field-tracing_notes = Notas sobre el rastreo de bienes
+field-cross_border = Caso transfronterizo
+field-partner_country = País vinculado
+field-purpose = Finalidad
+field-reference = Referencia
+field-new_password = Contraseña nueva
+field-current_password = Contraseña actual
+field-on = Fecha

@@ -73,7 +73,11 @@ pub fn wrap(router: Router, settings: &Settings) -> Router {
         .layer(static_header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(static_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(static_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(static_header(header::REFERRER_POLICY, "no-referrer"))
+        // `same-origin`, not `no-referrer`: no page address (victim codes are in them) leaves for
+        // another site, but the browser's own form posts keep their `Origin`. Over plain http
+        // on an office name browsers send no `Sec-Fetch-Site`, and with `no-referrer` they send
+        // `Origin: null`, so the login's cross-site check refused every login.
+        .layer(static_header(header::REFERRER_POLICY, "same-origin"))
         .layer(static_header(
             HeaderName::from_static("permissions-policy"),
             "camera=(), microphone=(), geolocation=()",

@@ -51,8 +51,13 @@ pub async fn serve(command: Command) -> Served {
     serve_logging_to(command, Stdio::null()).await
 }
 
-pub async fn serve_logging_to(mut command: Command, stderr: impl Into<Stdio>) -> Served {
-    command.args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(stderr);
+pub async fn serve_logging_to(command: Command, stderr: impl Into<Stdio>) -> Served {
+    serve_on(command, "127.0.0.1:0", stderr).await
+}
+
+/// `redress serve --listen <listen>`, its output read for the URL and the first password.
+pub async fn serve_on(mut command: Command, listen: &str, stderr: impl Into<Stdio>) -> Served {
+    command.args(["serve", "--listen", listen]).stdout(Stdio::piped()).stderr(stderr);
     let mut child = command.spawn().expect("start redress serve");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut admin_password = None;

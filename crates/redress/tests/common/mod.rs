@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod browser;
 pub mod world;
 
 use std::sync::atomic::{AtomicI64, Ordering};
