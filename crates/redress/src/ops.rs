@@ -48,6 +48,16 @@ pub(crate) async fn backup(settings: Settings, file: &Path) -> anyhow::Result<Ex
     if file.exists() {
         anyhow::bail!("{} already exists: choose a new file name", file.display());
     }
+    // A backup folder that does not exist yet is made, owner-only like the data folder.
+    if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty() && !f.exists()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(folder)
+            .map_err(|e| anyhow::anyhow!("cannot create the folder {}: {e}", folder.display()))?;
+    }
     let (app, store) = open_app_and_store(settings).await?;
     let bytes = store.backup_into(file).await?;
     store.close().await;

@@ -52,6 +52,14 @@ fn a_backup_is_restored_only_after_it_is_verified() {
     }
     let again = redress(&live, &["backup", "copia.db"]);
     assert_eq!(again.status.code(), Some(1), "an existing file is never overwritten");
+    // A folder that does not exist yet is made, owner-only.
+    let dated = redress(&live, &["backup", "copias/2026/redress-2026-12-01.db"]);
+    assert!(dated.status.success(), "{}", says(&dated));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(live.join("copias")).unwrap().permissions().mode() & 0o777, 0o700);
+    }
 
     // Over the live, non-empty database: only with --force, and the old one is kept.
     let refused = redress(&live, &["restore", "copia.db"]);
