@@ -61,6 +61,9 @@ pub struct ServerSettings {
     /// Trust the reverse proxy's `X-Forwarded-For` (the client address) and `X-Forwarded-Proto`
     /// (whether the browser used https). Only behind a proxy you run, which sets both.
     pub trust_forwarded_for: bool,
+    /// Requests a minute each client address may make to the anonymous public page and feeds
+    /// (a burst of that many, refilled evenly); 0 turns the limit off.
+    pub public_requests_per_minute: u32,
 }
 
 impl Default for ServerSettings {
@@ -74,6 +77,7 @@ impl Default for ServerSettings {
             public_url: None,
             cookie_secure: true,
             trust_forwarded_for: false,
+            public_requests_per_minute: 120,
         }
     }
 }
@@ -313,6 +317,11 @@ impl Settings {
 
     /// The server and the database.
     fn check_server(&self, p: &mut Problems) {
+        p.check(
+            self.server.public_requests_per_minute <= 100_000,
+            "server.public_requests_per_minute",
+            "must be between 0 (no limit) and 100000",
+        );
         p.check(
             self.server.listen.parse::<SocketAddr>().is_ok(),
             "server.listen",

@@ -424,3 +424,26 @@ async fn the_pipeline_shows_what_the_fund_can_count_on(database: TestDatabase) {
     let analyst = s.server.user_token("analista", &["analyst"]).await;
     expect_problem(s.server.get("/api/v1/assets/pipeline", &analyst).await, 403).await;
 }
+
+/// Anonymous traffic is limited per client address (`server.public_requests_per_minute`): a
+/// client past its allowance gets 429 with Retry-After, and staff are not affected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_pages_are_limited_per_client() {
+    let server = TestServer::start_with(TestDatabase::sqlite(), |settings| {
+        settings.server.public_requests_per_minute = 5;
+    })
+    .await;
+    let client = reqwest::Client::new();
+    for path in ["/public", "/public/fund-flows.json", "/public/assets.json", "/public/assets.csv", "/public"]
+    {
+        let answer = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{path} within the allowance");
+    }
+    let refused = client.get(server.url("/public/fund-flows.json")).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    let admin = server.admin_token().await;
+    assert_eq!(server.get("/api/v1/me", &admin).await.status(), 200, "staff are not limited");
+}

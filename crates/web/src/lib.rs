@@ -29,6 +29,7 @@ pub mod openapi;
 pub mod pages;
 pub mod problem;
 pub mod public_cache;
+pub mod public_limit;
 pub mod routes;
 pub mod transport;
 pub mod views;
@@ -97,7 +98,15 @@ pub fn build(app: App) -> Built {
         .method_not_allowed_fallback(fallback::method_not_allowed);
     let json = openapi.to_pretty_json().unwrap_or_else(|_| "{}".to_string());
     let _ = state.openapi_json.set(json);
-    let router = layers::wrap(router.with_state(state.clone()), &state.app.settings)
+    let server = &state.app.settings.server;
+    let limiter = Arc::new(public_limit::PublicLimiter::new(
+        server.public_requests_per_minute,
+        server.trust_forwarded_for,
+    ));
+    let router = router
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(limiter, public_limit::limit));
+    let router = layers::wrap(router, &state.app.settings)
         .layer(axum::middleware::from_fn(fallback::problem_for_bare_errors));
     Built { router, routes: table, pages: page_table, openapi }
 }

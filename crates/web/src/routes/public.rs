@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::extract::ApiQuery;
-use crate::problem::{ApiError, ApiResult};
+use crate::problem::{ApiError, ApiResult, Problem};
 use crate::public_cache::{Cached, PUBLIC_CACHE_SECONDS};
 use crate::AppState;
 
@@ -128,7 +128,7 @@ pub struct FundFlows {
 /// Confiscated and sold assets: kind, region, state, dates and sale amount, by id, a page at a
 /// time (kept up to 60 seconds).
 #[utoipa::path(get, path = "/public/assets.json", tag = "public", params(PublicPageQuery),
-    responses((status = 200, body = PublicAssets)))]
+    responses((status = 200, body = PublicAssets), (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
 pub async fn assets_json(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<PublicPageQuery>,
@@ -148,7 +148,8 @@ pub async fn assets_json(
 
 /// Every published asset as CSV (kept up to 60 seconds).
 #[utoipa::path(get, path = "/public/assets.csv", tag = "public",
-    responses((status = 200, content_type = "text/csv", description = "Confiscated and sold assets")))]
+    responses((status = 200, content_type = "text/csv", description = "Confiscated and sold assets"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
 pub async fn assets_csv(State(state): State<AppState>) -> ApiResult<Response> {
     cached(&state, "assets.csv".to_string(), "text/csv; charset=utf-8", || async {
         assets_csv_text(&state).await
@@ -179,7 +180,8 @@ async fn assets_csv_text(state: &AppState) -> ApiResult<String> {
 }
 
 /// The fund's cash inflows and outflows by month (the last 24 months; kept up to 60 seconds).
-#[utoipa::path(get, path = "/public/fund-flows.json", tag = "public", responses((status = 200, body = FundFlows)))]
+#[utoipa::path(get, path = "/public/fund-flows.json", tag = "public", responses((status = 200, body = FundFlows),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
 pub async fn fund_flows(State(state): State<AppState>) -> ApiResult<Response> {
     cached(&state, "fund-flows.json".to_string(), "application/json", || async {
         let months = state.app.public_fund_flows(MONTHS).await?;
@@ -197,7 +199,8 @@ fn escape(text: &str) -> String {
 /// The transparency page (Spanish, with English headings), readable without JavaScript.
 /// A hundred assets a page, by id (`?after=`); kept up to 60 seconds, as the page says.
 #[utoipa::path(get, path = "/public", tag = "public", params(PublicPageQuery),
-    responses((status = 200, content_type = "text/html", description = "The page")))]
+    responses((status = 200, content_type = "text/html", description = "The page"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
 pub async fn page(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<PublicPageQuery>,
