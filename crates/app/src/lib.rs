@@ -25,6 +25,7 @@ pub mod asset_money;
 pub mod assets;
 pub mod audit;
 pub mod bank_results;
+pub mod case_lists;
 pub mod cases;
 pub mod checkpoint;
 pub mod claims;

@@ -1039,3 +1039,19 @@ field-round_id = Allocation round
 money-example = PEN 1,250.50
 reason-bank-account = must be a CCI (20 digits) or an IBAN (two letters, two check digits, then the account)
 reason-username-length = must be 3 to 64 characters long
+
+## Home pages by role, case lists
+dash-no-batches-to-approve = No batches to approve.
+dash-batches-mine = Batches you proposed (another treasurer approves them)
+dash-batches-to-export = Approved batches: download the bank file
+dash-cases-prosecutor = Cases waiting on the prosecutor's office
+dash-cases-court = Cases waiting on the court
+case-since = Since
+case-waiting = Waiting for
+case-waiting-prosecutor = the prosecutor to move it to its next stage
+case-waiting-judgment = the court to record the judgment
+case-waiting-finality = the court to record that the judgment is final
+cases-none-waiting = No case is waiting.
+cases-all = All cases
+cases-title = Cases
+cases-empty = No cases with these filters.

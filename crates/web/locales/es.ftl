@@ -1039,3 +1039,19 @@ field-round_id = Ronda de asignación
 money-example = S/ 1,250.50
 reason-bank-account = escriba un CCI (20 dígitos) o un IBAN (dos letras, dos dígitos de control y la cuenta)
 reason-username-length = debe tener de 3 a 64 caracteres
+
+## Home pages by role, case lists
+dash-no-batches-to-approve = No hay lotes por aprobar.
+dash-batches-mine = Lotes que usted propuso (los aprueba otra persona de tesorería)
+dash-batches-to-export = Lotes aprobados: descargue el archivo para el banco
+dash-cases-prosecutor = Casos que esperan a la fiscalía
+dash-cases-court = Casos que esperan al juzgado
+case-since = Desde
+case-waiting = Qué espera
+case-waiting-prosecutor = que la fiscalía lo pase a la siguiente etapa
+case-waiting-judgment = que el juzgado registre la sentencia
+case-waiting-finality = que el juzgado registre que la sentencia quedó firme
+cases-none-waiting = Ningún caso espera.
+cases-all = Todos los casos
+cases-title = Casos
+cases-empty = No hay casos con estos filtros.

@@ -20,6 +20,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/login.html")),
     ("error.html", include_str!("../../templates/error.html")),
     ("dashboard.html", include_str!("../../templates/dashboard.html")),
+    ("case_rows.html", include_str!("../../templates/case_rows.html")),
+    ("cases.html", include_str!("../../templates/cases.html")),
     ("claims.html", include_str!("../../templates/claims.html")),
     ("claim.html", include_str!("../../templates/claim.html")),
     ("claim_new.html", include_str!("../../templates/claim_new.html")),
