@@ -36,6 +36,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod import;
 pub mod ledger;
+pub mod lists;
 pub mod orders;
 pub mod password;
 pub mod payments;

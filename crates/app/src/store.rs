@@ -54,6 +54,7 @@ pub trait ReadTx:
     + ClaimReads
     + FundReads
     + crate::summary::SummaryReads
+    + crate::lists::ListReads
     + Send
 {
 }
