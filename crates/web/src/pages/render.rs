@@ -31,6 +31,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("round.html", include_str!("../../templates/round.html")),
     ("batches.html", include_str!("../../templates/batches.html")),
     ("batch.html", include_str!("../../templates/batch.html")),
+    ("bank_results.html", include_str!("../../templates/bank_results.html")),
     ("password.html", include_str!("../../templates/password.html")),
     ("assets.html", include_str!("../../templates/assets.html")),
     ("asset.html", include_str!("../../templates/asset.html")),
