@@ -90,3 +90,26 @@ impl App {
         Ok(records.into_iter().map(summary).collect())
     }
 }
+
+/// A judgment of a case, in the case's list of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseJudgment {
+    pub id: i64,
+    pub judged_on: String,
+    pub court: String,
+    pub final_on: Option<String>,
+}
+
+impl App {
+    /// A case's judgments, for those who may read the case.
+    pub async fn case_judgments(&self, actor: &Actor, case_id: i64) -> Result<Vec<CaseJudgment>, AppError> {
+        actor.require(rules::READ_CASES)?;
+        let mut tx = self.store.read().await?;
+        self.may_read_case(&mut *tx, actor, case_id).await?;
+        let judgments = tx.judgments_of_case(case_id).await?;
+        Ok(judgments
+            .into_iter()
+            .map(|j| CaseJudgment { id: j.id, judged_on: j.judged_on, court: j.court, final_on: j.final_on })
+            .collect())
+    }
+}

@@ -9,7 +9,11 @@ use common::{TestServer, USER_PASSWORD};
 use redress_store::testing::TestDatabase;
 use serde_json::json;
 
-on_both_engines!(each_home_page_shows_its_roles_sections_only, the_case_list_is_scoped_filtered_and_paged);
+on_both_engines!(
+    each_home_page_shows_its_roles_sections_only,
+    the_case_list_is_scoped_filtered_and_paged,
+    a_claim_links_to_its_order_case_and_judgment,
+);
 
 async fn page(server: &TestServer, token: &str, path: &str) -> (u16, String) {
     let response = server
@@ -147,4 +151,34 @@ async fn the_case_list_is_scoped_filtered_and_paged(database: TestDatabase) {
     assert_eq!(page(server, &analyst, "/cases").await.0, 403);
     let (status, _) = page(server, &fiscal, "/cases?stage=nonsense").await;
     assert_eq!(status, 422);
+}
+
+async fn a_claim_links_to_its_order_case_and_judgment(database: TestDatabase) {
+    let w = world(database).await;
+    let server = &w.server;
+    let claim = w.lines["Ana"].0;
+    let claim_json = ok(server.get(&format!("/api/v1/claims/{claim}"), &w.officer).await).await;
+    let (order, case) = (claim_json["order_id"].as_i64().unwrap(), claim_json["case_id"].as_i64().unwrap());
+    let (_, page_text) = page(server, &w.officer, &format!("/claims/{claim}")).await;
+    assert!(
+        page_text.contains(&format!("href=\"/orders/{order}\""))
+            && page_text.contains(&format!("href=\"/cases/{case}\""))
+    );
+    let (status, order_page) = page(server, &w.officer, &format!("/orders/{order}")).await;
+    assert_eq!(status, 200, "{order_page}");
+    assert!(order_page.contains(&format!("href=\"/judgments/{}\"", w.judgment)), "{order_page}");
+    assert!(order_page.contains("S/ 3,000.00") || order_page.contains("S&#x2f; 3,000.00"), "{order_page}");
+    assert!(order_page.contains("Daño moral") || order_page.contains("daño moral"), "{order_page}");
+    let (_, case_page) = page(server, &w.clerk, &format!("/cases/{case}")).await;
+    assert!(case_page.contains(&format!("href=\"/judgments/{}\"", w.judgment)), "{case_page}");
+    let (_, judgment) = page(server, &w.clerk, &format!("/judgments/{}", w.judgment)).await;
+    assert!(judgment.contains(&format!("href=\"/orders/{order}\"")));
+    // Another office may not read it.
+    let admin = server.admin_token().await;
+    let body = json!({"name": "Fiscalía de Piura", "kind": "prosecutor"});
+    let piura = ok(server.post("/api/v1/institutions", &admin, body).await).await["id"].as_i64().unwrap();
+    let body = json!({"username": "fiscal3", "institution_id": piura, "roles": ["prosecutor"], "password": USER_PASSWORD});
+    assert_eq!(server.post("/api/v1/users", &admin, body).await.status(), 201);
+    let other = server.token("fiscal3", USER_PASSWORD).await;
+    assert_eq!(page(server, &other, &format!("/orders/{order}")).await.0, 403);
 }

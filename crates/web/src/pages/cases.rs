@@ -118,6 +118,10 @@ async fn case_view(state: &AppState, viewer: &Viewer, id: i64, status: StatusCod
         Ok(case) => case,
         Err(error) => return failure(viewer, error),
     };
+    let judgments = match state.app.case_judgments(viewer.actor(), id).await {
+        Ok(judgments) => judgments,
+        Err(error) => return failure(viewer, error),
+    };
     let stages: Vec<&str> = redress_domain::cases::Stage::ALL.iter().map(|s| s.as_str()).collect();
     let roles = &viewer.actor().roles;
     render(
@@ -128,6 +132,7 @@ async fn case_view(state: &AppState, viewer: &Viewer, id: i64, status: StatusCod
             ..extra,
             ..context! {
                 case => Value::from_serialize(&case),
+                judgments => Value::from_serialize(&judgments),
                 stages => stages,
                 can_manage => rules::MANAGE_CASES.allows(roles),
                 can_judge => rules::RECORD_JUDGMENTS.allows(roles),

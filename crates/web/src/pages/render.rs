@@ -40,6 +40,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("case.html", include_str!("../../templates/case.html")),
     ("judgment_new.html", include_str!("../../templates/judgment_new.html")),
     ("judgment.html", include_str!("../../templates/judgment.html")),
+    ("order.html", include_str!("../../templates/order.html")),
     ("ledger.html", include_str!("../../templates/ledger.html")),
     ("statement.html", include_str!("../../templates/statement.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
