@@ -27,6 +27,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("claim_new.html", include_str!("../../templates/claim_new.html")),
     ("victim_new.html", include_str!("../../templates/victim_new.html")),
     ("victim.html", include_str!("../../templates/victim.html")),
+    ("consent_withdrawal.html", include_str!("../../templates/consent_withdrawal.html")),
     ("victim_edit.html", include_str!("../../templates/victim_edit.html")),
     ("round.html", include_str!("../../templates/round.html")),
     ("batches.html", include_str!("../../templates/batches.html")),
