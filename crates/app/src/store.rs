@@ -54,6 +54,7 @@ pub trait ReadTx:
     + ClaimReads
     + FundReads
     + crate::summary::SummaryReads
+    + crate::lists::ListReads
     + Send
 {
 }
@@ -462,6 +463,14 @@ pub trait CaseReads: Send {
     async fn case_victim_codes(&mut self, case_id: i64) -> StoreResult<Vec<String>>;
     /// Whether the victim is in a case of the institution (opened by it, or at its court).
     async fn victim_in_cases_of(&mut self, victim_id: i64, institution: InstitutionId) -> StoreResult<bool>;
+    /// Cases newest first (ids below `page.after`): of an institution (opened by it or at its
+    /// court) when one is given, in one of `stages` when any are given.
+    async fn cases_page(
+        &mut self,
+        institution: Option<InstitutionId>,
+        stages: &[&str],
+        page: Page,
+    ) -> StoreResult<Vec<CaseRecord>>;
 }
 
 #[async_trait]

@@ -89,6 +89,10 @@ fn optional_text(errors: &mut FieldErrors, field: &str, value: &Option<String>) 
     text(errors, field, value.as_deref())
 }
 
+/// Why consent was withdrawn, as codes (`consent-reason-<code>` in the pages).
+pub const CONSENT_WITHDRAWAL_REASONS: &[&str] =
+    &["victim_request", "representative_request", "no_contact", "other"];
+
 impl App {
     pub(crate) fn key_ring(&self) -> Result<&KeyRing, AppError> {
         self.keys.as_deref().ok_or_else(|| AppError::Internal("no data keys are loaded".into()))
@@ -329,7 +333,22 @@ impl App {
         context: &RequestContext,
         code: &str,
     ) -> Result<VictimView, AppError> {
+        self.withdraw_consent_because(actor, context, code, None).await
+    }
+
+    /// [`App::withdraw_consent`] with the reason given, one of [`CONSENT_WITHDRAWAL_REASONS`]
+    /// (a code, audited; never free text about the victim).
+    pub async fn withdraw_consent_because(
+        &self,
+        actor: &Actor,
+        context: &RequestContext,
+        code: &str,
+        reason: Option<&str>,
+    ) -> Result<VictimView, AppError> {
         actor.require(rules::REGISTER_VICTIMS)?;
+        if let Some(reason) = reason.filter(|r| !CONSENT_WITHDRAWAL_REASONS.contains(r)) {
+            return Err(FieldError::new("reason", format!("no withdrawal reason is called {reason}")).into());
+        }
         let code = VictimCode::parse(code)?;
         let mut tx = self.store.write().await?;
         let record = tx
@@ -350,7 +369,10 @@ impl App {
             now,
             "victim.consent_withdraw",
             Some(("victim", record.code.clone())),
-            json!({}),
+            match reason {
+                Some(reason) => json!({ "reason": reason }),
+                None => json!({}),
+            },
         ))
         .await?;
         tx.commit().await?;

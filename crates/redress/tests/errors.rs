@@ -136,7 +136,7 @@ async fn unknown_routes_answer_in_the_kind_of_their_area(database: TestDatabase)
         .await;
 
     // Elsewhere a browser asked for a page: the HTML error page, in Spanish unless asked otherwise.
-    let page = http.get(server.url("/orders/1")).send().await.unwrap();
+    let page = http.get(server.url("/orders/1/nothing")).send().await.unwrap();
     assert_eq!(page.status(), 404);
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let text = page.text().await.unwrap();

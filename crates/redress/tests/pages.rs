@@ -441,14 +441,25 @@ async fn a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their
         .await
         .unwrap();
     assert!(found.contains(&format!("/victims/{code}")), "found by document");
-    let withdrawn = post_form(
-        &http,
-        &server,
-        &format!("/victims/{code}/consent-withdrawal"),
-        &cookie,
-        format!("_csrf={csrf}"),
-    )
-    .await;
+    // Withdrawing consent asks first: the reason and a confirmation, each said next to its field.
+    let path = format!("/victims/{code}/consent-withdrawal");
+    let asked = http.get(server.url(&path)).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(asked.status(), 200);
+    assert!(asked.text().await.unwrap().contains("name=\"confirm\""));
+    let before = server.audit_length().await;
+    let unconfirmed =
+        post_form(&http, &server, &path, &cookie, format!("reason=victim_request&_csrf={csrf}")).await;
+    assert_eq!(unconfirmed.status(), 422);
+    let text = unconfirmed.text().await.unwrap();
+    assert!(
+        text.contains("id=\"confirm-error\"") && text.contains("aria-describedby=\"confirm-error\""),
+        "{text}"
+    );
+    assert!(text.contains("value=\"victim_request\" selected"), "the reason chosen is kept");
+    assert_eq!(server.audit_length().await, before, "nothing was withdrawn");
+    let withdrawn =
+        post_form(&http, &server, &path, &cookie, format!("reason=victim_request&confirm=yes&_csrf={csrf}"))
+            .await;
     assert_eq!(withdrawn.status(), 303);
     let page = http
         .get(server.url(&format!("/victims/{code}")))
@@ -466,7 +477,9 @@ async fn a_case_reaches_judgment_in_the_pages_and_the_auditor_and_admin_do_their
     let trail =
         http.get(server.url("/audit")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
     assert!(trail.contains("sentencia registrada") && trail.contains("caso abierto"), "the audit trail page");
-    assert!(!trail.contains("judgment.record"), "actions in words, not codes");
+    // (The filter's options carry the codes as their values; the trail itself shows words.)
+    let table = trail.split("<table id=\"audit\">").nth(1).unwrap();
+    assert!(!table.contains("judgment.record"), "actions in words, not codes");
     let books =
         http.get(server.url("/ledger")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
     assert!(books.contains("Banco: cuenta del fondo"), "accounts in words");

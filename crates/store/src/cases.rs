@@ -1,7 +1,7 @@
 //! Cases, their stage history, defendants and victims.
 
 use async_trait::async_trait;
-use redress_app::store::{CaseReads, CaseRecord, CaseWrites, Defendant, StageChange, StoreResult};
+use redress_app::store::{CaseReads, CaseRecord, CaseWrites, Defendant, Page, StageChange, StoreResult};
 use redress_domain::{InstitutionId, Timestamp};
 use sqlx::any::AnyRow;
 
@@ -99,6 +99,33 @@ impl CaseReads for SqlTx {
         .await
         .map_err(classify)?;
         Ok(get::<i64>(&row, "n")? > 0)
+    }
+
+    async fn cases_page(
+        &mut self,
+        institution: Option<InstitutionId>,
+        stages: &[&str],
+        page: Page,
+    ) -> StoreResult<Vec<CaseRecord>> {
+        let mut sql = format!("SELECT {COLUMNS} FROM cases WHERE id < $1");
+        if institution.is_some() {
+            sql.push_str(" AND (institution_id = $3 OR court_id = $3)");
+        }
+        if !stages.is_empty() {
+            let first = if institution.is_some() { 4 } else { 3 };
+            let placeholders: Vec<String> = (0..stages.len()).map(|i| format!("${}", i + first)).collect();
+            sql.push_str(&format!(" AND stage IN ({})", placeholders.join(", ")));
+        }
+        sql.push_str(" ORDER BY id DESC LIMIT $2");
+        let mut query = sqlx::query(&sql).bind(page.after.unwrap_or(i64::MAX)).bind(page.limit);
+        if let Some(institution) = institution {
+            query = query.bind(institution.0);
+        }
+        for stage in stages {
+            query = query.bind(stage.to_string());
+        }
+        let rows = query.fetch_all(&mut *self.tx).await.map_err(classify)?;
+        rows.iter().map(case_from).collect()
     }
 }
 

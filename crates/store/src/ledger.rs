@@ -61,7 +61,7 @@ fn transfer_columns() -> Vec<&'static str> {
 }
 
 /// `SELECT` of transfers with both account names, aliased `t`, `d` (debit) and `c` (credit).
-fn select_transfers() -> String {
+pub(crate) fn select_transfers() -> String {
     let columns: Vec<String> = transfer_columns().iter().map(|c| format!("t.{c}")).collect();
     format!(
         "SELECT {}, d.name AS debit_name, c.name AS credit_name FROM ledger_transfers t \
@@ -98,7 +98,7 @@ pub(crate) fn account_from(row: &AnyRow) -> StoreResult<Account> {
     })
 }
 
-fn transfer_from(row: &AnyRow) -> StoreResult<Transfer> {
+pub(crate) fn transfer_from(row: &AnyRow) -> StoreResult<Transfer> {
     let currency: String = get(row, "currency")?;
     let status: Option<String> = get(row, "pending_status")?;
     let pending_status = match status {

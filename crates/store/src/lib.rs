@@ -24,6 +24,7 @@ mod cases;
 mod claims;
 mod fund;
 mod ledger;
+mod lists;
 mod migrations;
 mod orders;
 mod privileges;

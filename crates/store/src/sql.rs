@@ -725,10 +725,11 @@ impl AccountWrites for SqlTx {
     }
 }
 
-const AUDIT_COLUMNS: &str = "seq, at, actor_user_id, actor, institution, action, target_type, target_id, \
+pub(crate) const AUDIT_COLUMNS: &str =
+    "seq, at, actor_user_id, actor, institution, action, target_type, target_id, \
      purpose, request_id, details, prev_hash, hash";
 
-fn audit_from_row(row: &AnyRow) -> StoreResult<AuditRecord> {
+pub(crate) fn audit_from_row(row: &AnyRow) -> StoreResult<AuditRecord> {
     Ok(AuditRecord {
         seq: get(row, "seq")?,
         event: AuditEvent {

@@ -688,7 +688,11 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("no transfer has id {id}")))
     }
 
-    async fn account_named(tx: &mut dyn ReadTx, name: &str, currency: &str) -> Result<Account, AppError> {
+    pub(crate) async fn account_named(
+        tx: &mut dyn ReadTx,
+        name: &str,
+        currency: &str,
+    ) -> Result<Account, AppError> {
         let mut errors = FieldErrors::new();
         let name = errors.check(AccountName::parse(name));
         let currency = errors.check(Currency::parse(currency));

@@ -40,6 +40,37 @@ async fn case_form(State(state): State<AppState>, viewer: Viewer) -> Response {
     )
 }
 
+/// Cases newest first, as the reader may list them, by stage, a page of fifty at a time.
+async fn cases_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let stage = query.get("stage").map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let after = query.get("after").and_then(|a| a.parse().ok());
+    let limit = 50;
+    let stages: Vec<String> = stage.iter().cloned().collect();
+    match state.app.cases(viewer.actor(), &stages, after, Some(limit)).await {
+        Ok(cases) => {
+            let next_after = (cases.len() as i64 == limit).then(|| cases.last().map(|c| c.id)).flatten();
+            let all: Vec<&str> = redress_domain::cases::Stage::ALL.iter().map(|s| s.as_str()).collect();
+            render(
+                &viewer,
+                StatusCode::OK,
+                "cases.html",
+                context! {
+                    cases => Value::from_serialize(&cases),
+                    stages => all,
+                    filter => context! { stage => stage },
+                    next_after => next_after,
+                    can_open => viewer.actor().has_role(redress_domain::Role::Prosecutor),
+                },
+            )
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
 async fn find_case(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -87,6 +118,10 @@ async fn case_view(state: &AppState, viewer: &Viewer, id: i64, status: StatusCod
         Ok(case) => case,
         Err(error) => return failure(viewer, error),
     };
+    let judgments = match state.app.case_judgments(viewer.actor(), id).await {
+        Ok(judgments) => judgments,
+        Err(error) => return failure(viewer, error),
+    };
     let stages: Vec<&str> = redress_domain::cases::Stage::ALL.iter().map(|s| s.as_str()).collect();
     let roles = &viewer.actor().roles;
     render(
@@ -97,6 +132,7 @@ async fn case_view(state: &AppState, viewer: &Viewer, id: i64, status: StatusCod
             ..extra,
             ..context! {
                 case => Value::from_serialize(&case),
+                judgments => Value::from_serialize(&judgments),
                 stages => stages,
                 can_manage => rules::MANAGE_CASES.allows(roles),
                 can_judge => rules::RECORD_JUDGMENTS.allows(roles),
@@ -172,6 +208,7 @@ async fn case_victim(
 
 pub(super) fn routes(pages: PageRoutes) -> PageRoutes {
     pages
+        .add(rules::READ_CASES, &["GET"], "/cases", get(cases_list))
         .add(rules::MANAGE_CASES, &["GET"], "/cases/new", get(case_form))
         .add(rules::READ_CASES, &["GET"], "/cases/find", get(find_case))
         .add(rules::MANAGE_CASES, &["POST"], "/cases", post(open_case))

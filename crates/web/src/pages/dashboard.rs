@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use minijinja::{context, Value};
+use redress_app::case_lists::{WAITING_ON_COURT, WAITING_ON_PROSECUTOR};
 use redress_app::summary::FundSummary;
 use redress_app::{Actor, App, AppError};
 use redress_domain::ledger::Account;
@@ -35,15 +36,14 @@ async fn dashboard(
         }
     }
     if actor.has_role(Role::Treasurer) {
-        let batches = app.batches(actor, None, Some(100)).await.unwrap_or_default();
-        let waiting: Vec<Value> = batches
-            .iter()
-            .filter(|b| matches!(b.state.as_str(), "proposed" | "approved" | "exported"))
-            .map(|b| {
-                context! { id => b.id, state => b.state, total => b.total, currency => b.currency, proposed_by => b.proposed_by }
-            })
-            .collect();
-        values.insert("batches", Value::from(waiting));
+        values.insert("treasurer", treasurer(app, actor).await);
+    }
+    if actor.has_role(Role::Prosecutor) {
+        let waiting = waiting_cases(app, actor, WAITING_ON_PROSECUTOR).await;
+        values.insert("prosecutor_cases", waiting);
+    }
+    if actor.has_role(Role::CourtClerk) {
+        values.insert("court_cases", waiting_cases(app, actor, WAITING_ON_COURT).await);
     }
     if actor.has_role(Role::VictimServices) {
         let claims = app.claims(actor, None, None, false, None, Some(100)).await.unwrap_or_default();
@@ -64,6 +64,36 @@ async fn dashboard(
     }
     values.insert("notice", Value::from(notice(&viewer, &query)));
     render(&viewer, StatusCode::OK, "dashboard.html", Value::from(values))
+}
+
+/// The batches that wait on a treasurer: to approve (proposed by someone else), proposed by
+/// this user (another treasurer approves), approved (the bank file to download) and sent to
+/// the bank (its results to upload). Newest fifty batches, one query.
+async fn treasurer(app: &App, actor: &Actor) -> Value {
+    let batches = app.batches(actor, None, Some(50)).await.unwrap_or_default();
+    let of = |wanted: &str, mine: Option<bool>| -> Vec<Value> {
+        batches
+            .iter()
+            .filter(|b| b.state == wanted)
+            .filter(|b| mine.is_none_or(|mine| (b.proposed_by == actor.username) == mine))
+            .map(|b| {
+                context! { id => b.id, state => b.state, total => b.total, currency => b.currency, proposed_by => b.proposed_by }
+            })
+            .collect()
+    };
+    context! {
+        to_approve => of("proposed", Some(false)),
+        mine => of("proposed", Some(true)),
+        to_export => of("approved", None),
+        at_bank => of("exported", None),
+    }
+}
+
+/// The newest twenty cases of the user's institution that wait on it.
+async fn waiting_cases(app: &App, actor: &Actor, stages: &[&str]) -> Value {
+    let stages: Vec<String> = stages.iter().map(|s| s.to_string()).collect();
+    let cases = app.cases(actor, &stages, None, Some(20)).await.unwrap_or_default();
+    Value::from_serialize(&cases)
 }
 
 /// The fund's money and claims waiting, with their charts: every figure from SQL aggregates

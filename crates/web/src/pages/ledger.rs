@@ -8,10 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{context, Value};
+use redress_app::lists::StatementFilter;
 use redress_app::AppError;
 use redress_domain::policy::rules;
 
-use super::forms::{failure, joined, notice, Fields};
+use super::filters::{day_range, kept};
+use super::forms::{failure, joined, notice, urlencode, Fields};
 use super::render::render;
 use super::{PageRoutes, Viewer};
 use crate::extract::Context;
@@ -87,6 +89,8 @@ async fn ledger_transfer(
     }
 }
 
+/// An account's statement newest first, between two days (Lima) when given; lines that post
+/// nothing (holds) only when asked (`zero=1`).
 async fn statement_page(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -94,9 +98,22 @@ async fn statement_page(
 ) -> Response {
     let account = query.get("account").cloned().unwrap_or_default();
     let currency = query.get("currency").cloned().unwrap_or_else(|| state.app.settings.fund.currency.clone());
-    let after = query.get("after").and_then(|a| a.parse().ok());
+    let range = day_range(viewer.locale, &query);
+    let (form, mut link) = kept(&query, &["from", "to", "zero"]);
+    link = format!("account={}&currency={}{link}", urlencode(&account), urlencode(&currency));
+    let filter = StatementFilter {
+        before: query.get("before").and_then(|a| a.parse().ok()),
+        from: range.from,
+        to: range.to,
+        with_zero: query.get("zero").is_some_and(|z| z == "1"),
+    };
     let limit = 100;
-    match state.app.statement(viewer.actor(), &account, &currency, after, Some(limit)).await {
+    let (status, filter) = if range.errors.is_empty() {
+        (StatusCode::OK, filter)
+    } else {
+        (StatusCode::UNPROCESSABLE_ENTITY, StatementFilter { before: Some(0), ..filter })
+    };
+    match state.app.statement_newest(viewer.actor(), &account, &currency, &filter, Some(limit)).await {
         Ok((found, lines)) => {
             let c = found.currency;
             let rows: Vec<Value> = lines
@@ -111,14 +128,13 @@ async fn statement_page(
                     }
                 })
                 .collect();
-            let next_after =
+            let next_before =
                 (lines.len() as i64 == limit).then(|| lines.last().map(|l| l.transfer.seq)).flatten();
-            render(
-                &viewer,
-                StatusCode::OK,
-                "statement.html",
-                context! { account => account, currency => c.code(), lines => rows, next_after => next_after },
-            )
+            let values = context! {
+                account => account, currency => c.code(), lines => rows, next_before => next_before,
+                form => form, link => link, errors => range.errors,
+            };
+            render(&viewer, status, "statement.html", values)
         }
         Err(error) => failure(&viewer, error),
     }

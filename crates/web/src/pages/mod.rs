@@ -16,6 +16,7 @@ mod audit;
 mod cases;
 mod claims;
 mod dashboard;
+mod filters;
 mod forms;
 mod fund;
 mod ledger;

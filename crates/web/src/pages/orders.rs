@@ -190,6 +190,18 @@ async fn judgment_page(
     judgment_view(&state, &viewer, id, StatusCode::OK, context! { notice => notice }).await
 }
 
+/// One reparation order: its figures, eligibility, payments and findings, with links to its
+/// judgment and victim (the same access as the API's `GET /api/v1/orders/{id}`).
+async fn order_page(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<i64>) -> Response {
+    match state.app.order(viewer.actor(), id).await {
+        Ok(order) => {
+            let order = crate::views::orders::OrderJson::from(order);
+            render(&viewer, StatusCode::OK, "order.html", context! { o => Value::from_serialize(&order) })
+        }
+        Err(error) => failure(&viewer, error),
+    }
+}
+
 async fn judgment_final(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -289,6 +301,7 @@ pub(super) fn routes(pages: PageRoutes) -> PageRoutes {
             get(judgment_form).post(record_judgment),
         )
         .add(rules::READ_ORDERS, &["GET"], "/judgments/{id}", get(judgment_page))
+        .add(rules::READ_ORDERS, &["GET"], "/orders/{id}", get(order_page))
         .add(rules::RECORD_JUDGMENTS, &["POST"], "/judgments/{id}/finality", post(judgment_final))
         .add(rules::RECORD_JUDGMENTS, &["POST"], "/orders/{id}/payments", post(order_payment))
         .add(rules::RECORD_JUDGMENTS, &["POST"], "/orders/{id}/insolvency", post(order_insolvency))

@@ -63,14 +63,35 @@ async fn round_page(
     PagePath(id): PagePath<i64>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    let extra = context! { form => context! { execution_date => default_execution_date(&state) } };
+    round_view(&state, &viewer, id, StatusCode::OK, extra, query.contains_key("replay")).await
+}
+
+/// Tomorrow in the fund's time zone: the execution date the proposal form suggests.
+fn default_execution_date(state: &AppState) -> String {
+    let offset = time::UtcOffset::from_hms(crate::i18n::format::FUND_UTC_OFFSET_HOURS, 0, 0)
+        .unwrap_or(time::UtcOffset::UTC);
+    let today = state.app.clock.now().to_datetime().to_offset(offset).date();
+    today.next_day().unwrap_or(today).to_string()
+}
+
+/// A round with its lines, its batch when proposed, and the replay's result when asked.
+async fn round_view(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    status: StatusCode,
+    extra: Value,
+    replay: bool,
+) -> Response {
     let round = match state.app.round(viewer.actor(), id).await {
         Ok(round) => round,
-        Err(error) => return failure(&viewer, error),
+        Err(error) => return failure(viewer, error),
     };
-    let replay = if query.contains_key("replay") {
+    let replay = if replay {
         match state.app.replay_round(viewer.actor(), id).await {
             Ok(replay) => Some(replay.lines_match && replay.inputs_hash_matches),
-            Err(error) => return failure(&viewer, error),
+            Err(error) => return failure(viewer, error),
         }
     } else {
         None
@@ -83,14 +104,12 @@ async fn round_page(
         .into_iter()
         .find(|b| b.round_id == id)
         .map(|b| b.id);
-    render(
-        &viewer,
-        StatusCode::OK,
-        "round.html",
-        context! { round => Value::from_serialize(&round), batch_id => batch_id, replay => replay },
-    )
+    let values = context! { round => Value::from_serialize(&round), batch_id => batch_id, replay => replay };
+    render(viewer, status, "round.html", context! { ..extra, ..values })
 }
 
+/// Proposes the round's batch to be executed on the chosen date (not in the past); a refusal
+/// shows the round again with the error next to the date, the date kept.
 async fn propose_batch(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -106,9 +125,16 @@ async fn propose_batch(
         );
         return render_problem(&viewer, StatusCode::UNPROCESSABLE_ENTITY, "error-title", &detail);
     };
-    match state.app.propose_batch(viewer.actor(), &context, round_id, None).await {
+    let date = fields.optional("execution_date");
+    match state.app.propose_batch(viewer.actor(), &context, round_id, date.as_deref()).await {
         Ok(batch) => Redirect::to(&format!("/batches/{}", batch.id)).into_response(),
-        Err(error) => failure(&viewer, error),
+        Err(error) => match Refusal::of(viewer.locale, error) {
+            Ok(refusal) => {
+                let extra = context! { ..refusal.values_and_line(), ..context! { form => fields.value() } };
+                round_view(&state, &viewer, round_id, refusal.status, extra, false).await
+            }
+            Err(error) => failure(&viewer, error),
+        },
     }
 }
 
@@ -236,13 +262,74 @@ async fn batch_results_outcome(
     result: Result<redress_app::payments::ResultsSummary, AppError>,
 ) -> Response {
     let (status, extra) = match result {
-        Ok(summary) => (StatusCode::OK, context! { results => Value::from_serialize(&summary) }),
+        Ok(summary) => return results_page(viewer, id, &summary),
         Err(error) => match Refusal::of(viewer.locale, error) {
             Ok(refusal) => (refusal.status, refusal.as_line()),
             Err(error) => return failure(viewer, error),
         },
     };
     batch_view(state, viewer, id, status, extra).await
+}
+
+/// What the bank's results did, line by line: accepted, rejected with the bank's reasons in
+/// words, contradictions left as they were, and what could not be applied.
+fn results_page(viewer: &Viewer, id: i64, summary: &redress_app::payments::ResultsSummary) -> Response {
+    let locale = viewer.locale;
+    let lines = |wanted: &str| -> Vec<Value> {
+        summary
+            .results
+            .iter()
+            .filter(|r| r.status == wanted)
+            .map(|r| {
+                let reason = match (&r.reason_code, &r.reason) {
+                    (Some(code), _) => Some(crate::i18n::codes::bank_reason(locale, code)),
+                    (None, Some(text)) => Some(text.clone()),
+                    (None, None) => None,
+                };
+                context! { claim_id => r.claim_id, end_to_end_id => r.end_to_end_id, reason => reason, waiting_for => r.waiting_for }
+            })
+            .collect()
+    };
+    let problems: Vec<String> = summary.problems.iter().map(|p| bank_problem(locale, p)).collect();
+    let conflicts: Vec<String> = summary.conflicts.iter().map(|c| bank_conflict(locale, c)).collect();
+    let values = context! {
+        batch_id => id, accepted => lines("accepted"), rejected => lines("rejected"),
+        unchanged => summary.unchanged, pending => summary.pending, duplicate => summary.duplicate,
+        batch_state => summary.batch_state, problems => problems, conflicts => conflicts,
+    };
+    render(viewer, StatusCode::OK, "bank_results.html", values)
+}
+
+/// `unknown_end_to_end_id RDR-…` (and the other problems a report can have) in words.
+fn bank_problem(locale: crate::i18n::Locale, problem: &str) -> String {
+    let (code, value) = problem.split_once(' ').unwrap_or((problem, ""));
+    let key = format!("bank-problem-{code}");
+    if crate::i18n::has_message(locale, &key) {
+        crate::i18n::translate(locale, &key, &[("value", value.to_string())])
+    } else {
+        problem.to_string()
+    }
+}
+
+/// `RDR-…: already accepted, now reported rejected; left as it was` in words.
+fn bank_conflict(locale: crate::i18n::Locale, conflict: &str) -> String {
+    let parsed = conflict.split_once(": already ").and_then(|(e2e, rest)| {
+        let (had, rest) = rest.split_once(", now reported ")?;
+        let (now, _) = rest.split_once(';')?;
+        Some((e2e.to_string(), had.to_string(), now.to_string()))
+    });
+    match parsed {
+        Some((e2e, had, now)) => crate::i18n::translate(
+            locale,
+            "bank-conflict",
+            &[
+                ("line", e2e),
+                ("had", crate::i18n::codes::code(locale, "line-status", &had)),
+                ("now", crate::i18n::codes::code(locale, "line-status", &now)),
+            ],
+        ),
+        None => conflict.to_string(),
+    }
 }
 
 pub(super) fn routes(pages: PageRoutes) -> PageRoutes {

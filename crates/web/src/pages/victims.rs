@@ -157,13 +157,46 @@ async fn find_victim(
     }
 }
 
+/// The confirmation before consent is withdrawn: what it does, the reason, a box to tick.
+/// (Nothing about the victim is read here: the withdrawal itself checks who may.)
+async fn consent_form(viewer: Viewer, PagePath(code): PagePath<String>) -> Response {
+    consent_page(&viewer, &code, StatusCode::OK, context! {}, context! {})
+}
+
+fn consent_page(viewer: &Viewer, code: &str, status: StatusCode, errors: Value, form: Value) -> Response {
+    let reasons = redress_app::victims::CONSENT_WITHDRAWAL_REASONS;
+    let values = context! { code => code, reasons => reasons, errors => errors, form => form };
+    render(viewer, status, "consent_withdrawal.html", values)
+}
+
 async fn withdraw_consent(
     State(state): State<AppState>,
     viewer: Viewer,
     Context(context): Context,
     PagePath(code): PagePath<String>,
+    body: Bytes,
 ) -> Response {
-    match state.app.withdraw_consent(viewer.actor(), &context, &code).await {
+    let fields = Fields::parse(&body);
+    let reason = fields.optional("reason");
+    let mut errors = std::collections::BTreeMap::new();
+    let known = redress_app::victims::CONSENT_WITHDRAWAL_REASONS;
+    match reason.as_deref() {
+        None => {
+            errors.insert("reason", crate::i18n::translate(viewer.locale, "reason-required", &[]));
+        }
+        Some(r) if !known.contains(&r) => {
+            errors.insert("reason", crate::i18n::translate(viewer.locale, "consent-reason-unknown", &[]));
+        }
+        Some(_) => {}
+    }
+    if fields.optional("confirm").is_none() {
+        errors.insert("confirm", crate::i18n::translate(viewer.locale, "consent-confirm-required", &[]));
+    }
+    if !errors.is_empty() {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return consent_page(&viewer, &code, status, Value::from_serialize(&errors), fields.value());
+    }
+    match state.app.withdraw_consent_because(viewer.actor(), &context, &code, reason.as_deref()).await {
         Ok(_) => {
             Redirect::to(&format!("/victims/{}?notice=victim-withdrawn", urlencode(&code))).into_response()
         }
@@ -178,6 +211,11 @@ pub(super) fn routes(pages: PageRoutes) -> PageRoutes {
         .add(rules::READ_VICTIMS, &["GET"], "/victims/find", get(find_victim))
         .add(rules::READ_VICTIMS, &["GET"], "/victims/{code}", get(victim_page))
         .add(rules::FILE_CLAIMS, &["POST"], "/victims/{code}/verification", post(verify_victim))
-        .add(rules::REGISTER_VICTIMS, &["POST"], "/victims/{code}/consent-withdrawal", post(withdraw_consent))
+        .add(
+            rules::REGISTER_VICTIMS,
+            &["GET", "POST"],
+            "/victims/{code}/consent-withdrawal",
+            get(consent_form).post(withdraw_consent),
+        )
         .add(rules::REGISTER_VICTIMS, &["POST"], "/victims/{code}/referrals", post(refer_victim))
 }

@@ -1,0 +1,85 @@
+//! What the list pages share: days typed in a filter as instants in the fund's time zone, the
+//! filters kept in the next page's link.
+
+use std::collections::{BTreeMap, HashMap};
+
+use redress_domain::Timestamp;
+use time::{Date, Duration, UtcOffset};
+
+use super::forms::urlencode;
+use crate::i18n::format::FUND_UTC_OFFSET_HOURS;
+use crate::i18n::{self, input, Locale};
+
+/// The instant a day starts in Lima, `days` days after the typed one (`28/11/2026` or ISO);
+/// `None` for an empty field, `Err` when it is not a date.
+pub(super) fn lima_day(text: &str, days: i64) -> Result<Option<Timestamp>, ()> {
+    let iso = input::date(text).map_err(|_| ())?;
+    if iso.is_empty() {
+        return Ok(None);
+    }
+    let mut parts = iso.split('-').map(|p| p.parse::<i32>().map_err(|_| ()));
+    let (year, month, day) = (parts.next().ok_or(())??, parts.next().ok_or(())??, parts.next().ok_or(())??);
+    let month = time::Month::try_from(u8::try_from(month).map_err(|_| ())?).map_err(|_| ())?;
+    let day = Date::from_calendar_date(year, month, u8::try_from(day).map_err(|_| ())?).map_err(|_| ())?;
+    let offset = UtcOffset::from_hms(FUND_UTC_OFFSET_HOURS, 0, 0).map_err(|_| ())?;
+    let start = (day + Duration::days(days)).midnight().assume_offset(offset);
+    Ok(Some(Timestamp::from_datetime(start)))
+}
+
+/// A date range from the `from` and `to` fields (both days included): the instants, the
+/// values as typed (ISO when they read), and an error next to each field that is not a date.
+pub(super) struct DayRange {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub errors: BTreeMap<String, String>,
+}
+
+pub(super) fn day_range(locale: Locale, query: &HashMap<String, String>) -> DayRange {
+    let mut errors = BTreeMap::new();
+    let mut read = |field: &str, days: i64| {
+        let text = query.get(field).map(String::as_str).unwrap_or("");
+        match lima_day(text, days) {
+            Ok(instant) => instant,
+            Err(()) => {
+                errors.insert(field.to_string(), i18n::translate(locale, input::InputError::Date.key(), &[]));
+                None
+            }
+        }
+    };
+    let from = read("from", 0);
+    let to = read("to", 1);
+    DayRange { from, to, errors }
+}
+
+/// The filter fields, as typed, for the form and the next page's link.
+pub(super) fn kept(query: &HashMap<String, String>, fields: &[&str]) -> (BTreeMap<String, String>, String) {
+    let mut values = BTreeMap::new();
+    let mut link = String::new();
+    for field in fields {
+        if let Some(value) = query.get(*field).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            values.insert(field.to_string(), value.to_string());
+            link.push_str(&format!("&{field}={}", urlencode(value)));
+        }
+    }
+    (values, link)
+}
+
+/// A filter's text, trimmed, when not empty.
+pub(super) fn text(query: &HashMap<String, String>, field: &str) -> Option<String> {
+    query.get(field).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_starts_at_five_in_the_morning_utc() {
+        let start = lima_day("28/11/2026", 0).unwrap().unwrap();
+        assert_eq!(start.to_rfc3339(), "2026-11-28T05:00:00Z");
+        let end = lima_day("2026-11-28", 1).unwrap().unwrap();
+        assert_eq!(end.to_rfc3339(), "2026-11-29T05:00:00Z");
+        assert_eq!(lima_day("", 0), Ok(None));
+        assert!(lima_day("1.2.2026", 0).is_err() && lima_day("31/02/2026", 0).is_err());
+    }
+}
