@@ -1043,7 +1043,6 @@ reason-username-length = must be 3 to 64 characters long
 # Field names the use cases name in their errors, as the forms call them.
 field-debtors = Debtors (convicted persons who must pay)
 field-filed_on = Filing date
-field-execution_date = Execution date
 field-value_date = Value date
 field-stage_on = Date of the stage
 field-outcome = Outcome

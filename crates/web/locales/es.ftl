@@ -1043,7 +1043,6 @@ reason-username-length = debe tener de 3 a 64 caracteres
 # Field names the use cases name in their errors, as the forms call them.
 field-debtors = Deudores (condenados que deben pagar)
 field-filed_on = Fecha de presentación
-field-execution_date = Fecha de ejecución
 field-value_date = Fecha valor
 field-stage_on = Fecha de la etapa
 field-outcome = Resultado
