@@ -63,7 +63,13 @@ conformance!(
     only_due_pending_holds_expire,
     account_totals_are_updated_and_summed,
     the_fund_details_are_one_row_replaced_whole,
+    stored_states_and_kinds_come_back_typed,
+    an_unknown_stored_state_is_corrupt_data,
 );
+
+#[path = "conformance/typed.rs"]
+mod typed;
+use typed::*;
 
 fn t(micros: i64) -> Timestamp {
     Timestamp::from_unix_micros(1_800_000_000_000_000 + micros)
@@ -357,7 +363,7 @@ async fn an_agency_reference_names_one_asset_per_institution(database: &TestData
     let other = tx.insert_institution("Otra agencia", InstitutionKind::Other, t(0)).await.unwrap();
     let asset = |institution_id, reference: &str| redress_app::store::AssetRecord {
         id: 0,
-        kind: "vehicle".to_string(),
+        kind: redress_domain::assets::AssetKind::Vehicle,
         description: "Camioneta".to_string(),
         identifiers: None,
         location: None,
@@ -367,7 +373,7 @@ async fn an_agency_reference_names_one_asset_per_institution(database: &TestData
         agency_reference: Some(reference.to_string()),
         currency: Currency::parse("PEN").unwrap(),
         estimated_value: None,
-        state: "seized".to_string(),
+        state: redress_domain::assets::AssetState::Seized,
         state_changed_on: "2026-01-01".to_string(),
         institution_id,
         created_at: t(1),
