@@ -65,7 +65,13 @@ conformance!(
     the_fund_details_are_one_row_replaced_whole,
     stored_states_and_kinds_come_back_typed,
     an_unknown_stored_state_is_corrupt_data,
+    the_database_refuses_unknown_states_and_negative_amounts,
+    the_ledger_refuses_negative_totals_and_unknown_transfer_kinds,
 );
+
+#[path = "conformance/guards.rs"]
+mod guards;
+use guards::*;
 
 #[path = "conformance/typed.rs"]
 mod typed;
