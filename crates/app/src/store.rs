@@ -514,7 +514,7 @@ pub struct OrderRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderPayment {
-    /// `debtor`, `fund` or `advance`.
+    /// `debtor`, `fund`, `advance` or `recovery`.
     pub source: String,
     pub amount: Amount,
     pub paid_on: String,

@@ -40,7 +40,7 @@ ALTER TABLE order_items ADD CONSTRAINT order_items_values CHECK (
 );
 
 ALTER TABLE order_payments ADD CONSTRAINT order_payments_values CHECK (
-    source IN ('debtor', 'fund', 'advance')
+    source IN ('debtor', 'fund', 'advance', 'recovery')
     AND amount >= 0
 );
 

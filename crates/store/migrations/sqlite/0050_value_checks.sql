@@ -106,14 +106,14 @@ BEGIN
 END;
 
 CREATE TRIGGER order_payments_values_insert BEFORE INSERT ON order_payments
-WHEN NOT (NEW.source IN ('debtor', 'fund', 'advance')
+WHEN NOT (NEW.source IN ('debtor', 'fund', 'advance', 'recovery')
     AND NEW.amount >= 0)
 BEGIN
     SELECT RAISE(ABORT, 'order_payments: a value is out of range (see migration 0050)');
 END;
 
 CREATE TRIGGER order_payments_values_update BEFORE UPDATE ON order_payments
-WHEN NOT (NEW.source IN ('debtor', 'fund', 'advance')
+WHEN NOT (NEW.source IN ('debtor', 'fund', 'advance', 'recovery')
     AND NEW.amount >= 0)
 BEGIN
     SELECT RAISE(ABORT, 'order_payments: a value is out of range (see migration 0050)');
@@ -273,7 +273,7 @@ CREATE TEMP TABLE migration_0050_bad AS
     UNION ALL SELECT 'cases' AS bad FROM cases WHERE NOT (stage IN ('reported', 'investigation', 'charged', 'trial', 'judgment', 'final', 'archived', 'acquitted'))
     UNION ALL SELECT 'case_stage_changes' AS bad FROM case_stage_changes WHERE NOT ((from_stage IS NULL OR from_stage IN ('reported', 'investigation', 'charged', 'trial', 'judgment', 'final', 'archived', 'acquitted')) AND to_stage IN ('reported', 'investigation', 'charged', 'trial', 'judgment', 'final', 'archived', 'acquitted'))
     UNION ALL SELECT 'order_items' AS bad FROM order_items WHERE NOT (amount >= 0)
-    UNION ALL SELECT 'order_payments' AS bad FROM order_payments WHERE NOT (source IN ('debtor', 'fund', 'advance') AND amount >= 0)
+    UNION ALL SELECT 'order_payments' AS bad FROM order_payments WHERE NOT (source IN ('debtor', 'fund', 'advance', 'recovery') AND amount >= 0)
     UNION ALL SELECT 'assets' AS bad FROM assets WHERE NOT (kind IN ('cash', 'bank_balance', 'vehicle', 'real_estate', 'business', 'valuables', 'other') AND state IN ('seized', 'in_custody', 'leased', 'assigned', 'sale_authorised', 'sold_early', 'confiscated', 'sold', 'released', 'returned', 'written_off') AND (estimated_value IS NULL OR estimated_value >= 0))
     UNION ALL SELECT 'asset_moves' AS bad FROM asset_moves WHERE NOT ((from_state IS NULL OR from_state IN ('seized', 'in_custody', 'leased', 'assigned', 'sale_authorised', 'sold_early', 'confiscated', 'sold', 'released', 'returned', 'written_off')) AND to_state IN ('seized', 'in_custody', 'leased', 'assigned', 'sale_authorised', 'sold_early', 'confiscated', 'sold', 'released', 'returned', 'written_off') AND (amount IS NULL OR amount >= 0) AND (costs IS NULL OR costs >= 0))
     UNION ALL SELECT 'asset_valuations' AS bad FROM asset_valuations WHERE NOT (amount >= 0)
