@@ -67,7 +67,21 @@ conformance!(
     an_unknown_stored_state_is_corrupt_data,
     the_database_refuses_unknown_states_and_negative_amounts,
     the_ledger_refuses_negative_totals_and_unknown_transfer_kinds,
+    victims_are_stored_corrected_and_referred,
+    cases_hold_their_court_defendants_and_victims,
+    users_are_administered,
+    idempotency_keys_are_claimed_leased_and_finished,
+    judgments_orders_and_their_payments_round_trip,
+    asset_valuations_leases_and_flows_round_trip,
 );
+
+#[path = "conformance/orders.rs"]
+mod orders;
+use orders::*;
+
+#[path = "conformance/records.rs"]
+mod records;
+use records::*;
 
 #[path = "conformance/guards.rs"]
 mod guards;
