@@ -73,7 +73,13 @@ conformance!(
     idempotency_keys_are_claimed_leased_and_finished,
     judgments_orders_and_their_payments_round_trip,
     asset_valuations_leases_and_flows_round_trip,
+    claims_are_filed_decided_and_listed,
+    rounds_and_batches_carry_lines_and_bank_reports,
 );
+
+#[path = "conformance/claims.rs"]
+mod claims;
+use claims::*;
 
 #[path = "conformance/orders.rs"]
 mod orders;
