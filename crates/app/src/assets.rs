@@ -224,7 +224,7 @@ impl App {
         let id = tx
             .insert_asset(&AssetRecord {
                 id: 0,
-                kind: kind.as_str().to_string(),
+                kind,
                 description,
                 identifiers,
                 location,
@@ -234,7 +234,7 @@ impl App {
                 agency_reference,
                 currency,
                 estimated_value,
-                state: AssetState::Seized.as_str().to_string(),
+                state: AssetState::Seized,
                 state_changed_on: seized_on.to_string(),
                 institution_id,
                 created_at: now,
@@ -245,7 +245,7 @@ impl App {
             id,
             &AssetMove {
                 from_state: None,
-                to_state: AssetState::Seized.as_str().to_string(),
+                to_state: AssetState::Seized,
                 on_date: seized_on.to_string(),
                 document,
                 amount: None,
@@ -284,10 +284,7 @@ impl App {
         let mut tx = self.store.write().await?;
         let asset = tx.asset(id).await?.ok_or_else(|| AppError::NotFound(format!("no asset has id {id}")))?;
         self.may_write_asset(actor, &asset)?;
-        let from = AssetState::parse(&asset.state)
-            .map_err(|_| AppError::Internal("a stored asset state is unknown".into()))?;
-        let kind = AssetKind::parse(&asset.kind)
-            .map_err(|_| AppError::Internal("a stored asset kind is unknown".into()))?;
+        let (from, kind) = (asset.state, asset.kind);
 
         let Move { to, date, document, amount, costs } = Move::read(&request, &asset, from, kind, today)?;
         let currency = asset.currency;
@@ -317,12 +314,12 @@ impl App {
         if !movements.is_empty() {
             self.move_money_in(&mut *tx, &actor.username, movements, now).await?;
         }
-        tx.set_asset_state(id, to.as_str(), &date.to_string()).await?;
+        tx.set_asset_state(id, to, &date.to_string()).await?;
         tx.insert_asset_move(
             id,
             &AssetMove {
-                from_state: Some(from.as_str().to_string()),
-                to_state: to.as_str().to_string(),
+                from_state: Some(from),
+                to_state: to,
                 on_date: date.to_string(),
                 document,
                 amount,
@@ -484,8 +481,7 @@ impl App {
         let (Some(amount), Some(on)) = (amount, on) else {
             return Err(AppError::Internal("validated fields missing".into()));
         };
-        let state = AssetState::parse(&asset.state)
-            .map_err(|_| AppError::Internal("a stored asset state is unknown".into()))?;
+        let state = asset.state;
         let rent_account = rent_escrow(id);
         let (debit, credit, label) = match kind {
             AssetMoney::Rent if is_confiscated(state) => (FUND_CASH, "income:leases", "Renta recibida"),
@@ -592,9 +588,9 @@ impl App {
     ) -> Result<Vec<AssetRecord>, AppError> {
         actor.require(rules::READ_ASSETS)?;
         let page = crate::accounts::page(after, limit)?;
-        let states: Vec<&str> = match state {
-            Some(state) => vec![AssetState::parse(state).map_err(|e| e.at("state"))?.as_str()],
-            None => AssetState::ALL.iter().map(|s| s.as_str()).collect(),
+        let states: Vec<AssetState> = match state {
+            Some(state) => vec![AssetState::parse(state).map_err(|e| e.at("state"))?],
+            None => AssetState::ALL.to_vec(),
         };
         Ok(self.store.read().await?.assets_in_states(&states, page).await?)
     }
@@ -623,7 +619,9 @@ impl App {
         // how many assets there are.
         let mut tx = self.store.read().await?;
         let mut typical = std::collections::HashMap::new();
-        for (from, to) in [("confiscated", "sold"), ("sold_early", "released")] {
+        for (from, to) in
+            [(AssetState::Confiscated, AssetState::Sold), (AssetState::SoldEarly, AssetState::Released)]
+        {
             let mut days: Vec<i64> = tx
                 .asset_path_days(from, to)
                 .await?
@@ -634,22 +632,24 @@ impl App {
                 .collect();
             if !days.is_empty() {
                 days.sort_unstable();
-                typical.insert(from, days[days.len() / 2]);
+                typical.insert(from.as_str(), days[days.len() / 2]);
             }
         }
         for (state, changed_on, count, value) in tx.asset_pipeline_groups(currency).await? {
-            let Some((stage, days)) = stages.iter_mut().find(|(s, _)| s.state == state) else { continue };
+            let Some((stage, days)) = stages.iter_mut().find(|(s, _)| s.state == state.as_str()) else {
+                continue;
+            };
             stage.assets += u64::try_from(count).unwrap_or(0);
             stage.estimated_value = Amount(stage.estimated_value.0.saturating_add(value.0));
             if let Ok(since) = parse_date("state_changed_on", &changed_on) {
                 *days += (today - since).whole_days() * count;
             }
-            if state == "confiscated" {
+            if state == AssetState::Confiscated {
                 stage.expected_inflow = Amount(stage.expected_inflow.0.saturating_add(value.0));
             }
         }
         let held = tx.sale_escrow_held(currency).await?;
-        if let Some((stage, _)) = stages.iter_mut().find(|(s, _)| s.state == "sold_early") {
+        if let Some((stage, _)) = stages.iter_mut().find(|(s, _)| s.state == AssetState::SoldEarly.as_str()) {
             stage.expected_inflow = held;
         }
         Ok(stages

@@ -219,7 +219,7 @@ impl App {
             }
         }
         let case = tx.case(claim.case_id).await?;
-        Ok(case.is_some_and(|c| c.stage == redress_domain::cases::Stage::Acquitted.as_str()))
+        Ok(case.is_some_and(|c| c.stage == redress_domain::cases::Stage::Acquitted))
     }
 
     /// Notes on a claim that something changed without a change of state.

@@ -41,13 +41,13 @@ pub const WAITING_ON_PROSECUTOR: &[&str] = &["reported", "investigation", "charg
 pub const WAITING_ON_COURT: &[&str] = &["trial", "judgment"];
 
 fn summary(record: CaseRecord) -> CaseSummary {
-    let waiting = case_waiting(&record.stage);
+    let waiting = case_waiting(record.stage.as_str());
     CaseSummary {
         id: record.id,
         prosecutor_file: record.prosecutor_file,
         court_file: record.court_file,
         jurisdiction: record.jurisdiction,
-        stage: record.stage,
+        stage: record.stage.as_str().to_string(),
         stage_changed_on: record.stage_changed_on,
         court_id: record.court_id.map(|c| c.0),
         waiting,

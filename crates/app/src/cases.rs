@@ -103,7 +103,7 @@ impl App {
             court_file: case.court_file,
             jurisdiction: case.jurisdiction,
             offences: case.offences,
-            stage: Stage::Reported.as_str().to_string(),
+            stage: Stage::Reported,
             stage_changed_on: case.reported_on.to_string(),
             cross_border: request.cross_border,
             partner_country: case.partner_country,
@@ -116,7 +116,7 @@ impl App {
         let id = tx.insert_case(&record).await?;
         let change = StageChange {
             from_stage: None,
-            to_stage: record.stage.clone(),
+            to_stage: record.stage,
             on_date: record.stage_changed_on.clone(),
             recorded_at: now,
             recorded_by: actor.username.clone(),
@@ -201,8 +201,7 @@ impl App {
         let mut tx = self.store.write().await?;
         let record = tx.case(id).await?.ok_or_else(|| AppError::NotFound(format!("no case has id {id}")))?;
         self.may_write_case(actor, &record)?;
-        let from = Stage::parse(&record.stage)
-            .map_err(|_| AppError::Internal("a stored stage is unknown".into()))?;
+        let from = record.stage;
         if !to.set_by_hand() {
             return Err(FieldError::new(
                 "stage",
@@ -222,12 +221,12 @@ impl App {
             .map_err(|_| AppError::Internal("a stored date is malformed".into()))?;
         let to = from.transition(to, on, last, today)?;
         let now = self.clock.now();
-        tx.set_case_stage(id, to.as_str(), &on.to_string()).await?;
+        tx.set_case_stage(id, to, &on.to_string()).await?;
         tx.insert_stage_change(
             id,
             &StageChange {
-                from_stage: Some(from.as_str().to_string()),
-                to_stage: to.as_str().to_string(),
+                from_stage: Some(from),
+                to_stage: to,
                 on_date: on.to_string(),
                 recorded_at: now,
                 recorded_by: actor.username.clone(),
@@ -396,14 +395,19 @@ fn view(
         court_file: record.court_file,
         jurisdiction: record.jurisdiction,
         offences: record.offences,
-        stage: record.stage,
+        stage: record.stage.as_str().to_string(),
         stage_changed_on: record.stage_changed_on,
         cross_border: record.cross_border,
         partner_country: record.partner_country,
         tracing_notes: record.tracing_notes,
         institution_id: record.institution_id.0,
         court_id: record.court_id.map(|id| id.0),
-        history: history.into_iter().map(|c| (c.from_stage, c.to_stage, c.on_date)).collect(),
+        history: history
+            .into_iter()
+            .map(|c| {
+                (c.from_stage.map(|s| s.as_str().to_string()), c.to_stage.as_str().to_string(), c.on_date)
+            })
+            .collect(),
         defendants: defendants.into_iter().map(|d| (d.id, d.name)).collect(),
         victims,
     }

@@ -228,17 +228,16 @@ impl App {
         on: Date,
         by: &str,
     ) -> Result<(), AppError> {
-        let from =
-            Stage::parse(&case.stage).map_err(|_| AppError::Internal("a stored stage is unknown".into()))?;
+        let from = case.stage;
         if from == to {
             return Ok(());
         }
         let last = parse_date("date", &case.stage_changed_on).unwrap_or(on);
         let on = on.max(last);
-        tx.set_case_stage(case.id, to.as_str(), &on.to_string()).await?;
+        tx.set_case_stage(case.id, to, &on.to_string()).await?;
         let change = StageChange {
-            from_stage: Some(from.as_str().to_string()),
-            to_stage: to.as_str().to_string(),
+            from_stage: Some(from),
+            to_stage: to,
             on_date: on.to_string(),
             recorded_at: self.clock.now(),
             recorded_by: by.to_string(),
@@ -277,8 +276,7 @@ impl App {
             .await?
             .ok_or_else(|| AppError::Invalid(FieldError::new("case_id", "no case has this id").into()))?;
         self.may_write_case_as_court(&mut *tx, actor, &case).await?;
-        let stage =
-            Stage::parse(&case.stage).map_err(|_| AppError::Internal("a stored stage is unknown".into()))?;
+        let stage = case.stage;
         let next_stage = errors.check(stage.after_judgment(final_on.is_some()).map_err(|e| e.at("case_id")));
         check_convicted(&mut *tx, case.id, &request.convicted, &mut errors).await?;
         let case_victims = tx.case_victim_codes(case.id).await?;

@@ -6,7 +6,9 @@
 //! [`WriteTx::commit`] rolls back: an early `?` return leaves nothing behind.
 
 use async_trait::async_trait;
+use redress_domain::assets::{AssetKind, AssetState};
 use redress_domain::audit::{AuditEvent, AuditRecord};
+use redress_domain::cases::Stage;
 use redress_domain::claims::{ClaimKind, ClaimState, Waiting};
 use redress_domain::ledger::{Account, AccountFlags, AccountName, PendingStatus, Totals, Transfer};
 use redress_domain::payments::{BatchState, LineStatus, PaymentMethod};
@@ -425,7 +427,7 @@ pub struct CaseRecord {
     pub jurisdiction: String,
     /// Offence codes (`129-A`).
     pub offences: Vec<String>,
-    pub stage: String,
+    pub stage: Stage,
     /// `YYYY-MM-DD`.
     pub stage_changed_on: String,
     pub cross_border: bool,
@@ -440,8 +442,8 @@ pub struct CaseRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageChange {
-    pub from_stage: Option<String>,
-    pub to_stage: String,
+    pub from_stage: Option<Stage>,
+    pub to_stage: Stage,
     pub on_date: String,
     pub recorded_at: Timestamp,
     pub recorded_by: String,
@@ -476,7 +478,7 @@ pub trait CaseReads: Send {
 #[async_trait]
 pub trait CaseWrites: Send {
     async fn insert_case(&mut self, case: &CaseRecord) -> StoreResult<i64>;
-    async fn set_case_stage(&mut self, case_id: i64, stage: &str, on_date: &str) -> StoreResult<()>;
+    async fn set_case_stage(&mut self, case_id: i64, stage: Stage, on_date: &str) -> StoreResult<()>;
     async fn set_case_court(&mut self, case_id: i64, court: InstitutionId) -> StoreResult<()>;
     async fn insert_stage_change(&mut self, case_id: i64, change: &StageChange) -> StoreResult<()>;
     async fn insert_defendant(&mut self, case_id: i64, name: &str) -> StoreResult<i64>;
@@ -521,7 +523,7 @@ pub struct OrderRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderPayment {
-    /// `debtor`, `fund` or `advance`.
+    /// `debtor`, `fund`, `advance` or `recovery`.
     pub source: String,
     pub amount: Amount,
     pub paid_on: String,
@@ -569,7 +571,7 @@ pub trait OrderWrites: Send {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetRecord {
     pub id: i64,
-    pub kind: String,
+    pub kind: AssetKind,
     pub description: String,
     pub identifiers: Option<String>,
     pub location: Option<String>,
@@ -580,7 +582,7 @@ pub struct AssetRecord {
     pub agency_reference: Option<String>,
     pub currency: Currency,
     pub estimated_value: Option<Amount>,
-    pub state: String,
+    pub state: AssetState,
     pub state_changed_on: String,
     pub institution_id: InstitutionId,
     pub created_at: Timestamp,
@@ -589,8 +591,8 @@ pub struct AssetRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetMove {
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<AssetState>,
+    pub to_state: AssetState,
     pub on_date: String,
     pub document: String,
     pub amount: Option<Amount>,
@@ -630,15 +632,19 @@ pub trait AssetReads: Send {
         reference: &str,
     ) -> StoreResult<Option<i64>>;
     /// Assets in any of `states`, by id.
-    async fn assets_in_states(&mut self, states: &[&str], page: Page) -> StoreResult<Vec<AssetRecord>>;
+    async fn assets_in_states(&mut self, states: &[AssetState], page: Page) -> StoreResult<Vec<AssetRecord>>;
     /// The asset pipeline by state and the day each group entered it: (state, state changed on,
     /// assets, sum of estimated values), for assets in `currency`.
     async fn asset_pipeline_groups(
         &mut self,
         currency: Currency,
-    ) -> StoreResult<Vec<(String, String, i64, Amount)>>;
+    ) -> StoreResult<Vec<(AssetState, String, i64, Amount)>>;
     /// For each asset that moved into `from` and later into `to`: the two days (first of each).
-    async fn asset_path_days(&mut self, from: &str, to: &str) -> StoreResult<Vec<(String, String)>>;
+    async fn asset_path_days(
+        &mut self,
+        from: AssetState,
+        to: AssetState,
+    ) -> StoreResult<Vec<(String, String)>>;
     /// What escrow holds for the sales of assets now in `sold_early`, in `currency`.
     async fn sale_escrow_held(&mut self, currency: Currency) -> StoreResult<Amount>;
     /// Posted debits and credits of an account by transfers whose value date is in [`from`, `to`).
@@ -661,7 +667,7 @@ pub trait AssetWrites: Send {
     async fn set_estimated_value(&mut self, asset_id: i64, amount: Amount) -> StoreResult<()>;
     async fn insert_lease(&mut self, asset_id: i64, lease: &Lease, at: Timestamp) -> StoreResult<()>;
     async fn insert_asset(&mut self, asset: &AssetRecord) -> StoreResult<i64>;
-    async fn set_asset_state(&mut self, id: i64, state: &str, on_date: &str) -> StoreResult<()>;
+    async fn set_asset_state(&mut self, id: i64, state: AssetState, on_date: &str) -> StoreResult<()>;
     async fn insert_asset_move(&mut self, asset_id: i64, movement: &AssetMove) -> StoreResult<()>;
 }
 

@@ -126,7 +126,7 @@ impl App {
 
     async fn check_escrow(&self, tx: &mut dyn ReadTx, check: &mut MoneyCheck) -> Result<(), AppError> {
         let currency = self.settings.fund_currency();
-        let all: Vec<&str> = AssetState::ALL.iter().map(|s| s.as_str()).collect();
+        let all = AssetState::ALL;
         let mut held_total = 0i64;
         let mut after = None;
         loop {
@@ -134,8 +134,7 @@ impl App {
             let Some(last) = page.last().map(|a| a.id) else { break };
             for asset in page {
                 check.assets += 1;
-                let state = AssetState::parse(&asset.state)
-                    .map_err(|_| AppError::Internal(format!("asset {}: unknown state", asset.id)))?;
+                let state = asset.state;
                 let sale = self.escrow_held(tx, &sale_escrow(asset.id), asset.currency).await?;
                 let rent = self.escrow_held(tx, &rent_escrow(asset.id), asset.currency).await?;
                 if asset.currency == currency {
@@ -143,7 +142,7 @@ impl App {
                 }
                 let expected_sale = if state == AssetState::SoldEarly {
                     let moves = tx.asset_moves(asset.id).await?;
-                    let sale_move = moves.iter().rev().find(|m| m.to_state == AssetState::SoldEarly.as_str());
+                    let sale_move = moves.iter().rev().find(|m| m.to_state == AssetState::SoldEarly);
                     sale_move.map_or(0, |m| m.amount.map_or(0, |a| a.0) - m.costs.map_or(0, |c| c.0))
                 } else {
                     0
@@ -151,13 +150,18 @@ impl App {
                 if sale.0 != expected_sale {
                     check.breaks.push(format!(
                         "asset {}: escrow holds {} of its sale, its state ({}) says {}",
-                        asset.id, sale.0, asset.state, expected_sale
+                        asset.id,
+                        sale.0,
+                        state.as_str(),
+                        expected_sale
                     ));
                 }
                 if (is_confiscated(state) || state == AssetState::Returned) && rent.0 != 0 {
                     check.breaks.push(format!(
                         "asset {}: escrow still holds {} of rent although the asset is {}",
-                        asset.id, rent.0, asset.state
+                        asset.id,
+                        rent.0,
+                        state.as_str()
                     ));
                 }
             }

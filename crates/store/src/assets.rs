@@ -4,21 +4,28 @@ use async_trait::async_trait;
 use redress_app::store::{
     AssetMove, AssetReads, AssetRecord, AssetWrites, Lease, StoreError, StoreResult, Valuation,
 };
+use redress_domain::assets::{AssetKind, AssetState};
 use redress_domain::ledger::Transfer;
 use redress_domain::{Amount, Currency, InstitutionId, Timestamp};
 use sqlx::any::AnyRow;
 
-use crate::sql::{classify, get, SqlTx};
+use crate::sql::{classify, get, maybe_typed, named, typed, SqlTx};
 
 const COLUMNS: &str =
     "id, kind, description, identifiers, location, region, custodian, case_id, agency_reference, \
      currency, estimated_value, state, state_changed_on, institution_id, created_at, created_by";
 
+fn parse_state(text: &str) -> Option<AssetState> {
+    named(&AssetState::ALL, AssetState::as_str)(text)
+}
+
+const STATE: fn(&str) -> Option<AssetState> = parse_state;
+
 fn asset_from(row: &AnyRow) -> StoreResult<AssetRecord> {
     let currency: String = get(row, "currency")?;
     Ok(AssetRecord {
         id: get(row, "id")?,
-        kind: get(row, "kind")?,
+        kind: typed(row, "kind", named(&AssetKind::ALL, AssetKind::as_str))?,
         description: get(row, "description")?,
         identifiers: get(row, "identifiers")?,
         location: get(row, "location")?,
@@ -29,7 +36,7 @@ fn asset_from(row: &AnyRow) -> StoreResult<AssetRecord> {
         currency: Currency::parse(&currency)
             .map_err(|_| StoreError::Corrupt(format!("currency {currency}")))?,
         estimated_value: get::<Option<i64>>(row, "estimated_value")?.map(Amount),
-        state: get(row, "state")?,
+        state: typed(row, "state", STATE)?,
         state_changed_on: get(row, "state_changed_on")?,
         institution_id: InstitutionId(get(row, "institution_id")?),
         created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
@@ -107,8 +114,8 @@ impl AssetReads for SqlTx {
         rows.iter()
             .map(|row| {
                 Ok(AssetMove {
-                    from_state: get(row, "from_state")?,
-                    to_state: get(row, "to_state")?,
+                    from_state: maybe_typed(row, "from_state", STATE)?,
+                    to_state: typed(row, "to_state", STATE)?,
                     on_date: get(row, "on_date")?,
                     document: get(row, "document")?,
                     amount: get::<Option<i64>>(row, "amount")?.map(Amount),
@@ -134,7 +141,7 @@ impl AssetReads for SqlTx {
 
     async fn assets_in_states(
         &mut self,
-        states: &[&str],
+        states: &[AssetState],
         page: redress_app::store::Page,
     ) -> StoreResult<Vec<AssetRecord>> {
         let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 3)).collect();
@@ -144,7 +151,7 @@ impl AssetReads for SqlTx {
         );
         let mut query = sqlx::query(&sql).bind(page.after.unwrap_or(0)).bind(page.limit);
         for state in states {
-            query = query.bind(state.to_string());
+            query = query.bind(state.as_str());
         }
         let rows = query.fetch_all(&mut *self.tx).await.map_err(classify)?;
         rows.iter().map(asset_from).collect()
@@ -153,7 +160,7 @@ impl AssetReads for SqlTx {
     async fn asset_pipeline_groups(
         &mut self,
         currency: Currency,
-    ) -> StoreResult<Vec<(String, String, i64, Amount)>> {
+    ) -> StoreResult<Vec<(AssetState, String, i64, Amount)>> {
         let rows = sqlx::query(
             "SELECT state, state_changed_on, COUNT(*) AS n, CAST(COALESCE(SUM(estimated_value), 0) AS BIGINT) AS value \
              FROM assets WHERE currency = $1 GROUP BY state, state_changed_on",
@@ -165,7 +172,7 @@ impl AssetReads for SqlTx {
         rows.iter()
             .map(|row| {
                 Ok((
-                    get(row, "state")?,
+                    typed(row, "state", STATE)?,
                     get(row, "state_changed_on")?,
                     get(row, "n")?,
                     Amount(get(row, "value")?),
@@ -174,14 +181,18 @@ impl AssetReads for SqlTx {
             .collect()
     }
 
-    async fn asset_path_days(&mut self, from: &str, to: &str) -> StoreResult<Vec<(String, String)>> {
+    async fn asset_path_days(
+        &mut self,
+        from: AssetState,
+        to: AssetState,
+    ) -> StoreResult<Vec<(String, String)>> {
         let rows = sqlx::query(
             "SELECT MIN(CASE WHEN to_state = $1 THEN on_date END) AS start_on, \
                     MIN(CASE WHEN to_state = $2 THEN on_date END) AS end_on \
              FROM asset_moves WHERE to_state IN ($1, $2) GROUP BY asset_id",
         )
-        .bind(from.to_string())
-        .bind(to.to_string())
+        .bind(from.as_str())
+        .bind(to.as_str())
         .fetch_all(&mut *self.tx)
         .await
         .map_err(classify)?;
@@ -284,7 +295,7 @@ impl AssetWrites for SqlTx {
              currency, estimated_value, state, state_changed_on, institution_id, created_at, created_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
         )
-        .bind(a.kind.clone())
+        .bind(a.kind.as_str())
         .bind(a.description.clone())
         .bind(a.identifiers.clone())
         .bind(a.location.clone())
@@ -294,7 +305,7 @@ impl AssetWrites for SqlTx {
         .bind(a.agency_reference.clone())
         .bind(a.currency.code())
         .bind(a.estimated_value.map(|v| v.0))
-        .bind(a.state.clone())
+        .bind(a.state.as_str())
         .bind(a.state_changed_on.clone())
         .bind(a.institution_id.0)
         .bind(a.created_at.unix_micros())
@@ -305,9 +316,9 @@ impl AssetWrites for SqlTx {
         get(&row, "id")
     }
 
-    async fn set_asset_state(&mut self, id: i64, state: &str, on_date: &str) -> StoreResult<()> {
+    async fn set_asset_state(&mut self, id: i64, state: AssetState, on_date: &str) -> StoreResult<()> {
         sqlx::query("UPDATE assets SET state = $1, state_changed_on = $2 WHERE id = $3")
-            .bind(state.to_string())
+            .bind(state.as_str())
             .bind(on_date.to_string())
             .bind(id)
             .execute(&mut *self.tx)
@@ -322,8 +333,8 @@ impl AssetWrites for SqlTx {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(asset_id)
-        .bind(m.from_state.clone())
-        .bind(m.to_state.clone())
+        .bind(m.from_state.map(AssetState::as_str))
+        .bind(m.to_state.as_str())
         .bind(m.on_date.clone())
         .bind(m.document.clone())
         .bind(m.amount.map(|a| a.0))

@@ -2,10 +2,11 @@
 
 use async_trait::async_trait;
 use redress_app::store::{CaseReads, CaseRecord, CaseWrites, Defendant, Page, StageChange, StoreResult};
+use redress_domain::cases::Stage;
 use redress_domain::{InstitutionId, Timestamp};
 use sqlx::any::AnyRow;
 
-use crate::sql::{classify, get, SqlTx};
+use crate::sql::{classify, get, maybe_typed, named, typed, SqlTx};
 
 const COLUMNS: &str =
     "id, prosecutor_file, court_file, jurisdiction, offences, stage, stage_changed_on, cross_border, \
@@ -19,7 +20,7 @@ fn case_from(row: &AnyRow) -> StoreResult<CaseRecord> {
         court_file: get(row, "court_file")?,
         jurisdiction: get(row, "jurisdiction")?,
         offences: offences.split(',').filter(|o| !o.is_empty()).map(str::to_string).collect(),
-        stage: get(row, "stage")?,
+        stage: typed(row, "stage", named(&Stage::ALL, Stage::as_str))?,
         stage_changed_on: get(row, "stage_changed_on")?,
         cross_border: get::<i64>(row, "cross_border")? != 0,
         partner_country: get(row, "partner_country")?,
@@ -58,8 +59,8 @@ impl CaseReads for SqlTx {
         rows.iter()
             .map(|row| {
                 Ok(StageChange {
-                    from_stage: get(row, "from_stage")?,
-                    to_stage: get(row, "to_stage")?,
+                    from_stage: maybe_typed(row, "from_stage", named(&Stage::ALL, Stage::as_str))?,
+                    to_stage: typed(row, "to_stage", named(&Stage::ALL, Stage::as_str))?,
                     on_date: get(row, "on_date")?,
                     recorded_at: Timestamp::from_unix_micros(get(row, "recorded_at")?),
                     recorded_by: get(row, "recorded_by")?,
@@ -141,7 +142,7 @@ impl CaseWrites for SqlTx {
         .bind(c.court_file.clone())
         .bind(c.jurisdiction.clone())
         .bind(c.offences.join(","))
-        .bind(c.stage.clone())
+        .bind(c.stage.as_str())
         .bind(c.stage_changed_on.clone())
         .bind(i64::from(c.cross_border))
         .bind(c.partner_country.clone())
@@ -166,9 +167,9 @@ impl CaseWrites for SqlTx {
         Ok(())
     }
 
-    async fn set_case_stage(&mut self, case_id: i64, stage: &str, on_date: &str) -> StoreResult<()> {
+    async fn set_case_stage(&mut self, case_id: i64, stage: Stage, on_date: &str) -> StoreResult<()> {
         sqlx::query("UPDATE cases SET stage = $1, stage_changed_on = $2 WHERE id = $3")
-            .bind(stage.to_string())
+            .bind(stage.as_str())
             .bind(on_date.to_string())
             .bind(case_id)
             .execute(&mut *self.tx)
@@ -183,8 +184,8 @@ impl CaseWrites for SqlTx {
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(case_id)
-        .bind(change.from_stage.clone())
-        .bind(change.to_stage.clone())
+        .bind(change.from_stage.map(Stage::as_str))
+        .bind(change.to_stage.as_str())
         .bind(change.on_date.clone())
         .bind(change.recorded_at.unix_micros())
         .bind(change.recorded_by.clone())

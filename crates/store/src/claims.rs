@@ -10,7 +10,7 @@ use redress_domain::payments::{BatchState, LineStatus, PaymentMethod};
 use redress_domain::{Amount, Currency, InstitutionId, Timestamp};
 use sqlx::any::AnyRow;
 
-use crate::sql::{classify, get, SqlTx};
+use crate::sql::{classify, get, maybe_typed, typed, SqlTx};
 
 const CLAIM_COLUMNS: &str = "c.id, c.kind, c.victim_id, v.code AS victim_code, v.institution_id AS victim_institution, \
      c.case_id, c.order_id, c.currency, c.state, c.requested, c.needs, c.tier, c.tier_reasons, c.policy_version, \
@@ -48,19 +48,6 @@ fn list(row: &AnyRow, column: &str) -> StoreResult<Vec<String>> {
 
 fn list_text(values: &[String]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_string())
-}
-
-/// A stored name parsed into its domain type: an unknown value is corruption, not bad input.
-fn typed<T>(row: &AnyRow, column: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
-    let text: String = get(row, column)?;
-    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} {text:?}")))
-}
-
-fn maybe_typed<T>(row: &AnyRow, column: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<Option<T>> {
-    match get::<Option<String>>(row, column)? {
-        None => Ok(None),
-        Some(text) => parse(&text).map(Some).ok_or_else(|| StoreError::Corrupt(format!("{column} {text:?}"))),
-    }
 }
 
 fn claim_from(row: &AnyRow) -> StoreResult<ClaimRecord> {

@@ -270,6 +270,29 @@ where
     row.try_get(column).map_err(classify)
 }
 
+/// A stored name parsed into its domain type: an unknown value is corruption, not bad input.
+pub(crate) fn typed<T>(row: &AnyRow, column: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
+    let text: String = get(row, column)?;
+    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} {text:?}")))
+}
+
+pub(crate) fn maybe_typed<T>(
+    row: &AnyRow,
+    column: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> StoreResult<Option<T>> {
+    match get::<Option<String>>(row, column)? {
+        None => Ok(None),
+        Some(text) => parse(&text).map(Some).ok_or_else(|| StoreError::Corrupt(format!("{column} {text:?}"))),
+    }
+}
+
+/// The parser of a closed set of names: exactly one of `all` by its stored name, nothing else
+/// (no trimming, no case folding: the database holds what `as_str` wrote).
+pub(crate) fn named<T: Copy>(all: &'static [T], as_str: fn(T) -> &'static str) -> impl Fn(&str) -> Option<T> {
+    move |text| all.iter().copied().find(|value| as_str(*value) == text)
+}
+
 fn institution_from(row: &AnyRow) -> StoreResult<Institution> {
     let kind: String = get(row, "kind")?;
     Ok(Institution {

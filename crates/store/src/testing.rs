@@ -127,6 +127,44 @@ pub async fn drop_audit_guards(store: &SqlStore) {
     }
 }
 
+/// The tables migration 0050 guards against out-of-range values (its CHECK constraints on
+/// PostgreSQL, its triggers on SQLite).
+pub const VALUE_GUARDED_TABLES: &[&str] = &[
+    "institutions",
+    "ledger_accounts",
+    "ledger_transfers",
+    "cases",
+    "case_stage_changes",
+    "order_items",
+    "order_payments",
+    "assets",
+    "asset_moves",
+    "asset_valuations",
+    "asset_leases",
+    "claims",
+    "allocation_rounds",
+    "allocation_lines",
+    "payment_batches",
+    "batch_lines",
+];
+
+/// Drops the guards of migration 0050, as the database's owner can: tests use it to play a
+/// hand edit that writes a value the domain does not know.
+pub async fn drop_value_guards(store: &SqlStore) {
+    for table in VALUE_GUARDED_TABLES {
+        let statements = match store.engine_kind() {
+            Engine::Sqlite => vec![
+                format!("DROP TRIGGER IF EXISTS {table}_values_insert"),
+                format!("DROP TRIGGER IF EXISTS {table}_values_update"),
+            ],
+            Engine::Postgres => vec![format!("ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {table}_values")],
+        };
+        for statement in statements {
+            store.pool().execute(statement.as_str()).await.expect("drop a value guard");
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.cleanup {

@@ -63,7 +63,39 @@ conformance!(
     only_due_pending_holds_expire,
     account_totals_are_updated_and_summed,
     the_fund_details_are_one_row_replaced_whole,
+    stored_states_and_kinds_come_back_typed,
+    an_unknown_stored_state_is_corrupt_data,
+    the_database_refuses_unknown_states_and_negative_amounts,
+    the_ledger_refuses_negative_totals_and_unknown_transfer_kinds,
+    victims_are_stored_corrected_and_referred,
+    cases_hold_their_court_defendants_and_victims,
+    users_are_administered,
+    idempotency_keys_are_claimed_leased_and_finished,
+    judgments_orders_and_their_payments_round_trip,
+    asset_valuations_leases_and_flows_round_trip,
+    claims_are_filed_decided_and_listed,
+    rounds_and_batches_carry_lines_and_bank_reports,
 );
+
+#[path = "conformance/claims.rs"]
+mod claims;
+use claims::*;
+
+#[path = "conformance/orders.rs"]
+mod orders;
+use orders::*;
+
+#[path = "conformance/records.rs"]
+mod records;
+use records::*;
+
+#[path = "conformance/guards.rs"]
+mod guards;
+use guards::*;
+
+#[path = "conformance/typed.rs"]
+mod typed;
+use typed::*;
 
 fn t(micros: i64) -> Timestamp {
     Timestamp::from_unix_micros(1_800_000_000_000_000 + micros)
@@ -357,7 +389,7 @@ async fn an_agency_reference_names_one_asset_per_institution(database: &TestData
     let other = tx.insert_institution("Otra agencia", InstitutionKind::Other, t(0)).await.unwrap();
     let asset = |institution_id, reference: &str| redress_app::store::AssetRecord {
         id: 0,
-        kind: "vehicle".to_string(),
+        kind: redress_domain::assets::AssetKind::Vehicle,
         description: "Camioneta".to_string(),
         identifiers: None,
         location: None,
@@ -367,7 +399,7 @@ async fn an_agency_reference_names_one_asset_per_institution(database: &TestData
         agency_reference: Some(reference.to_string()),
         currency: Currency::parse("PEN").unwrap(),
         estimated_value: None,
-        state: "seized".to_string(),
+        state: redress_domain::assets::AssetState::Seized,
         state_changed_on: "2026-01-01".to_string(),
         institution_id,
         created_at: t(1),

@@ -181,8 +181,7 @@ impl App {
         };
         let case = tx.case(claim.case_id).await?;
         let case_charged = case.as_ref().is_some_and(|c| {
-            Stage::parse(&c.stage)
-                .is_ok_and(|s| matches!(s, Stage::Charged | Stage::Trial | Stage::Judgment | Stage::Final))
+            matches!(c.stage, Stage::Charged | Stage::Trial | Stage::Judgment | Stage::Final)
         });
         let facts = ClaimFacts {
             kind,

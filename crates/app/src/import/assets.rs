@@ -118,8 +118,8 @@ impl App {
             }
             for (from, to, on) in moves {
                 let record = AssetMove {
-                    from_state: from.map(|s| s.as_str().to_string()),
-                    to_state: to.as_str().to_string(),
+                    from_state: from,
+                    to_state: to,
                     on_date: on.to_string(),
                     document: entry.document.clone(),
                     amount: None,
@@ -177,7 +177,7 @@ impl App {
         let (kind, state, state_on) = (kind?, state?, state_on?);
         let asset = AssetRecord {
             id: 0,
-            kind: kind.as_str().to_string(),
+            kind,
             description: description?,
             identifiers,
             location,
@@ -187,7 +187,7 @@ impl App {
             agency_reference,
             currency: currency?,
             estimated_value,
-            state: state.as_str().to_string(),
+            state,
             state_changed_on: state_on.to_string(),
             institution_id,
             created_at: self.clock.now(),
@@ -248,7 +248,7 @@ async fn link_cases(
     problems: &mut Vec<RowError>,
 ) -> Result<(), ImportError> {
     for entry in rows.iter_mut() {
-        let money = AssetKind::parse(&entry.asset.kind).is_ok_and(|k| k.is_money());
+        let money = entry.asset.kind.is_money();
         if money && entry.file.is_none() {
             problems.push(RowError {
                 row: entry.row,

@@ -126,7 +126,7 @@ impl Importer<'_> {
                 court_file: case.court_file.clone(),
                 jurisdiction: case.jurisdiction.clone(),
                 offences: case.offences.clone(),
-                stage: case.stage.as_str().to_string(),
+                stage: case.stage,
                 stage_changed_on: case.stage_on.to_string(),
                 cross_border: case.cross_border,
                 partner_country: case.partner_country.clone(),
@@ -139,7 +139,7 @@ impl Importer<'_> {
             .await?;
         let change = StageChange {
             from_stage: None,
-            to_stage: case.stage.as_str().to_string(),
+            to_stage: case.stage,
             on_date: case.stage_on.to_string(),
             recorded_at: self.now,
             recorded_by: format!("{} (import)", self.actor.username),

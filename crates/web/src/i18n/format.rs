@@ -56,6 +56,13 @@ fn time_zone() -> jiff::tz::TimeZone {
         .unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
+/// The instant (microseconds since the epoch) the fund's day `date` (`YYYY-MM-DD`) starts, in
+/// its time zone: what a day typed in a filter means.
+pub fn day_start_micros(date: &str) -> Option<i64> {
+    let day: jiff::civil::Date = date.parse().ok()?;
+    Some(day.to_zoned_datetime(time_zone()).ok()?.timestamp().as_microsecond())
+}
+
 /// ICU4X's formatters for one locale, made once per thread (they are cheap to use, not to make).
 struct Formatters {
     decimal: DecimalFormatter,

@@ -133,9 +133,7 @@ async fn asset_view(
         Ok(view) => view,
         Err(error) => return failure(viewer, error),
     };
-    let next_states: Vec<&str> = redress_domain::assets::AssetState::parse(&view.asset.state)
-        .map(|s| s.next().iter().map(|n| n.as_str()).collect())
-        .unwrap_or_default();
+    let next_states: Vec<&str> = view.asset.state.next().iter().map(|n| n.as_str()).collect();
     let json = AssetJson::from(view);
     render(
         viewer,

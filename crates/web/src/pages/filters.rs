@@ -4,26 +4,24 @@
 use std::collections::{BTreeMap, HashMap};
 
 use redress_domain::Timestamp;
-use time::{Date, Duration, UtcOffset};
+use time::{Date, Duration};
 
 use super::forms::urlencode;
-use crate::i18n::format::FUND_UTC_OFFSET_HOURS;
 use crate::i18n::{self, input, Locale};
 
-/// The instant a day starts in Lima, `days` days after the typed one (`28/11/2026` or ISO);
-/// `None` for an empty field, `Err` when it is not a date.
+/// The instant a day starts in the fund's time zone (`fund.time_zone`, America/Lima by
+/// default), `days` days after the typed one (`28/11/2026` or ISO); `None` for an empty field,
+/// `Err` when it is not a date.
 pub(super) fn lima_day(text: &str, days: i64) -> Result<Option<Timestamp>, ()> {
     let iso = input::date(text).map_err(|_| ())?;
     if iso.is_empty() {
         return Ok(None);
     }
-    let mut parts = iso.split('-').map(|p| p.parse::<i32>().map_err(|_| ()));
-    let (year, month, day) = (parts.next().ok_or(())??, parts.next().ok_or(())??, parts.next().ok_or(())??);
-    let month = time::Month::try_from(u8::try_from(month).map_err(|_| ())?).map_err(|_| ())?;
-    let day = Date::from_calendar_date(year, month, u8::try_from(day).map_err(|_| ())?).map_err(|_| ())?;
-    let offset = UtcOffset::from_hms(FUND_UTC_OFFSET_HOURS, 0, 0).map_err(|_| ())?;
-    let start = (day + Duration::days(days)).midnight().assume_offset(offset);
-    Ok(Some(Timestamp::from_datetime(start)))
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = Date::parse(&iso, &format).map_err(|_| ())?;
+    let shifted = day.checked_add(Duration::days(days)).ok_or(())?;
+    let start = i18n::format::day_start_micros(&shifted.to_string()).ok_or(())?;
+    Ok(Some(Timestamp::from_unix_micros(start)))
 }
 
 /// A date range from the `from` and `to` fields (both days included): the instants, the

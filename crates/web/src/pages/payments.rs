@@ -69,9 +69,7 @@ async fn round_page(
 
 /// Tomorrow in the fund's time zone: the execution date the proposal form suggests.
 fn default_execution_date(state: &AppState) -> String {
-    let offset = time::UtcOffset::from_hms(crate::i18n::format::FUND_UTC_OFFSET_HOURS, 0, 0)
-        .unwrap_or(time::UtcOffset::UTC);
-    let today = state.app.clock.now().to_datetime().to_offset(offset).date();
+    let today = state.app.today();
     today.next_day().unwrap_or(today).to_string()
 }
 

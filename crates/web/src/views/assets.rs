@@ -66,7 +66,7 @@ impl From<AssetView> for AssetJson {
         let c = v.asset.currency;
         AssetJson {
             id: v.asset.id,
-            kind: v.asset.kind,
+            kind: v.asset.kind.as_str().to_string(),
             description: v.asset.description,
             identifiers: v.asset.identifiers,
             location: v.asset.location,
@@ -76,14 +76,14 @@ impl From<AssetView> for AssetJson {
             agency_reference: v.asset.agency_reference,
             currency: c.code().to_string(),
             estimated_value: v.asset.estimated_value.map(|a| a.format(c)),
-            state: v.asset.state,
+            state: v.asset.state.as_str().to_string(),
             state_changed_on: v.asset.state_changed_on,
             moves: v
                 .moves
                 .into_iter()
                 .map(|m| AssetMoveJson {
-                    from: m.from_state,
-                    to: m.to_state,
+                    from: m.from_state.map(|s| s.as_str().to_string()),
+                    to: m.to_state.as_str().to_string(),
                     on: m.on_date,
                     document: m.document,
                     amount: m.amount.map(|a| a.format(c)),
