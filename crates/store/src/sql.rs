@@ -21,11 +21,16 @@ const WRITE_LOCK_KEY: i64 = 0x52_4544_5245_5353;
 pub struct StoreOptions {
     pub connections_max: u32,
     pub busy_timeout_ms: u64,
+    /// For a bulk load (the demo seed) only: a commit is not flushed to disk before it returns
+    /// (SQLite `synchronous = NORMAL` under WAL, flushed at checkpoints; PostgreSQL
+    /// `synchronous_commit = off`). Every transaction stays atomic and consistent; a power loss
+    /// may lose the last commits, which a seed simply runs again.
+    pub bulk_load: bool,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { connections_max: 8, busy_timeout_ms: 5_000 }
+        Self { connections_max: 8, busy_timeout_ms: 5_000, bulk_load: false }
     }
 }
 
@@ -110,6 +115,7 @@ impl SqlStore {
             create_private_database_file(&url)?;
         }
         let busy_timeout_ms = options.busy_timeout_ms;
+        let bulk_load = options.bulk_load;
         let pool = AnyPoolOptions::new()
             .max_connections(options.connections_max)
             .acquire_timeout(Duration::from_millis(busy_timeout_ms.max(1_000) * 2))
@@ -118,7 +124,7 @@ impl SqlStore {
                     let statements = match engine {
                         Engine::Sqlite => vec![
                             "PRAGMA journal_mode = WAL".to_string(),
-                            "PRAGMA synchronous = FULL".to_string(),
+                            format!("PRAGMA synchronous = {}", if bulk_load { "NORMAL" } else { "FULL" }),
                             "PRAGMA foreign_keys = ON".to_string(),
                             format!("PRAGMA busy_timeout = {busy_timeout_ms}"),
                         ],
@@ -127,8 +133,10 @@ impl SqlStore {
                             "SET application_name = 'redress'".to_string(),
                         ],
                     };
-                    for statement in statements {
-                        connection.execute(statement.as_str()).await?;
+                    let bulk =
+                        (bulk_load && engine == Engine::Postgres).then_some("SET synchronous_commit = off");
+                    for statement in statements.iter().map(String::as_str).chain(bulk) {
+                        connection.execute(statement).await?;
                     }
                     Ok(())
                 })
