@@ -71,6 +71,10 @@ pub enum BenchCommand {
         /// `<data-dir>/tenth`, or another throwaway on `--postgres`).
         #[arg(long, value_name = "URL")]
         tenth_database_url: Option<String>,
+        /// Connections for reads (`database.connections_max`; writes have one of their own).
+        /// Default: as configured.
+        #[arg(long)]
+        connections: Option<u32>,
     },
     /// An allocation round over many approved claims against sorting the same claims.
     Allocation {
@@ -164,6 +168,7 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<Ex
             rounds,
             no_tenth,
             tenth_database_url,
+            connections,
         } => {
             let options = crate::bench_pages::PagesOptions {
                 victims,
@@ -174,6 +179,7 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<Ex
                 rounds,
                 tenth: !no_tenth,
                 tenth_url: tenth_database_url,
+                connections,
             };
             return crate::bench_pages::run(settings, options).await;
         }

@@ -144,6 +144,8 @@ pub struct PagesOptions {
     pub tenth: bool,
     /// The tenth-size database when the database is configured by URL.
     pub tenth_url: Option<String>,
+    /// Readers' connections (`database.connections_max`); default: as configured.
+    pub connections: Option<u32>,
 }
 
 /// One read's figures at one size, in milliseconds.
@@ -221,7 +223,9 @@ async fn measure(
     if let Some(database) = &throwaway {
         settings.database.url = Some(Secret::new(database.url.clone()));
     }
-    settings.database.connections_max = settings.database.connections_max.max(16);
+    if let Some(connections) = options.connections {
+        settings.database.connections_max = connections;
+    }
     let (app, store) = crate::cli::open_app_and_store(settings).await?;
     crate::cli::bootstrap(&app, "http://127.0.0.1").await?;
     let prepared = prepare(&app, &store, victims, transfers).await?;
