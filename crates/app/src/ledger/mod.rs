@@ -772,15 +772,15 @@ impl App {
                 })
                 .collect());
         }
-        let mut result = Vec::with_capacity(accounts.len());
-        for account in accounts {
-            let (debits, credits) = tx.posted_totals_at(account.id, at).await?;
-            result.push((
-                account,
-                Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() },
-            ));
-        }
-        Ok(result)
+        let at_instant: HashMap<i64, (Amount, Amount)> =
+            tx.posted_totals_at_all(at).await?.into_iter().map(|(id, d, c)| (id, (d, c))).collect();
+        Ok(accounts
+            .into_iter()
+            .map(|account| {
+                let (debits, credits) = at_instant.get(&account.id).copied().unwrap_or_default();
+                (account, Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() })
+            })
+            .collect())
     }
 
     /// The inflows that funded a transfer's outflow from an asset account, first in, first out:
