@@ -1,8 +1,9 @@
 //! `redress bench …`: benchmarks that print each figure next to the baseline it is compared with.
 //!
 //! `redress bench ledger` posts transfers in batches through the real use case (parsing,
-//! idempotency check, limits, running totals, audit) and compares the rate with plain
-//! multi-row SQL inserts of equivalent rows into the same engine — the practical limit. Then,
+//! idempotency check, limits, running totals, audit) and compares the rate with plain SQL
+//! inserts of equivalent rows into the same engine (one `INSERT` a row, one transaction per
+//! batch, the same durability settings). Then,
 //! on the ledger it built, it measures balances now and as of an instant, the journal export,
 //! the invariant check, and single transfers over HTTP.
 
@@ -47,6 +48,10 @@ pub enum BenchCommand {
         /// Victims to seed when the database is empty.
         #[arg(long, default_value_t = 3_000)]
         victims: usize,
+        /// Ledger transfers the database should hold: the demo's are topped up to this many
+        /// (through the ledger, a thousand per transaction).
+        #[arg(long, default_value_t = 0)]
+        transfers: usize,
         /// Seed and measure a throwaway database on this PostgreSQL server (dropped afterwards).
         #[arg(long, value_name = "URL")]
         postgres: Option<String>,
@@ -59,6 +64,17 @@ pub enum BenchCommand {
         /// Times each session goes through the reads in the concurrent run.
         #[arg(long, default_value_t = 4)]
         rounds: usize,
+        /// Measure only at the size asked, not also at a tenth of it.
+        #[arg(long)]
+        no_tenth: bool,
+        /// The database for the tenth size when `--database-url` names the main one (default:
+        /// `<data-dir>/tenth`, or another throwaway on `--postgres`).
+        #[arg(long, value_name = "URL")]
+        tenth_database_url: Option<String>,
+        /// Connections for reads (`database.connections_max`; writes have one of their own).
+        /// Default: as configured.
+        #[arg(long)]
+        connections: Option<u32>,
     },
     /// An allocation round over many approved claims against sorting the same claims.
     Allocation {
@@ -143,9 +159,28 @@ fn allocation(count: usize) -> ExitCode {
 pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<ExitCode> {
     let (transfers, batch, postgres, http_requests, bare_baseline) = match command {
         BenchCommand::Allocation { claims } => return Ok(allocation(claims)),
-        BenchCommand::Pages { victims, postgres, requests, concurrency, rounds } => {
-            let options =
-                crate::bench_pages::PagesOptions { victims, postgres, requests, concurrency, rounds };
+        BenchCommand::Pages {
+            victims,
+            transfers,
+            postgres,
+            requests,
+            concurrency,
+            rounds,
+            no_tenth,
+            tenth_database_url,
+            connections,
+        } => {
+            let options = crate::bench_pages::PagesOptions {
+                victims,
+                transfers,
+                postgres,
+                requests,
+                concurrency,
+                rounds,
+                tenth: !no_tenth,
+                tenth_url: tenth_database_url,
+                connections,
+            };
             return crate::bench_pages::run(settings, options).await;
         }
         BenchCommand::Ledger { transfers, batch, postgres, http_requests, bare_baseline } => {
@@ -195,10 +230,16 @@ pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<Ex
     );
     let shape = if bare_baseline { "bare table" } else { "same indexes" };
     println!(
-        "plain SQL inserts (baseline):  {plain_rate:>12.0} rows/s       ({:.1} s, {shape})",
+        "plain INSERT loop (baseline):  {plain_rate:>12.0} rows/s       ({:.1} s, {shape}, one transaction per {batch} rows)",
         plain_time.as_secs_f64()
     );
     println!("ledger / baseline:             {:>12.2}  (goal ≥ 0.50)", ledger_rate / plain_rate);
+    let batches = transfers.div_ceil(batch);
+    println!(
+        "write transactions (one global lock): {:>8.0}/s  ({batches} batches of up to {batch} transfers, each holding the lock {:.2} ms)",
+        rate(batches, ledger_time),
+        ledger_time.as_secs_f64() * 1e3 / batches as f64
+    );
 
     measure_reads(&app, &actor, middle).await?;
 
@@ -324,8 +365,9 @@ async fn measure_reads(
     Ok(())
 }
 
-/// Plain multi-row inserts of rows shaped like transfers into a scratch table, in the same
-/// batches and the same chunking as the ledger: what the engine can do at best.
+/// Plain inserts of rows shaped like transfers into a scratch table: one `INSERT` a row, one
+/// transaction per batch (`--batch`, default 1,000 rows), under the same durability settings
+/// as the ledger — what a straightforward program storing the same rows would do.
 async fn plain_inserts(
     store: &SqlStore,
     rows: &[TransferRequest],
@@ -358,52 +400,42 @@ async fn plain_inserts(
     }
     let started = Instant::now();
     let mut seq = 0i64;
+    let values = (1..=24).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("INSERT INTO bench_plain VALUES ({values})");
     for (index, chunk) in rows.chunks(batch).enumerate() {
+        // Through the store's own pool: the same connection settings, so the same durability
+        // (SQLite `synchronous = FULL` in WAL mode; PostgreSQL's synchronous commit).
         let mut tx = pool.begin().await?;
-        // The same statement shape as the ledger's inserts, which is the engine's fastest.
-        let rows_per_statement = redress_store::insert_chunk(store.engine_kind());
-        for part in chunk.chunks(rows_per_statement) {
-            let values: Vec<String> = (0..part.len())
-                .map(|r| {
-                    let first = r * 24 + 1;
-                    format!(
-                        "({})",
-                        (first..first + 24).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
-                    )
-                })
-                .collect();
-            let sql = format!("INSERT INTO bench_plain VALUES {}", values.join(", "));
-            let mut query = sqlx::query(&sql);
-            for row in part {
-                seq += 1;
-                let units: i64 = row.amount.replace('.', "").parse().unwrap_or(0);
-                query = query
-                    .bind(seq)
-                    .bind(row.id.clone())
-                    .bind(account_number(row.debit_account.as_deref()))
-                    .bind(account_number(row.credit_account.as_deref()))
-                    .bind(units)
-                    .bind(units)
-                    .bind(row.currency.clone())
-                    .bind("single")
-                    .bind(None::<String>)
-                    .bind(None::<String>)
-                    .bind(None::<String>)
-                    .bind(None::<i64>)
-                    .bind(None::<String>)
-                    .bind(None::<String>)
-                    .bind(None::<String>)
-                    .bind(row.references.claim.clone())
-                    .bind(None::<String>)
-                    .bind(row.memo.clone())
-                    .bind("bench")
-                    .bind(seq)
-                    .bind(seq)
-                    .bind(seq)
-                    .bind(seq)
-                    .bind(seq);
-            }
-            query.execute(&mut *tx).await?;
+        for row in chunk {
+            seq += 1;
+            let units: i64 = row.amount.replace('.', "").parse().unwrap_or(0);
+            sqlx::query(&sql)
+                .bind(seq)
+                .bind(row.id.clone())
+                .bind(account_number(row.debit_account.as_deref()))
+                .bind(account_number(row.credit_account.as_deref()))
+                .bind(units)
+                .bind(units)
+                .bind(row.currency.clone())
+                .bind("single")
+                .bind(None::<String>)
+                .bind(None::<String>)
+                .bind(None::<String>)
+                .bind(None::<i64>)
+                .bind(None::<String>)
+                .bind(None::<String>)
+                .bind(None::<String>)
+                .bind(row.references.claim.clone())
+                .bind(None::<String>)
+                .bind(row.memo.clone())
+                .bind("bench")
+                .bind(seq)
+                .bind(seq)
+                .bind(seq)
+                .bind(seq)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         progress("plain", (index + 1) * batch, rows.len());

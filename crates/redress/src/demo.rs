@@ -213,16 +213,32 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
         dice: Dice(0x5EED_2026_0000_0001 ^ size.victims as u64),
         seeded: Seeded::default(),
     };
+    let mut lap = Lap(std::time::Instant::now());
     // The fund's first money: a budget transfer.
     demo.fund("income:budget", 1_500, "Transferencia presupuestal MIMP 2026").await?;
     demo.assets().await?;
+    lap.done("assets", demo.seeded.assets);
     let victims = demo.victims().await?;
+    lap.done("victims", victims.len());
     let orders = demo.cases(&victims).await?;
+    lap.done("cases and orders", orders.len());
     let approved = demo.claims(&victims, &orders).await?;
+    lap.done("claims and decisions", demo.seeded.claims);
     if !approved.is_empty() {
         demo.pay().await?;
     }
+    lap.done("allocation, batches and bank results", approved.len());
     Ok(demo.seeded)
+}
+
+/// Prints how long each phase of the seed took, to see which one grows faster than the size.
+struct Lap(std::time::Instant);
+
+impl Lap {
+    fn done(&mut self, phase: &str, count: usize) {
+        eprintln!("  {phase}: {count} in {:.1} s", self.0.elapsed().as_secs_f64());
+        self.0 = std::time::Instant::now();
+    }
 }
 
 /// The demo's institutions and a user for every role.
@@ -489,6 +505,8 @@ impl Demo {
         self.at(30);
         let stages = ["reported", "investigation", "charged", "trial", "judgment", "final"];
         let mut orders = Vec::new();
+        let position: std::collections::HashMap<&str, usize> =
+            victims.iter().enumerate().map(|(i, (code, _))| (code.as_str(), i)).collect();
         for (number, group) in victims.chunks(3).enumerate() {
             let codes: Vec<String> = group.iter().map(|(c, _)| c.clone()).collect();
             let reported = 400 + self.dice.below(500) as i64;
@@ -510,7 +528,7 @@ impl Demo {
             if stages[target] == "final" {
                 when -= 40 + self.dice.below(40) as i64;
                 for (order, victim) in self.judge(&case, &codes, when).await? {
-                    let services = victims.iter().position(|(c, _)| *c == victim).unwrap_or(0) % 2;
+                    let services = position.get(victim.as_str()).copied().unwrap_or(0) % 2;
                     orders.push((order, victim, services));
                 }
             }
@@ -594,12 +612,14 @@ impl Demo {
     async fn claims(&mut self, victims: &[(String, bool)], orders: &[DemoOrder]) -> anyhow::Result<Vec<i64>> {
         let mut filed = Vec::new();
         let claimants = orders.len().max(1);
+        let minors: std::collections::HashSet<&str> =
+            victims.iter().filter(|(_, minor)| *minor).map(|(code, _)| code.as_str()).collect();
         for (index, (order_id, code, services_index)) in orders.iter().enumerate() {
             if index % 7 == 6 {
                 continue; // not every victim has claimed yet
             }
             let mut needs: Vec<String> = NEEDS[index % NEEDS.len()].iter().map(|n| n.to_string()).collect();
-            if victims.iter().any(|(c, m)| c == code && *m) {
+            if minors.contains(code.as_str()) {
                 needs.push("minor".into());
             }
             self.at(28 - (index * 8 / claimants) as i64);

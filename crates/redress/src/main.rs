@@ -5,6 +5,8 @@
 
 mod audit;
 mod bench;
+mod bench_concurrent;
+mod bench_load;
 mod bench_pages;
 mod cli;
 mod config;

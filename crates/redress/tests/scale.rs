@@ -14,6 +14,7 @@ use sqlx::Row;
 
 on_both_engines!(
     the_fund_officers_home_page_counts_every_claim_in_the_database,
+    every_accounts_balance_now_and_in_the_past_is_the_sum_of_its_transfers,
     ledger_accounts_and_public_assets_come_a_page_at_a_time_and_the_public_ones_are_cached,
 );
 
@@ -223,6 +224,56 @@ async fn the_fund_officers_home_page_counts_every_claim_in_the_database(database
     let inflows: i64 = flows.iter().map(|cells| units(&cells[1])).sum();
     let outflows: i64 = flows.iter().map(|cells| units(&cells[2])).sum();
     assert_eq!((inflows, outflows), (fund_balance(pool, "debit").await, fund_balance(pool, "credit").await));
+}
+
+/// Each account's posted (debits, credits) from the transfer rows up to `at`.
+async fn sums_at(pool: &sqlx::AnyPool, at: Timestamp) -> std::collections::BTreeMap<i64, (i64, i64)> {
+    let rows = sqlx::query(
+        "SELECT a.id AS id, \
+         CAST((SELECT COALESCE(SUM(posted), 0) FROM ledger_transfers t WHERE t.debit_account_id = a.id AND t.created_at <= $1) AS BIGINT) AS d, \
+         CAST((SELECT COALESCE(SUM(posted), 0) FROM ledger_transfers t WHERE t.credit_account_id = a.id AND t.created_at <= $1) AS BIGINT) AS c \
+         FROM ledger_accounts a",
+    )
+    .bind(at.unix_micros())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|r| (r.try_get("id").unwrap(), (r.try_get("d").unwrap(), r.try_get("c").unwrap())))
+        .collect()
+}
+
+/// `balances_at` answers "now" from the totals the ledger maintains and a past instant with one
+/// statement for every account: both agree with the rows.
+async fn every_accounts_balance_now_and_in_the_past_is_the_sum_of_its_transfers(database: TestDatabase) {
+    let w = world(database).await;
+    let server = &w.server;
+    let mut instants = Vec::new();
+    for (days, id, amount) in [
+        (40, "6d1b3e9f-0c1a-4b2c-8d3e-4f5a6b7c8d01", "1000.00"),
+        (35, "6d1b3e9f-0c1a-4b2c-8d3e-4f5a6b7c8d02", "250.50"),
+    ] {
+        instants.push(server.clock.now());
+        server.clock.advance_seconds(days * DAY);
+        let officer = server.token("oficial", USER_PASSWORD).await;
+        let body = json!({"id": id, "debit_account": "assets:bank:fund", "credit_account": "income:donations",
+            "amount": amount, "currency": "PEN"});
+        ok(server.post("/api/v1/ledger/transfers", &officer, body).await).await;
+    }
+    instants.push(server.clock.now());
+    let reader = Actor { username: "oficial".into(), roles: vec![Role::FundOfficer], ..Actor::system() };
+    let pool = server.store.pool();
+    for at in instants {
+        let got: std::collections::BTreeMap<i64, (i64, i64)> = server
+            .app
+            .balances_at(&reader, at)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(account, totals)| (account.id, (totals.debits_posted.0, totals.credits_posted.0)))
+            .collect();
+        assert_eq!(got, sums_at(pool, at).await, "every account's posted totals at {at:?}");
+    }
 }
 
 /// Published (confiscated) assets, inserted directly: more than a page of the public page.

@@ -298,6 +298,42 @@ impl LedgerReads for SqlTx {
         rows.iter().map(transfer_from).collect()
     }
 
+    async fn posted_totals_at_all(&mut self, at: Timestamp) -> StoreResult<Vec<(i64, Amount, Amount)>> {
+        // As `posted_totals_at`, for every account in one statement: the last transfer at or
+        // before the instant, then each account's last transfer on each side up to it.
+        let rows = sqlx::query(
+            "WITH last AS (SELECT MAX(t.seq) AS seq FROM ledger_transfers t WHERE t.created_at = \
+                 (SELECT MAX(u.created_at) FROM ledger_transfers u WHERE u.created_at <= $1)), \
+             sides AS (SELECT a.id AS id, \
+                 (SELECT MAX(t.seq) FROM ledger_transfers t WHERE t.debit_account_id = a.id \
+                     AND t.seq <= (SELECT seq FROM last)) AS d, \
+                 (SELECT MAX(t.seq) FROM ledger_transfers t WHERE t.credit_account_id = a.id \
+                     AND t.seq <= (SELECT seq FROM last)) AS c \
+                 FROM ledger_accounts a) \
+             SELECT s.id AS id, s.d AS d, s.c AS c, \
+                 dt.debit_account_debits_after AS dd, dt.debit_account_credits_after AS dc, \
+                 ct.credit_account_debits_after AS cd, ct.credit_account_credits_after AS cc \
+             FROM sides s LEFT JOIN ledger_transfers dt ON dt.seq = s.d \
+             LEFT JOIN ledger_transfers ct ON ct.seq = s.c",
+        )
+        .bind(at.unix_micros())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                let (debit_side, credit_side): (Option<i64>, Option<i64>) = (get(row, "d")?, get(row, "c")?);
+                let totals: (i64, i64) = match (debit_side, credit_side) {
+                    (Some(d), Some(c)) if c > d => (get(row, "cd")?, get(row, "cc")?),
+                    (Some(_), _) => (get(row, "dd")?, get(row, "dc")?),
+                    (None, Some(_)) => (get(row, "cd")?, get(row, "cc")?),
+                    (None, None) => (0, 0),
+                };
+                Ok((get(row, "id")?, Amount(totals.0), Amount(totals.1)))
+            })
+            .collect()
+    }
+
     async fn posted_totals_at(&mut self, account_id: i64, at: Timestamp) -> StoreResult<(Amount, Amount)> {
         // `created_at` never decreases along `seq`, so "at or before the instant" is "at or
         // before the last sequence number of that instant".

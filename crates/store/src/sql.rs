@@ -21,11 +21,16 @@ const WRITE_LOCK_KEY: i64 = 0x52_4544_5245_5353;
 pub struct StoreOptions {
     pub connections_max: u32,
     pub busy_timeout_ms: u64,
+    /// For a bulk load (the demo seed) only: a commit is not flushed to disk before it returns
+    /// (SQLite `synchronous = NORMAL` under WAL, flushed at checkpoints; PostgreSQL
+    /// `synchronous_commit = off`). Every transaction stays atomic and consistent; a power loss
+    /// may lose the last commits, which a seed simply runs again.
+    pub bulk_load: bool,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { connections_max: 8, busy_timeout_ms: 5_000 }
+        Self { connections_max: 8, busy_timeout_ms: 5_000, bulk_load: false }
     }
 }
 
@@ -54,7 +59,15 @@ fn create_private_database_file(url: &str) -> StoreResult<()> {
 #[derive(Clone)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// The connection write transactions use (see [`SqlStore::connect`]).
+    writer: AnyPool,
     engine: Engine,
+    /// Writers of this process queue here, in order, before they take a connection and the
+    /// database's write lock: waiting neither holds a connection readers need nor polls SQLite's
+    /// busy handler (which sleeps up to 100 ms between tries).
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// How long a writer waits at the gate before the store answers "busy".
+    gate_timeout: Duration,
 }
 
 pub(crate) fn classify(error: sqlx::Error) -> StoreError {
@@ -86,6 +99,40 @@ pub(crate) fn classify(error: sqlx::Error) -> StoreError {
     }
 }
 
+/// A pool of at most `max` connections, each set up for its engine.
+async fn connect_pool(url: &str, engine: Engine, options: StoreOptions, max: u32) -> StoreResult<AnyPool> {
+    let busy_timeout_ms = options.busy_timeout_ms;
+    let bulk_load = options.bulk_load;
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_millis(busy_timeout_ms.max(1_000) * 2))
+        .after_connect(move |connection, _meta| {
+            Box::pin(async move {
+                let statements = match engine {
+                    Engine::Sqlite => vec![
+                        "PRAGMA journal_mode = WAL".to_string(),
+                        format!("PRAGMA synchronous = {}", if bulk_load { "NORMAL" } else { "FULL" }),
+                        "PRAGMA foreign_keys = ON".to_string(),
+                        format!("PRAGMA busy_timeout = {busy_timeout_ms}"),
+                    ],
+                    Engine::Postgres => vec![
+                        format!("SET lock_timeout = {busy_timeout_ms}"),
+                        "SET application_name = 'redress'".to_string(),
+                    ],
+                };
+                let bulk =
+                    (bulk_load && engine == Engine::Postgres).then_some("SET synchronous_commit = off");
+                for statement in statements.iter().map(String::as_str).chain(bulk) {
+                    connection.execute(statement).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .map_err(classify)
+}
+
 impl SqlStore {
     /// Connects (creating an SQLite file if needed) and applies pending migrations.
     pub async fn open(url: &str, options: StoreOptions) -> StoreResult<SqlStore> {
@@ -109,34 +156,17 @@ impl SqlStore {
         if engine == Engine::Sqlite {
             create_private_database_file(&url)?;
         }
-        let busy_timeout_ms = options.busy_timeout_ms;
-        let pool = AnyPoolOptions::new()
-            .max_connections(options.connections_max)
-            .acquire_timeout(Duration::from_millis(busy_timeout_ms.max(1_000) * 2))
-            .after_connect(move |connection, _meta| {
-                Box::pin(async move {
-                    let statements = match engine {
-                        Engine::Sqlite => vec![
-                            "PRAGMA journal_mode = WAL".to_string(),
-                            "PRAGMA synchronous = FULL".to_string(),
-                            "PRAGMA foreign_keys = ON".to_string(),
-                            format!("PRAGMA busy_timeout = {busy_timeout_ms}"),
-                        ],
-                        Engine::Postgres => vec![
-                            format!("SET lock_timeout = {busy_timeout_ms}"),
-                            "SET application_name = 'redress'".to_string(),
-                        ],
-                    };
-                    for statement in statements {
-                        connection.execute(statement.as_str()).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await
-            .map_err(classify)?;
-        Ok(SqlStore { pool, engine })
+        let pool = connect_pool(&url, engine, options, options.connections_max).await?;
+        // Write transactions run one at a time: on a connection of their own, so that a writer
+        // never waits behind readers for a connection while every other writer waits for it.
+        // (An in-memory SQLite database exists once per connection: there, the same pool.)
+        let writer = if url.contains("mode=memory") {
+            pool.clone()
+        } else {
+            connect_pool(&url, engine, options, 1).await?
+        };
+        let gate_timeout = Duration::from_millis(options.busy_timeout_ms.max(1_000) * 2);
+        Ok(SqlStore { pool, writer, engine, write_gate: Default::default(), gate_timeout })
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
@@ -185,6 +215,7 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
@@ -211,14 +242,17 @@ impl Store for SqlStore {
             }
         }
         .map_err(classify)?;
-        Ok(Box::new(SqlTx { tx, engine: self.engine }))
+        Ok(Box::new(SqlTx { tx, engine: self.engine, _gate: None }))
     }
 
     async fn write(&self) -> StoreResult<Box<dyn WriteTx>> {
+        let gate = tokio::time::timeout(self.gate_timeout, self.write_gate.clone().lock_owned())
+            .await
+            .map_err(|_| StoreError::Unavailable("the database is busy: too many writers waiting".into()))?;
         let tx = match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(classify)?,
+            Engine::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(classify)?,
             Engine::Postgres => {
-                let mut tx = self.pool.begin().await.map_err(classify)?;
+                let mut tx = self.writer.begin().await.map_err(classify)?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(WRITE_LOCK_KEY)
                     .execute(&mut *tx)
@@ -227,7 +261,7 @@ impl Store for SqlStore {
                 tx
             }
         };
-        Ok(Box::new(SqlTx { tx, engine: self.engine }))
+        Ok(Box::new(SqlTx { tx, engine: self.engine, _gate: Some(gate) }))
     }
 }
 
@@ -235,6 +269,8 @@ impl Store for SqlStore {
 pub struct SqlTx {
     pub(crate) tx: Transaction<'static, Any>,
     pub(crate) engine: Engine,
+    /// A write transaction's place at the gate, released when it commits or drops.
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl ReadTx for SqlTx {}

@@ -748,17 +748,43 @@ impl App {
         actor: &Actor,
         at: Timestamp,
     ) -> Result<Vec<(Account, Totals)>, AppError> {
-        let accounts = self.ledger_accounts(actor).await?;
+        actor.require(rules::READ_LEDGER)?;
         let mut tx = self.store.read().await?;
-        let mut result = Vec::with_capacity(accounts.len());
-        for account in accounts {
-            let (debits, credits) = tx.posted_totals_at(account.id, at).await?;
-            result.push((
-                account,
-                Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() },
-            ));
+        let mut accounts = Vec::new();
+        let mut after = None;
+        loop {
+            let page = tx.ledger_accounts(Page { after, limit: 500 }).await?;
+            let full = page.len() == 500;
+            after = page.last().map(|a| a.id);
+            accounts.extend(page);
+            if !full {
+                break;
+            }
         }
-        Ok(result)
+        // No transfer after the instant (as of now, typically): the totals the ledger maintains
+        // are the balances, read in the same snapshot — no per-account lookups.
+        if tx.last_transfer().await?.is_none_or(|(_, last)| last <= at) {
+            return Ok(accounts
+                .into_iter()
+                .map(|account| {
+                    let totals = Totals {
+                        debits_posted: account.totals.debits_posted,
+                        credits_posted: account.totals.credits_posted,
+                        ..Totals::default()
+                    };
+                    (account, totals)
+                })
+                .collect());
+        }
+        let at_instant: HashMap<i64, (Amount, Amount)> =
+            tx.posted_totals_at_all(at).await?.into_iter().map(|(id, d, c)| (id, (d, c))).collect();
+        Ok(accounts
+            .into_iter()
+            .map(|account| {
+                let (debits, credits) = at_instant.get(&account.id).copied().unwrap_or_default();
+                (account, Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() })
+            })
+            .collect())
     }
 
     /// The inflows that funded a transfer's outflow from an asset account, first in, first out:
