@@ -9,7 +9,8 @@ use redress_store::testing::TestDatabase;
 
 on_both_engines!(
     the_audit_trail_is_filtered_by_user_action_object_and_day,
-    the_statement_is_newest_first_by_day_without_holds
+    the_statement_is_newest_first_by_day_without_holds,
+    a_claim_links_its_case_only_for_roles_that_may_read_it
 );
 
 async fn page(server: &TestServer, token: &str, path: &str) -> (u16, String) {
@@ -149,4 +150,24 @@ async fn the_statement_is_newest_first_by_day_without_holds(database: TestDataba
     let (status, wrong) = page(server, &officer, &format!("{path}&to=mañana")).await;
     assert_eq!(status, 422);
     assert!(wrong.contains("id=\"f-to-error\""));
+}
+
+/// A claim page links to its case and order only for roles that may read them: a treasurer
+/// (who may not read cases or orders, 403) sees their numbers without links.
+async fn a_claim_links_its_case_only_for_roles_that_may_read_it(database: TestDatabase) {
+    let w = world(database).await;
+    let server = &w.server;
+    let (claim, _) = w.lines["Ana"].clone();
+    let path = format!("/claims/{claim}");
+    let (status, officer_page) = page(server, &w.officer, &path).await;
+    assert_eq!(status, 200);
+    assert!(officer_page.contains("id=\"claim-case\""), "{officer_page}");
+    assert!(officer_page.contains("id=\"claim-order\""), "{officer_page}");
+    let case = officer_page.split("href=\"/cases/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let (status, treasurer_page) = page(server, &w.treasurer, &path).await;
+    assert_eq!(status, 200);
+    assert!(!treasurer_page.contains("id=\"claim-case\""), "{treasurer_page}");
+    assert!(!treasurer_page.contains("href=\"/cases/"), "{treasurer_page}");
+    assert!(!treasurer_page.contains("id=\"claim-order\""), "{treasurer_page}");
+    assert_eq!(page(server, &w.treasurer, &format!("/cases/{case}")).await.0, 403);
 }

@@ -63,6 +63,8 @@ async fn claim_page(
             context! {
                 claim => Value::from_serialize(&claim),
                 can_decide => rules::DECIDE_CLAIMS.allows(&viewer.actor().roles),
+                can_read_cases => rules::READ_CASES.allows(&viewer.actor().roles),
+                can_read_orders => rules::READ_ORDERS.allows(&viewer.actor().roles),
                 notice => notice(&viewer, &query),
             },
         ),
@@ -102,6 +104,8 @@ async fn decide(
                 context! {
                     claim => Value::from_serialize(&claim),
                     can_decide => true,
+                    can_read_cases => rules::READ_CASES.allows(&viewer.actor().roles),
+                    can_read_orders => rules::READ_ORDERS.allows(&viewer.actor().roles),
                     form => fields.value(),
                     ..refusal.values()
                 },
