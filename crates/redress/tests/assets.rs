@@ -259,9 +259,47 @@ async fn the_public_feed_shows_assets_and_money_without_personal_data(database: 
     assert_eq!(assets[0]["sale_amount"], "120000.00");
     let csv = client.get(s.server.url("/public/assets.csv")).send().await.unwrap().text().await.unwrap();
     let page = client.get(s.server.url("/public")).send().await.unwrap();
-    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    let page = page.text().await.unwrap();
-    assert!(page.contains("Transparencia") && page.contains("120000.00"));
+    let kind = page.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(kind.starts_with("text/html"), "{kind}: {:?}", page.text().await);
+    let page = client.get(s.server.url("/public")).send().await.unwrap();
+    let page = page.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(page.contains("Transparencia del Fondo") && page.contains("S/ 120,000.00"), "{page}");
+    assert!(page.contains("<td>vehículo</td>") && page.contains("<td>subastado</td>"), "{page}");
+    assert!(page.contains("15/01/2026") && page.contains("jun. 2026"), "{page}");
+    assert!(
+        page.contains("/static/redress.css") && !page.contains("style="),
+        "styled by the stylesheet only"
+    );
+    assert!(page.contains("action=\"/language\""), "the language switch");
+    let english = client.get(s.server.url("/public")).header("accept-language", "en").send().await.unwrap();
+    let english = english.text().await.unwrap().replace("&#x2f;", "/");
+    assert!(
+        english.contains("Reparations Fund transparency") && english.contains("PEN 120,000.00"),
+        "{english}"
+    );
+    assert!(english.contains("<td>vehicle</td>") && english.contains("Jun 2026"), "{english}");
+    assert!(!english.contains("Transparencia del Fondo"));
+    let cookie =
+        client.get(s.server.url("/public")).header("cookie", "redress_lang=en").send().await.unwrap();
+    assert!(cookie.text().await.unwrap().contains("Reparations Fund transparency"));
+    // Every table's downloads, as linked from the page, parse.
+    for download in ["public-assets-csv", "public-assets-json", "public-flows-csv", "public-flows-json"] {
+        let link = page.split(&format!("id=\"{download}\"")).next().unwrap();
+        let href = link.rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&#x2f;", "/");
+        let response = client.get(s.server.url(&href)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{href}");
+        let text = response.text().await.unwrap();
+        if href.ends_with(".json") {
+            serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{href}: {e}"));
+        } else {
+            let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+            assert!(rows.len() > 1 && rows.iter().all(|r| r.len() == rows[0].len()), "{href}: {text}");
+        }
+    }
+    let flows_csv =
+        client.get(s.server.url("/public/fund-flows.csv")).send().await.unwrap().text().await.unwrap();
+    assert!(flows_csv.starts_with("month,currency,inflows,outflows\r\n"), "{flows_csv}");
+    assert!(flows_csv.contains("2026-06,PEN,120000.00,5000.00\r\n"), "{flows_csv}");
     let flows: Value =
         client.get(s.server.url("/public/fund-flows.json")).send().await.unwrap().json().await.unwrap();
     let months = flows["months"].as_array().unwrap();
@@ -274,7 +312,7 @@ async fn the_public_feed_shows_assets_and_money_without_personal_data(database: 
         (Some("120000.00"), Some("5000.00")),
         "{flows}"
     );
-    for published in [feed.to_string(), csv, page, flows.to_string()] {
+    for published in [feed.to_string(), csv, page, english, flows_csv, flows.to_string()] {
         for private in [
             "Pérez",
             "Juan",

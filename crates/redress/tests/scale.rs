@@ -374,11 +374,11 @@ async fn ledger_accounts_and_public_assets_come_a_page_at_a_time_and_the_public_
     let page = server.client.get(server.url("/public")).send().await.unwrap();
     assert!(page.headers()["cache-control"].to_str().unwrap().contains("max-age=60"));
     let page = page.text().await.unwrap();
-    assert_eq!(page.matches("<td>vehicle</td>").count(), 100, "a hundred assets a page");
+    assert_eq!(page.matches("<td>vehículo</td>").count(), 100, "a hundred assets a page");
     assert!(!page.contains("Camioneta"), "descriptions are not published");
     let next = page.split("href=\"/public?after=").nth(1).unwrap().split('"').next().unwrap().to_string();
     let rest = server.client.get(server.url(&format!("/public?after={next}"))).send().await.unwrap();
-    assert_eq!(rest.text().await.unwrap().matches("<td>vehicle</td>").count(), 30);
+    assert_eq!(rest.text().await.unwrap().matches("<td>vehículo</td>").count(), 30);
 
     // Kept for up to a minute: a new asset shows on pages not read yet, not on those cached.
     add_confiscated_assets(pool, 1).await;

@@ -1122,3 +1122,24 @@ consent-confirm = I confirm that the victim (or their representative) withdrew c
 consent-confirm-required = tick the box to confirm
 field-confirm = Confirmation
 consent-reason-unknown = choose one of the reasons in the list
+
+## The public transparency page
+public-title = Transparency
+public-heading = Reparations Fund transparency
+public-intro = Confiscated and sold assets, and the fund's inflows and outflows by month. No names, addresses or case numbers are published.
+public-assets = Confiscated and sold assets
+public-download = Download:
+public-asset-number = No.
+public-asset-kind = Kind
+public-region = Region
+public-seized = Seized
+public-confiscated = Confiscated
+public-sold = Sold
+public-sale-amount = Sale amount
+public-no-assets = No confiscated assets yet.
+public-flows = Fund inflows and outflows
+public-month = Month
+public-inflows = Inflows
+public-outflows = Outflows
+public-no-flows = No movements yet.
+public-freshness = Figures at most { $seconds } seconds old.

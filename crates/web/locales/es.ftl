@@ -1122,3 +1122,24 @@ consent-confirm = Confirmo que la víctima (o su representante) retiró su conse
 consent-confirm-required = marque la casilla para confirmar
 field-confirm = Confirmación
 consent-reason-unknown = elija uno de los motivos de la lista
+
+## The public transparency page
+public-title = Transparencia
+public-heading = Transparencia del Fondo de Reparaciones
+public-intro = Bienes decomisados y vendidos, y los ingresos y egresos del Fondo por mes. No se publican nombres, direcciones ni números de expediente.
+public-assets = Bienes decomisados y vendidos
+public-download = Descargar:
+public-asset-number = N.º
+public-asset-kind = Tipo
+public-region = Región
+public-seized = Incautado
+public-confiscated = Decomisado
+public-sold = Vendido
+public-sale-amount = Monto de venta
+public-no-assets = Todavía no hay bienes decomisados.
+public-flows = Ingresos y egresos del Fondo
+public-month = Mes
+public-inflows = Ingresos
+public-outflows = Egresos
+public-no-flows = Todavía no hay movimientos.
+public-freshness = Cifras de hace { $seconds } segundos como máximo.

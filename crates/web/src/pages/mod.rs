@@ -48,7 +48,7 @@ use crate::i18n::Locale;
 use crate::AppState;
 
 pub use forms::urlencode;
-pub use render::render_error;
+pub use render::{render_anonymous, render_error};
 
 /// The cookie remembering the language of a visitor who is not logged in.
 pub const LANGUAGE_COOKIE: &str = "redress_lang";
@@ -132,6 +132,14 @@ impl PageRoutes {
     }
 }
 
+/// The language of a reader without a session: the `redress_lang` cookie, then the browser's
+/// `Accept-Language`, then Spanish.
+pub fn anonymous_locale(headers: &HeaderMap) -> Locale {
+    Cookies::of(headers).get(LANGUAGE_COOKIE).and_then(Locale::parse).unwrap_or_else(|| {
+        Locale::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+    })
+}
+
 /// Who is asking, from the session cookie (if it is a live session), and in which language:
 /// the user's saved choice, else the language cookie, else the browser's, else Spanish. A
 /// session that could not be checked (the database does not answer) comes back as the error
@@ -150,9 +158,7 @@ pub async fn viewer_of(state: &AppState, headers: &HeaderMap, uri: &Uri) -> (Vie
         },
         None => None,
     };
-    let fallback_locale = cookies.get(LANGUAGE_COOKIE).and_then(Locale::parse).unwrap_or_else(|| {
-        Locale::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
-    });
+    let fallback_locale = anonymous_locale(headers);
     let locale = match &session {
         Some((actor, _, _)) => match state.app.user_locale(actor).await {
             Ok(Some(code)) => Locale::parse(&code).unwrap_or(fallback_locale),

@@ -49,6 +49,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("policy.html", include_str!("../../templates/policy.html")),
     ("statistics.html", include_str!("../../templates/statistics.html")),
     ("receipt.html", include_str!("../../templates/receipt.html")),
+    ("public.html", include_str!("../../templates/public.html")),
     ("fund.html", include_str!("../../templates/fund.html")),
     ("readiness.html", include_str!("../../templates/readiness.html")),
     ("setup.html", include_str!("../../templates/setup.html")),
@@ -243,6 +244,20 @@ pub fn render(viewer: &Viewer, status: StatusCode, template: &str, values: Value
                 .into_response()
         }
     }
+}
+
+/// A page for anyone, rendered to text for the public cache: the layout of an anonymous viewer
+/// (no user, no CSRF token, whatever the request's session), so a cached copy is the same for
+/// everyone who reads it in `locale`.
+pub fn render_anonymous(locale: Locale, path: &str, template: &str, values: Value) -> Result<String, String> {
+    let viewer = Viewer { locale, actor: None, csrf: None, session: None, path: path.to_string() };
+    environment()
+        .get_template(template)
+        .and_then(|tmpl| tmpl.render(context! { ..values, ..base(&viewer) }))
+        .map_err(|error| {
+            tracing::error!(%error, template, "page rendering failed");
+            error.to_string()
+        })
 }
 
 /// A standalone printable document (no menu, no session): a receipt.

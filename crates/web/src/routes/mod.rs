@@ -115,4 +115,5 @@ pub fn all(routes: Routes) -> Routes {
         .add(PUBLIC, routes!(public::assets_json))
         .add(PUBLIC, routes!(public::assets_csv))
         .add(PUBLIC, routes!(public::fund_flows))
+        .add(PUBLIC, routes!(public::fund_flows_csv))
 }

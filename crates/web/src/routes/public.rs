@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use redress_app::public::{MonthFlow, PublicAsset};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::extract::ApiQuery;
+use crate::i18n::Locale;
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::public_cache::{Cached, PUBLIC_CACHE_SECONDS};
 use crate::AppState;
@@ -192,80 +193,57 @@ pub async fn fund_flows(State(state): State<AppState>) -> ApiResult<Response> {
     .await
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+/// The fund's inflows and outflows by month as CSV (the last 24 months; kept up to 60 seconds).
+#[utoipa::path(get, path = "/public/fund-flows.csv", tag = "public",
+    responses((status = 200, content_type = "text/csv", description = "The fund's inflows and outflows by month"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
+pub async fn fund_flows_csv(State(state): State<AppState>) -> ApiResult<Response> {
+    cached(&state, "fund-flows.csv".to_string(), "text/csv; charset=utf-8", || async {
+        let mut text = String::from("month,currency,inflows,outflows\r\n");
+        for m in state.app.public_fund_flows(MONTHS).await? {
+            text.push_str(&format!("{},{},{},{}\r\n", m.month, m.currency, m.inflows, m.outflows));
+        }
+        Ok(text)
+    })
+    .await
 }
 
-/// The transparency page (Spanish, with English headings), readable without JavaScript.
-/// A hundred assets a page, by id (`?after=`); kept up to 60 seconds, as the page says.
+/// The transparency page, in the reader's language (the `redress_lang` cookie or the browser's;
+/// Spanish by default), readable without JavaScript. A hundred assets a page, by id
+/// (`?after=`); kept up to 60 seconds, as the page says.
 #[utoipa::path(get, path = "/public", tag = "public", params(PublicPageQuery),
     responses((status = 200, content_type = "text/html", description = "The page"),
         (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
 pub async fn page(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<PublicPageQuery>,
 ) -> ApiResult<Response> {
     let limit = query.limit(PAGE_ASSETS)?;
-    let key = format!("page?after={:?}&limit={limit}", query.after);
-    cached(&state, key, "text/html; charset=utf-8", || async { page_html(&state, query.after, limit).await })
-        .await
+    let locale = crate::pages::anonymous_locale(&headers);
+    let key = format!("page:{}?after={:?}&limit={limit}", locale.code(), query.after);
+    cached(&state, key, "text/html; charset=utf-8", || async {
+        page_html(&state, locale, query.after, limit).await
+    })
+    .await
 }
 
-async fn page_html(state: &AppState, after: Option<i64>, limit: i64) -> ApiResult<String> {
+async fn page_html(state: &AppState, locale: Locale, after: Option<i64>, limit: i64) -> ApiResult<String> {
     let assets = state.app.public_assets_page(after, limit).await?;
     let flows = state.app.public_fund_flows(MONTHS).await?;
-    let mut html = String::from(
-        "<!doctype html><html lang=\"es\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>Transparencia — Fondo de Reparaciones</title></head><body><main>\
-         <h1>Transparencia del Fondo de Reparaciones <small lang=\"en\">(Transparency)</small></h1>\
-         <p>Bienes decomisados y vendidos, y los ingresos y egresos del Fondo por mes. No se publican nombres, \
-         direcciones ni números de expediente.</p>\
-         <h2>Bienes decomisados y vendidos <small lang=\"en\">(Confiscated and sold assets)</small></h2>\
-         <table><thead><tr><th>N.º</th><th>Tipo</th><th>Región</th><th>Estado</th><th>Incautado</th><th>Decomisado</th>\
-         <th>Vendido</th><th>Monto de venta</th></tr></thead><tbody>",
-    );
-    for a in &assets {
-        let o = |v: &Option<String>| escape(v.as_deref().unwrap_or("—"));
-        html.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            a.id,
-            escape(&a.kind),
-            o(&a.region),
-            escape(&a.state),
-            o(&a.seized_on),
-            o(&a.confiscated_on),
-            o(&a.sold_on),
-            a.sale_amount.as_ref().map_or("—".to_string(), |s| format!("{} {}", a.currency, escape(s)))
-        ));
-    }
-    html.push_str("</tbody></table>");
-    if assets.len() as i64 == limit {
-        if let Some(last) = assets.last() {
-            html.push_str(&format!(
-                "<p><a rel=\"next\" href=\"/public?after={}\">Siguientes <span lang=\"en\">(Next)</span> →</a></p>",
-                last.id
-            ));
-        }
-    }
-    html.push_str(
-        "<h2>Ingresos y egresos del Fondo <small lang=\"en\">(Fund inflows and outflows)</small></h2>\
-         <table><thead><tr><th>Mes</th><th>Ingresos</th><th>Egresos</th></tr></thead><tbody>",
-    );
-    for m in &flows {
-        html.push_str(&format!(
-            "<tr><td>{}</td><td>{} {}</td><td>{} {}</td></tr>",
-            escape(&m.month),
-            m.currency,
-            m.inflows,
-            m.currency,
-            m.outflows
-        ));
-    }
-    html.push_str(&format!(
-        "</tbody></table><p><a href=\"/public/assets.csv\">CSV</a> · <a href=\"/public/assets.json\">JSON</a> · \
-         <a href=\"/public/fund-flows.json\">JSON (fondo)</a></p>\
-         <p><small>Cifras de hace {PUBLIC_CACHE_SECONDS} segundos como máximo. \
-         <span lang=\"en\">(Figures at most {PUBLIC_CACHE_SECONDS} seconds old.)</span></small></p></main></body></html>",
-    ));
-    Ok(html)
+    let next_after = if assets.len() as i64 == limit { assets.last().map(|a| a.id) } else { None };
+    let assets: Vec<PublicAssetJson> = assets.into_iter().map(PublicAssetJson::from).collect();
+    let flows: Vec<MonthFlowJson> = flows.into_iter().map(MonthFlowJson::from).collect();
+    let path = match after {
+        Some(after) => format!("/public?after={after}"),
+        None => "/public".to_string(),
+    };
+    let values = minijinja::context! {
+        assets => minijinja::Value::from_serialize(&assets),
+        flows => minijinja::Value::from_serialize(&flows),
+        next_after => next_after,
+        seconds => PUBLIC_CACHE_SECONDS,
+    };
+    crate::pages::render_anonymous(locale, &path, "public.html", values)
+        .map_err(|e| ApiError::from(redress_app::AppError::Internal(e)))
 }
