@@ -2,6 +2,7 @@
 //! Nothing here names a person, gives a place finer than the region, or cites a case.
 
 use redress_domain::assets::AssetState;
+use redress_domain::Amount;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -88,5 +89,64 @@ impl App {
         };
         let now: OffsetDateTime = self.clock.now().to_datetime();
         Ok(crate::summary::flows_by_month(&mut *tx, fund.id, currency, now, months).await?)
+    }
+}
+
+/// An account's net movement as published: its name and amount.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicAccount {
+    pub account: String,
+    pub amount: String,
+}
+
+/// The fund's money by source and by use since it opened, and the claims it has paid, counted
+/// by tier with the statistics' suppression (no count under k = 11, totals rounded to ten).
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicMoney {
+    pub currency: String,
+    /// Income accounts: what came in, net of corrections.
+    pub sources: Vec<PublicAccount>,
+    /// Expense accounts: what went out, net of corrections.
+    pub uses: Vec<PublicAccount>,
+    /// Claims paid, by tier (suppressed as `/statistics` does).
+    pub paid_claims: crate::statistics::Table,
+    /// What the fund has paid to victims.
+    pub paid_to_victims: String,
+}
+
+impl App {
+    /// [`PublicMoney`], from two aggregate reads (income and expense accounts, claims by state
+    /// and tier): nothing per victim.
+    pub async fn public_money(&self) -> Result<PublicMoney, AppError> {
+        use crate::statistics::{table, MIN_CELL};
+        let currency = self.settings.fund_currency();
+        let mut tx = self.store.read().await?;
+        let accounts = tx.ledger_accounts_matching(currency, &[], &["income:", "expenses:"]).await?;
+        let (mut sources, mut uses) = (Vec::new(), Vec::new());
+        for a in accounts {
+            let (debits, credits) = (a.totals.debits_posted.0, a.totals.credits_posted.0);
+            let name = a.name.as_str().to_string();
+            if name.starts_with("income:") {
+                sources
+                    .push(PublicAccount { account: name, amount: Amount(credits - debits).format(currency) });
+            } else {
+                uses.push(PublicAccount { account: name, amount: Amount(debits - credits).format(currency) });
+            }
+        }
+        let mut tiers: std::collections::BTreeMap<String, u64> = Default::default();
+        let mut paid = 0i64;
+        for group in tx.claim_groups(currency).await? {
+            if group.state == redress_domain::claims::ClaimState::Paid.as_str() {
+                *tiers.entry(group.tier.to_string()).or_default() += u64::try_from(group.claims).unwrap_or(0);
+            }
+            paid += group.paid.0;
+        }
+        Ok(PublicMoney {
+            currency: currency.code().to_string(),
+            sources,
+            uses,
+            paid_claims: table("tier", &tiers, MIN_CELL),
+            paid_to_victims: Amount(paid).format(currency),
+        })
     }
 }

@@ -283,7 +283,14 @@ async fn the_public_feed_shows_assets_and_money_without_personal_data(database: 
         client.get(s.server.url("/public")).header("cookie", "redress_lang=en").send().await.unwrap();
     assert!(cookie.text().await.unwrap().contains("Reparations Fund transparency"));
     // Every table's downloads, as linked from the page, parse.
-    for download in ["public-assets-csv", "public-assets-json", "public-flows-csv", "public-flows-json"] {
+    for download in [
+        "public-assets-csv",
+        "public-assets-json",
+        "public-flows-csv",
+        "public-flows-json",
+        "public-money-csv",
+        "public-money-json",
+    ] {
         let link = page.split(&format!("id=\"{download}\"")).next().unwrap();
         let href = link.rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&#x2f;", "/");
         let response = client.get(s.server.url(&href)).send().await.unwrap();
@@ -296,6 +303,22 @@ async fn the_public_feed_shows_assets_and_money_without_personal_data(database: 
             assert!(rows.len() > 1 && rows.iter().all(|r| r.len() == rows[0].len()), "{href}: {text}");
         }
     }
+    // The money by source and by use, as the ledger has it: the sale's price in, its costs out.
+    let money: Value =
+        client.get(s.server.url("/public/money.json")).send().await.unwrap().json().await.unwrap();
+    let sum = |rows: &Value| -> f64 {
+        rows.as_array().unwrap().iter().map(|a| a["amount"].as_str().unwrap().parse::<f64>().unwrap()).sum()
+    };
+    assert_eq!((sum(&money["sources"]), sum(&money["uses"])), (120000.0, 5000.0), "{money}");
+    assert_eq!(
+        (money["paid_claims_total"].as_u64(), money["paid_to_victims"].as_str()),
+        (Some(0), Some("0.00"))
+    );
+    assert!(page.contains("id=\"public-sources-table\"") && page.contains("S/ 5,000.00"), "{page}");
+    assert!(english.contains("By source") && english.contains("PEN 5,000.00"), "{english}");
+    let money_csv = client.get(s.server.url("/public/money.csv")).send().await.unwrap().text().await.unwrap();
+    assert!(money_csv.contains(",,5000.00,PEN\r\n"), "{money_csv}");
+    assert!(money_csv.ends_with("paid_to_victims,,,0.00,PEN\r\n"), "{money_csv}");
     let flows_csv =
         client.get(s.server.url("/public/fund-flows.csv")).send().await.unwrap().text().await.unwrap();
     assert!(flows_csv.starts_with("month,currency,inflows,outflows\r\n"), "{flows_csv}");
@@ -312,7 +335,9 @@ async fn the_public_feed_shows_assets_and_money_without_personal_data(database: 
         (Some("120000.00"), Some("5000.00")),
         "{flows}"
     );
-    for published in [feed.to_string(), csv, page, english, flows_csv, flows.to_string()] {
+    for published in
+        [feed.to_string(), csv, page, english, flows_csv, flows.to_string(), money_csv, money.to_string()]
+    {
         for private in [
             "Pérez",
             "Juan",

@@ -116,4 +116,6 @@ pub fn all(routes: Routes) -> Routes {
         .add(PUBLIC, routes!(public::assets_csv))
         .add(PUBLIC, routes!(public::fund_flows))
         .add(PUBLIC, routes!(public::fund_flows_csv))
+        .add(PUBLIC, routes!(public::money_json))
+        .add(PUBLIC, routes!(public::money_csv))
 }

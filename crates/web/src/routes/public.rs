@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use redress_app::public::{MonthFlow, PublicAsset};
+use redress_app::public::{MonthFlow, PublicAccount, PublicAsset, PublicMoney};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -208,6 +208,91 @@ pub async fn fund_flows_csv(State(state): State<AppState>) -> ApiResult<Response
     .await
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicAccountJson {
+    /// The ledger account (`income:confiscations`, `expenses:reparations`…).
+    pub account: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicClaimCell {
+    /// The tier (`1`, `2`, `3`), or `suppressed` for the categories hidden together.
+    pub tier: String,
+    /// `null` when hidden (fewer than 11, or their complement).
+    pub claims: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicMoneyJson {
+    pub currency: String,
+    /// What came in since the fund opened, by income account.
+    pub sources: Vec<PublicAccountJson>,
+    /// What went out, by expense account.
+    pub uses: Vec<PublicAccountJson>,
+    /// Claims paid, by tier: counts under 11 hidden with their complement, the total rounded to ten.
+    pub paid_claims: Vec<PublicClaimCell>,
+    pub paid_claims_total: u64,
+    pub paid_to_victims: String,
+}
+
+impl From<PublicMoney> for PublicMoneyJson {
+    fn from(m: PublicMoney) -> Self {
+        let account = |a: PublicAccount| PublicAccountJson { account: a.account, amount: a.amount };
+        PublicMoneyJson {
+            currency: m.currency,
+            sources: m.sources.into_iter().map(account).collect(),
+            uses: m.uses.into_iter().map(account).collect(),
+            paid_claims: m
+                .paid_claims
+                .cells
+                .into_iter()
+                .map(|c| PublicClaimCell { tier: c.category, claims: c.count })
+                .collect(),
+            paid_claims_total: m.paid_claims.total,
+            paid_to_victims: m.paid_to_victims,
+        }
+    }
+}
+
+/// The fund's money by source and by use since it opened, and the claims paid by tier (small
+/// counts hidden as in `/api/v1/statistics`); kept up to 60 seconds.
+#[utoipa::path(get, path = "/public/money.json", tag = "public", responses((status = 200, body = PublicMoneyJson),
+    (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
+pub async fn money_json(State(state): State<AppState>) -> ApiResult<Response> {
+    cached(&state, "money.json".to_string(), "application/json", || async {
+        let body = PublicMoneyJson::from(state.app.public_money().await?);
+        serde_json::to_string(&body)
+            .map_err(|e| ApiError::from(redress_app::AppError::Internal(e.to_string())))
+    })
+    .await
+}
+
+/// [`money_json`] as CSV: one row per figure, `table` being `source`, `use`, `paid_claims` or
+/// `paid_to_victims` (kept up to 60 seconds).
+#[utoipa::path(get, path = "/public/money.csv", tag = "public",
+    responses((status = 200, content_type = "text/csv", description = "The fund's money by source and use, and claims paid by tier"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
+pub async fn money_csv(State(state): State<AppState>) -> ApiResult<Response> {
+    cached(&state, "money.csv".to_string(), "text/csv; charset=utf-8", || async {
+        let m = PublicMoneyJson::from(state.app.public_money().await?);
+        let mut text = String::from("table,category,claims,amount,currency\r\n");
+        for (table, rows) in [("source", &m.sources), ("use", &m.uses)] {
+            for a in rows {
+                text.push_str(&format!("{table},{},,{},{}\r\n", a.account, a.amount, m.currency));
+            }
+        }
+        for c in &m.paid_claims {
+            let claims = c.claims.map_or(String::new(), |n| n.to_string());
+            text.push_str(&format!("paid_claims,{},{claims},,\r\n", c.tier));
+        }
+        text.push_str(&format!("paid_claims,total,{},,\r\n", m.paid_claims_total));
+        text.push_str(&format!("paid_to_victims,,,{},{}\r\n", m.paid_to_victims, m.currency));
+        Ok(text)
+    })
+    .await
+}
+
 /// The transparency page, in the reader's language (the `redress_lang` cookie or the browser's;
 /// Spanish by default), readable without JavaScript. A hundred assets a page, by id
 /// (`?after=`); kept up to 60 seconds, as the page says.
@@ -231,6 +316,7 @@ pub async fn page(
 async fn page_html(state: &AppState, locale: Locale, after: Option<i64>, limit: i64) -> ApiResult<String> {
     let assets = state.app.public_assets_page(after, limit).await?;
     let flows = state.app.public_fund_flows(MONTHS).await?;
+    let money = PublicMoneyJson::from(state.app.public_money().await?);
     let next_after = if assets.len() as i64 == limit { assets.last().map(|a| a.id) } else { None };
     let assets: Vec<PublicAssetJson> = assets.into_iter().map(PublicAssetJson::from).collect();
     let flows: Vec<MonthFlowJson> = flows.into_iter().map(MonthFlowJson::from).collect();
@@ -241,6 +327,7 @@ async fn page_html(state: &AppState, locale: Locale, after: Option<i64>, limit: 
     let values = minijinja::context! {
         assets => minijinja::Value::from_serialize(&assets),
         flows => minijinja::Value::from_serialize(&flows),
+        money => minijinja::Value::from_serialize(&money),
         next_after => next_after,
         seconds => PUBLIC_CACHE_SECONDS,
     };
