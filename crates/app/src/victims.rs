@@ -296,6 +296,18 @@ impl App {
         Ok(self.view(&record, None, None))
     }
 
+    /// The institutions a victim may be referred to, by id (the referral form's choices): names
+    /// and kinds only, for victim services, at most [`crate::accounts::PAGE_LIMIT_MAX`].
+    pub async fn referral_institutions(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<crate::store::Institution>, AppError> {
+        actor.require(rules::REGISTER_VICTIMS)?;
+        let page = crate::store::Page { after: None, limit: crate::accounts::PAGE_LIMIT_MAX };
+        let all = self.store.read().await?.institutions(page).await?;
+        Ok(all.into_iter().filter(|i| Some(i.id) != actor.institution_id).collect())
+    }
+
     /// Finds victims by identity document through its blind index, without decrypting anything.
     /// Answers codes only; the look-up is audited because it links a document to a code.
     pub async fn find_victims_by_document(

@@ -75,12 +75,29 @@ async fn victim_page(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     match state.app.victim(viewer.actor(), &context, &code, Some("web_view")).await {
-        Ok(victim) => render(
-            &viewer,
-            StatusCode::OK,
-            "victim.html",
-            context! { victim => Value::from_serialize(&victim), notice => notice(&viewer, &query) },
-        ),
+        Ok(victim) => {
+            let institutions = if rules::REGISTER_VICTIMS.allows(&viewer.actor().roles) {
+                match state.app.referral_institutions(viewer.actor()).await {
+                    Ok(list) => list
+                        .into_iter()
+                        .map(|i| context! { id => i.id.0, name => i.name, kind => i.kind.as_str() })
+                        .collect(),
+                    Err(error) => return failure(&viewer, error),
+                }
+            } else {
+                Vec::new()
+            };
+            render(
+                &viewer,
+                StatusCode::OK,
+                "victim.html",
+                context! {
+                    victim => Value::from_serialize(&victim),
+                    institutions => institutions,
+                    notice => notice(&viewer, &query),
+                },
+            )
+        }
         Err(error) => failure(&viewer, error),
     }
 }
