@@ -303,6 +303,16 @@ async fn the_public_feed_shows_assets_and_money_without_personal_data(database: 
             assert!(rows.len() > 1 && rows.iter().all(|r| r.len() == rows[0].len()), "{href}: {text}");
         }
     }
+    // Rendered for an anonymous reader whatever the session (it is cached for everyone).
+    let with_session = client
+        .get(s.server.url("/public?after=0"))
+        .header("cookie", format!("redress_session={}", s.manager))
+        .send()
+        .await
+        .unwrap();
+    let with_session = with_session.text().await.unwrap();
+    assert!(with_session.contains("Transparencia del Fondo"), "{with_session}");
+    assert!(!with_session.contains("_csrf") && !with_session.contains("/logout"), "{with_session}");
     // The money by source and by use, as the ledger has it: the sale's price in, its costs out.
     let money: Value =
         client.get(s.server.url("/public/money.json")).send().await.unwrap().json().await.unwrap();
