@@ -270,7 +270,13 @@ async fn the_public_feed_shows_assets_and_money_without_personal_data(database: 
         page.contains("/static/redress.css") && !page.contains("style="),
         "styled by the stylesheet only"
     );
-    assert!(page.contains("action=\"/language\""), "the language switch");
+    // The language switch is a link (a form would need a session's CSRF token, and the page is
+    // the same for everyone): the English page, and back.
+    assert!(page.contains("href=\"/public?lang=en\""), "the language switch: {page}");
+    let by_link = client.get(s.server.url("/public?lang=en")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        by_link.contains("Reparations Fund transparency") && by_link.contains("href=\"/public?lang=es\"")
+    );
     let english = client.get(s.server.url("/public")).header("accept-language", "en").send().await.unwrap();
     let english = english.text().await.unwrap().replace("&#x2f;", "/");
     assert!(

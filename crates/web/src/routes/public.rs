@@ -27,6 +27,18 @@ const FEED_ASSETS: i64 = 500;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+pub struct TransparencyQuery {
+    /// Assets after this id (the page's "next" link).
+    pub after: Option<i64>,
+    /// At most this many assets (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The page's language (`es`, `en`), over the `redress_lang` cookie and the browser's.
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct PublicPageQuery {
     /// Assets after this id (from `next_after`, or the page's "next" link).
     pub after: Option<i64>,
@@ -296,24 +308,33 @@ pub async fn money_csv(State(state): State<AppState>) -> ApiResult<Response> {
 /// The transparency page, in the reader's language (the `redress_lang` cookie or the browser's;
 /// Spanish by default), readable without JavaScript. A hundred assets a page, by id
 /// (`?after=`); kept up to 60 seconds, as the page says.
-#[utoipa::path(get, path = "/public", tag = "public", params(PublicPageQuery),
+#[utoipa::path(get, path = "/public", tag = "public", params(TransparencyQuery),
     responses((status = 200, content_type = "text/html", description = "The page"),
         (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
 pub async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
-    ApiQuery(query): ApiQuery<PublicPageQuery>,
+    ApiQuery(query): ApiQuery<TransparencyQuery>,
 ) -> ApiResult<Response> {
+    let lang = query.lang.as_deref().and_then(Locale::parse);
+    let query_lang = lang.map(|l| l.code());
+    let query = PublicPageQuery { after: query.after, limit: query.limit };
     let limit = query.limit(PAGE_ASSETS)?;
-    let locale = crate::pages::anonymous_locale(&headers);
-    let key = format!("page:{}?after={:?}&limit={limit}", locale.code(), query.after);
+    let locale = lang.unwrap_or_else(|| crate::pages::anonymous_locale(&headers));
+    let key = format!("page:{}:{query_lang:?}?after={:?}&limit={limit}", locale.code(), query.after);
     cached(&state, key, "text/html; charset=utf-8", || async {
-        page_html(&state, locale, query.after, limit).await
+        page_html(&state, locale, query_lang, query.after, limit).await
     })
     .await
 }
 
-async fn page_html(state: &AppState, locale: Locale, after: Option<i64>, limit: i64) -> ApiResult<String> {
+async fn page_html(
+    state: &AppState,
+    locale: Locale,
+    lang: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+) -> ApiResult<String> {
     let assets = state.app.public_assets_page(after, limit).await?;
     let flows = state.app.public_fund_flows(MONTHS).await?;
     let money = PublicMoneyJson::from(state.app.public_money().await?);
@@ -329,6 +350,8 @@ async fn page_html(state: &AppState, locale: Locale, after: Option<i64>, limit: 
         flows => minijinja::Value::from_serialize(&flows),
         money => minijinja::Value::from_serialize(&money),
         next_after => next_after,
+        after => after,
+        lang => lang,
         seconds => PUBLIC_CACHE_SECONDS,
     };
     crate::pages::render_anonymous(locale, &path, "public.html", values)
