@@ -79,6 +79,17 @@ impl App {
             .ok_or_else(|| AppError::Internal("an order without its judgment".into()))?;
         let payments = tx.order_payments(order.id).await?;
         let insolvency = tx.insolvency_findings(order.id).await?;
+        self.order_view_given(order, &judgment, payments, insolvency)
+    }
+
+    /// An order's view from its rows already read (a list reads them for all its orders at once).
+    pub(crate) fn order_view_given(
+        &self,
+        order: OrderRecord,
+        judgment: &JudgmentRecord,
+        payments: Vec<OrderPayment>,
+        insolvency: Vec<InsolvencyFinding>,
+    ) -> Result<OrderView, AppError> {
         let sum = |source: &str| -> Result<Amount, AppError> {
             payments.iter().filter(|p| p.source == source).try_fold(Amount::ZERO, |total, p| {
                 total.checked_add(p.amount).map_err(|_| AppError::Internal("payment total overflow".into()))
@@ -119,7 +130,15 @@ impl App {
             insolvency_found: !insolvency.is_empty(),
         };
         let eligibility = fund_eligibility(&facts, self.today(), self.settings.fund.eligibility_grace_days);
-        Ok(OrderView { order, final_on: judgment.final_on, figures, owed, eligibility, payments, insolvency })
+        Ok(OrderView {
+            order,
+            final_on: judgment.final_on.clone(),
+            figures,
+            owed,
+            eligibility,
+            payments,
+            insolvency,
+        })
     }
 
     pub(crate) async fn judgment_view(&self, tx: &mut dyn ReadTx, id: i64) -> Result<JudgmentView, AppError> {

@@ -16,6 +16,7 @@ on_both_engines!(
     the_fund_officers_home_page_counts_every_claim_in_the_database,
     every_accounts_balance_now_and_in_the_past_is_the_sum_of_its_transfers,
     ledger_accounts_and_public_assets_come_a_page_at_a_time_and_the_public_ones_are_cached,
+    a_page_of_claims_shows_each_claim_as_it_is_shown_alone,
 );
 
 /// More claims than any page limit (500) or list the home page could read.
@@ -390,4 +391,41 @@ async fn ledger_accounts_and_public_assets_come_a_page_at_a_time_and_the_public_
     let fresh =
         json_at(&server, &format!("/public/assets.json?limit=100&after={}", assets[99]["id"]), None).await;
     assert_eq!(fresh["assets"].as_array().unwrap().len(), 31, "not cached yet");
+}
+
+/// A list builds its views from a few reads for the whole page; each must be exactly the view
+/// `GET /api/v1/claims/{id}` builds from that claim's own reads.
+async fn a_page_of_claims_shows_each_claim_as_it_is_shown_alone(database: TestDatabase) {
+    let w = world(database).await;
+    let server = &w.server;
+    let pool = server.store.pool();
+    add_claims(pool, server.clock.now(), 40).await;
+    let max: i64 =
+        sqlx::query("SELECT MAX(id) AS id FROM claims").fetch_one(pool).await.unwrap().try_get("id").unwrap();
+    sqlx::query("UPDATE claims SET kind = 'advance' WHERE id > $1")
+        .bind(max - 10)
+        .execute(pool)
+        .await
+        .unwrap();
+    let mut listed = Vec::new();
+    let mut path = "/api/v1/claims?limit=17".to_string();
+    loop {
+        let page = json_at(server, &path, Some(&w.officer)).await;
+        let items = page["items"].as_array().unwrap().clone();
+        let last = items.last().map(|c| c["id"].as_i64().unwrap());
+        listed.extend(items);
+        match (page["next_after"].as_i64(), last) {
+            (Some(after), _) => path = format!("/api/v1/claims?limit=17&after={after}"),
+            _ => break,
+        }
+    }
+    assert!(listed.len() > 40);
+    assert!(listed.iter().any(|c| c["order_id"].is_i64()), "claims on orders");
+    assert!(listed.iter().any(|c| c["state"] == "received" && c["kind"] == "advance"), "received advances");
+    assert!(listed.iter().any(|c| c["state"] == "received" && c["kind"] == "reparation"), "received claims");
+    assert!(listed.iter().any(|c| c["state"] != "received"), "decided claims");
+    for item in &listed {
+        let alone = json_at(server, &format!("/api/v1/claims/{}", item["id"]), Some(&w.officer)).await;
+        assert_eq!(item, &alone, "claim {}", item["id"]);
+    }
 }

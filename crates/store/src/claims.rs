@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 
 use crate::sql::{classify, get, maybe_typed, typed, SqlTx};
 
-const CLAIM_COLUMNS: &str = "c.id, c.kind, c.victim_id, v.code AS victim_code, v.institution_id AS victim_institution, \
+pub(crate) const CLAIM_COLUMNS: &str = "c.id, c.kind, c.victim_id, v.code AS victim_code, v.institution_id AS victim_institution, \
      c.case_id, c.order_id, c.currency, c.state, c.requested, c.needs, c.tier, c.tier_reasons, c.policy_version, \
      c.eligibility, c.approved_amount, c.paid, c.decision_reason, c.filed_at, c.filed_by, c.decision_due, \
      c.decided_at, c.decided_by, c.payment_due, c.hold_id, c.hold_amount, c.waiting_for";
@@ -33,7 +33,7 @@ fn currency(row: &AnyRow) -> StoreResult<Currency> {
     Currency::parse(&code).map_err(|_| StoreError::Corrupt(format!("currency {code}")))
 }
 
-fn instant(row: &AnyRow, column: &str) -> StoreResult<Timestamp> {
+pub(crate) fn instant(row: &AnyRow, column: &str) -> StoreResult<Timestamp> {
     Ok(Timestamp::from_unix_micros(get(row, column)?))
 }
 
@@ -50,7 +50,7 @@ fn list_text(values: &[String]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_string())
 }
 
-fn claim_from(row: &AnyRow) -> StoreResult<ClaimRecord> {
+pub(crate) fn claim_from(row: &AnyRow) -> StoreResult<ClaimRecord> {
     let tier: i64 = get(row, "tier")?;
     Ok(ClaimRecord {
         id: get(row, "id")?,

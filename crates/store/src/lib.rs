@@ -27,6 +27,7 @@ mod ledger;
 mod lists;
 mod migrations;
 mod orders;
+mod page_reads;
 mod privileges;
 mod sql;
 mod summary;

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 
 use crate::sql::{classify, get, SqlTx};
 
-const ORDER_COLUMNS: &str =
+pub(crate) const ORDER_COLUMNS: &str =
     "o.id, o.judgment_id, o.victim_id, v.code AS victim_code, o.currency, o.payment_deadline, \
      o.created_at, o.created_by";
 
@@ -23,7 +23,6 @@ impl SqlTx {
 
     async fn order_from(&mut self, row: &AnyRow) -> StoreResult<OrderRecord> {
         let id: i64 = get(row, "id")?;
-        let currency: String = get(row, "currency")?;
         let items = sqlx::query("SELECT head, amount FROM order_items WHERE order_id = $1 ORDER BY head")
             .bind(id)
             .fetch_all(&mut *self.tx)
@@ -35,23 +34,33 @@ impl SqlTx {
         let debtors = self
             .ids("SELECT defendant_id AS id FROM order_debtors WHERE order_id = $1 ORDER BY defendant_id", id)
             .await?;
-        Ok(OrderRecord {
-            id,
-            judgment_id: get(row, "judgment_id")?,
-            victim_id: get(row, "victim_id")?,
-            victim_code: get(row, "victim_code")?,
-            currency: Currency::parse(&currency)
-                .map_err(|_| StoreError::Corrupt(format!("currency {currency}")))?,
-            payment_deadline: get(row, "payment_deadline")?,
-            items,
-            debtors,
-            created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
-            created_by: get(row, "created_by")?,
-        })
+        order_row(row, items, debtors)
     }
 }
 
-const JUDGMENT_COLUMNS: &str =
+/// An order from its row, its items and its debtors.
+pub(crate) fn order_row(
+    row: &AnyRow,
+    items: Vec<(String, Amount)>,
+    debtors: Vec<i64>,
+) -> StoreResult<OrderRecord> {
+    let currency: String = get(row, "currency")?;
+    Ok(OrderRecord {
+        id: get(row, "id")?,
+        judgment_id: get(row, "judgment_id")?,
+        victim_id: get(row, "victim_id")?,
+        victim_code: get(row, "victim_code")?,
+        currency: Currency::parse(&currency)
+            .map_err(|_| StoreError::Corrupt(format!("currency {currency}")))?,
+        payment_deadline: get(row, "payment_deadline")?,
+        items,
+        debtors,
+        created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
+        created_by: get(row, "created_by")?,
+    })
+}
+
+pub(crate) const JUDGMENT_COLUMNS: &str =
     "id, case_id, judged_on, court, final_on, appeal_filed_on, outcome, outcome_on, outcome_note, created_at, created_by";
 
 impl SqlTx {
@@ -60,27 +69,33 @@ impl SqlTx {
         let convicted = self
             .ids("SELECT defendant_id AS id FROM judgment_convicted WHERE judgment_id = $1 ORDER BY defendant_id", id)
             .await?;
-        let outcome = match get::<Option<String>>(row, "outcome")? {
-            None => None,
-            Some(text) => Some(AppealOutcome::parse("outcome", &text).map_err(|_| {
-                redress_app::store::StoreError::Corrupt(format!("judgment outcome {text:?}"))
-            })?),
-        };
-        Ok(JudgmentRecord {
-            id,
-            case_id: get(row, "case_id")?,
-            judged_on: get(row, "judged_on")?,
-            court: get(row, "court")?,
-            final_on: get(row, "final_on")?,
-            appeal_filed_on: get(row, "appeal_filed_on")?,
-            outcome,
-            outcome_on: get(row, "outcome_on")?,
-            outcome_note: get(row, "outcome_note")?,
-            convicted,
-            created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
-            created_by: get(row, "created_by")?,
-        })
+        judgment_row(row, convicted)
     }
+}
+
+/// A judgment from its row and the defendants it convicted.
+pub(crate) fn judgment_row(row: &AnyRow, convicted: Vec<i64>) -> StoreResult<JudgmentRecord> {
+    let outcome = match get::<Option<String>>(row, "outcome")? {
+        None => None,
+        Some(text) => Some(
+            AppealOutcome::parse("outcome", &text)
+                .map_err(|_| redress_app::store::StoreError::Corrupt(format!("judgment outcome {text:?}")))?,
+        ),
+    };
+    Ok(JudgmentRecord {
+        id: get(row, "id")?,
+        case_id: get(row, "case_id")?,
+        judged_on: get(row, "judged_on")?,
+        court: get(row, "court")?,
+        final_on: get(row, "final_on")?,
+        appeal_filed_on: get(row, "appeal_filed_on")?,
+        outcome,
+        outcome_on: get(row, "outcome_on")?,
+        outcome_note: get(row, "outcome_note")?,
+        convicted,
+        created_at: Timestamp::from_unix_micros(get(row, "created_at")?),
+        created_by: get(row, "created_by")?,
+    })
 }
 
 #[async_trait]

@@ -153,7 +153,7 @@ impl SummaryReads for SqlTx {
         }
         // For each instant: the last transfer at or before it (`created_at` never decreases
         // along `seq`, so it is the highest `seq` of the latest `created_at` up to the instant:
-        // two seeks on `ledger_transfers_time`, where an `ORDER BY created_at, seq` would sort), then the account's last transfer on each side up to it, whose running
+        // two seeks on `ledger_transfers_time_seq (created_at, seq)`, where an `ORDER BY created_at, seq` would sort), then the account's last transfer on each side up to it, whose running
         // totals are the balance. Every step is one index seek.
         let points: Vec<String> =
             (0..instants.len()).map(|i| format!("({i}, CAST(${} AS BIGINT))", i + 2)).collect();

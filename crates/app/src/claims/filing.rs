@@ -42,6 +42,17 @@ pub struct FileClaim {
     pub note: Option<String>,
 }
 
+/// What a claim's eligibility depends on besides the claim, its order and the policy.
+pub(super) struct EligibilityFound {
+    pub identity_verified: bool,
+    pub consent_given: bool,
+    /// Another open reparation claim on the order, or another open advance of the victim.
+    pub other_open_claim: bool,
+    pub case_stage: Option<Stage>,
+    /// Advances given or on their way to the victim (advance claims only; zero otherwise).
+    pub advances_taken: Amount,
+}
+
 impl App {
     /// Records that victim services verified a victim's identity (document seen in person,
     /// or checked with the registry). A claim is paid only to a verified identity.
@@ -102,9 +113,17 @@ impl App {
             ..ClaimFilter::default()
         };
         let claims = tx.claims(&filter, crate::store::Page { after: None, limit: 10_000 }).await?;
+        Ok(Self::advances_given(claims.iter(), except))
+    }
+
+    /// [`Self::advances_taken`] over the victim's claims already read.
+    pub(super) fn advances_given<'a>(
+        claims: impl Iterator<Item = &'a ClaimRecord>,
+        except: Option<i64>,
+    ) -> (Amount, bool) {
         let mut taken = Amount::ZERO;
         let mut open = false;
-        for claim in claims.iter().filter(|c| c.kind == ClaimKind::Advance && Some(c.id) != except) {
+        for claim in claims.filter(|c| c.kind == ClaimKind::Advance && Some(c.id) != except) {
             let state = claim.state;
             if state.is_open() {
                 open = true;
@@ -113,7 +132,7 @@ impl App {
                 taken = Amount(taken.0 + claim.paid.0);
             }
         }
-        Ok((taken, open))
+        (taken, open)
     }
 
     /// The eligibility of a claim now, from the facts in the database.
@@ -160,10 +179,6 @@ impl App {
             .await?
             .ok_or_else(|| AppError::Internal("a claim without its victim".into()))?;
         let kind = claim.kind;
-        let (order, owed) = match order_view {
-            Some(view) => (Some(view.eligibility.clone()), Some(view.owed)),
-            None => (None, None),
-        };
         let other_open = match claim.order_id {
             Some(order_id) if kind == ClaimKind::Reparation => {
                 let filter = ClaimFilter { order_id: Some(order_id), ..ClaimFilter::default() };
@@ -180,22 +195,44 @@ impl App {
             (Amount::ZERO, false)
         };
         let case = tx.case(claim.case_id).await?;
-        let case_charged = case.as_ref().is_some_and(|c| {
-            matches!(c.stage, Stage::Charged | Stage::Trial | Stage::Judgment | Stage::Final)
-        });
-        let facts = ClaimFacts {
-            kind,
-            currency: claim.currency,
-            order,
-            owed,
+        let found = EligibilityFound {
             identity_verified: tx.identity_verification(victim.id).await?.is_some(),
             consent_given: victim.consent_withdrawn_at.is_none(),
             other_open_claim: other_open || open_advance,
+            case_stage: case.map(|c| c.stage),
+            advances_taken: taken,
+        };
+        Ok(Self::eligibility_given(claim, policy, amount, order_view, &found))
+    }
+
+    /// A claim's eligibility from the facts already read.
+    pub(super) fn eligibility_given(
+        claim: &ClaimRecord,
+        policy: &FundPolicy,
+        amount: Amount,
+        order_view: Option<&OrderView>,
+        found: &EligibilityFound,
+    ) -> Eligibility {
+        let (order, owed) = match order_view {
+            Some(view) => (Some(view.eligibility.clone()), Some(view.owed)),
+            None => (None, None),
+        };
+        let case_charged = found.case_stage.is_some_and(|stage| {
+            matches!(stage, Stage::Charged | Stage::Trial | Stage::Judgment | Stage::Final)
+        });
+        let facts = ClaimFacts {
+            kind: claim.kind,
+            currency: claim.currency,
+            order,
+            owed,
+            identity_verified: found.identity_verified,
+            consent_given: found.consent_given,
+            other_open_claim: found.other_open_claim,
             case_charged,
             requested: amount,
-            advance_room: Amount(policy.advance_cap.0 - taken.0),
+            advance_room: Amount(policy.advance_cap.0 - found.advances_taken.0),
         };
-        Ok(claim_eligibility(&facts))
+        claim_eligibility(&facts)
     }
 
     /// Files a claim (or an advance request) for a victim. Structural problems (unknown victim,

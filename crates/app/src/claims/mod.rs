@@ -3,14 +3,17 @@
 //! decision, deadlines, and allocation rounds that place a ledger hold per line.
 
 mod filing;
+mod list_views;
 mod policy;
 mod rounds;
 
 pub use filing::FileClaim;
+pub use list_views::PageReads;
 pub use policy::{FundPolicy, PolicyDocument, PolicyView};
 pub use rounds::{ReplayView, RoundLineView, RoundView};
 
 use redress_domain::claims::{add_working_days, ClaimKind, ClaimState};
+use redress_domain::orders::Eligibility;
 use redress_domain::policy::rules;
 use redress_domain::{Amount, FieldError, FieldErrors, Role, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -18,6 +21,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::accounts::{audit_event, page};
+use crate::orders::OrderView;
 use crate::store::{ClaimEvent, ClaimFilter, ClaimRecord, ReadTx, WriteTx};
 use crate::{Actor, App, AppError, RequestContext};
 
@@ -169,14 +173,30 @@ impl App {
         claim: ClaimRecord,
         policy: &FundPolicy,
     ) -> Result<ClaimView, AppError> {
-        let id = claim.id;
-        let state = claim.state;
         let order = self.order_of_claim(tx, &claim).await?;
-        let outstanding = Self::outstanding_given(&claim, order.as_ref().map(|o| o.owed));
+        let found = if claim.state == ClaimState::Received {
+            Some(self.eligibility_with(tx, &claim, policy, claim.requested, order.as_ref()).await?)
+        } else {
+            None
+        };
+        let history = tx.claim_events(claim.id).await?;
+        Ok(self.claim_view_given(claim, order.as_ref(), found, history))
+    }
+
+    /// The view of a claim from its rows already read: its order's view, its eligibility now
+    /// (a received claim's) and its history.
+    fn claim_view_given(
+        &self,
+        claim: ClaimRecord,
+        order: Option<&OrderView>,
+        found: Option<Eligibility>,
+        history: Vec<ClaimEvent>,
+    ) -> ClaimView {
+        let state = claim.state;
+        let outstanding = Self::outstanding_given(&claim, order.map(|o| o.owed));
         // A received claim's eligibility is computed now; a decided one shows what was found
         // at the decision (stored as JSON of the same shape).
-        let (eligible, conditions) = if state == ClaimState::Received {
-            let found = self.eligibility_with(tx, &claim, policy, claim.requested, order.as_ref()).await?;
+        let (eligible, conditions) = if let Some(found) = found {
             let conditions = found.conditions.into_iter().map(ConditionView::from).collect();
             (found.eligible, conditions)
         } else {
@@ -195,7 +215,7 @@ impl App {
             _ => false,
         };
         let c = claim.currency;
-        Ok(ClaimView {
+        ClaimView {
             id: claim.id,
             kind: claim.kind.as_str().to_string(),
             victim: claim.victim_code.clone(),
@@ -223,8 +243,8 @@ impl App {
             payment_due: claim.payment_due.clone(),
             overdue,
             waiting_for: claim.waiting_for.map(|w| w.as_str().to_string()),
-            history: tx.claim_events(id).await?,
-        })
+            history,
+        }
     }
 
     async fn may_read_claim(&self, actor: &Actor, claim: &ClaimRecord) -> Result<(), AppError> {
@@ -281,13 +301,8 @@ impl App {
         let mut tx = self.store.read().await?;
         let records = tx.claims(&filter, page).await?;
         let policy = self.current_policy(&mut *tx).await?;
-        let mut views = Vec::with_capacity(records.len());
-        for record in records {
-            let view = self.claim_view_of(&mut *tx, record, &policy).await?;
-            if !overdue_only || view.overdue {
-                views.push(view);
-            }
-        }
+        let mut views = self.claim_views(&mut *tx, records, &policy).await?;
+        views.retain(|view| !overdue_only || view.overdue);
         Ok(views)
     }
 
