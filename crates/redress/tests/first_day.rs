@@ -29,8 +29,8 @@ async fn first_login(browser: &Browser, base: &str, username: &str, password: &s
         browser.type_into("#current", password).await;
         browser.type_into("#new", &format!("{password}-propia")).await;
         browser.click("form[action='/password'] button[type='submit']").await;
+        browser.wait_url("a page past the password form", |url| !url.contains("/password")).await;
         browser.find("form[action='/logout']").await;
-        assert!(!browser.url().await.contains("/password"), "the new password was taken");
     }
 }
 
@@ -83,6 +83,7 @@ async fn a_first_day_from_an_empty_start_in_a_real_browser() {
     browser.type_into("#fund-bank_account", "00219300999999999910").await;
     browser.type_into("#fund-bank_bic", "BCPLPEPL").await;
     browser.click("#save-fund").await;
+    browser.wait_url("the saved notice", |url| url.contains("notice=fund-saved")).await;
     browser.goto(&format!("{base}/")).await;
     browser.find("#check-bank_account[data-done='true']").await;
 
@@ -115,6 +116,7 @@ async fn a_first_day_from_an_empty_start_in_a_real_browser() {
     browser.type_into("#t-amount", "S/ 12,500.00").await;
     browser.type_into("#t-memo", "Transferencia del presupuesto 2026").await;
     browser.click("#record-transfer").await;
+    browser.wait_url("the transfer's notice", |url| url.contains("notice=ledger-transferred")).await;
     browser.goto(&format!("{base}/")).await;
     browser.expect_text("#fund-cash", "S/ 12,500.00").await;
     logout(&browser).await;
@@ -147,7 +149,7 @@ async fn a_first_day_from_an_empty_start_in_a_real_browser() {
         browser.type_into("#institution_id", "3").await;
     }
     browser.click("form[action$='/referrals'] button[type='submit']").await;
-    browser.expect_text("#notice", "").await;
+    browser.wait_url("the referral's notice", |url| url.contains("notice=victim-referred")).await;
     logout(&browser).await;
 
     // The prosecutor opens the case before the court, naming the victim.
@@ -178,12 +180,13 @@ async fn a_first_day_from_an_empty_start_in_a_real_browser() {
     assert_eq!(checked, serde_json::json!(true), "the convicted person is ticked");
     browser.type_into(&format!("#a-{code}-moral_damage"), "8,000.00").await;
     browser.click("#save-judgment").await;
+    browser.wait_url("the judgment's page", |url| url.contains("notice=judgment-recorded")).await;
     let order = browser.attribute("[id^='order-']", "id").await;
     let order_id = order.trim_start_matches("order-").to_string();
     browser.set_value(&format!("#found-{order_id}"), "2026-05-01").await;
     browser.type_into(&format!("#basis-{order_id}"), "Informe de bienes negativo").await;
     browser.click(&format!("#insolvency-{order_id}")).await;
-    browser.find("#notice").await;
+    browser.wait_url("the finding's notice", |url| url.contains("notice=judgment-updated")).await;
     logout(&browser).await;
 
     // Victim services file the claim on the order.

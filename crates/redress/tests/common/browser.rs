@@ -211,6 +211,19 @@ impl Browser {
         .await;
     }
 
+    /// Waits until the address satisfies `done` (a form post's redirect has arrived).
+    pub async fn wait_url(&self, what: &str, done: impl Fn(&str) -> bool) {
+        let mut last = String::new();
+        for _ in 0..100 {
+            last = self.url().await;
+            if done(&last) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the address is still {last}, expected {what}");
+    }
+
     /// Chooses the option of a select whose text is `text`.
     pub async fn select_by_text(&self, css: &str, text: &str) {
         let id = self.find(css).await;
