@@ -136,18 +136,7 @@ async fn a_first_day_from_an_empty_start_in_a_real_browser() {
     let code = browser.text("#victim-code").await.replace("Víctima ", "");
     browser.click("#verify-identity").await;
     browser.expect_text("#notice", "Identidad verificada").await;
-    let prosecutors = browser
-        .command(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(serde_json::json!({"script": "return document.querySelector('#institution_id').tagName;", "args": []})),
-        )
-        .await;
-    if prosecutors == "SELECT" {
-        browser.select_by_text("#institution_id", "Fiscalía Provincial de Tumbes").await;
-    } else {
-        browser.type_into("#institution_id", "3").await;
-    }
+    browser.select_by_text("#institution_id", "Fiscalía Provincial de Tumbes").await;
     browser.click("form[action$='/referrals'] button[type='submit']").await;
     browser.wait_url("the referral's notice", |url| url.contains("notice=victim-referred")).await;
     logout(&browser).await;
