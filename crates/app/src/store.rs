@@ -322,8 +322,13 @@ pub trait LedgerReads: Send {
     ) -> StoreResult<Vec<Transfer>>;
     /// The account's posted totals (debits, credits) as they stood at `at`.
     async fn posted_totals_at(&mut self, account_id: i64, at: Timestamp) -> StoreResult<(Amount, Amount)>;
-    /// Every account's posted (debits, credits) as of `at`, by account id, in one statement.
-    async fn posted_totals_at_all(&mut self, at: Timestamp) -> StoreResult<Vec<(i64, Amount, Amount)>>;
+    /// A page of accounts' posted (debits, credits) as of `at`, by account id (ids after
+    /// `page.after`, ascending), in one statement.
+    async fn posted_totals_at_page(
+        &mut self,
+        at: Timestamp,
+        page: Page,
+    ) -> StoreResult<Vec<(i64, Amount, Amount)>>;
     /// All transfers after sequence `after`, oldest first (exports).
     async fn transfers_after(&mut self, after: Option<i64>, limit: i64) -> StoreResult<Vec<Transfer>>;
     /// Transfers that debited `account_id` (inflows to an asset) whose share of the account's

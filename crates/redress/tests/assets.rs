@@ -523,6 +523,13 @@ async fn the_public_pages_are_limited_per_client() {
     let wait: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait), "Retry-After {wait}");
     assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    // A person at the public page gets the page's answer, in Spanish by default, not JSON.
+    let page = client.get(server.url("/public")).send().await.unwrap();
+    assert_eq!(page.status(), 429);
+    assert!(page.headers().contains_key("retry-after"));
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Demasiadas solicitudes") && html.contains("segundos"), "{html}");
     let admin = server.admin_token().await;
     assert_eq!(server.get("/api/v1/me", &admin).await.status(), 200, "staff are not limited");
 }

@@ -26,6 +26,7 @@ on_both_engines!(
     the_invariant_check_catches_a_hand_edited_balance,
     many_concurrent_clients_never_overdraw_or_double_apply,
     a_mistake_is_corrected_by_a_reversal_once,
+    the_ledger_page_lists_accounts_a_hundred_at_a_time,
 );
 
 fn id() -> String {
@@ -405,6 +406,29 @@ async fn statements_carry_a_running_balance_and_balances_have_a_past(database: T
     assert_eq!(at(&before_everything, "assets:bank:fund"), "0.00");
     let bad = expect_problem(server.get("/api/v1/ledger/balances?at=yesterday", &officer).await, 422).await;
     assert_eq!(problem_fields(&bad), vec!["at"]);
+    // Paged by account id: two at a time covers the same accounts as one page, once each.
+    let mut paged = Vec::new();
+    let mut next = String::new();
+    loop {
+        let page: Value = server
+            .get(&format!("/api/v1/ledger/balances?limit=2{next}"), &officer)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        paged.extend(items.iter().map(|i| i["name"].as_str().unwrap().to_string()));
+        match page["next_after"].as_i64() {
+            Some(after) => next = format!("&after={after}"),
+            None => break,
+        }
+    }
+    let whole: Vec<String> =
+        now["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(paged, whole);
+    let bad = expect_problem(server.get("/api/v1/ledger/balances?limit=0", &officer).await, 422).await;
+    assert_eq!(problem_fields(&bad), vec!["limit"]);
     expect_problem(server.get("/api/v1/ledger/statement?account=assets:bank:nowhere", &officer).await, 404)
         .await;
 }
@@ -739,4 +763,42 @@ async fn a_mistake_is_corrected_by_a_reversal_once(database: TestDatabase) {
     )
     .await;
     assert_eq!(problem_fields(&missing), vec!["reverses"]);
+}
+
+/// `/ledger` shows a hundred accounts and a link to the next page, whatever the number of
+/// accounts; the pages together list each account once.
+async fn the_ledger_page_lists_accounts_a_hundred_at_a_time(database: TestDatabase) {
+    let (server, officer, _) = start(database).await;
+    for i in 0..110 {
+        let body = json!({"name": format!("liabilities:victims:v{i:03}"), "currency": "PEN"});
+        assert_eq!(server.post("/api/v1/ledger/accounts", &officer, body).await.status(), 201);
+    }
+    let total =
+        server.get("/api/v1/ledger/accounts?limit=500", &officer).await.json::<Value>().await.unwrap()
+            ["items"]
+            .as_array()
+            .unwrap()
+            .len();
+    let page = |path: String| {
+        let server = &server;
+        let officer = &officer;
+        async move {
+            let response = server
+                .client
+                .get(server.url(&path))
+                .header("cookie", format!("redress_session={officer}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        }
+    };
+    let first = page("/ledger".to_string()).await;
+    let rows = |html: &str| html.matches("<tr><td><a href=\"/ledger/statement?").count();
+    assert_eq!(rows(&first), 100);
+    let next = first.split("id=\"next-page\" href=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let second = page(next).await;
+    assert_eq!(rows(&first) + rows(&second), total);
+    assert!(!second.contains("id=\"next-page\""), "the last page has no next link");
 }

@@ -341,7 +341,12 @@ async fn walk(
                 found.forms.insert((user.to_string(), action), names);
             }
         }
-        let problems = check(&text);
+        let mut problems = check(&text);
+        // The title is the page's name alone: no markup (a form, a CSRF token) inside it.
+        let title = html.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap_or("");
+        if title.trim().is_empty() || title.contains('<') || title.contains("_csrf") {
+            problems.push(format!("<title> is not a plain title: {:.80}", title.trim()));
+        }
         if !problems.is_empty() {
             found.problems.entry(format!("{user} {path}")).or_default().extend(problems);
         }

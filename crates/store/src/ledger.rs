@@ -298,9 +298,13 @@ impl LedgerReads for SqlTx {
         rows.iter().map(transfer_from).collect()
     }
 
-    async fn posted_totals_at_all(&mut self, at: Timestamp) -> StoreResult<Vec<(i64, Amount, Amount)>> {
-        // As `posted_totals_at`, for every account in one statement: the last transfer at or
-        // before the instant, then each account's last transfer on each side up to it.
+    async fn posted_totals_at_page(
+        &mut self,
+        at: Timestamp,
+        page: Page,
+    ) -> StoreResult<Vec<(i64, Amount, Amount)>> {
+        // As `posted_totals_at`, for a page of accounts in one statement: the last transfer at
+        // or before the instant, then each account's last transfer on each side up to it.
         let rows = sqlx::query(
             "WITH last AS (SELECT MAX(t.seq) AS seq FROM ledger_transfers t WHERE t.created_at = \
                  (SELECT MAX(u.created_at) FROM ledger_transfers u WHERE u.created_at <= $1)), \
@@ -309,14 +313,16 @@ impl LedgerReads for SqlTx {
                      AND t.seq <= (SELECT seq FROM last)) AS d, \
                  (SELECT MAX(t.seq) FROM ledger_transfers t WHERE t.credit_account_id = a.id \
                      AND t.seq <= (SELECT seq FROM last)) AS c \
-                 FROM ledger_accounts a) \
+                 FROM (SELECT id FROM ledger_accounts WHERE id > $2 ORDER BY id LIMIT $3) a) \
              SELECT s.id AS id, s.d AS d, s.c AS c, \
                  dt.debit_account_debits_after AS dd, dt.debit_account_credits_after AS dc, \
                  ct.credit_account_debits_after AS cd, ct.credit_account_credits_after AS cc \
              FROM sides s LEFT JOIN ledger_transfers dt ON dt.seq = s.d \
-             LEFT JOIN ledger_transfers ct ON ct.seq = s.c",
+             LEFT JOIN ledger_transfers ct ON ct.seq = s.c ORDER BY s.id",
         )
         .bind(at.unix_micros())
+        .bind(page.after.unwrap_or(0))
+        .bind(page.limit)
         .fetch_all(&mut *self.tx)
         .await
         .map_err(classify)?;

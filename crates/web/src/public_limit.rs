@@ -78,6 +78,34 @@ fn is_public(path: &str) -> bool {
     path == "/public" || path.starts_with("/public/")
 }
 
+/// The answer beyond the limit, with `Retry-After`: the HTML page in the reader's language for
+/// the public page (a person in a browser), a problem document for the feeds (a program).
+fn refusal(parts: &axum::http::request::Parts, retry_after: u64) -> Response {
+    if parts.uri.path() == "/public" {
+        let viewer = crate::pages::anonymous_viewer(&parts.headers, &parts.uri);
+        let detail = crate::i18n::translate(
+            viewer.locale,
+            "public-limited-text",
+            &[("seconds", retry_after.to_string())],
+        );
+        let mut page = crate::pages::render_problem(
+            &viewer,
+            StatusCode::TOO_MANY_REQUESTS,
+            "public-limited-title",
+            &detail,
+        );
+        if let Ok(value) = axum::http::HeaderValue::from_str(&retry_after.to_string()) {
+            page.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+        }
+        return page;
+    }
+    let detail = format!("too many requests from this address; try again in {retry_after} seconds");
+    let mut problem =
+        Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", Some(detail));
+    problem.retry_after = Some(retry_after);
+    problem.into_response()
+}
+
 /// The middleware: counts public requests per client and refuses the excess.
 pub async fn limit(State(limiter): State<Arc<PublicLimiter>>, request: Request, next: Next) -> Response {
     if !is_public(request.uri().path()) {
@@ -88,11 +116,7 @@ pub async fn limit(State(limiter): State<Arc<PublicLimiter>>, request: Request, 
         .client_address
         .unwrap_or_else(|| "unknown".to_string());
     if let Err(retry_after) = limiter.take(&client, Instant::now()) {
-        let detail = format!("too many requests from this address; try again in {retry_after} seconds");
-        let mut problem =
-            Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", Some(detail));
-        problem.retry_after = Some(retry_after);
-        return problem.into_response();
+        return refusal(&parts, retry_after);
     }
     next.run(Request::from_parts(parts, body)).await
 }

@@ -742,47 +742,39 @@ impl App {
         Ok((account, lines))
     }
 
-    /// Every account's posted totals as they stood at `at`.
+    /// A page of accounts (ids after `after`, ascending) with their posted totals as they
+    /// stood at `at`. The cost is one page of accounts, whatever the ledger's size.
     pub async fn balances_at(
         &self,
         actor: &Actor,
         at: Timestamp,
+        after: Option<i64>,
+        limit: Option<i64>,
     ) -> Result<Vec<(Account, Totals)>, AppError> {
         actor.require(rules::READ_LEDGER)?;
+        let page = crate::accounts::page(after, limit)?;
         let mut tx = self.store.read().await?;
-        let mut accounts = Vec::new();
-        let mut after = None;
-        loop {
-            let page = tx.ledger_accounts(Page { after, limit: 500 }).await?;
-            let full = page.len() == 500;
-            after = page.last().map(|a| a.id);
-            accounts.extend(page);
-            if !full {
-                break;
-            }
-        }
+        let accounts = tx.ledger_accounts(page).await?;
+        let posted =
+            |debits_posted, credits_posted| Totals { debits_posted, credits_posted, ..Totals::default() };
         // No transfer after the instant (as of now, typically): the totals the ledger maintains
         // are the balances, read in the same snapshot — no per-account lookups.
         if tx.last_transfer().await?.is_none_or(|(_, last)| last <= at) {
             return Ok(accounts
                 .into_iter()
                 .map(|account| {
-                    let totals = Totals {
-                        debits_posted: account.totals.debits_posted,
-                        credits_posted: account.totals.credits_posted,
-                        ..Totals::default()
-                    };
+                    let totals = posted(account.totals.debits_posted, account.totals.credits_posted);
                     (account, totals)
                 })
                 .collect());
         }
         let at_instant: HashMap<i64, (Amount, Amount)> =
-            tx.posted_totals_at_all(at).await?.into_iter().map(|(id, d, c)| (id, (d, c))).collect();
+            tx.posted_totals_at_page(at, page).await?.into_iter().map(|(id, d, c)| (id, (d, c))).collect();
         Ok(accounts
             .into_iter()
             .map(|account| {
                 let (debits, credits) = at_instant.get(&account.id).copied().unwrap_or_default();
-                (account, Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() })
+                (account, posted(debits, credits))
             })
             .collect())
     }

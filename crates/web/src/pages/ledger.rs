@@ -21,9 +21,20 @@ use crate::problem::transfer_refusal_status;
 use crate::views::ledger::AccountView;
 use crate::AppState;
 
-async fn ledger_view(state: &AppState, viewer: &Viewer, status: StatusCode, extra: Value) -> Response {
-    match state.app.ledger_accounts(viewer.actor()).await {
+/// Accounts shown on one page of `/ledger`; the rest are a "next page" link away.
+const ACCOUNTS_PER_PAGE: i64 = 100;
+
+async fn ledger_view(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    after: Option<i64>,
+    extra: Value,
+) -> Response {
+    match state.app.ledger_accounts_page(viewer.actor(), after, Some(ACCOUNTS_PER_PAGE)).await {
         Ok(accounts) => {
+            let next_after =
+                (accounts.len() as i64 == ACCOUNTS_PER_PAGE).then(|| accounts.last().map(|a| a.id)).flatten();
             let views: Vec<AccountView> = accounts.iter().map(AccountView::from).collect();
             let chart: Vec<&str> = redress_app::ledger::CHART.iter().map(|(name, _)| *name).collect();
             render(
@@ -34,6 +45,7 @@ async fn ledger_view(state: &AppState, viewer: &Viewer, status: StatusCode, extr
                     ..extra,
                     ..context! {
                         accounts => Value::from_serialize(&views),
+                        next_after => next_after,
                         chart => chart,
                         can_write => rules::WRITE_LEDGER.allows(&viewer.actor().roles),
                         transfer_id => uuid::Uuid::new_v4().hyphenated().to_string(),
@@ -51,7 +63,8 @@ async fn ledger_page(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let notice = notice(&viewer, &query);
-    ledger_view(&state, &viewer, StatusCode::OK, context! { notice => notice }).await
+    let after = query.get("after").and_then(|a| a.parse().ok());
+    ledger_view(&state, &viewer, StatusCode::OK, after, context! { notice => notice }).await
 }
 
 async fn ledger_transfer(
@@ -81,7 +94,7 @@ async fn ledger_transfer(
             Some(redress_app::ledger::TransferOutcome::Failed { code, errors }) => {
                 let status = transfer_refusal_status(&code);
                 let values = context! { problem => joined(viewer.locale, &errors), form => f.value() };
-                ledger_view(&state, &viewer, status, values).await
+                ledger_view(&state, &viewer, status, None, values).await
             }
             None => failure(&viewer, AppError::Internal("no outcome".into())),
         },

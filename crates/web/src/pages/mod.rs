@@ -48,7 +48,7 @@ use crate::i18n::Locale;
 use crate::AppState;
 
 pub use forms::urlencode;
-pub use render::{render_anonymous, render_error};
+pub use render::{render_anonymous, render_error, render_problem};
 
 /// The cookie remembering the language of a visitor who is not logged in.
 pub const LANGUAGE_COOKIE: &str = "redress_lang";
@@ -138,6 +138,13 @@ pub fn anonymous_locale(headers: &HeaderMap) -> Locale {
     Cookies::of(headers).get(LANGUAGE_COOKIE).and_then(Locale::parse).unwrap_or_else(|| {
         Locale::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
     })
+}
+
+/// A reader without a session, in the language their cookie or browser asks for, built without
+/// touching the database (for answers that must stay cheap, such as a rate limit's).
+pub fn anonymous_viewer(headers: &HeaderMap, uri: &Uri) -> Viewer {
+    let path = uri.path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
+    Viewer { locale: anonymous_locale(headers), actor: None, csrf: None, session: None, path }
 }
 
 /// Who is asking, from the session cookie (if it is a live session), and in which language:

@@ -419,10 +419,16 @@ pub async fn statement(
 pub struct BalancesQuery {
     /// An instant (RFC 3339); default now.
     pub at: Option<String>,
+    /// Return accounts after this id (from `next_after`).
+    pub after: Option<i64>,
+    /// At most this many accounts (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BalanceView {
+    pub id: i64,
     pub name: String,
     pub currency: String,
     /// Posted balance at the instant, in the account's normal direction.
@@ -435,9 +441,11 @@ pub struct BalanceView {
 pub struct BalancesView {
     pub at: String,
     pub items: Vec<BalanceView>,
+    /// Pass as `after` for the next page; absent on the last one.
+    pub next_after: Option<i64>,
 }
 
-/// Every account's posted balance as it stood at an instant.
+/// Accounts' posted balances as they stood at an instant, by account id, a page at a time.
 #[utoipa::path(get, path = "/api/v1/ledger/balances", tag = "ledger", params(BalancesQuery),
     responses((status = 200, body = BalancesView),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -450,10 +458,13 @@ pub async fn balances(
         Some(text) => parse_instant("at", text)?,
         None => state.app.clock.now(),
     };
-    let balances = state.app.balances_at(&actor, at).await?;
+    let limit = query.limit.unwrap_or(100);
+    let balances = state.app.balances_at(&actor, at, query.after, Some(limit)).await?;
+    let next_after = if balances.len() as i64 == limit { balances.last().map(|(a, _)| a.id) } else { None };
     let items = balances
         .iter()
         .map(|(account, totals)| BalanceView {
+            id: account.id,
             name: account.name.as_str().to_string(),
             currency: account.currency.code().to_string(),
             posted: Amount(totals.posted_balance(account.kind())).format(account.currency),
@@ -461,7 +472,7 @@ pub async fn balances(
             credits_posted: totals.credits_posted.format(account.currency),
         })
         .collect();
-    Ok(Json(BalancesView { at: at.to_rfc3339(), items }))
+    Ok(Json(BalancesView { at: at.to_rfc3339(), items, next_after }))
 }
 
 /// Streams every transfer, page by page, in one read transaction (a consistent snapshot).
