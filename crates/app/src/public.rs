@@ -112,11 +112,14 @@ pub struct PublicMoney {
     pub paid_claims: crate::statistics::Table,
     /// What the fund has paid to victims.
     pub paid_to_victims: String,
+    /// Paid claims by days from filing to payment (bands of [`crate::summary::DELAY_BANDS`]),
+    /// suppressed as the tiers are.
+    pub payment_delays: crate::statistics::Table,
 }
 
 impl App {
-    /// [`PublicMoney`], from two aggregate reads (income and expense accounts, claims by state
-    /// and tier): nothing per victim.
+    /// [`PublicMoney`], from three aggregate reads (income and expense accounts, claims by state
+    /// and tier, paid claims by delay band): nothing per victim.
     pub async fn public_money(&self) -> Result<PublicMoney, AppError> {
         use crate::statistics::{table, MIN_CELL};
         let currency = self.settings.fund_currency();
@@ -141,12 +144,19 @@ impl App {
             }
             paid += group.paid.0;
         }
+        let delays: std::collections::BTreeMap<String, u64> = tx
+            .paid_claim_delays()
+            .await?
+            .into_iter()
+            .map(|(band, claims)| (band, u64::try_from(claims).unwrap_or(0)))
+            .collect();
         Ok(PublicMoney {
             currency: currency.code().to_string(),
             sources,
             uses,
             paid_claims: table("tier", &tiers, MIN_CELL),
             paid_to_victims: Amount(paid).format(currency),
+            payment_delays: table("delay", &delays, MIN_CELL),
         })
     }
 }

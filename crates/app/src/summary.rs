@@ -110,7 +110,15 @@ pub trait SummaryReads: Send {
     async fn claim_groups(&mut self, currency: Currency) -> StoreResult<Vec<ClaimGroup>>;
     /// How many ledger accounts there are.
     async fn ledger_account_count(&mut self) -> StoreResult<i64>;
+    /// Paid claims counted by the time from filing to payment (the first `paid` event), in
+    /// [`DELAY_BANDS`]: `(band, claims)`, bands with none left out.
+    async fn paid_claim_delays(&mut self) -> StoreResult<Vec<(String, i64)>>;
 }
+
+/// The bands of days from filing to payment that the public page counts paid claims in, each
+/// with its upper bound in days (the last has none). Their codes sort in their order.
+pub const DELAY_BANDS: &[(&str, Option<i64>)] =
+    &[("d030", Some(30)), ("d090", Some(90)), ("d180", Some(180)), ("d365", Some(365)), ("dmax", None)];
 
 /// Claims waiting for a decision or for money in one tier.
 #[derive(Debug, Clone, PartialEq, Eq)]

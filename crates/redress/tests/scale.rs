@@ -17,6 +17,7 @@ on_both_engines!(
     every_accounts_balance_now_and_in_the_past_is_the_sum_of_its_transfers,
     ledger_accounts_and_public_assets_come_a_page_at_a_time_and_the_public_ones_are_cached,
     a_page_of_claims_shows_each_claim_as_it_is_shown_alone,
+    the_public_payment_delays_count_every_paid_claim_once,
 );
 
 /// More claims than any page limit (500) or list the home page could read.
@@ -434,4 +435,71 @@ async fn a_page_of_claims_shows_each_claim_as_it_is_shown_alone(database: TestDa
         let alone = json_at(server, &format!("/api/v1/claims/{}", item["id"]), Some(&w.officer)).await;
         assert_eq!(item, &alone, "claim {}", item["id"]);
     }
+}
+
+/// The public page's payment delays count every paid claim of the database once, in the band
+/// of whole days from its filing to its first `paid` event (a claim paid twice counts once),
+/// with the statistics' suppression; claims in other states are not counted.
+async fn the_public_payment_delays_count_every_paid_claim_once(database: TestDatabase) {
+    let w = world(database).await;
+    let server = &w.server;
+    let now = server.clock.now();
+    let pool = server.store.pool();
+    add_claims(pool, now, EXTRA_CLAIMS).await;
+    // A payment 0–399 days after filing for each paid claim (and for a few others, which must
+    // not count), then a later second `paid` event for some, which must not move them.
+    sqlx::query(
+        "INSERT INTO claim_events (claim_id, from_state, to_state, at, by_user) \
+         SELECT id, 'in_batch', 'paid', filed_at + (id * 37 % 400) * 86400000000 + 5, 'test' FROM claims \
+         WHERE state IN ('paid', 'approved')",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO claim_events (claim_id, from_state, to_state, at, by_user) \
+         SELECT id, 'in_batch', 'paid', filed_at + 900 * 86400000000, 'test' FROM claims WHERE state = 'paid' AND id % 3 = 0",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let rows = sqlx::query(
+        "SELECT c.id AS id, c.filed_at AS filed_at, MIN(e.at) AS paid_at FROM claims c \
+         JOIN claim_events e ON e.claim_id = c.id AND e.to_state = 'paid' WHERE c.state = 'paid' GROUP BY c.id, c.filed_at",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(rows.len() > 100, "enough paid claims to show every band: {}", rows.len());
+    let mut bands: std::collections::BTreeMap<String, u64> = Default::default();
+    for row in &rows {
+        let (filed, paid): (i64, i64) = (row.try_get("filed_at").unwrap(), row.try_get("paid_at").unwrap());
+        let days = (paid - filed) / (DAY * 1_000_000);
+        let band = match days {
+            ..=30 => "d030",
+            31..=90 => "d090",
+            91..=180 => "d180",
+            181..=365 => "d365",
+            _ => "dmax",
+        };
+        *bands.entry(band.to_string()).or_default() += 1;
+    }
+    let want = redress_app::statistics::table("delay", &bands, 11);
+    let money: Value =
+        server.client.get(server.url("/public/money.json")).send().await.unwrap().json().await.unwrap();
+    let got: Vec<(String, Option<u64>)> = money["payment_delays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["delay"].as_str().unwrap().to_string(), c["claims"].as_u64()))
+        .collect();
+    let want_cells: Vec<(String, Option<u64>)> =
+        want.cells.iter().map(|c| (c.category.clone(), c.count)).collect();
+    assert_eq!(got, want_cells, "{bands:?}");
+    assert!(got.iter().filter(|(_, n)| n.is_some()).count() >= 4, "most bands shown: {got:?}");
+    assert_eq!(money["payment_delays_total"].as_u64(), Some(want.total));
+    let page = server.client.get(server.url("/public")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"public-delays\"") && page.contains("De 31 a 90 días"), "{page}");
+    let csv = server.client.get(server.url("/public/money.csv")).send().await.unwrap().text().await.unwrap();
+    assert!(csv.contains(&format!("payment_delay,total,{},,\r\n", want.total)), "{csv}");
 }

@@ -313,6 +313,27 @@ impl SummaryReads for SqlTx {
             .collect()
     }
 
+    async fn paid_claim_delays(&mut self) -> StoreResult<Vec<(String, i64)>> {
+        let mut bands = String::from("CASE");
+        for (code, days) in redress_app::summary::DELAY_BANDS {
+            match days {
+                Some(days) => bands.push_str(&format!(" WHEN p.days <= {days} THEN '{code}'")),
+                None => bands.push_str(&format!(" ELSE '{code}'")),
+            }
+        }
+        bands.push_str(" END");
+        // Whole days from filing to the first `paid` event of each paid claim (micros).
+        let sql = format!(
+            "SELECT {bands} AS band, COUNT(*) AS claims FROM \
+             (SELECT (MIN(e.at) - c.filed_at) / 86400000000 AS days FROM claims c \
+              JOIN claim_events e ON e.claim_id = c.id AND e.to_state = 'paid' \
+              WHERE c.state = 'paid' GROUP BY c.id, c.filed_at) p \
+             GROUP BY {bands} ORDER BY band"
+        );
+        let rows = sqlx::query(&sql).fetch_all(&mut *self.tx).await.map_err(classify)?;
+        rows.iter().map(|row| Ok((get(row, "band")?, get(row, "claims")?))).collect()
+    }
+
     async fn ledger_account_count(&mut self) -> StoreResult<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS accounts FROM ledger_accounts")
             .fetch_one(&mut *self.tx)

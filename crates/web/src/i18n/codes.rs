@@ -202,6 +202,7 @@ pub fn category(locale: Locale, dimension: &str, value: &str) -> String {
         "state" => "state",
         "exploitation" => "exploitation",
         "tier" => "tier",
+        "delay" => "delay",
         "nationality" => "country",
         _ => return value.to_string(),
     };

@@ -236,6 +236,15 @@ pub struct PublicClaimCell {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct PublicDelayCell {
+    /// Days from filing to payment: `d030` (up to 30), `d090`, `d180`, `d365`, `dmax` (more
+    /// than a year), or `suppressed` for the bands hidden together.
+    pub delay: String,
+    /// `null` when hidden (fewer than 11, or their complement).
+    pub claims: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PublicMoneyJson {
     pub currency: String,
     /// What came in since the fund opened, by income account.
@@ -246,6 +255,9 @@ pub struct PublicMoneyJson {
     pub paid_claims: Vec<PublicClaimCell>,
     pub paid_claims_total: u64,
     pub paid_to_victims: String,
+    /// Paid claims by days from filing to payment, hidden and rounded as `paid_claims`.
+    pub payment_delays: Vec<PublicDelayCell>,
+    pub payment_delays_total: u64,
 }
 
 impl From<PublicMoney> for PublicMoneyJson {
@@ -263,12 +275,20 @@ impl From<PublicMoney> for PublicMoneyJson {
                 .collect(),
             paid_claims_total: m.paid_claims.total,
             paid_to_victims: m.paid_to_victims,
+            payment_delays: m
+                .payment_delays
+                .cells
+                .into_iter()
+                .map(|c| PublicDelayCell { delay: c.category, claims: c.count })
+                .collect(),
+            payment_delays_total: m.payment_delays.total,
         }
     }
 }
 
-/// The fund's money by source and by use since it opened, and the claims paid by tier (small
-/// counts hidden as in `/api/v1/statistics`); kept up to 60 seconds.
+/// The fund's money by source and by use since it opened, and the claims paid by tier and by
+/// days from filing to payment (small counts hidden as in `/api/v1/statistics`); kept up to 60
+/// seconds.
 #[utoipa::path(get, path = "/public/money.json", tag = "public", responses((status = 200, body = PublicMoneyJson),
     (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
 pub async fn money_json(State(state): State<AppState>) -> ApiResult<Response> {
@@ -280,8 +300,8 @@ pub async fn money_json(State(state): State<AppState>) -> ApiResult<Response> {
     .await
 }
 
-/// [`money_json`] as CSV: one row per figure, `table` being `source`, `use`, `paid_claims` or
-/// `paid_to_victims` (kept up to 60 seconds).
+/// [`money_json`] as CSV: one row per figure, `table` being `source`, `use`, `paid_claims`,
+/// `payment_delay` or `paid_to_victims` (kept up to 60 seconds).
 #[utoipa::path(get, path = "/public/money.csv", tag = "public",
     responses((status = 200, content_type = "text/csv", description = "The fund's money by source and use, and claims paid by tier"),
         (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
@@ -299,6 +319,11 @@ pub async fn money_csv(State(state): State<AppState>) -> ApiResult<Response> {
             text.push_str(&format!("paid_claims,{},{claims},,\r\n", c.tier));
         }
         text.push_str(&format!("paid_claims,total,{},,\r\n", m.paid_claims_total));
+        for c in &m.payment_delays {
+            let claims = c.claims.map_or(String::new(), |n| n.to_string());
+            text.push_str(&format!("payment_delay,{},{claims},,\r\n", c.delay));
+        }
+        text.push_str(&format!("payment_delay,total,{},,\r\n", m.payment_delays_total));
         text.push_str(&format!("paid_to_victims,,,{},{}\r\n", m.paid_to_victims, m.currency));
         Ok(text)
     })
@@ -310,7 +335,7 @@ pub async fn money_csv(State(state): State<AppState>) -> ApiResult<Response> {
 /// (`?after=`); kept up to 60 seconds, as the page says.
 #[utoipa::path(get, path = "/public", tag = "public", params(TransparencyQuery),
     responses((status = 200, content_type = "text/html", description = "The page"),
-        (status = 429, body = Problem, content_type = "application/problem+json", description = "Too many requests from this address: see Retry-After")))]
+        (status = 429, content_type = "text/html", description = "Too many requests from this address: the page says when to try again, as Retry-After does")))]
 pub async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
