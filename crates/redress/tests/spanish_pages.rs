@@ -381,18 +381,54 @@ async fn post_forms_wrongly(
                 .send()
                 .await
                 .unwrap();
-            if !response.status().is_client_error() {
+            let status = response.status();
+            let mut problems = Vec::new();
+            if status.is_server_error() {
+                problems.push(format!("answered {status}"));
+            }
+            if !status.is_client_error() {
+                if !problems.is_empty() {
+                    found.problems.entry(format!("{user} POST {action}")).or_default().extend(problems);
+                }
                 continue;
             }
             refused += 1;
-            let text = visible_text(&response.text().await.unwrap());
-            let problems = check(&text);
+            let html_type = response
+                .headers()
+                .get("content-type")
+                .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html"));
+            let html = response.text().await.unwrap();
+            if !html_type {
+                problems.push(format!("a {status} refusal that is not a page: {html:.80}"));
+            }
+            problems.extend(refusal_shape(status.as_u16(), &html));
+            problems.extend(check(&visible_text(&html)));
             if !problems.is_empty() {
                 found.problems.entry(format!("{user} POST {action}")).or_default().extend(problems);
             }
         }
     }
     refused
+}
+
+/// What a refusal page must show a person: a 422 marks the fields in error (`aria-invalid`,
+/// each described by a message that is on the page) or says what is wrong in an alert.
+fn refusal_shape(status: u16, html: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let invalid = html.matches("aria-invalid=\"true\"").count();
+    if status == 422 && invalid == 0 && !html.contains("role=\"alert\"") {
+        problems.push("a 422 page with no field marked and no alert".to_string());
+    }
+    for field in html.split("aria-invalid=\"true\"").skip(1) {
+        let tag = field.split('>').next().unwrap_or("");
+        let described = tag.split("aria-describedby=\"").nth(1).and_then(|r| r.split('"').next());
+        let shown = |ids: &str| ids.split_whitespace().all(|id| html.contains(&format!("id=\"{id}\"")));
+        match described {
+            Some(ids) if shown(ids) => {}
+            other => problems.push(format!("a field in error without its message: {other:?} in {tag:.60}")),
+        }
+    }
+    problems
 }
 
 /// Money in Spain's form (`1.234,50`) after an `S/`.

@@ -12,7 +12,7 @@ use redress_app::AppError;
 use redress_domain::policy::rules;
 use redress_domain::{Role, Secret};
 
-use super::forms::{failure, form_error, notice, Fields};
+use super::forms::{failure, form_error, notice, Fields, Refusal};
 use super::render::render;
 use super::{PageRoutes, Viewer};
 use crate::extract::Context;
@@ -28,7 +28,15 @@ async fn create_institution(
     let f = Fields::parse(&body);
     match state.app.create_institution(viewer.actor(), &context, &f.get("name"), &f.get("kind")).await {
         Ok(_) => Redirect::to("/admin/users?notice=institution-created").into_response(),
-        Err(error) => failure(&viewer, error),
+        // The institution form's own refusal: its fields kept and marked, the user form empty.
+        Err(error) => match (Refusal::of(viewer.locale, error), users_values(&state, &viewer).await) {
+            (Ok(refusal), Ok(values)) => {
+                let institution = context! { name => f.get("name"), kind => f.get("kind"), errors => refusal.errors(), ..refusal.as_line() };
+                let values = context! { institution => institution, form => context! {}, ..values };
+                render(&viewer, refusal.status, "users.html", values)
+            }
+            (Err(error), _) | (_, Err(error)) => failure(&viewer, error),
+        },
     }
 }
 

@@ -49,27 +49,37 @@ async fn claims_list(
     }
 }
 
+/// The claim's page with `extra` values (a form's refusal), or the error page.
+async fn claim_view(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    status: StatusCode,
+    extra: Value,
+) -> Response {
+    match state.app.claim(viewer.actor(), id).await {
+        Ok(claim) => {
+            let roles = &viewer.actor().roles;
+            let values = context! {
+                claim => Value::from_serialize(&claim),
+                can_decide => rules::DECIDE_CLAIMS.allows(roles),
+                can_read_cases => rules::READ_CASES.allows(roles),
+                can_read_orders => rules::READ_ORDERS.allows(roles),
+            };
+            render(viewer, status, "claim.html", context! { ..extra, ..values })
+        }
+        Err(error) => failure(viewer, error),
+    }
+}
+
 async fn claim_page(
     State(state): State<AppState>,
     viewer: Viewer,
     PagePath(id): PagePath<i64>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    match state.app.claim(viewer.actor(), id).await {
-        Ok(claim) => render(
-            &viewer,
-            StatusCode::OK,
-            "claim.html",
-            context! {
-                claim => Value::from_serialize(&claim),
-                can_decide => rules::DECIDE_CLAIMS.allows(&viewer.actor().roles),
-                can_read_cases => rules::READ_CASES.allows(&viewer.actor().roles),
-                can_read_orders => rules::READ_ORDERS.allows(&viewer.actor().roles),
-                notice => notice(&viewer, &query),
-            },
-        ),
-        Err(error) => failure(&viewer, error),
-    }
+    let extra = context! { notice => notice(&viewer, &query) };
+    claim_view(&state, &viewer, id, StatusCode::OK, extra).await
 }
 
 async fn decide(
@@ -88,29 +98,13 @@ async fn decide(
     };
     match state.app.decide_claim(viewer.actor(), &context, id, decision).await {
         Ok(_) => Redirect::to(&format!("/claims/{id}?notice=claim-decided")).into_response(),
-        Err(error) => {
-            let refusal = match Refusal::of(viewer.locale, error) {
-                Ok(refusal) => refusal,
-                Err(error) => return failure(&viewer, error),
-            };
-            let claim = match state.app.claim(viewer.actor(), id).await {
-                Ok(claim) => claim,
-                Err(error) => return failure(&viewer, error),
-            };
-            render(
-                &viewer,
-                refusal.status,
-                "claim.html",
-                context! {
-                    claim => Value::from_serialize(&claim),
-                    can_decide => true,
-                    can_read_cases => rules::READ_CASES.allows(&viewer.actor().roles),
-                    can_read_orders => rules::READ_ORDERS.allows(&viewer.actor().roles),
-                    form => fields.value(),
-                    ..refusal.values()
-                },
-            )
-        }
+        Err(error) => match Refusal::of(viewer.locale, error) {
+            Ok(refusal) => {
+                let extra = context! { form => fields.value(), ..refusal.values() };
+                claim_view(&state, &viewer, id, refusal.status, extra).await
+            }
+            Err(error) => failure(&viewer, error),
+        },
     }
 }
 
@@ -193,7 +187,15 @@ async fn withdraw_claim(
     let f = Fields::parse(&body);
     match state.app.withdraw_claim(viewer.actor(), &context, id, &f.get("reason")).await {
         Ok(_) => Redirect::to(&format!("/claims/{id}?notice=claim-withdrawn")).into_response(),
-        Err(error) => failure(&viewer, error),
+        // The withdrawal's own refusal, next to its own field (the decision form has a reason too).
+        Err(error) => match Refusal::of(viewer.locale, error) {
+            Ok(refusal) => {
+                let withdrawal =
+                    context! { reason => f.get("reason"), errors => refusal.errors(), ..refusal.as_line() };
+                claim_view(&state, &viewer, id, refusal.status, context! { withdrawal => withdrawal }).await
+            }
+            Err(error) => failure(&viewer, error),
+        },
     }
 }
 

@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{context, Value};
 use redress_app::victims::RegisterVictim;
-use redress_app::AppError;
+use redress_app::{AppError, RequestContext};
 use redress_domain::policy::rules;
+use redress_domain::FieldError;
 
-use super::forms::{failure, form_error, joined, notice, Fields};
-use super::render::{render, render_problem};
+use super::forms::{failure, form_error, joined, notice, Fields, Refusal};
+use super::render::render;
 use super::{urlencode, PagePath, PageRoutes, Viewer};
 use crate::extract::Context;
 use crate::AppState;
@@ -67,6 +68,35 @@ async fn register_victim(
     }
 }
 
+/// The victim's page with `extra` values (a form's refusal), or the error page. Reading it
+/// again after a refusal is an audited identity read like any other.
+async fn victim_view(
+    state: &AppState,
+    viewer: &Viewer,
+    context: &RequestContext,
+    code: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Response {
+    let victim = match state.app.victim(viewer.actor(), context, code, Some("web_view")).await {
+        Ok(victim) => victim,
+        Err(error) => return failure(viewer, error),
+    };
+    let institutions = if rules::REGISTER_VICTIMS.allows(&viewer.actor().roles) {
+        match state.app.referral_institutions(viewer.actor()).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|i| context! { id => i.id.0, name => i.name, kind => i.kind.as_str() })
+                .collect(),
+            Err(error) => return failure(viewer, error),
+        }
+    } else {
+        Vec::new()
+    };
+    let values = context! { victim => Value::from_serialize(&victim), institutions => institutions };
+    render(viewer, status, "victim.html", context! { ..extra, ..values })
+}
+
 async fn victim_page(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -74,31 +104,28 @@ async fn victim_page(
     PagePath(code): PagePath<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    match state.app.victim(viewer.actor(), &context, &code, Some("web_view")).await {
-        Ok(victim) => {
-            let institutions = if rules::REGISTER_VICTIMS.allows(&viewer.actor().roles) {
-                match state.app.referral_institutions(viewer.actor()).await {
-                    Ok(list) => list
-                        .into_iter()
-                        .map(|i| context! { id => i.id.0, name => i.name, kind => i.kind.as_str() })
-                        .collect(),
-                    Err(error) => return failure(&viewer, error),
-                }
-            } else {
-                Vec::new()
-            };
-            render(
-                &viewer,
-                StatusCode::OK,
-                "victim.html",
-                context! {
-                    victim => Value::from_serialize(&victim),
-                    institutions => institutions,
-                    notice => notice(&viewer, &query),
-                },
-            )
+    let extra = context! { notice => notice(&viewer, &query) };
+    victim_view(&state, &viewer, &context, &code, StatusCode::OK, extra).await
+}
+
+/// A small form's refusal on the victim's page, under `name` (its fields' errors, everything on
+/// its problem line, what was chosen), or the error page.
+async fn victim_refusal(
+    state: &AppState,
+    viewer: &Viewer,
+    context: &RequestContext,
+    code: &str,
+    name: &str,
+    chosen: String,
+    error: AppError,
+) -> Response {
+    match Refusal::of(viewer.locale, error) {
+        Ok(refusal) => {
+            let form = context! { chosen => chosen, errors => refusal.errors(), ..refusal.as_line() };
+            let extra = Value::from_iter([(name.to_string(), form)]);
+            victim_view(state, viewer, context, code, refusal.status, extra).await
         }
-        Err(error) => failure(&viewer, error),
+        Err(error) => failure(viewer, error),
     }
 }
 
@@ -114,7 +141,10 @@ async fn verify_victim(
         Ok(()) => {
             Redirect::to(&format!("/victims/{}?notice=victim-verified", urlencode(&code))).into_response()
         }
-        Err(error) => failure(&viewer, error),
+        Err(error) => {
+            victim_refusal(&state, &viewer, &context, &code, "verification", fields.get("method"), error)
+                .await
+        }
     }
 }
 
@@ -126,23 +156,16 @@ async fn refer_victim(
     body: Bytes,
 ) -> Response {
     let f = Fields::parse(&body);
-    let Ok(institution) = f.get("institution_id").parse::<i64>() else {
-        return render_problem(
-            &viewer,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "error-title",
-            &format!(
-                "{}: {}",
-                crate::i18n::codes::field_label(viewer.locale, "institution_id"),
-                crate::i18n::codes::reason(viewer.locale, "must be a number")
-            ),
-        );
+    let chosen = f.get("institution_id");
+    let result = match chosen.parse::<i64>() {
+        Ok(institution) => state.app.refer_victim(viewer.actor(), &context, &code, institution).await,
+        Err(_) => Err(FieldError::new("institution_id", "must be a number").into()),
     };
-    match state.app.refer_victim(viewer.actor(), &context, &code, institution).await {
+    match result {
         Ok(_) => {
             Redirect::to(&format!("/victims/{}?notice=victim-referred", urlencode(&code))).into_response()
         }
-        Err(error) => failure(&viewer, error),
+        Err(error) => victim_refusal(&state, &viewer, &context, &code, "referral", chosen, error).await,
     }
 }
 
