@@ -230,6 +230,21 @@ impl App {
         Ok(self.writable_alert(&mut *tx, actor, id).await.is_ok())
     }
 
+    /// Every institution (id, name), for the pages' pickers. Institution names are not secret.
+    pub async fn alert_institution_choices(&self, actor: &Actor) -> Result<Vec<(i64, String)>, AppError> {
+        actor.require(rules::READ_ALERTS)?;
+        let mut tx = self.store.read().await?;
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = tx.institutions(crate::store::Page { after, limit: 500 }).await?;
+            let Some(last) = page.last().map(|i| i.id.0) else { break };
+            all.extend(page.into_iter().map(|i| (i.id.0, i.name)));
+            after = Some(last);
+        }
+        Ok(all)
+    }
+
     /// The institution the caller's lists are limited to: none for fund officers and auditors.
     fn alert_scope(actor: &Actor) -> Result<Option<InstitutionId>, AppError> {
         if reads_every_alert(actor) {
