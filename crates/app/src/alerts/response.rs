@@ -1,7 +1,7 @@
 //! The writes of the response: recording an alert, its meeting, its closure, its confirmation.
 //! Each is one transaction with its state change and its audit entry.
 
-use redress_domain::alerts::{meeting_due, parse_text, past_instant, AlertState, ClosureReason, Urgency};
+use redress_domain::alerts::{parse_text, past_instant, AlertState, ClosureReason, Urgency};
 use redress_domain::policy::rules;
 use redress_domain::user::parse_name;
 use redress_domain::victims::parse_country;
@@ -182,25 +182,13 @@ impl App {
         let concerned = institutions(&mut *tx, &request.concerned_institutions, &mut errors).await?;
         errors.into_result()?;
         let checked = checked?;
-        let mut alert = AlertRecord {
-            id: 0,
-            summary: checked.summary,
-            reported_at: checked.reported_at,
-            meeting_due: meeting_due(checked.reported_at),
-            place: checked.place,
-            urgency: checked.urgency,
-            minors_involved: request.minors_involved,
-            origin_country: checked.origin_country,
-            state: AlertState::Open,
-            institution_id,
-            scheduled_for: None,
-            held_at: None,
-            decisions: None,
-            closure_reason: None,
-            case_id: None,
-            created_at: now,
-            created_by: actor.username.clone(),
-        };
+        let mut alert =
+            AlertRecord::open(checked.summary, checked.reported_at, institution_id, actor.username.clone());
+        alert.place = checked.place;
+        alert.urgency = checked.urgency;
+        alert.minors_involved = request.minors_involved;
+        alert.origin_country = checked.origin_country;
+        alert.created_at = now;
         alert.id = tx.insert_alert(&alert, &concerned).await?;
         let change = AlertChange {
             from_state: None,

@@ -33,6 +33,37 @@ pub struct AlertRecord {
     pub created_by: String,
 }
 
+impl AlertRecord {
+    /// A new alert, `open`, reported at `reported_at` (recorded then too), with its meeting due
+    /// 24 hours later; high urgency, no minors, no place or country until set.
+    pub fn open(
+        summary: String,
+        reported_at: Timestamp,
+        institution_id: InstitutionId,
+        created_by: String,
+    ) -> Self {
+        AlertRecord {
+            id: 0,
+            summary,
+            reported_at,
+            meeting_due: redress_domain::alerts::meeting_due(reported_at),
+            place: None,
+            urgency: Urgency::High,
+            minors_involved: false,
+            origin_country: None,
+            state: AlertState::Open,
+            institution_id,
+            scheduled_for: None,
+            held_at: None,
+            decisions: None,
+            closure_reason: None,
+            case_id: None,
+            created_at: reported_at,
+            created_by,
+        }
+    }
+}
+
 /// A change of an alert's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertChange {
