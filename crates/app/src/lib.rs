@@ -20,6 +20,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod alerts;
 pub mod appeals;
 pub mod asset_money;
 pub mod assets;

@@ -58,6 +58,7 @@ pub trait ReadTx:
     + crate::summary::SummaryReads
     + crate::lists::ListReads
     + crate::claims::PageReads
+    + crate::alerts::AlertReads
     + Send
 {
 }
@@ -76,6 +77,7 @@ pub trait WriteTx:
     + ClaimWrites
     + UserAdminWrites
     + FundWrites
+    + crate::alerts::AlertWrites
 {
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

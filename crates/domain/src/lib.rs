@@ -15,6 +15,7 @@
 //! - **Secrets** are wrapped in [`Secret`], whose `Debug` and `Display` print `***`.
 #![deny(clippy::float_arithmetic)]
 
+pub mod alerts;
 pub mod allocation;
 pub mod assets;
 pub mod audit;

@@ -72,6 +72,16 @@ pub mod rules {
         Role::FundOfficer,
         Role::Auditor,
     ]);
+    /// Recording alerts (reported or suspected cases) and running their response: convening
+    /// and holding the 24-hour meeting, closing or confirming the alert. The institutions of
+    /// the response that have a role today; the police has none yet. Each write also needs the
+    /// caller's institution to have recorded the alert or be concerned by it.
+    pub const RECORD_ALERTS: Policy =
+        Policy::AnyOf(&[Role::Prosecutor, Role::VictimServices, Role::FundOfficer]);
+    /// Reading alerts (no identity in them): the institutions an alert concerns and the one
+    /// that recorded it, fund officers and auditors.
+    pub const READ_ALERTS: Policy =
+        Policy::AnyOf(&[Role::Prosecutor, Role::VictimServices, Role::FundOfficer, Role::Auditor]);
     /// Recording judgments, reparation orders, finality, payments by the convicted and
     /// insolvency findings.
     pub const RECORD_JUDGMENTS: Policy = Policy::AnyOf(&[Role::CourtClerk]);

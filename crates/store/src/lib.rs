@@ -18,6 +18,7 @@
 //! BIGINT microseconds; sums are cast to BIGINT because PostgreSQL widens `SUM(bigint)` to NUMERIC.
 //! Migrations are embedded in the binary and append-only: never edit one that has landed.
 
+mod alerts;
 mod assets;
 mod backup;
 mod cases;

@@ -146,6 +146,9 @@ pub const VALUE_GUARDED_TABLES: &[&str] = &[
     "allocation_lines",
     "payment_batches",
     "batch_lines",
+    // migration 0060
+    "alerts",
+    "alert_changes",
 ];
 
 /// Drops the guards of migration 0050, as the database's owner can: tests use it to play a

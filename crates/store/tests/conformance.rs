@@ -39,6 +39,9 @@ macro_rules! conformance {
 }
 
 conformance!(
+    alerts_round_trip_with_their_meeting_and_history,
+    alerts_are_listed_by_institution_state_and_deadline,
+    a_bad_alert_state_is_corrupt_and_refused_by_the_database,
     migrations_apply_once_and_reopen_cleanly,
     institutions_are_stored_found_and_paged,
     users_are_stored_with_their_roles,
@@ -76,6 +79,10 @@ conformance!(
     claims_are_filed_decided_and_listed,
     rounds_and_batches_carry_lines_and_bank_reports,
 );
+
+#[path = "conformance/alerts.rs"]
+mod alerts;
+use alerts::*;
 
 #[path = "conformance/claims.rs"]
 mod claims;

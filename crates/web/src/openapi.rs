@@ -32,6 +32,7 @@ use crate::problem::{self, Problem, ProblemField};
         (name = "ledger", description = "The fund's double-entry ledger"),
         (name = "victims", description = "Victims, their consent and their protected identity"),
         (name = "cases", description = "Criminal cases, their stages, defendants and victims"),
+        (name = "alerts", description = "Alerts of reported or suspected cases and their 24-hour meeting"),
         (name = "orders", description = "Judgments and reparation orders"),
         (name = "assets", description = "Seized and confiscated assets, from seizure to money in the fund"),
         (name = "claims", description = "Claims, the allocation policy and rounds, payment batches, bank files and results"),

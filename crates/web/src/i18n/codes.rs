@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use redress_domain::alerts::{AlertState, ClosureReason, Urgency};
 use redress_domain::assets::{AssetKind, AssetState};
 use redress_domain::cases::Stage;
 use redress_domain::claims::{ClaimState, Need, Waiting};
@@ -88,6 +89,11 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "victim.refer",
     "victim.correct",
     "victim.consent_withdraw",
+    "alert.record",
+    "alert.meeting_convene",
+    "alert.meeting_hold",
+    "alert.close",
+    "alert.confirm",
 ];
 /// What an audit entry is about.
 pub const AUDIT_OBJECTS: &[&str] = &[
@@ -108,6 +114,7 @@ pub const AUDIT_OBJECTS: &[&str] = &[
     "import",
     "session",
     "account",
+    "alert",
 ];
 /// Why a protected read happened.
 pub const AUDIT_PURPOSES: &[&str] =
@@ -142,6 +149,9 @@ pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
         ("rule", vec!["paid_in_full", "pro_rata", "below_minimum", "tier_waits"]),
         ("country", COUNTRIES.to_vec()),
         ("audit-purpose", AUDIT_PURPOSES.to_vec()),
+        ("alert-state", AlertState::ALL.iter().map(|s| s.as_str()).collect()),
+        ("urgency", Urgency::ALL.iter().map(|u| u.as_str()).collect()),
+        ("closure", ClosureReason::ALL.iter().map(|r| r.as_str()).collect()),
     ]
 }
 
@@ -406,6 +416,19 @@ const REASONS: &[(&str, &str)] = &[
     ("you cannot take away your own admin role", "reason-you-cannot-take-away-your"),
     ("must be true or false", "reason-must-be-true-or-false"),
     ("the batch is …{batch-state}; only a proposed batch can be approved", "reason-the-batch-is"),
+    ("must be immediate, high or normal", "reason-choose"),
+    ("must be open, meeting_convened, meeting_held, confirmed or closed", "reason-choose"),
+    ("must be unfounded, duplicate or referred_elsewhere", "reason-choose"),
+    ("must be an RFC 3339 instant such as 2026-11-28T15:00:00Z", "reason-instant"),
+    ("must be at most 120 characters long", "reason-must-be-at-most-120"),
+    ("must not be before the alert was reported", "reason-not-before-alert"),
+    ("at least one participant is required", "reason-at-least-one-participant"),
+    ("this alert concerns other institutions", "reason-alert-other-institutions"),
+    ("no alert has id …", "reason-no-alert-id"),
+    ("an alert that is …{alert-state} cannot have its meeting convened", "reason-alert-cannot-convene"),
+    ("an alert that is …{alert-state} cannot have its meeting held", "reason-alert-cannot-hold"),
+    ("an alert that is …{alert-state} cannot be closed", "reason-alert-cannot-close"),
+    ("an alert that is …{alert-state} cannot be confirmed: its meeting is held first", "reason-alert-cannot-confirm"),
 ];
 
 /// A use case's reason in the reader's language, or as it is when it has no message.

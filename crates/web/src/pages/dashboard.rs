@@ -49,6 +49,11 @@ async fn dashboard(
         let claims = app.claims(actor, None, None, false, None, Some(100)).await.unwrap_or_default();
         values.insert("my_claims", Value::from_serialize(&claims));
     }
+    if redress_domain::policy::rules::READ_ALERTS.allows(&actor.roles) {
+        if let Ok(count) = app.overdue_alert_count(actor).await {
+            values.insert("overdue_alerts", Value::from(count));
+        }
+    }
     if actor.has_role(Role::AssetManager) {
         if let Ok(stages) = app.asset_pipeline(actor).await {
             let rows: Vec<Value> =

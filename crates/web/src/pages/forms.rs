@@ -264,6 +264,8 @@ pub(super) fn notice(viewer: &Viewer, query: &HashMap<String, String>) -> Option
         "user-unlocked",
         "user-roles-changed",
         "user-institution-changed",
+        "alert-recorded",
+        "alert-updated",
     ];
     if !allowed.contains(&key.as_str()) {
         return None;

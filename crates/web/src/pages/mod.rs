@@ -11,6 +11,7 @@
 //! chooses, a form shown again after a refusal, notices) is in `forms`.
 
 mod admin;
+mod alerts;
 mod assets;
 mod audit;
 mod cases;
@@ -243,6 +244,7 @@ pub fn routes(state: AppState) -> PageRoutes {
     let pages = victim_edit::pages(pages);
     let pages = claims::routes(pages);
     let pages = cases::routes(pages);
+    let pages = alerts::routes(pages);
     let pages = orders::routes(pages);
     let pages = assets::routes(pages);
     let pages = payments::routes(pages);

@@ -1,5 +1,6 @@
 //! Every route of the application, each added with its access rule.
 
+mod alerts;
 pub(crate) mod assets;
 pub(crate) mod audit;
 mod cases;
@@ -111,6 +112,12 @@ pub fn all(routes: Routes) -> Routes {
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::add_lease))
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::record_rent))
         .add(Access::Policy(rules::MANAGE_ASSETS), routes!(assets::record_custody_cost))
+        .add(Access::Policy(rules::RECORD_ALERTS), routes!(alerts::record_alert))
+        .add(Access::Policy(rules::READ_ALERTS), routes!(alerts::list_alerts))
+        .add(Access::Policy(rules::READ_ALERTS), routes!(alerts::get_alert))
+        .add(Access::Policy(rules::RECORD_ALERTS), routes!(alerts::meeting))
+        .add(Access::Policy(rules::RECORD_ALERTS), routes!(alerts::closure))
+        .add(Access::Policy(rules::RECORD_ALERTS), routes!(alerts::confirmation))
         .add(PUBLIC, routes!(public::page))
         .add(PUBLIC, routes!(public::assets_json))
         .add(PUBLIC, routes!(public::assets_csv))
