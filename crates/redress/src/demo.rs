@@ -7,6 +7,7 @@
 //! acting as the demo users. The generator is deterministic for a given size.
 
 use redress_app::accounts::{CreateUser, InstitutionChoice};
+use redress_app::alerts::{MeetingRequest, NewAlert, ParticipantInput};
 use redress_app::assets::{MoveAsset, RegisterAsset};
 use redress_app::cases::OpenCase;
 use redress_app::claims::{Decision, FileClaim};
@@ -228,6 +229,8 @@ pub async fn seed(app: &App, size: DemoSize, password: &str) -> anyhow::Result<S
         demo.pay().await?;
     }
     lap.done("allocation, batches and bank results", approved.len());
+    let alerts = demo.alerts().await?;
+    lap.done("alerts", alerts);
     Ok(demo.seeded)
 }
 
@@ -649,6 +652,64 @@ impl Demo {
 
     /// A round, paid: the bank accepts every line but one; then more money, and what is left
     /// waits in a batch for the treasurer.
+    /// Three alerts of the operational response, yesterday: one whose 24-hour meeting is
+    /// overdue, one with its meeting held, one just convened.
+    async fn alerts(&mut self) -> anyhow::Result<usize> {
+        self.at(1);
+        let now = self.app.clock.now().unix_micros();
+        let hours =
+            |h: i64| redress_domain::Timestamp::from_unix_micros(now - h * 3_600_000_000).to_rfc3339();
+        let institution = |actor: &Actor| actor.institution_id.map(|i| i.0).into_iter().collect::<Vec<_>>();
+        let alert =
+            |summary: &str, reported: i64, place: &str, urgency: &str, minors: bool, origin: Option<&str>| {
+                NewAlert {
+                    summary: summary.into(),
+                    reported_at: hours(reported),
+                    place: Some(place.into()),
+                    urgency: Some(urgency.into()),
+                    minors_involved: minors,
+                    origin_country: origin.map(str::to_string),
+                    concerned_institutions: Vec::new(),
+                }
+            };
+        let mut overdue = alert(
+            "Denuncia de captación de adolescentes para trabajo en bares",
+            30,
+            "Tumbes",
+            "immediate",
+            true,
+            Some("EC"),
+        );
+        overdue.concerned_institutions = institution(&self.prosecutor);
+        self.app.record_alert(&self.services[1], &ctx(), overdue).await?;
+        let held = alert(
+            "Posible trabajo forzoso en un campamento minero",
+            72,
+            "Madre de Dios",
+            "high",
+            false,
+            None,
+        );
+        let held = self.app.record_alert(&self.prosecutor, &ctx(), held).await?;
+        let meeting = MeetingRequest {
+            held_at: Some(hours(56)),
+            participants: vec![
+                ParticipantInput::Name("Policía Nacional del Perú".into()),
+                ParticipantInput::Name("Ministerio Público".into()),
+            ],
+            decisions: Some("Operativo de rescate coordinado; albergue temporal a cargo del CEM".into()),
+            ..MeetingRequest::default()
+        };
+        self.app.alert_meeting(&self.prosecutor, &ctx(), held.id, meeting).await?;
+        let mut convened =
+            alert("Reporte de víctima extranjera en un albergue", 2, "Lima", "normal", false, Some("VE"));
+        convened.concerned_institutions = institution(&self.prosecutor);
+        let convened = self.app.record_alert(&self.services[0], &ctx(), convened).await?;
+        let meeting = MeetingRequest { scheduled_for: Some(hours(-20)), ..MeetingRequest::default() };
+        self.app.alert_meeting(&self.services[0], &ctx(), convened.id, meeting).await?;
+        Ok(3)
+    }
+
     async fn pay(&mut self) -> anyhow::Result<()> {
         self.at(14);
         let round = self.app.allocation_round(&self.officer, &ctx(), true, None).await?;
