@@ -107,7 +107,7 @@ impl App {
         let moves = tx.asset_moves(id).await?;
         let money = tx.asset_transfers(id).await?;
         let escrow = match tx.ledger_account(&escrow_account(id), asset.currency).await? {
-            Some(account) => Amount(account.totals.posted_balance(account.kind())),
+            Some(account) => account.totals.posted_balance(account.kind())?,
             None => Amount::ZERO,
         };
         let valuations = tx.asset_valuations(id).await?;
@@ -125,28 +125,31 @@ impl App {
                 Some(Ok(end)) if end < today => end,
                 _ => today,
             };
-            rent_expected =
-                rent_expected.saturating_add(lease.monthly_rent.0.saturating_mul(rent_periods(start, until)));
+            rent_expected = rent_expected
+                .saturating_add(lease.monthly_rent.minor_units().saturating_mul(rent_periods(start, until)));
         }
-        let sum = |account: &str, debit: bool| -> i64 {
-            money
-                .iter()
-                .filter(|t| if debit { t.debit_account == account } else { t.credit_account == account })
-                .map(|t| t.posted.0)
-                .sum()
+        let rent_expected = Amount::from_minor(rent_expected);
+        let sum = |account: &str, debit: bool| {
+            Amount::checked_sum(
+                money
+                    .iter()
+                    .filter(|t| if debit { t.debit_account == account } else { t.credit_account == account })
+                    .map(|t| t.posted),
+            )
         };
         // Rent as it came in: to the fund once confiscated, into escrow before (a release from
         // escrow to income later is the same money, not more rent).
         let rent_held_account = rent_escrow(id);
-        let rent_received: i64 = money
-            .iter()
-            .filter(|t| {
-                (t.credit_account == "income:leases" && t.debit_account == FUND_CASH)
-                    || t.credit_account == rent_held_account
-            })
-            .map(|t| t.posted.0)
-            .sum();
-        let custody_costs = sum("expenses:custody", true);
+        let rent_received = Amount::checked_sum(
+            money
+                .iter()
+                .filter(|t| {
+                    (t.credit_account == "income:leases" && t.debit_account == FUND_CASH)
+                        || t.credit_account == rent_held_account
+                })
+                .map(|t| t.posted),
+        )?;
+        let custody_costs = sum("expenses:custody", true)?;
         Ok(AssetView {
             asset,
             moves,
@@ -154,10 +157,10 @@ impl App {
             escrow,
             valuations,
             leases,
-            rent_expected: Amount(rent_expected),
-            rent_received: Amount(rent_received),
-            rent_arrears: Amount((rent_expected - rent_received).max(0)),
-            custody_costs: Amount(custody_costs),
+            rent_expected,
+            rent_received,
+            rent_arrears: rent_expected.checked_sub(rent_received)?.max(Amount::ZERO),
+            custody_costs,
         })
     }
 
@@ -191,7 +194,7 @@ impl App {
         };
         let estimated_value = match (&request.estimated_value, currency) {
             (Some(text), Some(currency)) => match Amount::parse(text, currency) {
-                Ok(amount) if amount.0 >= 0 => Some(amount),
+                Ok(amount) if amount >= Amount::ZERO => Some(amount),
                 Ok(_) => {
                     errors.push(FieldError::new("estimated_value", "must not be negative"));
                     None
@@ -363,7 +366,7 @@ impl App {
         let mut errors = FieldErrors::new();
         let valued_on = errors.check(parse_past_date("valued_on", valued_on, today));
         let amount = errors.check(Amount::parse(amount, asset.currency));
-        if amount.is_some_and(|a| a.0 < 0) {
+        if amount.is_some_and(|a| a < Amount::ZERO) {
             errors.push(FieldError::new("amount", "must not be negative"));
         }
         let basis = errors.check(parse_name("basis", basis, 300));
@@ -640,12 +643,12 @@ impl App {
                 continue;
             };
             stage.assets += u64::try_from(count).unwrap_or(0);
-            stage.estimated_value = Amount(stage.estimated_value.0.saturating_add(value.0));
+            stage.estimated_value = stage.estimated_value.saturating_add(value);
             if let Ok(since) = parse_date("state_changed_on", &changed_on) {
                 *days += (today - since).whole_days() * count;
             }
             if state == AssetState::Confiscated {
-                stage.expected_inflow = Amount(stage.expected_inflow.0.saturating_add(value.0));
+                stage.expected_inflow = stage.expected_inflow.saturating_add(value);
             }
         }
         let held = tx.sale_escrow_held(currency).await?;
@@ -707,7 +710,7 @@ impl Move {
         let amount_of = |errors: &mut FieldErrors, field: &str, value: &Option<String>| -> Option<Amount> {
             let text = value.as_deref()?;
             match Amount::parse(text, asset.currency) {
-                Ok(amount) if amount.0 < 0 => {
+                Ok(amount) if amount < Amount::ZERO => {
                     errors.push(FieldError::new(field, "must not be negative"));
                     None
                 }

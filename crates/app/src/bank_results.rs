@@ -650,7 +650,7 @@ impl App {
         if let Some(order_id) = claim.order_id {
             let payment = OrderPayment {
                 source: if claim.kind == ClaimKind::Advance { "advance" } else { "fund" }.into(),
-                amount: Amount(-line.amount.0),
+                amount: line.amount.checked_neg()?,
                 paid_on: self.today().to_string(),
                 reference: Some(format!("returned {}", line.end_to_end_id)),
                 recorded_at: now,

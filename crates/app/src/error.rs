@@ -1,5 +1,6 @@
 //! The errors a use case returns. The web layer maps each to one HTTP status in one place.
 
+use redress_domain::money::Overflow;
 use redress_domain::{FieldError, FieldErrors};
 
 use crate::store::StoreError;
@@ -44,6 +45,16 @@ impl From<FieldErrors> for AppError {
 impl From<FieldError> for AppError {
     fn from(error: FieldError) -> Self {
         AppError::Invalid(error.into())
+    }
+}
+
+/// Money arithmetic left the range of an `Amount` (the figures involved, one of them typed in as
+/// a rule, are too large to add up): refused as invalid, never wrapped.
+impl From<Overflow> for AppError {
+    fn from(_: Overflow) -> Self {
+        AppError::Invalid(
+            FieldError::new("amount", "out of range: the amounts involved are too large").into(),
+        )
     }
 }
 

@@ -116,19 +116,19 @@ impl App {
         let victims = dimensions.iter().map(|(d, counts)| table(d, counts, MIN_CELL)).collect();
         let mut states: BTreeMap<String, u64> = BTreeMap::new();
         let mut tiers: BTreeMap<String, u64> = BTreeMap::new();
-        let mut paid = 0i64;
+        let mut paid = Amount::ZERO;
         for group in tx.claim_groups(currency).await? {
             let count = u64::try_from(group.claims).unwrap_or(0);
             *states.entry(group.state.clone()).or_default() += count;
             *tiers.entry(group.tier.to_string()).or_default() += count;
-            paid += group.paid.0;
+            paid = paid.checked_add(group.paid)?;
         }
         Ok(Statistics {
             min_cell: MIN_CELL,
             victims,
             claims: vec![table("state", &states, MIN_CELL), table("tier", &tiers, MIN_CELL)],
             currency: currency.code().to_string(),
-            paid_to_victims: Amount(paid).format(currency),
+            paid_to_victims: paid.format(currency),
         })
     }
 }

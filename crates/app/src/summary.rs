@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use redress_domain::claims::ClaimState;
 use redress_domain::ledger::Account;
+use redress_domain::money::Overflow;
 use redress_domain::policy::rules;
 use redress_domain::{Amount, Currency, Timestamp};
 use time::{Date, Duration, Month, OffsetDateTime};
@@ -212,9 +213,12 @@ impl App {
         let mut tx = self.store.read().await?;
         let accounts = tx.ledger_accounts_matching(currency, &["assets:bank:fund"], &["income:"]).await?;
         let cash_account = accounts.iter().find(|a| a.name.as_str() == "assets:bank:fund");
-        let (cash, holds) = cash_account.map_or((0, 0), |a| {
-            (a.totals.debits_posted.0 - a.totals.credits_posted.0, a.totals.credits_pending.0)
-        });
+        let (cash, holds) = match cash_account {
+            Some(a) => {
+                (a.totals.debits_posted.checked_sub(a.totals.credits_posted)?, a.totals.credits_pending)
+            }
+            None => (Amount::ZERO, Amount::ZERO),
+        };
         let counts = tx.claim_counts(&[ClaimState::Received, ClaimState::Approved]).await?;
         let count = |tier: u8, state: ClaimState| {
             counts.iter().filter(|c| c.tier == tier && c.state == state).map(|c| c.claims).sum::<i64>()
@@ -247,22 +251,13 @@ impl App {
                     .zip(totals)
                     .map(|(start, (debits, credits))| {
                         let ended = (*start - Duration::days(1)).to_string();
-                        (ended[..7].to_string(), Amount(debits.0 - credits.0))
+                        Ok((ended[..7].to_string(), debits.checked_sub(credits)?))
                     })
-                    .collect()
+                    .collect::<Result<_, Overflow>>()?
             }
             None => Vec::new(),
         };
         let income = accounts.into_iter().filter(|a| a.name.as_str().starts_with("income:")).collect();
-        Ok(FundSummary {
-            currency,
-            cash: Amount(cash),
-            holds: Amount(holds),
-            overdue,
-            tiers,
-            ageing,
-            month_ends,
-            income,
-        })
+        Ok(FundSummary { currency, cash, holds, overdue, tiers, ageing, month_ends, income })
     }
 }

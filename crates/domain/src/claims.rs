@@ -355,7 +355,7 @@ pub fn claim_eligibility(facts: &ClaimFacts) -> Eligibility {
                     "an advance needs a case that is at least charged and not closed",
                 )
             });
-            let room = Amount(facts.advance_room.0.max(0));
+            let room = facts.advance_room.max(Amount::ZERO);
             conditions.push(money(
                 "within_advance_cap",
                 facts.requested <= facts.advance_room,
@@ -439,21 +439,21 @@ mod tests {
             consent_given: true,
             other_open_claim: false,
             case_charged: true,
-            requested: Amount(100_000),
-            advance_room: Amount(500_000),
+            requested: Amount::from_minor(100_000),
+            advance_room: Amount::from_minor(500_000),
         }
     }
 
     #[test]
     fn an_advance_is_capped_and_needs_a_charged_case() {
         assert!(claim_eligibility(&facts()).eligible);
-        let over = ClaimFacts { requested: Amount(500_001), ..facts() };
+        let over = ClaimFacts { requested: Amount::from_minor(500_001), ..facts() };
         let result = claim_eligibility(&over);
         assert!(!result.eligible);
         assert!(result.conditions.iter().any(|c| c.condition == "within_advance_cap" && !c.met));
         let early = ClaimFacts { case_charged: false, ..facts() };
         assert!(!claim_eligibility(&early).eligible);
-        let owed_less = ClaimFacts { owed: Some(Amount(50_000)), ..facts() };
+        let owed_less = ClaimFacts { owed: Some(Amount::from_minor(50_000)), ..facts() };
         assert!(!claim_eligibility(&owed_less).eligible, "never above what is still owed");
     }
 
@@ -467,7 +467,7 @@ mod tests {
             ClaimFacts { consent_given: false, ..base.clone() },
             ClaimFacts { other_open_claim: true, ..base.clone() },
             ClaimFacts { order: None, ..base.clone() },
-            ClaimFacts { requested: Amount(0), ..base.clone() },
+            ClaimFacts { requested: Amount::from_minor(0), ..base.clone() },
         ] {
             assert!(!claim_eligibility(&broken).eligible, "{broken:?}");
         }

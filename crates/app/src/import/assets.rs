@@ -210,7 +210,7 @@ impl App {
 fn read_value(r: &mut RowReader, currency: Option<Currency>) -> Option<Amount> {
     let (Some(text), Some(currency)) = (r.get("estimated_value"), currency) else { return None };
     match Amount::parse(text, currency) {
-        Ok(amount) if amount.0 >= 0 => Some(amount),
+        Ok(amount) if amount >= Amount::ZERO => Some(amount),
         Ok(_) => {
             r.fail("estimated_value", "must not be negative");
             None

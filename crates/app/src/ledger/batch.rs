@@ -337,7 +337,7 @@ impl Batch {
         };
         let refusal = if original.kind == "reversal" {
             Some(TransferError::ReversalOfReversal)
-        } else if original.posted.0 == 0 {
+        } else if original.posted == Amount::ZERO {
             Some(TransferError::NotReversible)
         } else if stored.reversed.contains(target) || self.reversed.contains(target) {
             Some(TransferError::AlreadyReversed)
