@@ -14,6 +14,7 @@
 //!   that row, and [`audit::verify_chain`] names it.
 //! - **Secrets** are wrapped in [`Secret`], whose `Debug` and `Display` print `***`.
 #![deny(clippy::float_arithmetic)]
+#![deny(clippy::arithmetic_side_effects)]
 
 pub mod alerts;
 pub mod allocation;

@@ -4,6 +4,8 @@
 //! The currency table is ours, not a crate's: Redress needs a handful of codes, their exact
 //! scales, and nothing else, and a short explicit list is easier to audit than a generated one.
 
+use std::num::NonZeroU64;
+
 use serde::Serialize;
 
 use crate::FieldError;
@@ -55,8 +57,10 @@ impl Currency {
         self.scale
     }
 
-    fn factor(self) -> i64 {
-        10_i64.pow(u32::from(self.scale))
+    /// Minor units in one unit, 10 to the scale: never zero, so dividing by it cannot fail.
+    fn factor(self) -> NonZeroU64 {
+        const TEN: NonZeroU64 = NonZeroU64::new(10).unwrap();
+        TEN.saturating_pow(u32::from(self.scale))
     }
 }
 
@@ -91,7 +95,8 @@ impl Amount {
 
     /// `units` whole units of `currency` (`50` PEN is `5000` minor units).
     pub fn from_major(units: i64, currency: Currency) -> Result<Amount, Overflow> {
-        units.checked_mul(currency.factor()).map(Amount).ok_or(Overflow)
+        let factor = i64::try_from(currency.factor().get()).map_err(|_| Overflow)?;
+        units.checked_mul(factor).map(Amount).ok_or(Overflow)
     }
 
     pub const fn minor_units(self) -> i64 {
@@ -181,17 +186,18 @@ impl Amount {
             ));
         }
         let out_of_range = || FieldError::new("amount", format!("{text:?} is too large"));
-        let whole: i64 = whole.parse().map_err(|_| out_of_range())?;
-        let mut fraction_units: i64 =
+        // The fraction in minor units: `5` of a currency with two decimals is `50`.
+        let fraction = format!("{fraction:0<width$}", width = usize::from(currency.scale));
+        let whole: u64 = whole.parse().map_err(|_| out_of_range())?;
+        let fraction: u64 =
             if fraction.is_empty() { 0 } else { fraction.parse().map_err(|_| out_of_range())? };
-        for _ in fraction.len()..usize::from(currency.scale) {
-            fraction_units *= 10;
-        }
-        let units = whole
-            .checked_mul(currency.factor())
-            .and_then(|w| w.checked_add(fraction_units))
+        let magnitude = whole
+            .checked_mul(currency.factor().get())
+            .and_then(|w| w.checked_add(fraction))
+            .and_then(|m| i64::try_from(m).ok())
             .ok_or_else(out_of_range)?;
-        Ok(Amount(if negative { -units } else { units }))
+        let units = if negative { magnitude.checked_neg().ok_or_else(out_of_range)? } else { magnitude };
+        Ok(Amount(units))
     }
 
     /// The amount with exactly the currency's decimals: `1250.00`, `-3.50`, `1500` (CLP).
@@ -199,7 +205,6 @@ impl Amount {
         let factor = currency.factor();
         let sign = if self.0 < 0 { "-" } else { "" };
         let magnitude = self.0.unsigned_abs();
-        let factor = factor.unsigned_abs();
         if currency.scale == 0 {
             return format!("{sign}{magnitude}");
         }
@@ -217,13 +222,10 @@ impl Amount {
         let plain = self.format(currency);
         let (sign, digits) = plain.strip_prefix('-').map_or(("", plain.as_str()), |rest| ("-", rest));
         let (whole, fraction) = digits.split_once('.').map_or((digits, None), |(w, f)| (w, Some(f)));
-        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-        for (index, digit) in whole.chars().enumerate() {
-            if index > 0 && (whole.len() - index) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
+        // Groups of three digits from the right (the digits are ASCII, one byte each).
+        let groups: Vec<&str> =
+            whole.as_bytes().rchunks(3).rev().map(|group| std::str::from_utf8(group).unwrap_or("")).collect();
+        let grouped = groups.join(",");
         let fraction = fraction.map(|f| format!(".{f}")).unwrap_or_default();
         format!("{sign}{} {grouped}{fraction}", currency.symbol())
     }
@@ -249,6 +251,7 @@ impl Currency {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -316,6 +319,22 @@ mod tests {
         assert_eq!(Amount(i64::MIN).checked_sub(Amount(1)), Err(Overflow));
         assert_eq!(Amount(i64::MAX).checked_sub(Amount(-1)), Err(Overflow));
         assert_eq!(Amount(-1).checked_sub(Amount(i64::MAX)), Ok(Amount(i64::MIN)));
+    }
+
+    #[test]
+    fn the_ends_of_the_range_parse_and_format_and_one_past_them_is_too_large() {
+        assert_eq!(Amount::parse("92233720368547758.07", pen()), Ok(Amount(i64::MAX)));
+        assert_eq!(Amount::parse("-92233720368547758.07", pen()), Ok(Amount(-i64::MAX)));
+        assert_eq!(
+            Amount::parse("92233720368547758.08", pen()).unwrap_err().reason,
+            "\"92233720368547758.08\" is too large"
+        );
+        assert!(Amount::parse("18446744073709551616", pen()).is_err());
+        assert_eq!(Amount(i64::MAX).format(pen()), "92233720368547758.07");
+        assert_eq!(Amount(i64::MIN).format(pen()), "-92233720368547758.08");
+        assert_eq!(Amount(i64::MIN).display(pen()), "-S/ 92,233,720,368,547,758.08");
+        assert_eq!(Amount(i64::MIN).format(Currency::parse("CLP").unwrap()), "-9223372036854775808");
+        assert_eq!(Amount::parse("-0", pen()), Ok(Amount::ZERO));
     }
 
     #[test]

@@ -202,7 +202,9 @@ fn standing_condition(standing: JudgmentStanding) -> Condition {
 }
 
 fn cannot_pay_condition(facts: &OrderFacts, today: Date, grace_days: i64) -> Condition {
-    let overdue_since = facts.payment_deadline.map(|deadline| deadline + Duration::days(grace_days));
+    // A grace period past the end of the calendar never runs out.
+    let overdue_since =
+        facts.payment_deadline.and_then(|deadline| deadline.checked_add(Duration::days(grace_days)));
     let met = facts.insolvency_found || overdue_since.is_some_and(|since| today > since);
     if facts.insolvency_found {
         return Condition::new("debtor_cannot_pay", met, "insolvency was found").variant("insolvency");
