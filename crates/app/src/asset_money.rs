@@ -142,12 +142,9 @@ impl MoveMoney {
             }
             _ => {}
         }
-        let count = legs.len();
-        Ok(legs
-            .into_iter()
-            .enumerate()
-            .map(|(index, leg)| if index + 1 < count { leg.linked() } else { leg })
-            .collect())
+        // Every leg is linked to the next; the last closes the chain.
+        let last = legs.pop();
+        Ok(legs.into_iter().map(Movement::linked).chain(last).collect())
     }
 }
 

@@ -87,9 +87,19 @@ pub fn rent_periods(start: time::Date, until: time::Date) -> i64 {
     if until < start {
         return 0;
     }
-    let months = (i64::from(until.year()) - i64::from(start.year())) * 12 + i64::from(until.month() as u8)
-        - i64::from(start.month() as u8);
-    months + i64::from(until.day() >= start.day())
+    // Years lie within ±9999, so these month counts never reach a limit of i64.
+    let month_index = |date: time::Date| {
+        i64::from(date.year()).saturating_mul(12).saturating_add(i64::from(date.month() as u8))
+    };
+    month_index(until)
+        .saturating_sub(month_index(start))
+        .saturating_add(i64::from(until.day() >= start.day()))
+}
+
+/// Whole days from `from` to `to` (negative when `to` is earlier).
+fn days_between(from: time::Date, to: time::Date) -> i64 {
+    // Julian day numbers are i32s: their difference always fits an i64.
+    i64::from(to.to_julian_day()).saturating_sub(i64::from(from.to_julian_day()))
 }
 
 fn escrow_account(id: i64) -> String {
@@ -630,7 +640,7 @@ impl App {
                 .await?
                 .iter()
                 .filter_map(|(start, end)| {
-                    Some((parse_date("on_date", end).ok()? - parse_date("on_date", start).ok()?).whole_days())
+                    Some(days_between(parse_date("on_date", start).ok()?, parse_date("on_date", end).ok()?))
                 })
                 .collect();
             if !days.is_empty() {
@@ -642,10 +652,10 @@ impl App {
             let Some((stage, days)) = stages.iter_mut().find(|(s, _)| s.state == state.as_str()) else {
                 continue;
             };
-            stage.assets += u64::try_from(count).unwrap_or(0);
+            stage.assets = stage.assets.saturating_add(u64::try_from(count).unwrap_or(0));
             stage.estimated_value = stage.estimated_value.saturating_add(value);
             if let Ok(since) = parse_date("state_changed_on", &changed_on) {
-                *days += (today - since).whole_days() * count;
+                *days = days.saturating_add(days_between(since, today).saturating_mul(count));
             }
             if state == AssetState::Confiscated {
                 stage.expected_inflow = stage.expected_inflow.saturating_add(value);
@@ -658,13 +668,15 @@ impl App {
         Ok(stages
             .into_iter()
             .map(|(mut stage, days)| {
-                stage.average_days_in_state = if stage.assets > 0 { days / stage.assets as i64 } else { 0 };
+                stage.average_days_in_state =
+                    i64::try_from(stage.assets).ok().and_then(|assets| days.checked_div(assets)).unwrap_or(0);
                 stage.typical_days_to_inflow = typical.get(stage.state.as_str()).copied();
                 if let (Some(typical), true) =
                     (stage.typical_days_to_inflow, stage.expected_inflow.is_positive())
                 {
-                    let left = (typical - stage.average_days_in_state).max(0);
-                    stage.expected_by = Some((today + time::Duration::days(left)).to_string());
+                    let left = typical.saturating_sub(stage.average_days_in_state).max(0);
+                    stage.expected_by =
+                        today.checked_add(time::Duration::days(left)).map(|date| date.to_string());
                 }
                 stage
             })

@@ -145,7 +145,8 @@ impl App {
         let mut paid = Amount::ZERO;
         for group in tx.claim_groups(currency).await? {
             if group.state == redress_domain::claims::ClaimState::Paid.as_str() {
-                *tiers.entry(group.tier.to_string()).or_default() += u64::try_from(group.claims).unwrap_or(0);
+                let tier = tiers.entry(group.tier.to_string()).or_default();
+                *tier = tier.saturating_add(u64::try_from(group.claims).unwrap_or(0));
             }
             paid = paid.checked_add(group.paid)?;
         }

@@ -82,7 +82,7 @@ impl App {
             let page = tx.order_money(after, PAGE).await?;
             let Some(last) = page.last().map(|(id, _, _)| *id) else { return Ok(()) };
             for (id, ordered, paid) in page {
-                check.orders += 1;
+                check.orders = check.orders.saturating_add(1);
                 if paid > ordered {
                     check.breaks.push(format!(
                         "order {id}: paid {} but ordered {}",
@@ -101,7 +101,7 @@ impl App {
             let page = tx.claim_money(after, PAGE).await?;
             let Some(last) = page.last().map(|(id, _, _, _)| *id) else { return Ok(()) };
             for (id, cap, paid, accepted) in page {
-                check.claims += 1;
+                check.claims = check.claims.saturating_add(1);
                 if paid > cap {
                     check.breaks.push(format!(
                         "claim {id}: paid {} but approved {}",
@@ -127,7 +127,7 @@ impl App {
             let page = tx.line_holds(after, PAGE).await?;
             let Some(last) = page.last().map(|l| (l.batch_id, l.claim_id)) else { return Ok(()) };
             for line in &page {
-                check.lines += 1;
+                check.lines = check.lines.saturating_add(1);
                 check.breaks.extend(line_break(line));
             }
             after = last;
@@ -143,7 +143,7 @@ impl App {
             let page = tx.assets_in_states(&all, Page { after, limit: PAGE }).await?;
             let Some(last) = page.last().map(|a| a.id) else { break };
             for asset in page {
-                check.assets += 1;
+                check.assets = check.assets.saturating_add(1);
                 let state = asset.state;
                 let sale = self.escrow_held(tx, &sale_escrow(asset.id), asset.currency).await?;
                 let rent = self.escrow_held(tx, &rent_escrow(asset.id), asset.currency).await?;

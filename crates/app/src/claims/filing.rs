@@ -581,7 +581,10 @@ fn new_claim(
 ) -> ClaimRecord {
     let assessment = policy.tiers.assess(needs);
     let due = Timestamp::from_unix_micros(
-        policy.deadlines.decision_due(assessment.tier, now.unix_micros() / 1_000_000) * 1_000_000,
+        policy
+            .deadlines
+            .decision_due(assessment.tier, now.unix_micros() / 1_000_000)
+            .saturating_mul(1_000_000),
     );
     ClaimRecord {
         id: 0,

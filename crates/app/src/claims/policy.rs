@@ -243,7 +243,13 @@ impl App {
         actor.require(rules::MANAGE_POLICY)?;
         document.validate(self.settings.fund_currency())?;
         let mut tx = self.store.write().await?;
-        let version = tx.fund_policy(None).await?.map_or(1, |p| p.version + 1);
+        let version = match tx.fund_policy(None).await? {
+            Some(current) => current
+                .version
+                .checked_add(1)
+                .ok_or_else(|| AppError::Internal("no policy version number is left".into()))?,
+            None => 1,
+        };
         let now = self.clock.now();
         let text = serde_json::to_string(&document).map_err(|e| AppError::Internal(e.to_string()))?;
         let record =

@@ -562,7 +562,7 @@ impl App {
             now,
             "ledger.transfers_create",
             target,
-            json!({"created": created.len(), "first_seq": created[0].seq, "last_seq": created[created.len() - 1].seq, "ids": ids}),
+            json!({"created": created.len(), "first_seq": created.first().map(|t| t.seq), "last_seq": created.last().map(|t| t.seq), "ids": ids}),
         ))
         .await?;
         tx.commit().await?;
@@ -860,7 +860,7 @@ impl App {
                 source_low.checked_add(from.checked_sub(low)?)?,
                 source_low.checked_add(to.checked_sub(low)?)?,
             );
-            let sources = Box::pin(Self::sources(tx, &inflow, sub_range, depth + 1)).await?;
+            let sources = Box::pin(Self::sources(tx, &inflow, sub_range, depth.saturating_add(1))).await?;
             nodes.push(TraceNode { transfer: inflow, share: to.checked_sub(from)?, sources });
         }
         Ok(nodes)
