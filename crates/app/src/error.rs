@@ -67,3 +67,17 @@ impl From<StoreError> for AppError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_past_the_range_is_invalid_input_on_the_amount() {
+        let AppError::Invalid(errors) = AppError::from(Overflow) else { panic!("not invalid") };
+        assert_eq!(
+            errors.0,
+            vec![FieldError::new("amount", "out of range: the amounts involved are too large")]
+        );
+    }
+}
