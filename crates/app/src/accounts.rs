@@ -404,7 +404,8 @@ impl App {
         if let Some(key) = &user_key {
             tx.clear_login_failures(key).await?;
         }
-        tx.delete_sessions_expired(now, now.minus_seconds(security.session_idle_minutes * 60)).await?;
+        tx.delete_sessions_expired(now, now.minus_seconds(security.session_idle_minutes.saturating_mul(60)))
+            .await?;
         tx.delete_login_failures_before(window_start).await?;
         let token = random_token();
         let session = SessionRecord {
@@ -412,7 +413,7 @@ impl App {
             user_id: user.id,
             csrf_token: random_token(),
             created_at: now,
-            expires_at: now.plus_seconds(security.session_lifetime_minutes * 60),
+            expires_at: now.plus_seconds(security.session_lifetime_minutes.saturating_mul(60)),
             last_seen_at: now,
             client_address: context.client_address.clone(),
             user_agent: context.user_agent.as_ref().map(|agent| agent.chars().take(300).collect()),
@@ -472,7 +473,7 @@ impl App {
         }
         let now = self.now();
         let id = token_digest(token);
-        let idle_seconds = self.settings.security.session_idle_minutes * 60;
+        let idle_seconds = self.settings.security.session_idle_minutes.saturating_mul(60);
         let (session, user) = {
             let mut tx = self.store.read().await?;
             let Some(session) = tx.session(&id).await? else {

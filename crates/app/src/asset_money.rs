@@ -142,12 +142,9 @@ impl MoveMoney {
             }
             _ => {}
         }
-        let count = legs.len();
-        Ok(legs
-            .into_iter()
-            .enumerate()
-            .map(|(index, leg)| if index + 1 < count { leg.linked() } else { leg })
-            .collect())
+        // Every leg is linked to the next; the last closes the chain.
+        let last = legs.pop();
+        Ok(legs.into_iter().map(Movement::linked).chain(last).collect())
     }
 }
 
@@ -179,7 +176,7 @@ impl App {
         currency: Currency,
     ) -> Result<Amount, AppError> {
         Ok(match tx.ledger_account(name, currency).await? {
-            Some(account) => Amount(account.totals.posted_balance(account.kind())),
+            Some(account) => account.totals.posted_balance(account.kind())?,
             None => Amount::ZERO,
         })
     }
@@ -200,10 +197,10 @@ mod tests {
             currency: pen(),
             from,
             to,
-            gross: Amount(8_000_000),
-            costs: Amount(320_050),
-            sale_held: Amount(0),
-            rent_held: Amount(0),
+            gross: Amount::from_minor(8_000_000),
+            costs: Amount::from_minor(320_050),
+            sale_held: Amount::from_minor(0),
+            rent_held: Amount::from_minor(0),
             references: References::default(),
             document: "Resolución 12-2025".into(),
             date: date!(2025 - 04 - 10),
@@ -215,7 +212,7 @@ mod tests {
             .map(|m| {
                 let name =
                     |a: &Option<AccountName>| a.as_ref().map(|a| a.as_str().to_string()).unwrap_or_default();
-                (name(&m.debit), name(&m.credit), m.amount.0, m.linked)
+                (name(&m.debit), name(&m.credit), m.amount.minor_units(), m.linked)
             })
             .collect()
     }
@@ -236,7 +233,7 @@ mod tests {
     #[test]
     fn rent_held_in_escrow_reaches_the_fund_only_on_confiscation() {
         let mut seized = move_money(AssetState::Leased, AssetState::Confiscated);
-        seized.rent_held = Amount(1_750_000);
+        seized.rent_held = Amount::from_minor(1_750_000);
         let legs = seized.movements().unwrap();
         assert_eq!(
             summary(&legs),
@@ -246,7 +243,7 @@ mod tests {
             ]
         );
         let mut returned = move_money(AssetState::Leased, AssetState::Returned);
-        returned.rent_held = Amount(1_750_000);
+        returned.rent_held = Amount::from_minor(1_750_000);
         assert_eq!(
             summary(&returned.movements().unwrap()),
             vec![("liabilities:escrow:rent/7".into(), "assets:bank:escrow".into(), 1_750_000, false)]

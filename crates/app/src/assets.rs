@@ -87,9 +87,19 @@ pub fn rent_periods(start: time::Date, until: time::Date) -> i64 {
     if until < start {
         return 0;
     }
-    let months = (i64::from(until.year()) - i64::from(start.year())) * 12 + i64::from(until.month() as u8)
-        - i64::from(start.month() as u8);
-    months + i64::from(until.day() >= start.day())
+    // Years lie within ±9999, so these month counts never reach a limit of i64.
+    let month_index = |date: time::Date| {
+        i64::from(date.year()).saturating_mul(12).saturating_add(i64::from(date.month() as u8))
+    };
+    month_index(until)
+        .saturating_sub(month_index(start))
+        .saturating_add(i64::from(until.day() >= start.day()))
+}
+
+/// Whole days from `from` to `to` (negative when `to` is earlier).
+fn days_between(from: time::Date, to: time::Date) -> i64 {
+    // Julian day numbers are i32s: their difference always fits an i64.
+    i64::from(to.to_julian_day()).saturating_sub(i64::from(from.to_julian_day()))
 }
 
 fn escrow_account(id: i64) -> String {
@@ -107,7 +117,7 @@ impl App {
         let moves = tx.asset_moves(id).await?;
         let money = tx.asset_transfers(id).await?;
         let escrow = match tx.ledger_account(&escrow_account(id), asset.currency).await? {
-            Some(account) => Amount(account.totals.posted_balance(account.kind())),
+            Some(account) => account.totals.posted_balance(account.kind())?,
             None => Amount::ZERO,
         };
         let valuations = tx.asset_valuations(id).await?;
@@ -125,28 +135,31 @@ impl App {
                 Some(Ok(end)) if end < today => end,
                 _ => today,
             };
-            rent_expected =
-                rent_expected.saturating_add(lease.monthly_rent.0.saturating_mul(rent_periods(start, until)));
+            rent_expected = rent_expected
+                .saturating_add(lease.monthly_rent.minor_units().saturating_mul(rent_periods(start, until)));
         }
-        let sum = |account: &str, debit: bool| -> i64 {
-            money
-                .iter()
-                .filter(|t| if debit { t.debit_account == account } else { t.credit_account == account })
-                .map(|t| t.posted.0)
-                .sum()
+        let rent_expected = Amount::from_minor(rent_expected);
+        let sum = |account: &str, debit: bool| {
+            Amount::checked_sum(
+                money
+                    .iter()
+                    .filter(|t| if debit { t.debit_account == account } else { t.credit_account == account })
+                    .map(|t| t.posted),
+            )
         };
         // Rent as it came in: to the fund once confiscated, into escrow before (a release from
         // escrow to income later is the same money, not more rent).
         let rent_held_account = rent_escrow(id);
-        let rent_received: i64 = money
-            .iter()
-            .filter(|t| {
-                (t.credit_account == "income:leases" && t.debit_account == FUND_CASH)
-                    || t.credit_account == rent_held_account
-            })
-            .map(|t| t.posted.0)
-            .sum();
-        let custody_costs = sum("expenses:custody", true);
+        let rent_received = Amount::checked_sum(
+            money
+                .iter()
+                .filter(|t| {
+                    (t.credit_account == "income:leases" && t.debit_account == FUND_CASH)
+                        || t.credit_account == rent_held_account
+                })
+                .map(|t| t.posted),
+        )?;
+        let custody_costs = sum("expenses:custody", true)?;
         Ok(AssetView {
             asset,
             moves,
@@ -154,10 +167,10 @@ impl App {
             escrow,
             valuations,
             leases,
-            rent_expected: Amount(rent_expected),
-            rent_received: Amount(rent_received),
-            rent_arrears: Amount((rent_expected - rent_received).max(0)),
-            custody_costs: Amount(custody_costs),
+            rent_expected,
+            rent_received,
+            rent_arrears: rent_expected.checked_sub(rent_received)?.max(Amount::ZERO),
+            custody_costs,
         })
     }
 
@@ -191,7 +204,7 @@ impl App {
         };
         let estimated_value = match (&request.estimated_value, currency) {
             (Some(text), Some(currency)) => match Amount::parse(text, currency) {
-                Ok(amount) if amount.0 >= 0 => Some(amount),
+                Ok(amount) if amount >= Amount::ZERO => Some(amount),
                 Ok(_) => {
                     errors.push(FieldError::new("estimated_value", "must not be negative"));
                     None
@@ -363,7 +376,7 @@ impl App {
         let mut errors = FieldErrors::new();
         let valued_on = errors.check(parse_past_date("valued_on", valued_on, today));
         let amount = errors.check(Amount::parse(amount, asset.currency));
-        if amount.is_some_and(|a| a.0 < 0) {
+        if amount.is_some_and(|a| a < Amount::ZERO) {
             errors.push(FieldError::new("amount", "must not be negative"));
         }
         let basis = errors.check(parse_name("basis", basis, 300));
@@ -627,7 +640,7 @@ impl App {
                 .await?
                 .iter()
                 .filter_map(|(start, end)| {
-                    Some((parse_date("on_date", end).ok()? - parse_date("on_date", start).ok()?).whole_days())
+                    Some(days_between(parse_date("on_date", start).ok()?, parse_date("on_date", end).ok()?))
                 })
                 .collect();
             if !days.is_empty() {
@@ -639,13 +652,13 @@ impl App {
             let Some((stage, days)) = stages.iter_mut().find(|(s, _)| s.state == state.as_str()) else {
                 continue;
             };
-            stage.assets += u64::try_from(count).unwrap_or(0);
-            stage.estimated_value = Amount(stage.estimated_value.0.saturating_add(value.0));
+            stage.assets = stage.assets.saturating_add(u64::try_from(count).unwrap_or(0));
+            stage.estimated_value = stage.estimated_value.saturating_add(value);
             if let Ok(since) = parse_date("state_changed_on", &changed_on) {
-                *days += (today - since).whole_days() * count;
+                *days = days.saturating_add(days_between(since, today).saturating_mul(count));
             }
             if state == AssetState::Confiscated {
-                stage.expected_inflow = Amount(stage.expected_inflow.0.saturating_add(value.0));
+                stage.expected_inflow = stage.expected_inflow.saturating_add(value);
             }
         }
         let held = tx.sale_escrow_held(currency).await?;
@@ -655,13 +668,15 @@ impl App {
         Ok(stages
             .into_iter()
             .map(|(mut stage, days)| {
-                stage.average_days_in_state = if stage.assets > 0 { days / stage.assets as i64 } else { 0 };
+                stage.average_days_in_state =
+                    i64::try_from(stage.assets).ok().and_then(|assets| days.checked_div(assets)).unwrap_or(0);
                 stage.typical_days_to_inflow = typical.get(stage.state.as_str()).copied();
                 if let (Some(typical), true) =
                     (stage.typical_days_to_inflow, stage.expected_inflow.is_positive())
                 {
-                    let left = (typical - stage.average_days_in_state).max(0);
-                    stage.expected_by = Some((today + time::Duration::days(left)).to_string());
+                    let left = typical.saturating_sub(stage.average_days_in_state).max(0);
+                    stage.expected_by =
+                        today.checked_add(time::Duration::days(left)).map(|date| date.to_string());
                 }
                 stage
             })
@@ -707,7 +722,7 @@ impl Move {
         let amount_of = |errors: &mut FieldErrors, field: &str, value: &Option<String>| -> Option<Amount> {
             let text = value.as_deref()?;
             match Amount::parse(text, asset.currency) {
-                Ok(amount) if amount.0 < 0 => {
+                Ok(amount) if amount < Amount::ZERO => {
                     errors.push(FieldError::new(field, "must not be negative"));
                     None
                 }

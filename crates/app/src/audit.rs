@@ -138,7 +138,6 @@ pub async fn verify_audit_chain_against(
     let mut verifier = ChainVerifier::new();
     let mut matcher = CheckpointMatcher::new(checkpoints);
     let mut next = 1;
-    let mut checked = 0u64;
     loop {
         let batch = tx.audit_from(next, VERIFY_BATCH).await?;
         let Some(last_in_batch) = batch.last().map(|r| r.seq) else { break };
@@ -146,10 +145,11 @@ pub async fn verify_audit_chain_against(
             if let Err(broken) = verifier.push(record).and_then(|()| matcher.push(record)) {
                 return Ok(Err(broken));
             }
-            checked += 1;
         }
-        progress(checked);
-        next = last_in_batch + 1;
+        // The verifier admits entries 1, 2, 3… only: the last one's number is how many it checked.
+        progress(last_in_batch.unsigned_abs());
+        let Some(after) = last_in_batch.checked_add(1) else { break };
+        next = after;
     }
     let summary = match verifier.finish(head.as_ref().map(|(seq, hash)| (*seq, hash.as_str()))) {
         Ok(summary) => summary,
@@ -280,12 +280,15 @@ impl App {
         }
         let mut next = 1;
         while next <= last_seq {
-            let batch = tx.audit_from(next, VERIFY_BATCH.min(last_seq - next + 1)).await?;
+            // Entries `next` to `last_seq`, both included (at least one: never at a limit).
+            let left = last_seq.saturating_sub(next).saturating_add(1);
+            let batch = tx.audit_from(next, VERIFY_BATCH.min(left)).await?;
             let Some(last_in_batch) = batch.last().map(|r| r.seq) else { break };
             for record in batch {
                 write_line(out, &ExportLine::Entry(record.into()))?;
             }
-            next = last_in_batch + 1;
+            let Some(after) = last_in_batch.checked_add(1) else { break };
+            next = after;
         }
         out.flush().map_err(|e| AppError::Internal(format!("cannot write the export: {e}")))?;
         Ok(ExportSummary {
@@ -300,10 +303,10 @@ impl App {
 /// every link of the chain, every checkpoint against the entries, and that the newest entry is
 /// covered by a checkpoint. The error names the line, checkpoint or entry at fault.
 pub fn verify_export(input: impl BufRead, key: &VerifyingKey) -> Result<ExportSummary, String> {
-    let mut lines = input.lines().enumerate();
+    let mut lines = (1_usize..).zip(input.lines());
     let parse = |number: usize, line: std::io::Result<String>| -> Result<ExportLine, String> {
-        let line = line.map_err(|e| format!("line {}: cannot be read: {e}", number + 1))?;
-        serde_json::from_str(&line).map_err(|e| format!("line {}: not an export line: {e}", number + 1))
+        let line = line.map_err(|e| format!("line {number}: cannot be read: {e}"))?;
+        serde_json::from_str(&line).map_err(|e| format!("line {number}: not an export line: {e}"))
     };
     match lines.next().map(|(number, line)| parse(number, line)).transpose()? {
         Some(ExportLine::Header { format, .. }) if format == EXPORT_FORMAT => {}
@@ -316,12 +319,12 @@ pub fn verify_export(input: impl BufRead, key: &VerifyingKey) -> Result<ExportSu
     let broken = |b: ChainBreak| format!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
     for (number, line) in lines {
         match parse(number, line)? {
-            ExportLine::Header { .. } => return Err(format!("line {}: a second header", number + 1)),
+            ExportLine::Header { .. } => return Err(format!("line {number}: a second header")),
             ExportLine::Checkpoint(checkpoint) if matcher.is_none() => {
-                signed.push((format!("on line {}", number + 1), checkpoint));
+                signed.push((format!("on line {number}"), checkpoint));
             }
             ExportLine::Checkpoint(_) => {
-                return Err(format!("line {}: checkpoints must come before the entries", number + 1))
+                return Err(format!("line {number}: checkpoints must come before the entries"))
             }
             ExportLine::Entry(entry) => {
                 if matcher.is_none() {
@@ -345,7 +348,8 @@ pub fn verify_export(input: impl BufRead, key: &VerifyingKey) -> Result<ExportSu
     if last_seq > 0 && newest_signed < last_seq {
         return Err(format!(
             "entries {} to {last_seq} are not covered by any signed checkpoint",
-            newest_signed + 1
+            // Below last_seq, so never at the limit.
+            newest_signed.saturating_add(1)
         ));
     }
     Ok(ExportSummary { entries: last_seq, checkpoints, head_hash: last.map(|(_, hash)| hash) })

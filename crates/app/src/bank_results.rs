@@ -125,7 +125,7 @@ fn results_of_report(
         }
     }
     let mut results = Vec::new();
-    let mut pending = 0;
+    let mut pending = 0_usize;
     for line in lines {
         let block_id = line.method.map(|m| m.block_id(batch_id));
         let own: Vec<_> =
@@ -137,7 +137,7 @@ fn results_of_report(
         {
             if own.iter().any(|t| t.status.code() != tx.status.code()) {
                 problems.push(format!("contradictory_entries {}", line.end_to_end_id));
-                pending += 1;
+                pending = pending.saturating_add(1);
                 continue;
             }
             let inherited_reason =
@@ -151,19 +151,19 @@ fn results_of_report(
             (None, None, None)
         };
         let Some(status) = status else {
-            pending += 1;
+            pending = pending.saturating_add(1);
             continue;
         };
         let outcome = match bank_status_meaning(status.code()) {
             BankStatusMeaning::Paid => LineOutcome::Accepted,
             BankStatusMeaning::NotPaid => LineOutcome::Rejected,
             BankStatusMeaning::Waiting => {
-                pending += 1;
+                pending = pending.saturating_add(1);
                 continue;
             }
             BankStatusMeaning::Unknown => {
                 problems.push(format!("unknown_status_code {} {}", status.code(), line.end_to_end_id));
-                pending += 1;
+                pending = pending.saturating_add(1);
                 continue;
             }
         };
@@ -358,7 +358,7 @@ impl App {
                 .ok_or_else(|| AppError::Internal("line vanished".into()))?;
             match self.settle_line(tx, actor, batch, line, &result, source).await? {
                 Settlement::Apply(outcome) => {
-                    summary.applied += 1;
+                    summary.applied = summary.applied.saturating_add(1);
                     let claim = tx.claim(line.claim_id).await?;
                     summary.results.push(LineResult {
                         end_to_end_id: line.end_to_end_id.clone(),
@@ -369,7 +369,7 @@ impl App {
                         waiting_for: claim.and_then(|c| c.waiting_for).map(|w| w.as_str().to_string()),
                     });
                 }
-                Settlement::Unchanged => summary.unchanged += 1,
+                Settlement::Unchanged => summary.unchanged = summary.unchanged.saturating_add(1),
                 Settlement::Conflict { had } => summary.conflicts.push(format!(
                     "{}: already {}, now reported {}; left as it was",
                     line.end_to_end_id,
@@ -650,7 +650,7 @@ impl App {
         if let Some(order_id) = claim.order_id {
             let payment = OrderPayment {
                 source: if claim.kind == ClaimKind::Advance { "advance" } else { "fund" }.into(),
-                amount: Amount(-line.amount.0),
+                amount: line.amount.checked_neg()?,
                 paid_on: self.today().to_string(),
                 reference: Some(format!("returned {}", line.end_to_end_id)),
                 recorded_at: now,

@@ -1,5 +1,6 @@
 //! The errors a use case returns. The web layer maps each to one HTTP status in one place.
 
+use redress_domain::money::Overflow;
 use redress_domain::{FieldError, FieldErrors};
 
 use crate::store::StoreError;
@@ -47,6 +48,16 @@ impl From<FieldError> for AppError {
     }
 }
 
+/// Money arithmetic left the range of an `Amount` (the figures involved, one of them typed in as
+/// a rule, are too large to add up): refused as invalid, never wrapped.
+impl From<Overflow> for AppError {
+    fn from(_: Overflow) -> Self {
+        AppError::Invalid(
+            FieldError::new("amount", "out of range: the amounts involved are too large").into(),
+        )
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
@@ -54,5 +65,19 @@ impl From<StoreError> for AppError {
             StoreError::Unavailable(detail) => AppError::Unavailable(detail),
             StoreError::Corrupt(detail) | StoreError::Other(detail) => AppError::Internal(detail),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_past_the_range_is_invalid_input_on_the_amount() {
+        let AppError::Invalid(errors) = AppError::from(Overflow) else { panic!("not invalid") };
+        assert_eq!(
+            errors.0,
+            vec![FieldError::new("amount", "out of range: the amounts involved are too large")]
+        );
     }
 }

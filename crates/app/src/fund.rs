@@ -8,6 +8,7 @@
 
 use redress_domain::fund::{FundDetails, FundDetailsInput, Missing};
 use redress_domain::policy::rules;
+use redress_domain::Amount;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -72,7 +73,7 @@ impl App {
             missing.push(Missing::BankAccount);
         }
         let cash = tx.ledger_account("assets:bank:fund", self.settings.fund_currency()).await?;
-        if cash.is_none_or(|a| a.totals.debits_posted.0 == 0) {
+        if cash.is_none_or(|a| a.totals.debits_posted == Amount::ZERO) {
             missing.push(Missing::Budget);
         }
         // Version 1 is written from the defaults at first start ("system"): the fund's own policy

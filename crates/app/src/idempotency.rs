@@ -114,8 +114,9 @@ impl App {
                 Some(stored) if stored.response.request_hash != request_hash => IdempotencyStart::Mismatch,
                 Some(stored) if stored.response.status != 0 => IdempotencyStart::Replay(stored.response),
                 Some(stored) if stored.lease_until > now => IdempotencyStart::InProgress {
-                    retry_after_seconds: (stored.lease_until.unix_micros() - now.unix_micros()) / 1_000_000
-                        + 1,
+                    retry_after_seconds: (stored.lease_until.unix_micros().saturating_sub(now.unix_micros())
+                        / 1_000_000)
+                        .saturating_add(1),
                 },
                 Some(stored) => match stored.applied_at {
                     Some(applied_at) => IdempotencyStart::AppliedAnswerLost { applied_at },

@@ -18,6 +18,8 @@
 //! - **Nothing here reads the environment or the clock directly**: time comes from [`Clock`], so
 //!   tests can move it.
 
+#![deny(clippy::arithmetic_side_effects)]
+
 pub mod accounts;
 pub mod actor;
 pub mod alerts;

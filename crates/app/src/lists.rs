@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use redress_domain::audit::AuditRecord;
 use redress_domain::ledger::{Account, Totals, Transfer};
+use redress_domain::money::Overflow;
 use redress_domain::policy::rules;
 use redress_domain::{FieldError, Timestamp};
 
@@ -69,13 +70,17 @@ fn limit_of(limit: Option<i64>) -> Result<i64, AppError> {
 }
 
 /// A statement line: the posted change to `account` and its balance after.
-fn statement_line(account: &Account, transfer: Transfer) -> StatementLine {
+pub(crate) fn statement_line(account: &Account, transfer: Transfer) -> Result<StatementLine, Overflow> {
     let debited = transfer.debit_account_id == account.id;
     let (debits, credits) =
         if debited { transfer.debit_account_posted_after } else { transfer.credit_account_posted_after };
     let totals = Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() };
-    let change = if debited { transfer.posted.0 } else { -transfer.posted.0 };
-    StatementLine { posted_change: change, balance_after: totals.posted_balance(account.kind()), transfer }
+    let change = if debited { transfer.posted } else { transfer.posted.checked_neg()? };
+    Ok(StatementLine {
+        posted_change: change,
+        balance_after: totals.posted_balance(account.kind())?,
+        transfer,
+    })
 }
 
 impl App {
@@ -109,7 +114,7 @@ impl App {
         let mut tx = self.store.read().await?;
         let account = Self::account_named(&mut *tx, account, currency).await?;
         let transfers = tx.account_transfers_newest(account.id, filter, limit).await?;
-        let lines = transfers.into_iter().map(|t| statement_line(&account, t)).collect();
+        let lines = transfers.into_iter().map(|t| statement_line(&account, t)).collect::<Result<_, _>>()?;
         Ok((account, lines))
     }
 }

@@ -127,22 +127,28 @@ impl App {
         let accounts = tx.ledger_accounts_matching(currency, &[], &["income:", "expenses:"]).await?;
         let (mut sources, mut uses) = (Vec::new(), Vec::new());
         for a in accounts {
-            let (debits, credits) = (a.totals.debits_posted.0, a.totals.credits_posted.0);
+            let (debits, credits) = (a.totals.debits_posted, a.totals.credits_posted);
             let name = a.name.as_str().to_string();
             if name.starts_with("income:") {
-                sources
-                    .push(PublicAccount { account: name, amount: Amount(credits - debits).format(currency) });
+                sources.push(PublicAccount {
+                    account: name,
+                    amount: credits.checked_sub(debits)?.format(currency),
+                });
             } else {
-                uses.push(PublicAccount { account: name, amount: Amount(debits - credits).format(currency) });
+                uses.push(PublicAccount {
+                    account: name,
+                    amount: debits.checked_sub(credits)?.format(currency),
+                });
             }
         }
         let mut tiers: std::collections::BTreeMap<String, u64> = Default::default();
-        let mut paid = 0i64;
+        let mut paid = Amount::ZERO;
         for group in tx.claim_groups(currency).await? {
             if group.state == redress_domain::claims::ClaimState::Paid.as_str() {
-                *tiers.entry(group.tier.to_string()).or_default() += u64::try_from(group.claims).unwrap_or(0);
+                let tier = tiers.entry(group.tier.to_string()).or_default();
+                *tier = tier.saturating_add(u64::try_from(group.claims).unwrap_or(0));
             }
-            paid += group.paid.0;
+            paid = paid.checked_add(group.paid)?;
         }
         let delays: std::collections::BTreeMap<String, u64> = tx
             .paid_claim_delays()
@@ -155,7 +161,7 @@ impl App {
             sources,
             uses,
             paid_claims: table("tier", &tiers, MIN_CELL),
-            paid_to_victims: Amount(paid).format(currency),
+            paid_to_victims: paid.format(currency),
             payment_delays: table("delay", &delays, MIN_CELL),
         })
     }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use redress_domain::claims::ClaimKind;
 use redress_domain::ledger::TraceNode;
+use redress_domain::money::Overflow;
 use redress_domain::payments::LineStatus;
+use redress_domain::Amount;
 use serde::Serialize;
 use serde_json::json;
 
@@ -76,15 +78,21 @@ fn source_category(account: &str) -> &'static str {
 }
 
 /// The leaves of a trace: the money's first sources, by kind.
-fn leaf_sources(node: &TraceNode, names: &BTreeMap<i64, String>, into: &mut BTreeMap<String, i64>) {
+fn leaf_sources(
+    node: &TraceNode,
+    names: &BTreeMap<i64, String>,
+    into: &mut BTreeMap<String, Amount>,
+) -> Result<(), Overflow> {
     if node.sources.is_empty() {
         let account = names.get(&node.transfer.credit_account_id).map(String::as_str).unwrap_or("");
-        *into.entry(source_category(account).to_string()).or_default() += node.share.0;
-        return;
+        let sum = into.entry(source_category(account).to_string()).or_default();
+        *sum = sum.checked_add(node.share)?;
+        return Ok(());
     }
     for source in &node.sources {
-        leaf_sources(source, names, into);
+        leaf_sources(source, names, into)?;
     }
+    Ok(())
 }
 
 impl App {
@@ -142,7 +150,7 @@ impl App {
         for transfer in transfers {
             let trace = self.trace_unchecked(&transfer).await?;
             let names = self.account_names(&trace).await?;
-            leaf_sources(&trace, &names, &mut by_account);
+            leaf_sources(&trace, &names, &mut by_account)?;
         }
         if !withheld {
             let mut tx = self.store.write().await?;
@@ -177,7 +185,7 @@ impl App {
             payments,
             sources: by_account
                 .into_iter()
-                .map(|(kind, units)| ReceiptSource { kind, amount: redress_domain::Amount(units).format(c) })
+                .map(|(kind, amount)| ReceiptSource { kind, amount: amount.format(c) })
                 .collect(),
             fund: fund.name,
             place: self.settings.fund.city.clone(),

@@ -5,6 +5,7 @@
 
 use redress_domain::cases::parse_past_date;
 use redress_domain::ledger::References;
+use redress_domain::money::Overflow;
 use redress_domain::orders::split_recovery;
 use redress_domain::policy::rules;
 use redress_domain::{Amount, FieldError, FieldErrors};
@@ -53,7 +54,7 @@ impl App {
         let amount = errors.check(Amount::parse(amount, c));
         let received_on = errors.check(parse_past_date("received_on", received_on, self.today()));
         let reference = errors.check(crate::claims::one_line("reference", reference, 200)).flatten();
-        let split = amount.and_then(|a| self.recovery_split(&view, a, &mut errors));
+        let split = amount.map(|a| self.recovery_split(&view, a, &mut errors)).transpose()?.flatten();
         errors.into_result()?;
         let (Some(amount), Some(received_on), Some((to_victim, to_fund))) = (amount, received_on, split)
         else {
@@ -117,16 +118,16 @@ impl App {
         view: &crate::orders::OrderView,
         amount: Amount,
         errors: &mut FieldErrors,
-    ) -> Option<(Amount, Amount)> {
+    ) -> Result<Option<(Amount, Amount)>, Overflow> {
         let c = view.order.currency;
         if !amount.is_positive() {
             errors.push(FieldError::new("amount", "must be greater than zero"));
-            return None;
+            return Ok(None);
         }
-        let recovered: i64 =
-            view.payments.iter().filter(|p| p.source == "recovery").map(|p| p.amount.0).sum();
+        let recovered =
+            Amount::checked_sum(view.payments.iter().filter(|p| p.source == "recovery").map(|p| p.amount))?;
         let fund_unrecovered =
-            Amount(view.figures.paid_by_fund.0 + view.figures.advanced_by_fund.0 - recovered);
+            view.figures.paid_by_fund.checked_add(view.figures.advanced_by_fund)?.checked_sub(recovered)?;
         let split = split_recovery(amount, view.owed, fund_unrecovered);
         if split.is_none() {
             errors.push(FieldError::new(
@@ -134,10 +135,10 @@ impl App {
                 format!(
                     "exceeds what the convicted still owes: {} to the victim and {} to the fund",
                     self.money(view.owed, c),
-                    self.money(Amount(fund_unrecovered.0.max(0)), c)
+                    self.money(fund_unrecovered.max(Amount::ZERO), c)
                 ),
             ));
         }
-        split
+        Ok(split)
     }
 }

@@ -614,18 +614,16 @@ pub fn engine_of(url: &str) -> Option<Engine> {
 /// query parameters.
 pub fn mask_url_password(url: &str) -> String {
     let mut masked = url.to_string();
-    if let Some(scheme_end) = masked.find("://") {
-        let rest_start = scheme_end + 3;
-        if let Some(at) = masked[rest_start..].find('@').map(|i| i + rest_start) {
-            if let Some(colon) = masked[rest_start..at].find(':').map(|i| i + rest_start) {
-                masked.replace_range(colon + 1..at, "***");
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((credentials, host)) = rest.split_once('@') {
+            if let Some((user, _)) = credentials.split_once(':') {
+                masked = format!("{scheme}://{user}:***@{host}");
             }
         }
     }
-    if let Some(start) = masked.find("password=") {
-        let value_start = start + "password=".len();
-        let value_end = masked[value_start..].find('&').map_or(masked.len(), |i| i + value_start);
-        masked.replace_range(value_start..value_end, "***");
+    if let Some((before, after)) = masked.split_once("password=") {
+        let rest = after.find('&').map_or("", |end| &after[end..]);
+        masked = format!("{before}password=***{rest}");
     }
     masked
 }

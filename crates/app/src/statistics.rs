@@ -58,7 +58,7 @@ pub struct Statistics {
 
 /// A total as published: rounded half up to the nearest ten.
 pub fn rounded_total(total: u64) -> u64 {
-    total.saturating_add(5) / 10 * 10
+    (total.saturating_add(5) / 10).saturating_mul(10)
 }
 
 /// A table from raw counts: small cells and their complements hidden in one unnamed row, the
@@ -110,30 +110,34 @@ impl App {
                 ("exploitation", profile.exploitation.clone()),
             ] {
                 let value = value.unwrap_or_else(|| "unknown".into());
-                *dimensions.entry(dimension).or_default().entry(value).or_default() += count;
+                let cell = dimensions.entry(dimension).or_default().entry(value).or_default();
+                *cell = cell.saturating_add(count);
             }
         }
         let victims = dimensions.iter().map(|(d, counts)| table(d, counts, MIN_CELL)).collect();
         let mut states: BTreeMap<String, u64> = BTreeMap::new();
         let mut tiers: BTreeMap<String, u64> = BTreeMap::new();
-        let mut paid = 0i64;
+        let mut paid = Amount::ZERO;
         for group in tx.claim_groups(currency).await? {
             let count = u64::try_from(group.claims).unwrap_or(0);
-            *states.entry(group.state.clone()).or_default() += count;
-            *tiers.entry(group.tier.to_string()).or_default() += count;
-            paid += group.paid.0;
+            let state = states.entry(group.state.clone()).or_default();
+            *state = state.saturating_add(count);
+            let tier = tiers.entry(group.tier.to_string()).or_default();
+            *tier = tier.saturating_add(count);
+            paid = paid.checked_add(group.paid)?;
         }
         Ok(Statistics {
             min_cell: MIN_CELL,
             victims,
             claims: vec![table("state", &states, MIN_CELL), table("tier", &tiers, MIN_CELL)],
             currency: currency.code().to_string(),
-            paid_to_victims: Amount(paid).format(currency),
+            paid_to_victims: paid.format(currency),
         })
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use redress_domain::claims::ClaimState;
 use redress_domain::ledger::Account;
+use redress_domain::money::Overflow;
 use redress_domain::policy::rules;
 use redress_domain::{Amount, Currency, Timestamp};
 use time::{Date, Duration, Month, OffsetDateTime};
@@ -158,7 +159,8 @@ pub(crate) fn month_starts(now: OffsetDateTime, months: u8) -> Vec<Date> {
     for _ in 0..months {
         starts.push(month_start(year, month));
         if month == Month::January {
-            year -= 1;
+            // Years lie within ±9999: never at i32's limit.
+            year = year.saturating_sub(1);
         }
         month = month.previous();
     }
@@ -181,7 +183,7 @@ pub(crate) async fn flows_by_month(
     let starts = month_starts(now, months);
     let (Some(first), Some(last)) = (starts.first(), starts.last()) else { return Ok(Vec::new()) };
     let end = if last.month() == Month::December {
-        month_start(last.year() + 1, Month::January)
+        month_start(last.year().saturating_add(1), Month::January)
     } else {
         month_start(last.year(), last.month().next())
     };
@@ -212,9 +214,12 @@ impl App {
         let mut tx = self.store.read().await?;
         let accounts = tx.ledger_accounts_matching(currency, &["assets:bank:fund"], &["income:"]).await?;
         let cash_account = accounts.iter().find(|a| a.name.as_str() == "assets:bank:fund");
-        let (cash, holds) = cash_account.map_or((0, 0), |a| {
-            (a.totals.debits_posted.0 - a.totals.credits_posted.0, a.totals.credits_pending.0)
-        });
+        let (cash, holds) = match cash_account {
+            Some(a) => {
+                (a.totals.debits_posted.checked_sub(a.totals.credits_posted)?, a.totals.credits_pending)
+            }
+            None => (Amount::ZERO, Amount::ZERO),
+        };
         let counts = tx.claim_counts(&[ClaimState::Received, ClaimState::Approved]).await?;
         let count = |tier: u8, state: ClaimState| {
             counts.iter().filter(|c| c.tier == tier && c.state == state).map(|c| c.claims).sum::<i64>()
@@ -228,15 +233,14 @@ impl App {
             .collect();
         let overdue = tx.overdue_claims(now, &today.to_string()).await?;
         // Days since filing 0–3, 4–14, 15–56 (by UTC date); the rest are older (or dated ahead).
-        let tomorrow = midnight(today + Duration::days(1));
-        let ranges = [
-            (midnight(today - Duration::days(3)), tomorrow),
-            (midnight(today - Duration::days(14)), midnight(today - Duration::days(3))),
-            (midnight(today - Duration::days(56)), midnight(today - Duration::days(14))),
-        ];
+        let tomorrow = midnight(today.next_day().unwrap_or(Date::MAX));
+        let days_ago = |days: i64| midnight(today.checked_sub(Duration::days(days)).unwrap_or(Date::MIN));
+        let ranges = [(days_ago(3), tomorrow), (days_ago(14), days_ago(3)), (days_ago(56), days_ago(14))];
         let filed = tx.received_claims_filed(&ranges).await?;
         let at = |i: usize| filed.get(i).copied().unwrap_or(0);
-        let ageing = [at(0), at(1), at(2), at(3) - at(0) - at(1) - at(2)];
+        // The last count is of every received claim: the older ones are what the ranges left.
+        let ageing =
+            [at(0), at(1), at(2), at(3).saturating_sub(at(0)).saturating_sub(at(1)).saturating_sub(at(2))];
         let starts = month_starts(now.to_datetime(), 12);
         let month_ends = match cash_account {
             Some(account) => {
@@ -246,23 +250,14 @@ impl App {
                     .iter()
                     .zip(totals)
                     .map(|(start, (debits, credits))| {
-                        let ended = (*start - Duration::days(1)).to_string();
-                        (ended[..7].to_string(), Amount(debits.0 - credits.0))
+                        let ended = start.previous_day().unwrap_or(Date::MIN).to_string();
+                        Ok((ended[..7].to_string(), debits.checked_sub(credits)?))
                     })
-                    .collect()
+                    .collect::<Result<_, Overflow>>()?
             }
             None => Vec::new(),
         };
         let income = accounts.into_iter().filter(|a| a.name.as_str().starts_with("income:")).collect();
-        Ok(FundSummary {
-            currency,
-            cash: Amount(cash),
-            holds: Amount(holds),
-            overdue,
-            tiers,
-            ageing,
-            month_ends,
-            income,
-        })
+        Ok(FundSummary { currency, cash, holds, overdue, tiers, ageing, month_ends, income })
     }
 }

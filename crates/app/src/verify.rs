@@ -15,6 +15,7 @@
 use redress_domain::assets::AssetState;
 use redress_domain::payments::LineStatus;
 use redress_domain::policy::rules;
+use redress_domain::Amount;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -81,9 +82,13 @@ impl App {
             let page = tx.order_money(after, PAGE).await?;
             let Some(last) = page.last().map(|(id, _, _)| *id) else { return Ok(()) };
             for (id, ordered, paid) in page {
-                check.orders += 1;
+                check.orders = check.orders.saturating_add(1);
                 if paid > ordered {
-                    check.breaks.push(format!("order {id}: paid {} but ordered {}", paid.0, ordered.0));
+                    check.breaks.push(format!(
+                        "order {id}: paid {} but ordered {}",
+                        paid.minor_units(),
+                        ordered.minor_units()
+                    ));
                 }
             }
             after = last;
@@ -96,14 +101,19 @@ impl App {
             let page = tx.claim_money(after, PAGE).await?;
             let Some(last) = page.last().map(|(id, _, _, _)| *id) else { return Ok(()) };
             for (id, cap, paid, accepted) in page {
-                check.claims += 1;
+                check.claims = check.claims.saturating_add(1);
                 if paid > cap {
-                    check.breaks.push(format!("claim {id}: paid {} but approved {}", paid.0, cap.0));
+                    check.breaks.push(format!(
+                        "claim {id}: paid {} but approved {}",
+                        paid.minor_units(),
+                        cap.minor_units()
+                    ));
                 }
                 if paid != accepted {
                     check.breaks.push(format!(
                         "claim {id}: records {} paid but the bank accepted lines of {}",
-                        paid.0, accepted.0
+                        paid.minor_units(),
+                        accepted.minor_units()
                     ));
                 }
             }
@@ -117,7 +127,7 @@ impl App {
             let page = tx.line_holds(after, PAGE).await?;
             let Some(last) = page.last().map(|l| (l.batch_id, l.claim_id)) else { return Ok(()) };
             for line in &page {
-                check.lines += 1;
+                check.lines = check.lines.saturating_add(1);
                 check.breaks.extend(line_break(line));
             }
             after = last;
@@ -127,40 +137,42 @@ impl App {
     async fn check_escrow(&self, tx: &mut dyn ReadTx, check: &mut MoneyCheck) -> Result<(), AppError> {
         let currency = self.settings.fund_currency();
         let all = AssetState::ALL;
-        let mut held_total = 0i64;
+        let mut held_total = Amount::ZERO;
         let mut after = None;
         loop {
             let page = tx.assets_in_states(&all, Page { after, limit: PAGE }).await?;
             let Some(last) = page.last().map(|a| a.id) else { break };
             for asset in page {
-                check.assets += 1;
+                check.assets = check.assets.saturating_add(1);
                 let state = asset.state;
                 let sale = self.escrow_held(tx, &sale_escrow(asset.id), asset.currency).await?;
                 let rent = self.escrow_held(tx, &rent_escrow(asset.id), asset.currency).await?;
                 if asset.currency == currency {
-                    held_total += sale.0 + rent.0;
+                    held_total = held_total.checked_add(sale)?.checked_add(rent)?;
                 }
                 let expected_sale = if state == AssetState::SoldEarly {
                     let moves = tx.asset_moves(asset.id).await?;
-                    let sale_move = moves.iter().rev().find(|m| m.to_state == AssetState::SoldEarly);
-                    sale_move.map_or(0, |m| m.amount.map_or(0, |a| a.0) - m.costs.map_or(0, |c| c.0))
+                    match moves.iter().rev().find(|m| m.to_state == AssetState::SoldEarly) {
+                        Some(m) => m.amount.unwrap_or_default().checked_sub(m.costs.unwrap_or_default())?,
+                        None => Amount::ZERO,
+                    }
                 } else {
-                    0
+                    Amount::ZERO
                 };
-                if sale.0 != expected_sale {
+                if sale != expected_sale {
                     check.breaks.push(format!(
                         "asset {}: escrow holds {} of its sale, its state ({}) says {}",
                         asset.id,
-                        sale.0,
+                        sale.minor_units(),
                         state.as_str(),
-                        expected_sale
+                        expected_sale.minor_units()
                     ));
                 }
-                if (is_confiscated(state) || state == AssetState::Returned) && rent.0 != 0 {
+                if (is_confiscated(state) || state == AssetState::Returned) && rent != Amount::ZERO {
                     check.breaks.push(format!(
                         "asset {}: escrow still holds {} of rent although the asset is {}",
                         asset.id,
-                        rent.0,
+                        rent.minor_units(),
                         state.as_str()
                     ));
                 }
@@ -168,10 +180,11 @@ impl App {
             after = Some(last);
         }
         let cash = self.escrow_held(tx, ESCROW_CASH, currency).await?;
-        if cash.0 != held_total {
+        if cash != held_total {
             check.breaks.push(format!(
                 "{ESCROW_CASH}: holds {} but owes {} to the assets' escrow accounts",
-                cash.0, held_total
+                cash.minor_units(),
+                held_total.minor_units()
             ));
         }
         Ok(())

@@ -144,7 +144,9 @@ impl App {
         let mut tx = self.store.write().await?;
         document_unique(&mut *tx, &document_index, None).await?;
         let year = today.year();
-        let number = tx.last_victim_number(year).await? + 1;
+        let number = tx.last_victim_number(year).await?.checked_add(1).ok_or_else(|| {
+            AppError::Conflict(FieldError::new("victim", format!("no victim number is left in {year}")))
+        })?;
         let code = VictimCode::new(year, number);
         let plain = serde_json::to_vec(&identity).map_err(|e| AppError::Internal(e.to_string()))?;
         let record = VictimRecord {
@@ -558,18 +560,18 @@ impl App {
     /// in it) before calling, so an interruption leaves every record readable.
     pub async fn reseal_identities(&self, keys: &KeyRing) -> Result<usize, AppError> {
         let mut after = None;
-        let mut resealed = 0;
+        let mut resealed = 0_usize;
         loop {
             let page = self.store.read().await?.victims(Page { after, limit: 500 }).await?;
             let Some(last) = page.last().map(|v| v.id) else { break };
             let mut tx = self.store.write().await?;
-            let mut changed = 0;
+            let mut changed = 0_usize;
             for record in
                 page.iter().filter(|v| KeyRing::key_id_of(&v.identity) != Some(keys.current_key_id()))
             {
                 let plain = keys.open(&record.identity, &record.code)?;
                 tx.set_victim_identity(&record.code, &keys.seal(&plain, &record.code)?).await?;
-                changed += 1;
+                changed = changed.saturating_add(1);
             }
             if changed > 0 {
                 tx.append_audit(audit_event(
@@ -583,7 +585,7 @@ impl App {
                 .await?;
                 tx.commit().await?;
             }
-            resealed += changed;
+            resealed = resealed.saturating_add(changed);
             after = Some(last);
         }
         Ok(resealed)

@@ -101,14 +101,19 @@ pub fn entry_hash(seq: i64, event: &AuditEvent, prev_hash: &str) -> String {
 }
 
 /// Chains `event` after the entry (`seq`, `hash`) of the current head (`None` for an empty trail).
-pub fn chain(head: Option<(i64, &str)>, event: AuditEvent) -> AuditRecord {
+pub fn chain(head: Option<(i64, &str)>, event: AuditEvent) -> Result<AuditRecord, TrailFull> {
     let (seq, prev_hash) = match head {
         None => (1, GENESIS_HASH.to_string()),
-        Some((seq, hash)) => (seq + 1, hash.to_string()),
+        Some((seq, hash)) => (seq.checked_add(1).ok_or(TrailFull)?, hash.to_string()),
     };
     let hash = entry_hash(seq, &event, &prev_hash);
-    AuditRecord { seq, event, prev_hash, hash }
+    Ok(AuditRecord { seq, event, prev_hash, hash })
 }
+
+/// The head is entry `i64::MAX`: no sequence number is left for another entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the audit trail has no sequence number left")]
+pub struct TrailFull;
 
 /// Where and why the chain is broken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -121,8 +126,9 @@ pub struct ChainBreak {
 /// Walks a trail in sequence order; stops at the first broken link.
 #[derive(Debug, Default)]
 pub struct ChainVerifier {
+    /// The last entry checked. The walk starts at 1 and goes up by one, so its number is also
+    /// how many entries were checked.
     last: Option<(i64, String)>,
-    entries: u64,
 }
 
 impl ChainVerifier {
@@ -133,13 +139,14 @@ impl ChainVerifier {
     /// Checks the next entry (in ascending `seq` order as stored).
     pub fn push(&mut self, record: &AuditRecord) -> Result<(), ChainBreak> {
         let (expected_seq, expected_prev) = match &self.last {
-            None => (1, GENESIS_HASH),
-            Some((seq, hash)) => (seq + 1, hash.as_str()),
+            None => (Some(1), GENESIS_HASH),
+            Some((seq, hash)) => (seq.checked_add(1), hash.as_str()),
         };
         let broken = |reason: String| Err(ChainBreak { seq: record.seq, reason });
-        if record.seq != expected_seq {
+        if Some(record.seq) != expected_seq {
+            let expected = expected_seq.map_or_else(|| "no entry".to_string(), |seq| format!("entry {seq}"));
             return broken(format!(
-                "expected entry {expected_seq} next, found {} (entries removed or renumbered)",
+                "expected {expected} next, found {} (entries removed or renumbered)",
                 record.seq
             ));
         }
@@ -154,7 +161,6 @@ impl ChainVerifier {
             return broken("its contents do not match its hash (the entry was altered)".to_string());
         }
         self.last = Some((record.seq, record.hash.clone()));
-        self.entries += 1;
         Ok(())
     }
 
@@ -163,7 +169,8 @@ impl ChainVerifier {
     pub fn finish(self, head: Option<(i64, &str)>) -> Result<ChainSummary, ChainBreak> {
         let last = self.last.as_ref().map(|(seq, hash)| (*seq, hash.as_str()));
         if last != head {
-            let seq = last.map_or(1, |(seq, _)| seq + 1);
+            // The first entry missing (the report stops at the last number there is).
+            let seq = last.map_or(1, |(seq, _)| seq.saturating_add(1));
             let reason = match head {
                 Some((head_seq, _)) => format!(
                     "the chain head records entry {head_seq} but the trail ends at {}",
@@ -174,7 +181,7 @@ impl ChainVerifier {
             return Err(ChainBreak { seq, reason });
         }
         Ok(ChainSummary {
-            entries: self.entries,
+            entries: last.map_or(0, |(seq, _)| seq.unsigned_abs()),
             head_hash: last.map(|(_, h)| h.to_string()),
             checkpoints: 0,
         })
@@ -191,6 +198,7 @@ pub struct ChainSummary {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -214,7 +222,7 @@ mod tests {
         let mut records: Vec<AuditRecord> = Vec::new();
         for n in 0..length {
             let head = records.last().map(|r| (r.seq, r.hash.as_str()));
-            records.push(chain(head, event(n)));
+            records.push(chain(head, event(n)).unwrap());
         }
         records
     }
@@ -275,6 +283,17 @@ mod tests {
     #[test]
     fn an_empty_trail_with_no_head_verifies() {
         assert_eq!(ChainVerifier::new().finish(None).unwrap().entries, 0);
+    }
+
+    #[test]
+    fn no_entry_can_follow_the_last_sequence_number() {
+        assert_eq!(chain(Some((i64::MAX, GENESIS_HASH)), event(1)), Err(TrailFull));
+        let last = chain(Some((i64::MAX - 1, GENESIS_HASH)), event(1)).unwrap();
+        assert_eq!(last.seq, i64::MAX);
+        let mut verifier = ChainVerifier { last: Some((last.seq, last.hash.clone())) };
+        let after = AuditRecord { seq: i64::MIN, ..last };
+        let error = verifier.push(&after).unwrap_err();
+        assert!(error.reason.starts_with("expected no entry next"), "{}", error.reason);
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //! The signing itself (Ed25519) lives outside the domain; here is only the exact message signed,
 //! so that anyone can check a signature with their own tool.
 
+use std::collections::VecDeque;
+
 use crate::audit::{AuditRecord, ChainBreak};
 use crate::Timestamp;
 
@@ -39,8 +41,12 @@ pub struct TrustedCheckpoint {
 /// trusted checkpoints and reports the first one it contradicts.
 #[derive(Debug)]
 pub struct CheckpointMatcher {
-    checkpoints: Vec<TrustedCheckpoint>,
-    next: usize,
+    /// The checkpoints the walk has not reached yet, oldest first.
+    ahead: VecDeque<TrustedCheckpoint>,
+    /// How many checkpoints there are in all.
+    count: usize,
+    /// The newest entry any checkpoint covers (0 when none).
+    newest_seq: i64,
     /// The newest entry a checkpoint confirmed so far (0 before any).
     confirmed_seq: i64,
 }
@@ -48,28 +54,32 @@ pub struct CheckpointMatcher {
 impl CheckpointMatcher {
     pub fn new(mut checkpoints: Vec<TrustedCheckpoint>) -> Self {
         checkpoints.sort_by(|a, b| a.seq.cmp(&b.seq).then_with(|| a.name.cmp(&b.name)));
+        let (count, newest_seq) = (checkpoints.len(), checkpoints.last().map_or(0, |c| c.seq));
+        let mut ahead = VecDeque::from(checkpoints);
         // A checkpoint of an empty trail (sequence 0) says nothing a walk could contradict.
-        let next = checkpoints.iter().take_while(|c| c.seq < 1).count();
-        Self { checkpoints, next, confirmed_seq: 0 }
+        while ahead.front().is_some_and(|c| c.seq < 1) {
+            ahead.pop_front();
+        }
+        Self { ahead, count, newest_seq, confirmed_seq: 0 }
     }
 
     /// How many checkpoints there are to match.
     pub fn len(&self) -> usize {
-        self.checkpoints.len()
+        self.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.checkpoints.is_empty()
+        self.count == 0
     }
 
     /// The newest entry any checkpoint covers (0 when none).
     pub fn newest_seq(&self) -> i64 {
-        self.checkpoints.last().map_or(0, |c| c.seq)
+        self.newest_seq
     }
 
     /// Checks the next entry of the walk (in ascending sequence order).
     pub fn push(&mut self, record: &AuditRecord) -> Result<(), ChainBreak> {
-        while let Some(checkpoint) = self.checkpoints.get(self.next).filter(|c| c.seq == record.seq) {
+        while let Some(checkpoint) = self.ahead.front().filter(|c| c.seq == record.seq) {
             if checkpoint.hash != record.hash {
                 return Err(ChainBreak {
                     seq: record.seq,
@@ -81,13 +91,14 @@ impl CheckpointMatcher {
                         checkpoint.hash,
                         record.seq,
                         record.hash,
-                        self.confirmed_seq + 1,
+                        // Below record.seq, so never at the limit.
+                        self.confirmed_seq.saturating_add(1),
                         record.seq
                     ),
                 });
             }
             self.confirmed_seq = record.seq;
-            self.next += 1;
+            self.ahead.pop_front();
         }
         Ok(())
     }
@@ -96,7 +107,7 @@ impl CheckpointMatcher {
     /// means entries were removed together with the stored head. Returns how many checkpoints
     /// matched.
     pub fn finish(self, last_seq: i64) -> Result<usize, ChainBreak> {
-        match self.checkpoints.get(self.next) {
+        match self.ahead.front() {
             Some(checkpoint) => Err(ChainBreak {
                 seq: checkpoint.seq,
                 reason: format!(
@@ -104,16 +115,18 @@ impl CheckpointMatcher {
                      were removed (rolled back together with the chain head)",
                     checkpoint.name,
                     checkpoint.seq,
-                    last_seq + 1,
+                    // Below checkpoint.seq, so never at the limit.
+                    last_seq.saturating_add(1),
                     checkpoint.seq
                 ),
             }),
-            None => Ok(self.checkpoints.len()),
+            None => Ok(self.count),
         }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use crate::audit::{action, chain, entry_hash, AuditEvent, ChainVerifier};
@@ -137,7 +150,7 @@ mod tests {
         let mut records: Vec<AuditRecord> = Vec::new();
         for n in 0..length {
             let head = records.last().map(|r| (r.seq, r.hash.as_str()));
-            records.push(chain(head, event(n)));
+            records.push(chain(head, event(n)).unwrap());
         }
         records
     }

@@ -2,7 +2,7 @@
 //! deadlines the fund holds itself to.
 
 use serde::Serialize;
-use time::{Date, Duration, Weekday};
+use time::{Date, Weekday};
 
 use crate::money::{Amount, Currency};
 use crate::orders::{Condition, Eligibility};
@@ -264,17 +264,14 @@ impl TierRules {
     }
 }
 
-/// `days` working days (Monday to Friday) after `from`.
+/// `days` working days (Monday to Friday) after `from` (the calendar's last day, were the count
+/// to run past it).
 pub fn add_working_days(from: Date, days: u32) -> Date {
-    let mut date = from;
-    let mut left = days;
-    while left > 0 {
-        date += Duration::days(1);
-        if !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
-            left -= 1;
-        }
-    }
-    date
+    let Some(last) = days.checked_sub(1) else { return from };
+    std::iter::successors(from.next_day(), |date| date.next_day())
+        .filter(|date| !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday))
+        .nth(usize::try_from(last).unwrap_or(usize::MAX))
+        .unwrap_or(Date::MAX)
 }
 
 /// The fund's deadlines: an urgent claim is decided within 72 hours and a standard
@@ -293,13 +290,15 @@ impl Default for Deadlines {
 }
 
 impl Deadlines {
-    /// When a claim of `tier` filed at `filed` (unix seconds) must be decided (unix seconds).
+    /// When a claim of `tier` filed at `filed` (unix seconds) must be decided (unix seconds); a
+    /// deadline past the last representable instant is that instant.
     pub fn decision_due(&self, tier: u8, filed_unix_seconds: i64) -> i64 {
-        if tier == 1 {
-            filed_unix_seconds + self.urgent_decision_hours * 3_600
+        let seconds = if tier == 1 {
+            self.urgent_decision_hours.saturating_mul(3_600)
         } else {
-            filed_unix_seconds + self.standard_decision_days * 86_400
-        }
+            self.standard_decision_days.saturating_mul(86_400)
+        };
+        filed_unix_seconds.saturating_add(seconds)
     }
 
     /// The date by which a claim approved on `approved_on` must be paid.
@@ -355,7 +354,7 @@ pub fn claim_eligibility(facts: &ClaimFacts) -> Eligibility {
                     "an advance needs a case that is at least charged and not closed",
                 )
             });
-            let room = Amount(facts.advance_room.0.max(0));
+            let room = facts.advance_room.max(Amount::ZERO);
             conditions.push(money(
                 "within_advance_cap",
                 facts.requested <= facts.advance_room,
@@ -439,21 +438,21 @@ mod tests {
             consent_given: true,
             other_open_claim: false,
             case_charged: true,
-            requested: Amount(100_000),
-            advance_room: Amount(500_000),
+            requested: Amount::from_minor(100_000),
+            advance_room: Amount::from_minor(500_000),
         }
     }
 
     #[test]
     fn an_advance_is_capped_and_needs_a_charged_case() {
         assert!(claim_eligibility(&facts()).eligible);
-        let over = ClaimFacts { requested: Amount(500_001), ..facts() };
+        let over = ClaimFacts { requested: Amount::from_minor(500_001), ..facts() };
         let result = claim_eligibility(&over);
         assert!(!result.eligible);
         assert!(result.conditions.iter().any(|c| c.condition == "within_advance_cap" && !c.met));
         let early = ClaimFacts { case_charged: false, ..facts() };
         assert!(!claim_eligibility(&early).eligible);
-        let owed_less = ClaimFacts { owed: Some(Amount(50_000)), ..facts() };
+        let owed_less = ClaimFacts { owed: Some(Amount::from_minor(50_000)), ..facts() };
         assert!(!claim_eligibility(&owed_less).eligible, "never above what is still owed");
     }
 
@@ -467,7 +466,7 @@ mod tests {
             ClaimFacts { consent_given: false, ..base.clone() },
             ClaimFacts { other_open_claim: true, ..base.clone() },
             ClaimFacts { order: None, ..base.clone() },
-            ClaimFacts { requested: Amount(0), ..base.clone() },
+            ClaimFacts { requested: Amount::from_minor(0), ..base.clone() },
         ] {
             assert!(!claim_eligibility(&broken).eligible, "{broken:?}");
         }
@@ -489,5 +488,15 @@ mod tests {
         let deadlines = Deadlines::default();
         assert_eq!(deadlines.decision_due(1, 0), 72 * 3_600);
         assert_eq!(deadlines.decision_due(3, 0), 56 * 86_400);
+    }
+
+    #[test]
+    fn deadlines_past_the_end_of_time_stop_there() {
+        assert_eq!(add_working_days(date!(2026 - 11 - 27), 0), date!(2026 - 11 - 27));
+        assert_eq!(add_working_days(Date::MAX, 1), Date::MAX);
+        assert_eq!(add_working_days(date!(9999 - 12 - 20), u32::MAX), Date::MAX);
+        let deadlines = Deadlines { urgent_decision_hours: i64::MAX, ..Deadlines::default() };
+        assert_eq!(deadlines.decision_due(1, 1), i64::MAX);
+        assert_eq!(Deadlines::default().decision_due(3, i64::MAX - 5), i64::MAX);
     }
 }

@@ -96,9 +96,11 @@ pub fn parse_ruc(field: &str, value: &str) -> Result<String, FieldError> {
         return Err(FieldError::new(field, "a RUC starts with 10, 15, 16, 17 or 20"));
     }
     const WEIGHTS: [u32; 10] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
-    let sum: u32 = bytes[..10].iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
-    let check = (11 - sum % 11) % 10;
-    if u32::from(bytes[10] - b'0') != check {
+    let digits: Vec<u32> = ruc.chars().filter_map(|c| c.to_digit(10)).collect();
+    let sum =
+        digits[..10].iter().zip(WEIGHTS).try_fold(0_u32, |sum, (d, w)| sum.checked_add(d.checked_mul(w)?));
+    let check = sum.and_then(|sum| 11_u32.checked_sub(sum % 11)).map(|c| c % 10);
+    if check != Some(digits[10]) {
         return Err(FieldError::new(field, "the RUC's check digit does not match: check the number"));
     }
     Ok(ruc)

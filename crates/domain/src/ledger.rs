@@ -142,22 +142,20 @@ pub struct Totals {
 
 impl Totals {
     /// Posted balance in the account's normal direction (positive for a funded asset).
-    pub fn posted_balance(&self, kind: AccountKind) -> i64 {
-        let net = self.debits_posted.0 - self.credits_posted.0;
-        if kind.is_debit_normal() {
-            net
-        } else {
-            -net
-        }
+    pub fn posted_balance(&self, kind: AccountKind) -> Result<Amount, Overflow> {
+        Self::balance(self.debits_posted, self.credits_posted, kind)
     }
 
     /// Pending balance in the account's normal direction.
-    pub fn pending_balance(&self, kind: AccountKind) -> i64 {
-        let net = self.debits_pending.0 - self.credits_pending.0;
+    pub fn pending_balance(&self, kind: AccountKind) -> Result<Amount, Overflow> {
+        Self::balance(self.debits_pending, self.credits_pending, kind)
+    }
+
+    fn balance(debits: Amount, credits: Amount, kind: AccountKind) -> Result<Amount, Overflow> {
         if kind.is_debit_normal() {
-            net
+            debits.checked_sub(credits)
         } else {
-            -net
+            credits.checked_sub(debits)
         }
     }
 }
@@ -446,7 +444,7 @@ impl Ledger {
                 d.debits_pending = d.debits_pending.checked_sub(pending.amount)?;
                 c.credits_pending = c.credits_pending.checked_sub(pending.amount)?;
                 if kind == TransferKind::PostPending {
-                    if amount.0 < 0 {
+                    if amount < Amount::ZERO {
                         return Err(TransferError::AmountMustBePositive);
                     }
                     if amount > pending.amount {
@@ -471,13 +469,13 @@ impl Ledger {
         // Limits count holds: a hold reserves the money it holds.
         if debit.flags.debits_must_not_exceed_credits
             && d.debits_pending.checked_add(d.debits_posted)? > d.credits_posted
-            && !Self::only_releases(&debit.totals, &d)
+            && !Self::only_releases(&debit.totals, &d)?
         {
             return Err(TransferError::ExceedsCredits);
         }
         if credit.flags.credits_must_not_exceed_debits
             && c.credits_pending.checked_add(c.credits_posted)? > c.debits_posted
-            && !Self::only_releases(&credit.totals, &c)
+            && !Self::only_releases(&credit.totals, &c)?
         {
             return Err(TransferError::ExceedsDebits);
         }
@@ -488,16 +486,16 @@ impl Ledger {
 
     /// Posting or voiding a hold never makes an account worse off than it was; a limit that
     /// was respected before stays respected. (Kept explicit so the rule reads clearly.)
-    fn only_releases(before: &Totals, after: &Totals) -> bool {
-        let exposure = |t: &Totals| {
-            (
-                t.debits_pending.0 + t.debits_posted.0 - t.credits_posted.0,
-                t.credits_pending.0 + t.credits_posted.0 - t.debits_posted.0,
-            )
+    fn only_releases(before: &Totals, after: &Totals) -> Result<bool, Overflow> {
+        let exposure = |t: &Totals| -> Result<(Amount, Amount), Overflow> {
+            Ok((
+                t.debits_pending.checked_add(t.debits_posted)?.checked_sub(t.credits_posted)?,
+                t.credits_pending.checked_add(t.credits_posted)?.checked_sub(t.debits_posted)?,
+            ))
         };
-        let (before_debit, before_credit) = exposure(before);
-        let (after_debit, after_credit) = exposure(after);
-        after_debit <= before_debit && after_credit <= before_credit
+        let (before_debit, before_credit) = exposure(before)?;
+        let (after_debit, after_credit) = exposure(after)?;
+        Ok(after_debit <= before_debit && after_credit <= before_credit)
     }
 }
 
@@ -573,6 +571,7 @@ pub struct TraceNode {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -610,7 +609,7 @@ mod tests {
     const NOW: Timestamp = Timestamp::from_unix_micros(1_000_000);
 
     fn single(debit: &mut Account, credit: &mut Account, units: i64) -> Result<Effect, TransferError> {
-        Ledger::apply(TransferKind::Single, Amount(units), pen(), debit, credit, None, NOW)
+        Ledger::apply(TransferKind::Single, Amount::from_minor(units), pen(), debit, credit, None, NOW)
     }
 
     #[test]
@@ -627,11 +626,11 @@ mod tests {
     fn a_transfer_moves_money_between_two_accounts() {
         let (mut fund, mut income) = (cash(), budget());
         let effect = single(&mut fund, &mut income, 10_000).unwrap();
-        assert_eq!(effect.posted, Amount(10_000));
-        assert_eq!(fund.totals.debits_posted, Amount(10_000));
-        assert_eq!(income.totals.credits_posted, Amount(10_000));
-        assert_eq!(fund.totals.posted_balance(AccountKind::Asset), 10_000);
-        assert_eq!(income.totals.posted_balance(AccountKind::Income), 10_000);
+        assert_eq!(effect.posted, Amount::from_minor(10_000));
+        assert_eq!(fund.totals.debits_posted, Amount::from_minor(10_000));
+        assert_eq!(income.totals.credits_posted, Amount::from_minor(10_000));
+        assert_eq!(fund.totals.posted_balance(AccountKind::Asset), Ok(Amount::from_minor(10_000)));
+        assert_eq!(income.totals.posted_balance(AccountKind::Income), Ok(Amount::from_minor(10_000)));
     }
 
     #[test]
@@ -642,7 +641,7 @@ mod tests {
         assert_eq!(single(&mut spent, &mut fund, 5_001), Err(TransferError::ExceedsDebits));
         assert_eq!(fund, before, "a refused transfer changes nothing");
         single(&mut spent, &mut fund, 5_000).unwrap();
-        assert_eq!(fund.totals.posted_balance(AccountKind::Asset), 0);
+        assert_eq!(fund.totals.posted_balance(AccountKind::Asset), Ok(Amount::from_minor(0)));
     }
 
     #[test]
@@ -651,7 +650,7 @@ mod tests {
         single(&mut fund, &mut income, 10_000).unwrap();
         let hold = Ledger::apply(
             TransferKind::Pending { expires_at: None },
-            Amount(8_000),
+            Amount::from_minor(8_000),
             pen(),
             &mut spent,
             &mut fund,
@@ -666,13 +665,13 @@ mod tests {
             debit_account_id: spent.id,
             credit_account_id: fund.id,
             currency: pen(),
-            amount: Amount(8_000),
+            amount: Amount::from_minor(8_000),
             status: PendingStatus::Pending,
             expires_at: None,
         };
         let post = Ledger::apply(
             TransferKind::PostPending,
-            Amount(6_000),
+            Amount::from_minor(6_000),
             pen(),
             &mut spent,
             &mut fund,
@@ -680,10 +679,10 @@ mod tests {
             NOW,
         )
         .unwrap();
-        assert_eq!(post.posted, Amount(6_000));
+        assert_eq!(post.posted, Amount::from_minor(6_000));
         assert_eq!(post.resolves, Some(PendingStatus::Posted));
         assert_eq!(fund.totals.credits_pending, Amount::ZERO);
-        assert_eq!(fund.totals.posted_balance(AccountKind::Asset), 4_000);
+        assert_eq!(fund.totals.posted_balance(AccountKind::Asset), Ok(Amount::from_minor(4_000)));
         pending.status = PendingStatus::Posted;
         assert_eq!(
             Ledger::apply(
@@ -705,7 +704,7 @@ mod tests {
         single(&mut fund, &mut income, 1_000).unwrap();
         Ledger::apply(
             TransferKind::Pending { expires_at: None },
-            Amount(1_000),
+            Amount::from_minor(1_000),
             pen(),
             &mut spent,
             &mut fund,
@@ -717,7 +716,7 @@ mod tests {
             debit_account_id: 3,
             credit_account_id: 1,
             currency: pen(),
-            amount: Amount(1_000),
+            amount: Amount::from_minor(1_000),
             status: PendingStatus::Pending,
             expires_at: None,
         };
@@ -732,10 +731,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(void.resolves, Some(PendingStatus::Voided));
-        assert_eq!(fund.totals, Totals { debits_posted: Amount(1_000), ..Totals::default() });
+        assert_eq!(fund.totals, Totals { debits_posted: Amount::from_minor(1_000), ..Totals::default() });
         let over = Ledger::apply(
             TransferKind::PostPending,
-            Amount(1_001),
+            Amount::from_minor(1_001),
             pen(),
             &mut spent,
             &mut fund,
@@ -784,8 +783,8 @@ mod tests {
                 let (mut debit, mut credit) = (accounts[from].clone(), accounts[to].clone());
                 let result = match mode {
                     0 => single(&mut debit, &mut credit, units).map(|_| None),
-                    1 => Ledger::apply(TransferKind::Pending { expires_at: None }, Amount(units), pen(), &mut debit, &mut credit, None, NOW)
-                        .map(|_| Some(PendingTransfer { debit_account_id: debit.id, credit_account_id: credit.id, currency: pen(), amount: Amount(units), status: PendingStatus::Pending, expires_at: None })),
+                    1 => Ledger::apply(TransferKind::Pending { expires_at: None }, Amount::from_minor(units), pen(), &mut debit, &mut credit, None, NOW)
+                        .map(|_| Some(PendingTransfer { debit_account_id: debit.id, credit_account_id: credit.id, currency: pen(), amount: Amount::from_minor(units), status: PendingStatus::Pending, expires_at: None })),
                     _ => match holds.iter_mut().find(|(_, _, p)| p.status == PendingStatus::Pending) {
                         Some((d, c, pending)) => {
                             let (mut debit, mut credit) = (accounts[*d].clone(), accounts[*c].clone());
@@ -806,10 +805,10 @@ mod tests {
                     if let Some(pending) = hold { holds.push((from, to, pending)); }
                 }
                 let sum = |f: fn(&Totals) -> i64| accounts.iter().map(|a| f(&a.totals)).sum::<i64>();
-                prop_assert_eq!(sum(|t| t.debits_posted.0), sum(|t| t.credits_posted.0));
-                prop_assert_eq!(sum(|t| t.debits_pending.0), sum(|t| t.credits_pending.0));
+                prop_assert_eq!(sum(|t| t.debits_posted.minor_units()), sum(|t| t.credits_posted.minor_units()));
+                prop_assert_eq!(sum(|t| t.debits_pending.minor_units()), sum(|t| t.credits_pending.minor_units()));
                 let fund = &accounts[0].totals;
-                prop_assert!(fund.credits_posted.0 + fund.credits_pending.0 <= fund.debits_posted.0);
+                prop_assert!(fund.credits_posted.minor_units() + fund.credits_pending.minor_units() <= fund.debits_posted.minor_units());
             }
         }
     }

@@ -13,7 +13,11 @@
 //!   the previous entry's hash, so altering, removing or reordering a row breaks the chain at
 //!   that row, and [`audit::verify_chain`] names it.
 //! - **Secrets** are wrapped in [`Secret`], whose `Debug` and `Display` print `***`.
+//! - **Money is opaque** ([`Amount`]): its count of minor units is private and changes only
+//!   through checked operations returning [`money::Overflow`]. The crate denies
+//!   `clippy::arithmetic_side_effects`, so no integer operator here can wrap or panic unseen.
 #![deny(clippy::float_arithmetic)]
+#![deny(clippy::arithmetic_side_effects)]
 
 pub mod alerts;
 pub mod allocation;

@@ -1,8 +1,10 @@
 //! Money: ISO 4217 currencies with their minor-unit scale, and amounts as integer counts of the
-//! minor unit. Never floats: `1250.00 PEN` is `Amount(125000)` with `PEN`'s scale of 2.
+//! minor unit. Never floats: `1250.00 PEN` is `Amount::from_minor(125000)` with `PEN`'s scale of 2.
 //!
 //! The currency table is ours, not a crate's: Redress needs a handful of codes, their exact
 //! scales, and nothing else, and a short explicit list is easier to audit than a generated one.
+
+use std::num::NonZeroU64;
 
 use serde::Serialize;
 
@@ -55,8 +57,10 @@ impl Currency {
         self.scale
     }
 
-    fn factor(self) -> i64 {
-        10_i64.pow(u32::from(self.scale))
+    /// Minor units in one unit, 10 to the scale: never zero, so dividing by it cannot fail.
+    fn factor(self) -> NonZeroU64 {
+        const TEN: NonZeroU64 = NonZeroU64::new(10).unwrap();
+        TEN.saturating_pow(u32::from(self.scale))
     }
 }
 
@@ -67,11 +71,16 @@ impl std::fmt::Display for Currency {
 }
 
 /// A count of a currency's minor unit. Signed, so that it can also hold a balance.
+///
+/// Opaque: the count goes in through [`Amount::from_minor`] and out through
+/// [`Amount::minor_units`], and arithmetic is only the checked methods here, which return
+/// [`Overflow`] instead of wrapping or panicking. Serialized as the bare integer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct Amount(pub i64);
+pub struct Amount(i64);
 
-/// Arithmetic went past what an `i64` holds (about 92 million million units).
+/// Arithmetic went past what an `i64` holds (about 92 million million units), or asked for a
+/// share of a whole that is not positive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("amount out of range")]
 pub struct Overflow;
@@ -79,7 +88,18 @@ pub struct Overflow;
 impl Amount {
     pub const ZERO: Amount = Amount(0);
 
-    pub fn minor_units(self) -> i64 {
+    /// The amount of `units` minor units (`125_000` is `1250.00` in a currency of scale 2).
+    pub const fn from_minor(units: i64) -> Amount {
+        Amount(units)
+    }
+
+    /// `units` whole units of `currency` (`50` PEN is `5000` minor units).
+    pub fn from_major(units: i64, currency: Currency) -> Result<Amount, Overflow> {
+        let factor = i64::try_from(currency.factor().get()).map_err(|_| Overflow)?;
+        units.checked_mul(factor).map(Amount).ok_or(Overflow)
+    }
+
+    pub const fn minor_units(self) -> i64 {
         self.0
     }
 
@@ -89,6 +109,46 @@ impl Amount {
 
     pub fn checked_sub(self, other: Amount) -> Result<Amount, Overflow> {
         self.0.checked_sub(other.0).map(Amount).ok_or(Overflow)
+    }
+
+    /// The sum pinned at the largest or smallest amount instead of overflowing: only for
+    /// estimates shown to people, where a figure at the limit beats a page that fails.
+    pub fn saturating_add(self, other: Amount) -> Amount {
+        Amount(self.0.saturating_add(other.0))
+    }
+
+    /// The same amount with the other sign (a debit seen as a credit).
+    pub fn checked_neg(self) -> Result<Amount, Overflow> {
+        self.0.checked_neg().map(Amount).ok_or(Overflow)
+    }
+
+    /// The sum of `amounts`, or `Overflow` as soon as a partial sum leaves the range.
+    pub fn checked_sum(amounts: impl IntoIterator<Item = Amount>) -> Result<Amount, Overflow> {
+        amounts.into_iter().try_fold(Amount::ZERO, Amount::checked_add)
+    }
+
+    /// This amount's share in the proportion `numerator / denominator`: `self × numerator ÷
+    /// denominator` rounded toward zero, and the remainder of that division (in
+    /// `1/denominator` of a minor unit: what largest-remainder rounding compares). The product
+    /// is taken in 128 bits, so only a share that does not fit an `Amount`, or a denominator
+    /// that is not positive, is an error.
+    pub fn checked_mul_ratio(
+        self,
+        numerator: Amount,
+        denominator: Amount,
+    ) -> Result<(Amount, i64), Overflow> {
+        if !denominator.is_positive() {
+            return Err(Overflow);
+        }
+        let exact = i128::from(self.0).checked_mul(i128::from(numerator.0)).ok_or(Overflow)?;
+        let denominator = i128::from(denominator.0);
+        let share = exact.checked_div(denominator).ok_or(Overflow)?;
+        let remainder = exact.checked_rem(denominator).ok_or(Overflow)?;
+        Ok((
+            Amount(i64::try_from(share).map_err(|_| Overflow)?),
+            // |remainder| < denominator, which is an i64.
+            i64::try_from(remainder).map_err(|_| Overflow)?,
+        ))
     }
 
     pub fn is_positive(self) -> bool {
@@ -126,17 +186,18 @@ impl Amount {
             ));
         }
         let out_of_range = || FieldError::new("amount", format!("{text:?} is too large"));
-        let whole: i64 = whole.parse().map_err(|_| out_of_range())?;
-        let mut fraction_units: i64 =
+        // The fraction in minor units: `5` of a currency with two decimals is `50`.
+        let fraction = format!("{fraction:0<width$}", width = usize::from(currency.scale));
+        let whole: u64 = whole.parse().map_err(|_| out_of_range())?;
+        let fraction: u64 =
             if fraction.is_empty() { 0 } else { fraction.parse().map_err(|_| out_of_range())? };
-        for _ in fraction.len()..usize::from(currency.scale) {
-            fraction_units *= 10;
-        }
-        let units = whole
-            .checked_mul(currency.factor())
-            .and_then(|w| w.checked_add(fraction_units))
+        let magnitude = whole
+            .checked_mul(currency.factor().get())
+            .and_then(|w| w.checked_add(fraction))
+            .and_then(|m| i64::try_from(m).ok())
             .ok_or_else(out_of_range)?;
-        Ok(Amount(if negative { -units } else { units }))
+        let units = if negative { magnitude.checked_neg().ok_or_else(out_of_range)? } else { magnitude };
+        Ok(Amount(units))
     }
 
     /// The amount with exactly the currency's decimals: `1250.00`, `-3.50`, `1500` (CLP).
@@ -144,7 +205,6 @@ impl Amount {
         let factor = currency.factor();
         let sign = if self.0 < 0 { "-" } else { "" };
         let magnitude = self.0.unsigned_abs();
-        let factor = factor.unsigned_abs();
         if currency.scale == 0 {
             return format!("{sign}{magnitude}");
         }
@@ -162,13 +222,10 @@ impl Amount {
         let plain = self.format(currency);
         let (sign, digits) = plain.strip_prefix('-').map_or(("", plain.as_str()), |rest| ("-", rest));
         let (whole, fraction) = digits.split_once('.').map_or((digits, None), |(w, f)| (w, Some(f)));
-        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-        for (index, digit) in whole.chars().enumerate() {
-            if index > 0 && (whole.len() - index) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
+        // Groups of three digits from the right (the digits are ASCII, one byte each).
+        let groups: Vec<&str> =
+            whole.as_bytes().rchunks(3).rev().map(|group| std::str::from_utf8(group).unwrap_or("")).collect();
+        let grouped = groups.join(",");
         let fraction = fraction.map(|f| format!(".{f}")).unwrap_or_default();
         format!("{sign}{} {grouped}{fraction}", currency.symbol())
     }
@@ -194,6 +251,7 @@ impl Currency {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -252,6 +310,106 @@ mod tests {
     fn arithmetic_is_checked() {
         assert_eq!(Amount(i64::MAX).checked_add(Amount(1)), Err(Overflow));
         assert_eq!(Amount(5).checked_sub(Amount(7)), Ok(Amount(-2)));
+    }
+
+    #[test]
+    fn adding_or_subtracting_past_either_end_of_the_range_is_an_overflow() {
+        assert_eq!(Amount(i64::MAX).checked_add(Amount(0)), Ok(Amount(i64::MAX)));
+        assert_eq!(Amount(i64::MIN).checked_add(Amount(-1)), Err(Overflow));
+        assert_eq!(Amount(i64::MIN).checked_sub(Amount(1)), Err(Overflow));
+        assert_eq!(Amount(i64::MAX).checked_sub(Amount(-1)), Err(Overflow));
+        assert_eq!(Amount(-1).checked_sub(Amount(i64::MAX)), Ok(Amount(i64::MIN)));
+    }
+
+    #[test]
+    fn the_ends_of_the_range_parse_and_format_and_one_past_them_is_too_large() {
+        assert_eq!(Amount::parse("92233720368547758.07", pen()), Ok(Amount(i64::MAX)));
+        assert_eq!(Amount::parse("-92233720368547758.07", pen()), Ok(Amount(-i64::MAX)));
+        assert_eq!(
+            Amount::parse("92233720368547758.08", pen()).unwrap_err().reason,
+            "\"92233720368547758.08\" is too large"
+        );
+        assert!(Amount::parse("18446744073709551616", pen()).is_err());
+        assert_eq!(Amount(i64::MAX).format(pen()), "92233720368547758.07");
+        assert_eq!(Amount(i64::MIN).format(pen()), "-92233720368547758.08");
+        assert_eq!(Amount(i64::MIN).display(pen()), "-S/ 92,233,720,368,547,758.08");
+        assert_eq!(Amount(i64::MIN).format(Currency::parse("CLP").unwrap()), "-9223372036854775808");
+        assert_eq!(Amount::parse("-0", pen()), Ok(Amount::ZERO));
+    }
+
+    #[test]
+    fn the_most_negative_amount_has_no_negation() {
+        assert_eq!(Amount(i64::MIN).checked_neg(), Err(Overflow));
+        assert_eq!(Amount(i64::MAX).checked_neg(), Ok(Amount(-i64::MAX)));
+        assert_eq!(Amount(350).checked_neg(), Ok(Amount(-350)));
+    }
+
+    #[test]
+    fn a_sum_fails_as_soon_as_a_partial_sum_overflows() {
+        assert_eq!(Amount::checked_sum([]), Ok(Amount::ZERO));
+        assert_eq!(Amount::checked_sum([Amount(5), Amount(-2), Amount(7)]), Ok(Amount(10)));
+        assert_eq!(Amount::checked_sum([Amount(i64::MAX), Amount(1), Amount(-1)]), Err(Overflow));
+        assert_eq!(Amount::checked_sum(vec![Amount(i64::MAX / 2 + 1); 2]), Err(Overflow));
+    }
+
+    #[test]
+    fn a_share_is_taken_in_128_bits_and_fails_only_when_it_does_not_fit() {
+        assert_eq!(Amount(1_000).checked_mul_ratio(Amount(300), Amount(1_000)), Ok((Amount(300), 0)));
+        assert_eq!(Amount(2).checked_mul_ratio(Amount(1), Amount(3)), Ok((Amount(0), 2)));
+        // i64::MAX × i64::MAX does not fit 64 bits, but the share does.
+        assert_eq!(
+            Amount(i64::MAX).checked_mul_ratio(Amount(i64::MAX - 1), Amount(i64::MAX)),
+            Ok((Amount(i64::MAX - 1), 0))
+        );
+        assert_eq!(Amount(i64::MAX).checked_mul_ratio(Amount(2), Amount(1)), Err(Overflow));
+        assert_eq!(Amount(i64::MIN).checked_mul_ratio(Amount(-1), Amount(1)), Err(Overflow));
+        assert_eq!(Amount(5).checked_mul_ratio(Amount(1), Amount::ZERO), Err(Overflow));
+        assert_eq!(Amount(5).checked_mul_ratio(Amount(1), Amount(-1)), Err(Overflow));
+    }
+
+    #[test]
+    fn whole_units_take_the_currency_scale() {
+        assert_eq!(Amount::from_major(50, pen()), Ok(Amount(5_000)));
+        assert_eq!(Amount::from_major(50, Currency::parse("CLP").unwrap()), Ok(Amount(50)));
+        assert_eq!(Amount::from_major(i64::MAX / 10, pen()), Err(Overflow));
+    }
+
+    #[test]
+    fn a_saturating_sum_stops_at_the_ends_of_the_range() {
+        assert_eq!(Amount(i64::MAX).saturating_add(Amount(1)), Amount(i64::MAX));
+        assert_eq!(Amount(i64::MIN).saturating_add(Amount(-1)), Amount(i64::MIN));
+    }
+
+    #[test]
+    fn an_amount_is_serialized_as_its_bare_count_of_minor_units() {
+        assert_eq!(serde_json::to_string(&Amount::from_minor(125_000)).unwrap(), "125000");
+        assert_eq!(Amount::from_minor(-7).minor_units(), -7);
+    }
+
+    proptest! {
+        #[test]
+        fn checked_arithmetic_agrees_with_wide_arithmetic_or_overflows(a in any::<i64>(), b in any::<i64>()) {
+            let in_range = |wide: i128| i64::try_from(wide).map(Amount).map_err(|_| Overflow);
+            prop_assert_eq!(Amount(a).checked_add(Amount(b)), in_range(i128::from(a) + i128::from(b)));
+            prop_assert_eq!(Amount(a).checked_sub(Amount(b)), in_range(i128::from(a) - i128::from(b)));
+            prop_assert_eq!(Amount(a).checked_neg(), in_range(-i128::from(a)));
+        }
+
+        #[test]
+        fn a_share_and_its_remainder_make_up_the_exact_product(
+            amount in any::<i64>(),
+            numerator in any::<i64>(),
+            denominator in 1i64..=i64::MAX,
+        ) {
+            let exact = i128::from(amount) * i128::from(numerator);
+            match Amount(amount).checked_mul_ratio(Amount(numerator), Amount(denominator)) {
+                Ok((share, remainder)) => {
+                    prop_assert_eq!(i128::from(share.0) * i128::from(denominator) + i128::from(remainder), exact);
+                    prop_assert!(remainder.unsigned_abs() < denominator.unsigned_abs());
+                }
+                Err(Overflow) => prop_assert!(i64::try_from(exact / i128::from(denominator)).is_err()),
+            }
+        }
     }
 
     proptest! {

@@ -75,7 +75,7 @@ impl OrderFigures {
     /// What is still owed to the victim: never below zero (an overpayment is owed nothing).
     pub fn owed(&self) -> Result<Amount, Overflow> {
         let paid = self.paid_by_debtors.checked_add(self.paid_by_fund)?.checked_add(self.advanced_by_fund)?;
-        Ok(Amount(self.ordered.checked_sub(paid)?.0.max(0)))
+        Ok(self.ordered.checked_sub(paid)?.max(Amount::ZERO))
     }
 }
 
@@ -202,7 +202,9 @@ fn standing_condition(standing: JudgmentStanding) -> Condition {
 }
 
 fn cannot_pay_condition(facts: &OrderFacts, today: Date, grace_days: i64) -> Condition {
-    let overdue_since = facts.payment_deadline.map(|deadline| deadline + Duration::days(grace_days));
+    // A grace period past the end of the calendar never runs out.
+    let overdue_since =
+        facts.payment_deadline.and_then(|deadline| deadline.checked_add(Duration::days(grace_days)));
     let met = facts.insolvency_found || overdue_since.is_some_and(|since| today > since);
     if facts.insolvency_found {
         return Condition::new("debtor_cannot_pay", met, "insolvency was found").variant("insolvency");
@@ -262,9 +264,9 @@ pub fn split_recovery(
     owed_to_victim: Amount,
     owed_to_fund: Amount,
 ) -> Option<(Amount, Amount)> {
-    let to_victim = Amount(received.0.min(owed_to_victim.0.max(0)));
+    let to_victim = received.min(owed_to_victim.max(Amount::ZERO));
     let to_fund = received.checked_sub(to_victim).ok()?;
-    (to_fund <= Amount(owed_to_fund.0.max(0))).then_some((to_victim, to_fund))
+    (to_fund <= owed_to_fund.max(Amount::ZERO)).then_some((to_victim, to_fund))
 }
 
 #[cfg(test)]
@@ -274,18 +276,32 @@ mod tests {
     #[test]
     fn a_recovery_makes_the_victim_whole_first() {
         assert_eq!(
-            split_recovery(Amount(25_000), Amount(18_500), Amount(20_000)),
-            Some((Amount(18_500), Amount(6_500)))
+            split_recovery(
+                Amount::from_minor(25_000),
+                Amount::from_minor(18_500),
+                Amount::from_minor(20_000)
+            ),
+            Some((Amount::from_minor(18_500), Amount::from_minor(6_500)))
         );
-        assert_eq!(split_recovery(Amount(100), Amount(0), Amount(100)), Some((Amount(0), Amount(100))));
-        assert_eq!(split_recovery(Amount(38_501), Amount(18_500), Amount(20_000)), None);
+        assert_eq!(
+            split_recovery(Amount::from_minor(100), Amount::from_minor(0), Amount::from_minor(100)),
+            Some((Amount::from_minor(0), Amount::from_minor(100)))
+        );
+        assert_eq!(
+            split_recovery(
+                Amount::from_minor(38_501),
+                Amount::from_minor(18_500),
+                Amount::from_minor(20_000)
+            ),
+            None
+        );
     }
     use time::macros::date;
 
     fn facts() -> OrderFacts {
         OrderFacts {
             currency: Currency::parse("PEN").unwrap(),
-            figures: OrderFigures { ordered: Amount(1_000_000), ..OrderFigures::default() },
+            figures: OrderFigures { ordered: Amount::from_minor(1_000_000), ..OrderFigures::default() },
             final_on: Some(date!(2026 - 03 - 01)),
             payment_deadline: Some(date!(2026 - 04 - 01)),
             insolvency_found: false,
@@ -319,13 +335,13 @@ mod tests {
     #[test]
     fn what_is_owed_deducts_every_payment_and_never_goes_negative() {
         let figures = OrderFigures {
-            ordered: Amount(1_000),
-            paid_by_debtors: Amount(200),
-            paid_by_fund: Amount(300),
-            advanced_by_fund: Amount(100),
+            ordered: Amount::from_minor(1_000),
+            paid_by_debtors: Amount::from_minor(200),
+            paid_by_fund: Amount::from_minor(300),
+            advanced_by_fund: Amount::from_minor(100),
         };
-        assert_eq!(figures.owed(), Ok(Amount(400)));
-        let over = OrderFigures { paid_by_debtors: Amount(2_000), ..figures };
+        assert_eq!(figures.owed(), Ok(Amount::from_minor(400)));
+        let over = OrderFigures { paid_by_debtors: Amount::from_minor(2_000), ..figures };
         assert_eq!(over.owed(), Ok(Amount::ZERO));
     }
 
@@ -355,8 +371,8 @@ mod tests {
         assert_eq!(unmet, vec!["order_final", "debtor_cannot_pay"]);
         let paid = OrderFacts {
             figures: OrderFigures {
-                ordered: Amount(100),
-                paid_by_debtors: Amount(100),
+                ordered: Amount::from_minor(100),
+                paid_by_debtors: Amount::from_minor(100),
                 ..OrderFigures::default()
             },
             insolvency_found: true,

@@ -53,7 +53,7 @@ impl BankAccount {
                 "must be a CCI (20 digits) or an IBAN (two letters, two check digits, then the account)",
             );
         }
-        if iban_mod97(&cleaned) != 1 {
+        if iban_mod97(&cleaned) != Some(1) {
             return error("the IBAN's check digits do not match: check the number with the bank");
         }
         Ok(BankAccount::Iban(cleaned))
@@ -68,36 +68,32 @@ impl BankAccount {
 }
 
 /// One CCI check digit: digits weighted 1, 2, 1, 2… from the left, the digits of each product
-/// summed, and the complement of the total to the next ten.
-fn cci_check_digit(digits: &[u8]) -> u8 {
-    let sum: u32 = digits
-        .iter()
-        .enumerate()
-        .map(|(index, digit)| {
-            let product = u32::from(digit - b'0') * if index % 2 == 0 { 1 } else { 2 };
-            product / 10 + product % 10
-        })
-        .sum();
-    // The remainder of a division by 10 is below 10: the cast cannot truncate.
-    ((10 - sum % 10) % 10) as u8
+/// summed, and the complement of the total to the next ten. `None` for a byte that is not a digit.
+fn cci_check_digit(digits: &[u8]) -> Option<u32> {
+    let mut sum: u32 = 0;
+    for (index, byte) in digits.iter().enumerate() {
+        let digit = char::from(*byte).to_digit(10)?;
+        let product = if index % 2 == 0 { digit } else { digit.checked_mul(2)? };
+        sum = sum.checked_add(product / 10)?.checked_add(product % 10)?;
+    }
+    Some(10_u32.checked_sub(sum % 10)? % 10)
 }
 
 fn cci_check_digits_match(cci: &str) -> bool {
     let bytes = cci.as_bytes();
-    let first = cci_check_digit(&bytes[..6]);
-    let second = cci_check_digit(&bytes[6..18]);
-    bytes[18] == b'0' + first && bytes[19] == b'0' + second
+    let digit = |at: usize| char::from(bytes[at]).to_digit(10);
+    let expected = cci_check_digit(&bytes[..6]).zip(cci_check_digit(&bytes[6..18]));
+    expected.is_some() && expected == digit(18).zip(digit(19))
 }
 
 /// ISO 13616: move the first four characters to the end, letters to numbers (A = 10 …), mod 97.
-fn iban_mod97(iban: &str) -> u32 {
+fn iban_mod97(iban: &str) -> Option<u32> {
     let (head, tail) = iban.split_at(4);
-    let mut remainder: u32 = 0;
-    for c in tail.chars().chain(head.chars()) {
+    tail.chars().chain(head.chars()).try_fold(0, |remainder: u32, c| {
         let value = c.to_digit(36).unwrap_or(0);
-        remainder = if value >= 10 { (remainder * 100 + value) % 97 } else { (remainder * 10 + value) % 97 };
-    }
-    remainder
+        let shift = if value >= 10 { 100 } else { 10 };
+        Some(remainder.checked_mul(shift)?.checked_add(value)? % 97)
+    })
 }
 
 /// Computes the two check digits a CCI must end with (for test data and the demo).
@@ -106,7 +102,7 @@ pub fn cci_with_check_digits(first_eighteen: &str) -> Option<String> {
     if bytes.len() != 18 || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(format!("{first_eighteen}{}{}", cci_check_digit(&bytes[..6]), cci_check_digit(&bytes[6..18])))
+    Some(format!("{first_eighteen}{}{}", cci_check_digit(&bytes[..6])?, cci_check_digit(&bytes[6..18])?))
 }
 
 /// How a line is paid, which is also the block of the bank file it is in.

@@ -25,7 +25,9 @@ impl Timestamp {
     }
 
     pub fn to_datetime(self) -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000)
+        i128::from(self.0)
+            .checked_mul(1_000)
+            .and_then(|nanos| OffsetDateTime::from_unix_timestamp_nanos(nanos).ok())
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 

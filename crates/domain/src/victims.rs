@@ -162,10 +162,9 @@ pub fn parse_country(field: &str, value: &str) -> Result<String, FieldError> {
 
 /// Age bands for statistics: fine enough to matter (minors), coarse enough not to identify.
 pub fn age_band(birth: Date, on: Date) -> &'static str {
-    let mut years = on.year() - birth.year();
-    if (on.month() as u8, on.day()) < (birth.month() as u8, birth.day()) {
-        years -= 1;
-    }
+    let before_birthday = (on.month() as u8, on.day()) < (birth.month() as u8, birth.day());
+    // Years of the calendar (±9999) are far from i32's limits: neither subtraction saturates.
+    let years = on.year().saturating_sub(birth.year()).saturating_sub(i32::from(before_birthday));
     match years {
         i32::MIN..=11 => "0-11",
         12..=17 => "12-17",

@@ -19,9 +19,10 @@ pub fn header(accounts: &[Account], exported_at: &str) -> String {
     currencies.sort();
     currencies.dedup();
     for currency in currencies {
-        let sample =
-            redress_domain::Amount(100_000 * 10_i64.pow(u32::from(currency.scale()))).format(currency);
-        out.push_str(&format!("commodity {}\n    format {} {}\n", currency.code(), currency.code(), sample));
+        out.push_str(&format!("commodity {}\n", currency.code()));
+        if let Ok(sample) = redress_domain::Amount::from_major(100_000, currency) {
+            out.push_str(&format!("    format {} {}\n", currency.code(), sample.format(currency)));
+        }
     }
     let mut names: Vec<&str> = accounts.iter().map(|a| a.name.as_str()).collect();
     names.sort_unstable();
@@ -71,7 +72,7 @@ pub fn entry(transfer: &Transfer) -> String {
     if let Some(reversed) = &transfer.reverses_id {
         tags.push(format!("reverses: {reversed}"));
     }
-    if transfer.posted.0 == 0 {
+    if transfer.posted == redress_domain::Amount::ZERO {
         let what = match transfer.kind.as_str() {
             "pending" => "hold",
             "void_pending" => "hold released",
@@ -89,7 +90,8 @@ pub fn entry(transfer: &Transfer) -> String {
     let description =
         transfer.memo.as_deref().map(clean).unwrap_or_else(|| format!("transfer {}", transfer.kind));
     let amount = transfer.posted.format(currency);
-    let negative = redress_domain::Amount(-transfer.posted.0).format(currency);
+    // A transfer posts a positive amount (the ledger refuses others), so its negation is this.
+    let negative = format!("-{amount}");
     format!(
         "{date} * {description}\n    ; {}\n    {}  {} {amount}\n    {}  {} {negative}\n\n",
         tags.join(", "),
@@ -115,8 +117,8 @@ mod tests {
             credit_account_id: 2,
             debit_account: "assets:bank:fund".into(),
             credit_account: "income:budget".into(),
-            amount: Amount(125_000),
-            posted: Amount(posted),
+            amount: Amount::from_minor(125_000),
+            posted: Amount::from_minor(posted),
             currency: pen,
             kind: kind.into(),
             pending_id: None,
@@ -128,8 +130,8 @@ mod tests {
             actor: "mrojas".into(),
             created_at: Timestamp::from_unix_micros(1_795_883_593_000_000),
             value_date: time::macros::date!(2026 - 11 - 28),
-            debit_account_posted_after: (Amount(posted), Amount(0)),
-            credit_account_posted_after: (Amount(0), Amount(posted)),
+            debit_account_posted_after: (Amount::from_minor(posted), Amount::from_minor(0)),
+            credit_account_posted_after: (Amount::from_minor(0), Amount::from_minor(posted)),
         }
     }
 

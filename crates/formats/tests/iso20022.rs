@@ -30,7 +30,7 @@ fn transfer(n: u32, units: i64, creditor: &str, account: Option<AccountId>) -> C
     CreditTransfer {
         end_to_end_id: format!("RDR-E2E-{n:04}"),
         instruction_id: format!("RDR-INS-{n:04}"),
-        amount: Amount(units),
+        amount: Amount::from_minor(units),
         creditor: Party { name: creditor.into(), account, agent_bic: None, identification: None },
         ultimate_creditor: None,
         remittance: format!("Reparacion civil EXP-2024-17 orden {n}"),

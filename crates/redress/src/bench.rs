@@ -127,12 +127,12 @@ fn allocation(count: usize) -> ExitCode {
             approved_at: Timestamp::from_unix_micros(
                 1_700_000_000_000_000 + random.below(10_000_000_000) as i64,
             ),
-            amount: Amount(5_000 + random.below(2_000_000) as i64),
+            amount: Amount::from_minor(5_000 + random.below(2_000_000) as i64),
         })
         .collect();
-    let need: i64 = claims.iter().map(|c| c.amount.0).sum();
+    let need: i64 = claims.iter().map(|c| c.amount.minor_units()).sum();
     // Enough for tier 1 and part of tier 2: the pro-rata path runs.
-    let available = Amount(need / 2);
+    let available = Amount::from_minor(need / 2);
     let mut best_sort = Duration::MAX;
     let mut best_allocation = Duration::MAX;
     for _ in 0..3 {
@@ -142,7 +142,7 @@ fn allocation(count: usize) -> ExitCode {
         best_sort = best_sort.min(started.elapsed());
         std::hint::black_box(&sorted);
         let started = Instant::now();
-        let lines = allocate(&claims, available, Amount(5_000));
+        let lines = allocate(&claims, available, Amount::from_minor(5_000));
         best_allocation = best_allocation.min(started.elapsed());
         std::hint::black_box(&lines);
     }

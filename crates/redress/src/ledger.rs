@@ -8,7 +8,6 @@ use clap::{Args, Subcommand};
 use redress_app::ledger::{TransferOutcome, TransferRequest};
 use redress_app::{App, RequestContext};
 use redress_domain::ledger::{AccountFlags, References};
-use redress_domain::Amount;
 
 #[derive(Args)]
 pub struct Acting {
@@ -198,8 +197,8 @@ async fn accounts(app: &App, actor: &redress_app::Actor) -> anyhow::Result<()> {
             "{:<40} {:<4} {:>18} {:>18}",
             account.name.as_str(),
             account.currency.code(),
-            Amount(account.totals.posted_balance(kind)).format(account.currency),
-            Amount(account.totals.pending_balance(kind)).format(account.currency)
+            account.totals.posted_balance(kind)?.format(account.currency),
+            account.totals.pending_balance(kind)?.format(account.currency)
         );
     }
     Ok(())
@@ -254,7 +253,6 @@ async fn statement(
             println!("{} {}", account.name, account.currency);
             println!("{:>8}  {:<25} {:<12} {:>16} {:>16}  memo", "seq", "date", "type", "change", "balance");
         }
-        let sign = if account.kind().is_debit_normal() { 1 } else { -1 };
         for line in &lines {
             let t = &line.transfer;
             println!(
@@ -262,8 +260,8 @@ async fn statement(
                 t.seq,
                 t.created_at.to_rfc3339(),
                 t.kind,
-                Amount(line.posted_change * sign).format(account.currency),
-                Amount(line.balance_after).format(account.currency),
+                line.normal_change(account.kind())?.format(account.currency),
+                line.balance_after.format(account.currency),
                 t.memo.as_deref().unwrap_or("")
             );
         }

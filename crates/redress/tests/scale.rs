@@ -216,7 +216,7 @@ async fn the_fund_officers_home_page_counts_every_claim_in_the_database(database
         let at = Timestamp::from_datetime(first.midnight().assume_utc());
         let balances = server.app.balances_at(&reader, at, None, Some(500)).await.unwrap();
         let (_, totals) = balances.iter().find(|(a, _)| a.name.as_str() == "assets:bank:fund").unwrap();
-        let want = totals.debits_posted.0 - totals.credits_posted.0;
+        let want = totals.debits_posted.minor_units() - totals.credits_posted.minor_units();
         assert_eq!(units(&cells[1]), want, "the balance at the end of {}", cells[0]);
         distinct.insert(want);
     }
@@ -272,7 +272,10 @@ async fn every_accounts_balance_now_and_in_the_past_is_the_sum_of_its_transfers(
         loop {
             let page = server.app.balances_at(&reader, at, after, Some(7)).await.unwrap();
             for (account, totals) in &page {
-                let previous = got.insert(account.id, (totals.debits_posted.0, totals.credits_posted.0));
+                let previous = got.insert(
+                    account.id,
+                    (totals.debits_posted.minor_units(), totals.credits_posted.minor_units()),
+                );
                 assert!(previous.is_none(), "account {} is on two pages", account.id);
             }
             after = page.last().map(|(a, _)| a.id);

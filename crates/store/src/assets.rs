@@ -35,7 +35,7 @@ fn asset_from(row: &AnyRow) -> StoreResult<AssetRecord> {
         agency_reference: get(row, "agency_reference")?,
         currency: Currency::parse(&currency)
             .map_err(|_| StoreError::Corrupt(format!("currency {currency}")))?,
-        estimated_value: get::<Option<i64>>(row, "estimated_value")?.map(Amount),
+        estimated_value: get::<Option<i64>>(row, "estimated_value")?.map(Amount::from_minor),
         state: typed(row, "state", STATE)?,
         state_changed_on: get(row, "state_changed_on")?,
         institution_id: InstitutionId(get(row, "institution_id")?),
@@ -70,7 +70,7 @@ impl AssetReads for SqlTx {
             .map(|row| {
                 Ok(Valuation {
                     valued_on: get(row, "valued_on")?,
-                    amount: Amount(get(row, "amount")?),
+                    amount: Amount::from_minor(get(row, "amount")?),
                     basis: get(row, "basis")?,
                     recorded_by: get(row, "recorded_by")?,
                 })
@@ -87,7 +87,7 @@ impl AssetReads for SqlTx {
         rows.iter()
             .map(|row| {
                 Ok(Lease {
-                    monthly_rent: Amount(get(row, "monthly_rent")?),
+                    monthly_rent: Amount::from_minor(get(row, "monthly_rent")?),
                     starts_on: get(row, "starts_on")?,
                     ends_on: get(row, "ends_on")?,
                     recorded_by: get(row, "recorded_by")?,
@@ -118,8 +118,8 @@ impl AssetReads for SqlTx {
                     to_state: typed(row, "to_state", STATE)?,
                     on_date: get(row, "on_date")?,
                     document: get(row, "document")?,
-                    amount: get::<Option<i64>>(row, "amount")?.map(Amount),
-                    costs: get::<Option<i64>>(row, "costs")?.map(Amount),
+                    amount: get::<Option<i64>>(row, "amount")?.map(Amount::from_minor),
+                    costs: get::<Option<i64>>(row, "costs")?.map(Amount::from_minor),
                     recorded_at: Timestamp::from_unix_micros(get(row, "recorded_at")?),
                     recorded_by: get(row, "recorded_by")?,
                 })
@@ -175,7 +175,7 @@ impl AssetReads for SqlTx {
                     typed(row, "state", STATE)?,
                     get(row, "state_changed_on")?,
                     get(row, "n")?,
-                    Amount(get(row, "value")?),
+                    Amount::from_minor(get(row, "value")?),
                 ))
             })
             .collect()
@@ -217,7 +217,7 @@ impl AssetReads for SqlTx {
         .fetch_one(&mut *self.tx)
         .await
         .map_err(classify)?;
-        Ok(Amount(get(&row, "held")?))
+        Ok(Amount::from_minor(get(&row, "held")?))
     }
 
     async fn account_flows(
@@ -241,7 +241,7 @@ impl AssetReads for SqlTx {
                 .map_err(classify)?;
             sums[index] = get(&row, "total")?;
         }
-        Ok((Amount(sums[0]), Amount(sums[1])))
+        Ok((Amount::from_minor(sums[0]), Amount::from_minor(sums[1])))
     }
 }
 
@@ -253,7 +253,7 @@ impl AssetWrites for SqlTx {
         )
         .bind(asset_id)
         .bind(v.valued_on.clone())
-        .bind(v.amount.0)
+        .bind(v.amount.minor_units())
         .bind(v.basis.clone())
         .bind(at.unix_micros())
         .bind(v.recorded_by.clone())
@@ -265,7 +265,7 @@ impl AssetWrites for SqlTx {
 
     async fn set_estimated_value(&mut self, asset_id: i64, amount: Amount) -> StoreResult<()> {
         sqlx::query("UPDATE assets SET estimated_value = $1 WHERE id = $2")
-            .bind(amount.0)
+            .bind(amount.minor_units())
             .bind(asset_id)
             .execute(&mut *self.tx)
             .await
@@ -278,7 +278,7 @@ impl AssetWrites for SqlTx {
             "INSERT INTO asset_leases (asset_id, monthly_rent, starts_on, ends_on, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(asset_id)
-        .bind(l.monthly_rent.0)
+        .bind(l.monthly_rent.minor_units())
         .bind(l.starts_on.clone())
         .bind(l.ends_on.clone())
         .bind(at.unix_micros())
@@ -304,7 +304,7 @@ impl AssetWrites for SqlTx {
         .bind(a.case_id)
         .bind(a.agency_reference.clone())
         .bind(a.currency.code())
-        .bind(a.estimated_value.map(|v| v.0))
+        .bind(a.estimated_value.map(|v| v.minor_units()))
         .bind(a.state.as_str())
         .bind(a.state_changed_on.clone())
         .bind(a.institution_id.0)
@@ -337,8 +337,8 @@ impl AssetWrites for SqlTx {
         .bind(m.to_state.as_str())
         .bind(m.on_date.clone())
         .bind(m.document.clone())
-        .bind(m.amount.map(|a| a.0))
-        .bind(m.costs.map(|a| a.0))
+        .bind(m.amount.map(|a| a.minor_units()))
+        .bind(m.costs.map(|a| a.minor_units()))
         .bind(m.recorded_at.unix_micros())
         .bind(m.recorded_by.clone())
         .execute(&mut *self.tx)

@@ -62,14 +62,14 @@ pub(crate) fn claim_from(row: &AnyRow) -> StoreResult<ClaimRecord> {
         order_id: get(row, "order_id")?,
         currency: currency(row)?,
         state: typed(row, "state", |s| ClaimState::parse("state", s).ok())?,
-        requested: Amount(get(row, "requested")?),
+        requested: Amount::from_minor(get(row, "requested")?),
         needs: list(row, "needs")?,
         tier: u8::try_from(tier).map_err(|_| StoreError::Corrupt(format!("tier {tier}")))?,
         tier_reasons: list(row, "tier_reasons")?,
         policy_version: get(row, "policy_version")?,
         eligibility: get(row, "eligibility")?,
-        approved_amount: get::<Option<i64>>(row, "approved_amount")?.map(Amount),
-        paid: Amount(get(row, "paid")?),
+        approved_amount: get::<Option<i64>>(row, "approved_amount")?.map(Amount::from_minor),
+        paid: Amount::from_minor(get(row, "paid")?),
         decision_reason: get(row, "decision_reason")?,
         filed_at: instant(row, "filed_at")?,
         filed_by: get(row, "filed_by")?,
@@ -78,7 +78,7 @@ pub(crate) fn claim_from(row: &AnyRow) -> StoreResult<ClaimRecord> {
         decided_by: get(row, "decided_by")?,
         payment_due: get(row, "payment_due")?,
         hold_id: get(row, "hold_id")?,
-        hold_amount: get::<Option<i64>>(row, "hold_amount")?.map(Amount),
+        hold_amount: get::<Option<i64>>(row, "hold_amount")?.map(Amount::from_minor),
         waiting_for: maybe_typed(row, "waiting_for", Waiting::parse)?,
     })
 }
@@ -88,14 +88,14 @@ fn round_from(row: &AnyRow) -> StoreResult<RoundRecord> {
         id: get(row, "id")?,
         currency: currency(row)?,
         policy_version: get(row, "policy_version")?,
-        cash: Amount(get(row, "cash")?),
-        holds: Amount(get(row, "holds")?),
-        reserve: Amount(get(row, "reserve")?),
-        available: Amount(get(row, "available")?),
-        minimum_line: Amount(get(row, "minimum_line")?),
+        cash: Amount::from_minor(get(row, "cash")?),
+        holds: Amount::from_minor(get(row, "holds")?),
+        reserve: Amount::from_minor(get(row, "reserve")?),
+        available: Amount::from_minor(get(row, "available")?),
+        minimum_line: Amount::from_minor(get(row, "minimum_line")?),
         inputs: get(row, "inputs")?,
         inputs_hash: get(row, "inputs_hash")?,
-        allocated: Amount(get(row, "allocated")?),
+        allocated: Amount::from_minor(get(row, "allocated")?),
         created_at: instant(row, "created_at")?,
         created_by: get(row, "created_by")?,
     })
@@ -108,7 +108,7 @@ fn batch_from(row: &AnyRow) -> StoreResult<BatchRecord> {
         currency: currency(row)?,
         state: typed(row, "state", BatchState::parse)?,
         execution_date: get(row, "execution_date")?,
-        total: Amount(get(row, "total")?),
+        total: Amount::from_minor(get(row, "total")?),
         proposed_at: instant(row, "proposed_at")?,
         proposed_by: get(row, "proposed_by")?,
         approved_at: maybe_instant(row, "approved_at")?,
@@ -125,7 +125,7 @@ fn line_from(row: &AnyRow) -> StoreResult<BatchLine> {
     Ok(BatchLine {
         batch_id: get(row, "batch_id")?,
         claim_id: get(row, "claim_id")?,
-        amount: Amount(get(row, "amount")?),
+        amount: Amount::from_minor(get(row, "amount")?),
         hold_id: get(row, "hold_id")?,
         end_to_end_id: get(row, "end_to_end_id")?,
         payee: get(row, "payee")?,
@@ -318,7 +318,7 @@ impl ClaimReads for SqlTx {
                 Ok(RoundLine {
                     claim_id: get(row, "claim_id")?,
                     position: get(row, "position")?,
-                    amount: Amount(get(row, "amount")?),
+                    amount: Amount::from_minor(get(row, "amount")?),
                     explanation: get(row, "explanation")?,
                     hold_id: get(row, "hold_id")?,
                 })
@@ -376,7 +376,13 @@ impl ClaimReads for SqlTx {
         .await
         .map_err(classify)?;
         rows.iter()
-            .map(|r| Ok((get(r, "id")?, Amount(get(r, "ordered")?), Amount(get(r, "paid")?))))
+            .map(|r| {
+                Ok((
+                    get(r, "id")?,
+                    Amount::from_minor(get(r, "ordered")?),
+                    Amount::from_minor(get(r, "paid")?),
+                ))
+            })
             .collect()
     }
 
@@ -400,9 +406,9 @@ impl ClaimReads for SqlTx {
             .map(|r| {
                 Ok((
                     get(r, "id")?,
-                    Amount(get(r, "cap")?),
-                    Amount(get(r, "paid")?),
-                    Amount(get(r, "accepted")?),
+                    Amount::from_minor(get(r, "cap")?),
+                    Amount::from_minor(get(r, "paid")?),
+                    Amount::from_minor(get(r, "accepted")?),
                 ))
             })
             .collect()
@@ -517,14 +523,14 @@ impl ClaimWrites for SqlTx {
         .bind(c.order_id)
         .bind(c.currency.code())
         .bind(c.state.as_str())
-        .bind(c.requested.0)
+        .bind(c.requested.minor_units())
         .bind(list_text(&c.needs))
         .bind(i64::from(c.tier))
         .bind(list_text(&c.tier_reasons))
         .bind(c.policy_version)
         .bind(c.eligibility.clone())
-        .bind(c.approved_amount.map(|a| a.0))
-        .bind(c.paid.0)
+        .bind(c.approved_amount.map(|a| a.minor_units()))
+        .bind(c.paid.minor_units())
         .bind(c.decision_reason.clone())
         .bind(c.filed_at.unix_micros())
         .bind(c.filed_by.clone())
@@ -533,7 +539,7 @@ impl ClaimWrites for SqlTx {
         .bind(c.decided_by.clone())
         .bind(c.payment_due.clone())
         .bind(c.hold_id.clone())
-        .bind(c.hold_amount.map(|a| a.0))
+        .bind(c.hold_amount.map(|a| a.minor_units()))
         .bind(c.waiting_for.map(|w| w.as_str()))
         .fetch_one(&mut *self.tx)
         .await
@@ -552,14 +558,14 @@ impl ClaimWrites for SqlTx {
         .bind(i64::from(c.tier))
         .bind(list_text(&c.tier_reasons))
         .bind(c.eligibility.clone())
-        .bind(c.approved_amount.map(|a| a.0))
-        .bind(c.paid.0)
+        .bind(c.approved_amount.map(|a| a.minor_units()))
+        .bind(c.paid.minor_units())
         .bind(c.decision_reason.clone())
         .bind(c.decided_at.map(|t| t.unix_micros()))
         .bind(c.decided_by.clone())
         .bind(c.payment_due.clone())
         .bind(c.hold_id.clone())
-        .bind(c.hold_amount.map(|a| a.0))
+        .bind(c.hold_amount.map(|a| a.minor_units()))
         .bind(c.waiting_for.map(|w| w.as_str()))
         .bind(c.id)
         .execute(&mut *self.tx)
@@ -592,14 +598,14 @@ impl ClaimWrites for SqlTx {
         )
         .bind(r.currency.code())
         .bind(r.policy_version)
-        .bind(r.cash.0)
-        .bind(r.holds.0)
-        .bind(r.reserve.0)
-        .bind(r.available.0)
-        .bind(r.minimum_line.0)
+        .bind(r.cash.minor_units())
+        .bind(r.holds.minor_units())
+        .bind(r.reserve.minor_units())
+        .bind(r.available.minor_units())
+        .bind(r.minimum_line.minor_units())
         .bind(r.inputs.clone())
         .bind(r.inputs_hash.clone())
-        .bind(r.allocated.0)
+        .bind(r.allocated.minor_units())
         .bind(r.created_at.unix_micros())
         .bind(r.created_by.clone())
         .fetch_one(&mut *self.tx)
@@ -614,7 +620,7 @@ impl ClaimWrites for SqlTx {
             .bind(id)
             .bind(line.claim_id)
             .bind(line.position)
-            .bind(line.amount.0)
+            .bind(line.amount.minor_units())
             .bind(line.explanation.clone())
             .bind(line.hold_id.clone())
             .execute(&mut *self.tx)
@@ -633,7 +639,7 @@ impl ClaimWrites for SqlTx {
         .bind(b.currency.code())
         .bind(b.state.as_str())
         .bind(b.execution_date.clone())
-        .bind(b.total.0)
+        .bind(b.total.minor_units())
         .bind(b.proposed_at.unix_micros())
         .bind(b.proposed_by.clone())
         .fetch_one(&mut *self.tx)
@@ -647,7 +653,7 @@ impl ClaimWrites for SqlTx {
             )
             .bind(id)
             .bind(line.claim_id)
-            .bind(line.amount.0)
+            .bind(line.amount.minor_units())
             .bind(line.hold_id.clone())
             .bind(line.end_to_end_id.clone())
             .bind(line.payee.clone())
@@ -691,7 +697,7 @@ impl ClaimWrites for SqlTx {
 
     async fn update_batch_total(&mut self, b: &BatchRecord) -> StoreResult<()> {
         sqlx::query("UPDATE payment_batches SET total = $1 WHERE id = $2")
-            .bind(b.total.0)
+            .bind(b.total.minor_units())
             .bind(b.id)
             .execute(&mut *self.tx)
             .await

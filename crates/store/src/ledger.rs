@@ -90,10 +90,10 @@ pub(crate) fn account_from(row: &AnyRow) -> StoreResult<Account> {
             credits_must_not_exceed_debits: get::<i64>(row, "credits_must_not_exceed_debits")? != 0,
         },
         totals: Totals {
-            debits_pending: Amount(get(row, "debits_pending")?),
-            debits_posted: Amount(get(row, "debits_posted")?),
-            credits_pending: Amount(get(row, "credits_pending")?),
-            credits_posted: Amount(get(row, "credits_posted")?),
+            debits_pending: Amount::from_minor(get(row, "debits_pending")?),
+            debits_posted: Amount::from_minor(get(row, "debits_posted")?),
+            credits_pending: Amount::from_minor(get(row, "credits_pending")?),
+            credits_posted: Amount::from_minor(get(row, "credits_posted")?),
         },
     })
 }
@@ -105,7 +105,7 @@ pub(crate) fn transfer_from(row: &AnyRow) -> StoreResult<Transfer> {
         Some(text) => Some(PendingStatus::parse(&text).ok_or_else(|| corrupt("hold status", &text))?),
         None => None,
     };
-    let amount = |column: &str| -> StoreResult<Amount> { Ok(Amount(get(row, column)?)) };
+    let amount = |column: &str| -> StoreResult<Amount> { Ok(Amount::from_minor(get(row, column)?)) };
     Ok(Transfer {
         seq: get(row, "seq")?,
         id: get(row, "id")?,
@@ -335,7 +335,7 @@ impl LedgerReads for SqlTx {
                     (None, Some(_)) => (get(row, "cd")?, get(row, "cc")?),
                     (None, None) => (0, 0),
                 };
-                Ok((get(row, "id")?, Amount(totals.0), Amount(totals.1)))
+                Ok((get(row, "id")?, Amount::from_minor(totals.0), Amount::from_minor(totals.1)))
             })
             .collect()
     }
@@ -369,7 +369,8 @@ impl LedgerReads for SqlTx {
                 }
             }
         }
-        Ok(latest.map_or((Amount::ZERO, Amount::ZERO), |(_, d, c)| (Amount(d), Amount(c))))
+        Ok(latest
+            .map_or((Amount::ZERO, Amount::ZERO), |(_, d, c)| (Amount::from_minor(d), Amount::from_minor(c))))
     }
 
     async fn transfers_after(&mut self, after: Option<i64>, limit: i64) -> StoreResult<Vec<Transfer>> {
@@ -398,11 +399,14 @@ impl LedgerReads for SqlTx {
                 .await?;
             let full = page.len() == 200;
             for transfer in page {
-                let high = transfer.debit_account_posted_after.0 .0;
-                if high - transfer.posted.0 >= to {
+                let high = transfer.debit_account_posted_after.0;
+                let low = high.checked_sub(transfer.posted).map_err(|_| {
+                    StoreError::Corrupt(format!("transfer {}: posted exceeds its running total", transfer.id))
+                })?;
+                if low.minor_units() >= to {
                     return Ok(found);
                 }
-                cursor = high;
+                cursor = high.minor_units();
                 found.push(transfer);
             }
             if !full {
@@ -439,10 +443,10 @@ impl LedgerReads for SqlTx {
                 Ok(CurrencySums {
                     currency: get(row, "currency")?,
                     totals: Totals {
-                        debits_pending: Amount(get(row, "debits_pending")?),
-                        debits_posted: Amount(get(row, "debits_posted")?),
-                        credits_pending: Amount(get(row, "credits_pending")?),
-                        credits_posted: Amount(get(row, "credits_posted")?),
+                        debits_pending: Amount::from_minor(get(row, "debits_pending")?),
+                        debits_posted: Amount::from_minor(get(row, "debits_posted")?),
+                        credits_pending: Amount::from_minor(get(row, "credits_pending")?),
+                        credits_posted: Amount::from_minor(get(row, "credits_posted")?),
                     },
                 })
             })
@@ -461,7 +465,11 @@ impl LedgerReads for SqlTx {
         .map_err(classify)?;
         rows.iter()
             .map(|row| {
-                Ok((get(row, "account_id")?, Amount(get(row, "debits")?), Amount(get(row, "credits")?)))
+                Ok((
+                    get(row, "account_id")?,
+                    Amount::from_minor(get(row, "debits")?),
+                    Amount::from_minor(get(row, "credits")?),
+                ))
             })
             .collect()
     }
@@ -490,10 +498,10 @@ impl LedgerWrites for SqlTx {
             "UPDATE ledger_accounts SET debits_pending = $1, debits_posted = $2, credits_pending = $3, credits_posted = $4 \
              WHERE id = $5",
         )
-        .bind(totals.debits_pending.0)
-        .bind(totals.debits_posted.0)
-        .bind(totals.credits_pending.0)
-        .bind(totals.credits_posted.0)
+        .bind(totals.debits_pending.minor_units())
+        .bind(totals.debits_posted.minor_units())
+        .bind(totals.credits_pending.minor_units())
+        .bind(totals.credits_posted.minor_units())
         .bind(account_id)
         .execute(&mut *self.tx)
         .await
@@ -520,10 +528,10 @@ impl LedgerWrites for SqlTx {
             for (id, totals) in chunk {
                 query = query
                     .bind(*id)
-                    .bind(totals.debits_pending.0)
-                    .bind(totals.debits_posted.0)
-                    .bind(totals.credits_pending.0)
-                    .bind(totals.credits_posted.0);
+                    .bind(totals.debits_pending.minor_units())
+                    .bind(totals.debits_posted.minor_units())
+                    .bind(totals.credits_pending.minor_units())
+                    .bind(totals.credits_posted.minor_units());
             }
             query.execute(&mut *self.tx).await.map_err(classify)?;
         }
@@ -545,8 +553,8 @@ impl LedgerWrites for SqlTx {
                     .bind(t.id.clone())
                     .bind(t.debit_account_id)
                     .bind(t.credit_account_id)
-                    .bind(t.amount.0)
-                    .bind(t.posted.0)
+                    .bind(t.amount.minor_units())
+                    .bind(t.posted.minor_units())
                     .bind(t.currency.code())
                     .bind(t.kind.clone())
                     .bind(t.pending_id.clone())
@@ -561,10 +569,10 @@ impl LedgerWrites for SqlTx {
                     .bind(t.memo.clone())
                     .bind(t.actor.clone())
                     .bind(t.created_at.unix_micros())
-                    .bind(t.debit_account_posted_after.0 .0)
-                    .bind(t.debit_account_posted_after.1 .0)
-                    .bind(t.credit_account_posted_after.0 .0)
-                    .bind(t.credit_account_posted_after.1 .0)
+                    .bind(t.debit_account_posted_after.0.minor_units())
+                    .bind(t.debit_account_posted_after.1.minor_units())
+                    .bind(t.credit_account_posted_after.0.minor_units())
+                    .bind(t.credit_account_posted_after.1.minor_units())
                     .bind(t.value_date.to_string());
             }
             query.execute(&mut *self.tx).await.map_err(classify)?;

@@ -29,7 +29,7 @@ impl SqlTx {
             .await
             .map_err(classify)?
             .iter()
-            .map(|r| Ok((get(r, "head")?, Amount(get(r, "amount")?))))
+            .map(|r| Ok((get(r, "head")?, Amount::from_minor(get(r, "amount")?))))
             .collect::<StoreResult<Vec<_>>>()?;
         let debtors = self
             .ids("SELECT defendant_id AS id FROM order_debtors WHERE order_id = $1 ORDER BY defendant_id", id)
@@ -151,7 +151,7 @@ impl OrderReads for SqlTx {
             .map(|row| {
                 Ok(OrderPayment {
                     source: get(row, "source")?,
-                    amount: Amount(get(row, "amount")?),
+                    amount: Amount::from_minor(get(row, "amount")?),
                     paid_on: get(row, "paid_on")?,
                     reference: get(row, "reference")?,
                     recorded_at: Timestamp::from_unix_micros(get(row, "recorded_at")?),
@@ -254,7 +254,7 @@ impl OrderWrites for SqlTx {
             sqlx::query("INSERT INTO order_items (order_id, head, amount) VALUES ($1, $2, $3)")
                 .bind(id)
                 .bind(head.clone())
-                .bind(amount.0)
+                .bind(amount.minor_units())
                 .execute(&mut *self.tx)
                 .await
                 .map_err(classify)?;
@@ -277,7 +277,7 @@ impl OrderWrites for SqlTx {
         )
         .bind(order_id)
         .bind(p.source.clone())
-        .bind(p.amount.0)
+        .bind(p.amount.minor_units())
         .bind(p.paid_on.clone())
         .bind(p.reference.clone())
         .bind(p.recorded_at.unix_micros())

@@ -62,7 +62,7 @@ impl PageReads for SqlTx {
             items
                 .entry(get(row, "order_id")?)
                 .or_default()
-                .push((get(row, "head")?, Amount(get(row, "amount")?)));
+                .push((get(row, "head")?, Amount::from_minor(get(row, "amount")?)));
         }
         let mut debtors = self
             .links_in(
@@ -109,7 +109,7 @@ impl PageReads for SqlTx {
             .map(|row| {
                 let payment = OrderPayment {
                     source: get(row, "source")?,
-                    amount: Amount(get(row, "amount")?),
+                    amount: Amount::from_minor(get(row, "amount")?),
                     paid_on: get(row, "paid_on")?,
                     reference: get(row, "reference")?,
                     recorded_at: Timestamp::from_unix_micros(get(row, "recorded_at")?),

@@ -841,7 +841,8 @@ impl AuditReads for SqlTx {
 impl AuditWrites for SqlTx {
     async fn append_audit(&mut self, event: AuditEvent) -> StoreResult<AuditRecord> {
         let head = self.audit_head().await?;
-        let record = chain(head.as_ref().map(|(seq, hash)| (*seq, hash.as_str())), event);
+        let record = chain(head.as_ref().map(|(seq, hash)| (*seq, hash.as_str())), event)
+            .map_err(|full| StoreError::Other(full.to_string()))?;
         let sql = format!(
             "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         );

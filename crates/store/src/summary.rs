@@ -187,7 +187,7 @@ impl SummaryReads for SqlTx {
                     (None, Some(_)) => (get(row, "cd")?, get(row, "cc")?),
                     (None, None) => (0, 0),
                 };
-                Ok((Amount(totals.0), Amount(totals.1)))
+                Ok((Amount::from_minor(totals.0), Amount::from_minor(totals.1)))
             })
             .collect()
     }
@@ -218,8 +218,8 @@ impl SummaryReads for SqlTx {
             .map(|row| {
                 Ok(MonthSums {
                     month: get(row, "month")?,
-                    debits: Amount(get(row, "debits")?),
-                    credits: Amount(get(row, "credits")?),
+                    debits: Amount::from_minor(get(row, "debits")?),
+                    credits: Amount::from_minor(get(row, "credits")?),
                 })
             })
             .collect()
@@ -263,7 +263,7 @@ impl SummaryReads for SqlTx {
                     seized_on: get(row, "seized_on")?,
                     confiscated_on: get(row, "confiscated_on")?,
                     sold_on: get(row, "sold_on")?,
-                    sale_amount: get::<Option<i64>>(row, "sale_amount")?.map(Amount),
+                    sale_amount: get::<Option<i64>>(row, "sale_amount")?.map(Amount::from_minor),
                 })
             })
             .collect()
@@ -307,7 +307,7 @@ impl SummaryReads for SqlTx {
                     state: get(row, "state")?,
                     tier: get(row, "tier")?,
                     claims: get(row, "claims")?,
-                    paid: Amount(get(row, "paid")?),
+                    paid: Amount::from_minor(get(row, "paid")?),
                 })
             })
             .collect()

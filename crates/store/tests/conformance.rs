@@ -513,8 +513,8 @@ fn posted_transfer(
         credit_account_id: credit,
         debit_account: String::new(),
         credit_account: String::new(),
-        amount: Amount(units),
-        posted: Amount(units),
+        amount: Amount::from_minor(units),
+        posted: Amount::from_minor(units),
         currency: pen(),
         kind: "single".to_string(),
         pending_id: None,
@@ -526,8 +526,8 @@ fn posted_transfer(
         actor: "test".to_string(),
         created_at: t(seq * 1_000),
         value_date: time::macros::date!(2026 - 11 - 28),
-        debit_account_posted_after: (Amount(after.0 .0), Amount(after.0 .1)),
-        credit_account_posted_after: (Amount(after.1 .0), Amount(after.1 .1)),
+        debit_account_posted_after: (Amount::from_minor(after.0 .0), Amount::from_minor(after.0 .1)),
+        credit_account_posted_after: (Amount::from_minor(after.1 .0), Amount::from_minor(after.1 .1)),
     }
 }
 
@@ -573,7 +573,7 @@ async fn transfers_round_trip_with_every_field(database: &TestDatabase) {
     let budget = open_account(&store, "income:budget", pen()).await;
     let mut transfer = posted_transfer(1, fund, budget, 12_345, ((12_345, 0), (0, 12_345)));
     transfer.kind = "pending".to_string();
-    transfer.posted = Amount(0);
+    transfer.posted = Amount::from_minor(0);
     transfer.pending_status = Some(PendingStatus::Pending);
     transfer.expires_at = Some(t(99));
     transfer.references = References {
@@ -633,11 +633,26 @@ async fn statements_and_past_totals_come_from_the_running_totals(database: &Test
     assert_eq!(rest.iter().map(|l| l.seq).collect::<Vec<_>>(), vec![3]);
     assert_eq!(tx.account_transfers(spent, None, 10).await.unwrap().len(), 1);
     // Transfer n happened at t(n * 1000).
-    assert_eq!(tx.posted_totals_at(fund, t(500)).await.unwrap(), (Amount(0), Amount(0)));
-    assert_eq!(tx.posted_totals_at(fund, t(2_000)).await.unwrap(), (Amount(1_000), Amount(300)));
-    assert_eq!(tx.posted_totals_at(fund, t(2_999)).await.unwrap(), (Amount(1_000), Amount(300)));
-    assert_eq!(tx.posted_totals_at(fund, t(9_999)).await.unwrap(), (Amount(1_500), Amount(300)));
-    assert_eq!(tx.posted_totals_at(budget, t(2_500)).await.unwrap(), (Amount(0), Amount(1_000)));
+    assert_eq!(
+        tx.posted_totals_at(fund, t(500)).await.unwrap(),
+        (Amount::from_minor(0), Amount::from_minor(0))
+    );
+    assert_eq!(
+        tx.posted_totals_at(fund, t(2_000)).await.unwrap(),
+        (Amount::from_minor(1_000), Amount::from_minor(300))
+    );
+    assert_eq!(
+        tx.posted_totals_at(fund, t(2_999)).await.unwrap(),
+        (Amount::from_minor(1_000), Amount::from_minor(300))
+    );
+    assert_eq!(
+        tx.posted_totals_at(fund, t(9_999)).await.unwrap(),
+        (Amount::from_minor(1_500), Amount::from_minor(300))
+    );
+    assert_eq!(
+        tx.posted_totals_at(budget, t(2_500)).await.unwrap(),
+        (Amount::from_minor(0), Amount::from_minor(1_000))
+    );
     let all = tx.transfers_after(Some(1), 10).await.unwrap();
     assert_eq!(all.iter().map(|l| l.seq).collect::<Vec<_>>(), vec![2, 3]);
 }
@@ -671,7 +686,7 @@ async fn only_due_pending_holds_expire(database: &TestDatabase) {
     let hold = |seq: i64, expires: Option<i64>, status: PendingStatus| {
         let mut hold = posted_transfer(seq, spent, fund, 10, ((0, 0), (0, 0)));
         hold.kind = "pending".into();
-        hold.posted = Amount(0);
+        hold.posted = Amount::from_minor(0);
         hold.expires_at = expires.map(t);
         hold.pending_status = Some(status);
         hold
@@ -702,10 +717,10 @@ async fn account_totals_are_updated_and_summed(database: &TestDatabase) {
     }
     let usd = open_account(&store, "assets:bank:fund", Currency::parse("USD").unwrap()).await;
     let totals = |n: i64| Totals {
-        debits_pending: Amount(n),
-        debits_posted: Amount(2 * n),
-        credits_pending: Amount(3 * n),
-        credits_posted: Amount(4 * n),
+        debits_pending: Amount::from_minor(n),
+        debits_posted: Amount::from_minor(2 * n),
+        credits_pending: Amount::from_minor(3 * n),
+        credits_posted: Amount::from_minor(4 * n),
     };
     let mut updates: Vec<(i64, Totals)> =
         ids.iter().enumerate().map(|(n, id)| (*id, totals(n as i64 + 1))).collect();
@@ -720,14 +735,20 @@ async fn account_totals_are_updated_and_summed(database: &TestDatabase) {
     let sums = tx.ledger_sums().await.unwrap();
     assert_eq!(sums.iter().map(|s| s.currency.as_str()).collect::<Vec<_>>(), vec!["PEN", "USD"]);
     // 100 + (2 + … + 45) = 100 + 1034
-    assert_eq!(sums[0].totals.debits_pending, Amount(1_134));
+    assert_eq!(sums[0].totals.debits_pending, Amount::from_minor(1_134));
     assert_eq!(sums[1].totals, totals(7));
     drop(tx);
     insert(&store, &[posted_transfer(1, ids[1], ids[2], 70, ((70, 0), (0, 70)))]).await;
     let sums = store.read().await.unwrap().posted_sums_from_transfers().await.unwrap();
     let mut sums: Vec<(i64, Amount, Amount)> = sums;
     sums.sort();
-    assert_eq!(sums, vec![(ids[1], Amount(70), Amount(0)), (ids[2], Amount(0), Amount(70))]);
+    assert_eq!(
+        sums,
+        vec![
+            (ids[1], Amount::from_minor(70), Amount::from_minor(0)),
+            (ids[2], Amount::from_minor(0), Amount::from_minor(70))
+        ]
+    );
 }
 
 async fn the_fund_details_are_one_row_replaced_whole(database: &TestDatabase) {

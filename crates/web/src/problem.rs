@@ -3,6 +3,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use redress_app::AppError;
+use redress_domain::money::Overflow;
 use redress_domain::{FieldError, FieldErrors};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -135,6 +136,12 @@ impl From<FieldErrors> for ApiError {
 impl From<FieldError> for ApiError {
     fn from(error: FieldError) -> Self {
         ApiError(AppError::Invalid(error.into()))
+    }
+}
+
+impl From<Overflow> for ApiError {
+    fn from(error: Overflow) -> Self {
+        ApiError(error.into())
     }
 }
 

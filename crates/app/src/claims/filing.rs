@@ -3,6 +3,7 @@
 
 use redress_domain::cases::Stage;
 use redress_domain::claims::{claim_eligibility, ClaimFacts, ClaimKind, ClaimState, Need};
+use redress_domain::money::Overflow;
 use redress_domain::orders::Eligibility;
 use redress_domain::policy::rules;
 use redress_domain::victims::VictimCode;
@@ -113,26 +114,26 @@ impl App {
             ..ClaimFilter::default()
         };
         let claims = tx.claims(&filter, crate::store::Page { after: None, limit: 10_000 }).await?;
-        Ok(Self::advances_given(claims.iter(), except))
+        Ok(Self::advances_given(claims.iter(), except)?)
     }
 
     /// [`Self::advances_taken`] over the victim's claims already read.
     pub(super) fn advances_given<'a>(
         claims: impl Iterator<Item = &'a ClaimRecord>,
         except: Option<i64>,
-    ) -> (Amount, bool) {
+    ) -> Result<(Amount, bool), Overflow> {
         let mut taken = Amount::ZERO;
         let mut open = false;
         for claim in claims.filter(|c| c.kind == ClaimKind::Advance && Some(c.id) != except) {
             let state = claim.state;
             if state.is_open() {
                 open = true;
-                taken = Amount(taken.0 + claim.approved_amount.unwrap_or(claim.requested).0);
+                taken = taken.checked_add(claim.approved_amount.unwrap_or(claim.requested))?;
             } else if state == ClaimState::Paid {
-                taken = Amount(taken.0 + claim.paid.0);
+                taken = taken.checked_add(claim.paid)?;
             }
         }
-        (taken, open)
+        Ok((taken, open))
     }
 
     /// The eligibility of a claim now, from the facts in the database.
@@ -202,7 +203,7 @@ impl App {
             case_stage: case.map(|c| c.stage),
             advances_taken: taken,
         };
-        Ok(Self::eligibility_given(claim, policy, amount, order_view, &found))
+        Ok(Self::eligibility_given(claim, policy, amount, order_view, &found)?)
     }
 
     /// A claim's eligibility from the facts already read.
@@ -212,7 +213,7 @@ impl App {
         amount: Amount,
         order_view: Option<&OrderView>,
         found: &EligibilityFound,
-    ) -> Eligibility {
+    ) -> Result<Eligibility, Overflow> {
         let (order, owed) = match order_view {
             Some(view) => (Some(view.eligibility.clone()), Some(view.owed)),
             None => (None, None),
@@ -230,9 +231,9 @@ impl App {
             other_open_claim: found.other_open_claim,
             case_charged,
             requested: amount,
-            advance_room: Amount(policy.advance_cap.0 - found.advances_taken.0),
+            advance_room: policy.advance_cap.checked_sub(found.advances_taken)?,
         };
-        claim_eligibility(&facts)
+        Ok(claim_eligibility(&facts))
     }
 
     /// Files a claim (or an advance request) for a victim. Structural problems (unknown victim,
@@ -397,13 +398,13 @@ impl App {
         if open {
             errors.push(FieldError::new("victim", "already has an open advance request"));
         }
-        let room = Amount(policy.advance_cap.0 - taken.0);
+        let room = policy.advance_cap.checked_sub(taken)?;
         if amount > room {
             errors.push(FieldError::new(
                 "amount",
                 format!(
                     "exceeds the advance cap: {} may still be advanced to this victim (in any case)",
-                    Amount(room.0.max(0)).display(policy.currency)
+                    room.max(Amount::ZERO).display(policy.currency)
                 ),
             ));
         }
@@ -580,7 +581,10 @@ fn new_claim(
 ) -> ClaimRecord {
     let assessment = policy.tiers.assess(needs);
     let due = Timestamp::from_unix_micros(
-        policy.deadlines.decision_due(assessment.tier, now.unix_micros() / 1_000_000) * 1_000_000,
+        policy
+            .deadlines
+            .decision_due(assessment.tier, now.unix_micros() / 1_000_000)
+            .saturating_mul(1_000_000),
     );
     ClaimRecord {
         id: 0,

@@ -85,9 +85,10 @@ impl App {
             };
             let eligibility = found
                 .remove(&claim.id)
-                .map(|facts| Self::eligibility_given(&claim, policy, claim.requested, order, &facts));
+                .map(|facts| Self::eligibility_given(&claim, policy, claim.requested, order, &facts))
+                .transpose()?;
             let events = history.remove(&claim.id).unwrap_or_default();
-            views.push(self.claim_view_given(claim, order, eligibility, events));
+            views.push(self.claim_view_given(claim, order, eligibility, events)?);
         }
         Ok(views)
     }
@@ -177,7 +178,7 @@ impl App {
                 Self::advances_given(
                     advances.iter().filter(|c| c.victim_id == claim.victim_id),
                     Some(claim.id),
-                )
+                )?
             } else {
                 (Amount::ZERO, false)
             };

@@ -13,6 +13,7 @@ pub use policy::{FundPolicy, PolicyDocument, PolicyView};
 pub use rounds::{ReplayView, RoundLineView, RoundView};
 
 use redress_domain::claims::{add_working_days, ClaimKind, ClaimState};
+use redress_domain::money::Overflow;
 use redress_domain::orders::Eligibility;
 use redress_domain::policy::rules;
 use redress_domain::{Amount, FieldError, FieldErrors, Role, Timestamp};
@@ -145,18 +146,18 @@ impl App {
                 owed = Some(self.order_view(tx, order).await?.owed);
             }
         }
-        Ok(Self::outstanding_given(claim, owed))
+        Ok(Self::outstanding_given(claim, owed)?)
     }
 
     /// What is left to pay on a claim, given what its order still owes (a reparation's).
-    fn outstanding_given(claim: &ClaimRecord, owed: Option<Amount>) -> Amount {
+    fn outstanding_given(claim: &ClaimRecord, owed: Option<Amount>) -> Result<Amount, Overflow> {
         let base = claim.approved_amount.unwrap_or(claim.requested);
-        let left = base.0 - claim.paid.0 - claim.hold_amount.map_or(0, |a| a.0);
-        let mut outstanding = left.max(0);
+        let held = claim.hold_amount.unwrap_or(Amount::ZERO);
+        let mut outstanding = base.checked_sub(claim.paid)?.checked_sub(held)?.max(Amount::ZERO);
         if let (Some(owed), Some(_), ClaimKind::Reparation) = (owed, claim.order_id, claim.kind) {
-            outstanding = outstanding.min((owed.0 - claim.hold_amount.map_or(0, |a| a.0)).max(0));
+            outstanding = outstanding.min(owed.checked_sub(held)?.max(Amount::ZERO));
         }
-        Amount(outstanding)
+        Ok(outstanding)
     }
 
     pub(crate) async fn claim_view(&self, tx: &mut dyn ReadTx, id: i64) -> Result<ClaimView, AppError> {
@@ -180,7 +181,7 @@ impl App {
             None
         };
         let history = tx.claim_events(claim.id).await?;
-        Ok(self.claim_view_given(claim, order.as_ref(), found, history))
+        Ok(self.claim_view_given(claim, order.as_ref(), found, history)?)
     }
 
     /// The view of a claim from its rows already read: its order's view, its eligibility now
@@ -191,9 +192,9 @@ impl App {
         order: Option<&OrderView>,
         found: Option<Eligibility>,
         history: Vec<ClaimEvent>,
-    ) -> ClaimView {
+    ) -> Result<ClaimView, Overflow> {
         let state = claim.state;
-        let outstanding = Self::outstanding_given(&claim, order.map(|o| o.owed));
+        let outstanding = Self::outstanding_given(&claim, order.map(|o| o.owed))?;
         // A received claim's eligibility is computed now; a decided one shows what was found
         // at the decision (stored as JSON of the same shape).
         let (eligible, conditions) = if let Some(found) = found {
@@ -215,7 +216,7 @@ impl App {
             _ => false,
         };
         let c = claim.currency;
-        ClaimView {
+        Ok(ClaimView {
             id: claim.id,
             kind: claim.kind.as_str().to_string(),
             victim: claim.victim_code.clone(),
@@ -244,7 +245,7 @@ impl App {
             overdue,
             waiting_for: claim.waiting_for.map(|w| w.as_str().to_string()),
             history,
-        }
+        })
     }
 
     async fn may_read_claim(&self, actor: &Actor, claim: &ClaimRecord) -> Result<(), AppError> {

@@ -2,6 +2,7 @@
 //! used by every claim and round under the version it was made with.
 
 use redress_domain::claims::{Deadlines, Need, TierRules};
+use redress_domain::money::Overflow;
 use redress_domain::policy::rules;
 use redress_domain::{Amount, Currency, FieldError, FieldErrors, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -55,15 +56,15 @@ pub struct FundPolicy {
 
 impl PolicyDocument {
     /// the defaults for Peru, in `currency`.
-    pub fn defaults(currency: Currency) -> PolicyDocument {
-        let amount = |units: i64| Amount(units * 10_i64.pow(u32::from(currency.scale()))).format(currency);
+    pub fn defaults(currency: Currency) -> Result<PolicyDocument, Overflow> {
+        let amount = |units: i64| Amount::from_major(units, currency).map(|a| a.format(currency));
         let tiers = TierRules::default();
         let deadlines = Deadlines::default();
-        PolicyDocument {
+        Ok(PolicyDocument {
             currency: currency.code().to_string(),
-            reserve: amount(0),
-            minimum_line: amount(50),
-            advance_cap: amount(5_000),
+            reserve: amount(0)?,
+            minimum_line: amount(50)?,
+            advance_cap: amount(5_000)?,
             claim_cap: None,
             urgent: tiers.urgent.iter().map(|n| n.as_str().to_string()).collect(),
             high: tiers.high.iter().map(|n| n.as_str().to_string()).collect(),
@@ -71,7 +72,7 @@ impl PolicyDocument {
             standard_decision_days: deadlines.standard_decision_days,
             payment_working_days: deadlines.payment_working_days,
             payee_without_account: "cheque".to_string(),
-        }
+        })
     }
 
     /// Checks every field; the errors name them.
@@ -87,7 +88,7 @@ impl PolicyDocument {
         let currency = currency.unwrap_or(fund_currency);
         let amount = |field: &str, text: &str, errors: &mut FieldErrors| -> Amount {
             match Amount::parse(text, currency) {
-                Ok(a) if a.0 >= 0 => a,
+                Ok(a) if a >= Amount::ZERO => a,
                 Ok(_) => {
                     errors.push(FieldError::new(field, "must not be negative"));
                     Amount::ZERO
@@ -199,7 +200,7 @@ impl App {
         if tx.fund_policy(None).await?.is_some() {
             return Ok(false);
         }
-        let document = PolicyDocument::defaults(self.settings.fund_currency());
+        let document = PolicyDocument::defaults(self.settings.fund_currency())?;
         let text = serde_json::to_string(&document).map_err(|e| AppError::Internal(e.to_string()))?;
         tx.insert_fund_policy(&PolicyRecord {
             version: 1,
@@ -242,7 +243,13 @@ impl App {
         actor.require(rules::MANAGE_POLICY)?;
         document.validate(self.settings.fund_currency())?;
         let mut tx = self.store.write().await?;
-        let version = tx.fund_policy(None).await?.map_or(1, |p| p.version + 1);
+        let version = match tx.fund_policy(None).await? {
+            Some(current) => current
+                .version
+                .checked_add(1)
+                .ok_or_else(|| AppError::Internal("no policy version number is left".into()))?,
+            None => 1,
+        };
         let now = self.clock.now();
         let text = serde_json::to_string(&document).map_err(|e| AppError::Internal(e.to_string()))?;
         let record =

@@ -3,6 +3,7 @@
 
 use redress_domain::allocation::{allocate, ClaimInput, Explanation};
 use redress_domain::claims::{ClaimKind, ClaimState};
+use redress_domain::money::Overflow;
 use redress_domain::policy::rules;
 use redress_domain::{Amount, Currency, FieldError, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -106,9 +107,9 @@ impl App {
             .ledger_account(FUND_CASH, policy.currency)
             .await?
             .ok_or_else(|| AppError::Internal(format!("no {FUND_CASH} account in {}", policy.currency)))?;
-        let cash = Amount(account.totals.debits_posted.0 - account.totals.credits_posted.0);
+        let cash = account.totals.debits_posted.checked_sub(account.totals.credits_posted)?;
         let holds = account.totals.credits_pending;
-        let available = Amount((cash.0 - holds.0 - policy.reserve.0).max(0));
+        let available = cash.checked_sub(holds)?.checked_sub(policy.reserve)?.max(Amount::ZERO);
         Ok((cash, holds, available))
     }
 
@@ -136,7 +137,7 @@ impl App {
                     claim_id: claim.id,
                     tier: claim.tier,
                     approved_at: claim.decided_at.unwrap_or(claim.filed_at).unix_micros(),
-                    amount: outstanding.0,
+                    amount: outstanding.minor_units(),
                 });
             }
         }
@@ -149,8 +150,8 @@ impl App {
             )));
         }
         let (_, _, available) = money;
-        let lines = lines_of(&inputs, available, policy.minimum_line, policy.currency);
-        let allocated = Amount(lines.iter().map(|(_, a, _)| a.0).sum());
+        let lines = lines_of(&inputs, available, policy.minimum_line, policy.currency)?;
+        let allocated = Amount::checked_sum(lines.iter().map(|(_, amount, _)| *amount))?;
         let mut view = round_view(&policy, money, allocated, &inputs_hash, &lines);
         if !commit {
             return Ok(view);
@@ -250,7 +251,7 @@ impl App {
                 Ok(RoundLineView {
                     claim_id: line.claim_id,
                     tier: input.map_or(0, |i| i.tier),
-                    outstanding: Amount(input.map_or(0, |i| i.amount)).format(c),
+                    outstanding: Amount::from_minor(input.map_or(0, |i| i.amount)).format(c),
                     amount: line.amount.format(c),
                     explanation: explanation.describe(),
                     rule: describe_rule(&explanation).to_string(),
@@ -300,7 +301,7 @@ impl App {
         let mut tx = self.store.read().await?;
         let round = tx.round(id).await?.ok_or_else(|| AppError::NotFound(format!("no round has id {id}")))?;
         let inputs = round_inputs(&round)?;
-        let lines = lines_of(&inputs, round.available, round.minimum_line, round.currency);
+        let lines = lines_of(&inputs, round.available, round.minimum_line, round.currency)?;
         let replayed: Vec<RoundLineView> = lines
             .into_iter()
             .zip(&stored.lines)
@@ -332,18 +333,18 @@ fn lines_of(
     available: Amount,
     minimum_line: Amount,
     currency: Currency,
-) -> Vec<(RoundLineView, Amount, Explanation)> {
+) -> Result<Vec<(RoundLineView, Amount, Explanation)>, Overflow> {
     let claims: Vec<ClaimInput> = inputs
         .iter()
         .map(|i| ClaimInput {
             id: i.claim_id,
             tier: i.tier,
             approved_at: Timestamp::from_unix_micros(i.approved_at),
-            amount: Amount(i.amount),
+            amount: Amount::from_minor(i.amount),
         })
         .collect();
     let by_id: std::collections::HashMap<i64, &RoundInput> = inputs.iter().map(|i| (i.claim_id, i)).collect();
-    allocate(&claims, available, minimum_line)
+    Ok(allocate(&claims, available, minimum_line)?
         .into_iter()
         .map(|line| {
             let input = by_id.get(&line.claim_id);
@@ -351,7 +352,7 @@ fn lines_of(
                 RoundLineView {
                     claim_id: line.claim_id,
                     tier: input.map_or(0, |i| i.tier),
-                    outstanding: Amount(input.map_or(0, |i| i.amount)).format(currency),
+                    outstanding: Amount::from_minor(input.map_or(0, |i| i.amount)).format(currency),
                     amount: line.amount.format(currency),
                     explanation: line.explanation.describe(),
                     rule: describe_rule(&line.explanation).to_string(),
@@ -362,7 +363,7 @@ fn lines_of(
                 line.explanation,
             )
         })
-        .collect()
+        .collect())
 }
 
 /// Every approved claim ready to be paid, in the fund's currency.
@@ -391,9 +392,9 @@ fn inputs_text(
     inputs: &[RoundInput],
 ) -> Result<String, AppError> {
     serde_json::to_string(&json!({
-        "policy_version": policy.version, "currency": policy.currency.code(), "cash": cash.0,
-        "holds": holds.0, "reserve": policy.reserve.0, "available": available.0,
-        "minimum_line": policy.minimum_line.0, "claims": inputs,
+        "policy_version": policy.version, "currency": policy.currency.code(), "cash": cash.minor_units(),
+        "holds": holds.minor_units(), "reserve": policy.reserve.minor_units(), "available": available.minor_units(),
+        "minimum_line": policy.minimum_line.minor_units(), "claims": inputs,
     }))
     .map_err(|e| AppError::Internal(e.to_string()))
 }

@@ -81,15 +81,15 @@ impl App {
         let mut problems = file_problems(rows)?;
         let mut parsed = Vec::new();
         let mut references: HashMap<String, usize> = HashMap::new();
-        for (index, values) in rows.iter().enumerate() {
-            let mut reader = RowReader::new(index + 1, values, &mut problems, today);
+        for (row, values) in (1..).zip(rows) {
+            let mut reader = RowReader::new(row, values, &mut problems, today);
             let asset = self.read_asset(&mut reader, actor, institution_id, &mut references);
             parsed.extend(asset);
-            progress(index + 1);
+            progress(row);
         }
         let mut tx = self.store.write().await?;
-        let before = parsed.len();
-        let mut fresh = Vec::with_capacity(before);
+        let mut fresh = Vec::with_capacity(parsed.len());
+        let mut already_imported = 0_usize;
         for entry in parsed {
             let known = match &entry.asset.agency_reference {
                 Some(reference) => {
@@ -97,11 +97,12 @@ impl App {
                 }
                 None => false,
             };
-            if !known {
+            if known {
+                already_imported = already_imported.saturating_add(1);
+            } else {
                 fresh.push(entry);
             }
         }
-        let already_imported = before - fresh.len();
         link_cases(&mut *tx, &mut fresh, &mut problems).await?;
         refuse_if_any(problems)?;
         if fresh.is_empty() {
@@ -210,7 +211,7 @@ impl App {
 fn read_value(r: &mut RowReader, currency: Option<Currency>) -> Option<Amount> {
     let (Some(text), Some(currency)) = (r.get("estimated_value"), currency) else { return None };
     match Amount::parse(text, currency) {
-        Ok(amount) if amount.0 >= 0 => Some(amount),
+        Ok(amount) if amount >= Amount::ZERO => Some(amount),
         Ok(_) => {
             r.fail("estimated_value", "must not be negative");
             None

@@ -40,11 +40,11 @@ impl App {
             self.settings.cases.offences.iter().map(|o| (o.code.as_str(), o.name.as_str())).collect();
         let mut problems = file_problems(rows)?;
         let mut cases: BTreeMap<String, CaseRows> = BTreeMap::new();
-        for (index, values) in rows.iter().enumerate() {
-            let mut reader = RowReader::new(index + 1, values, &mut problems, today);
+        for (row, values) in (1..).zip(rows) {
+            let mut reader = RowReader::new(row, values, &mut problems, today);
             let parsed = read_row(&mut reader, &offences, self.settings.fund_currency());
             group(&mut cases, parsed, &mut problems);
-            progress(index + 1);
+            progress(row);
         }
         check_judgments(&cases, &mut problems);
 
@@ -63,15 +63,15 @@ impl App {
             let defendants = importer.write_defendants(&mut *tx, id, case).await?;
             for code in victims {
                 tx.link_victim(id, victim_ids[code.as_str()]).await?;
-                summary.victims_linked += 1;
+                summary.victims_linked = summary.victims_linked.saturating_add(1);
             }
             let judged: Vec<&OrderRow> = orders.iter().flatten().collect();
             if !judged.is_empty() {
-                summary.orders +=
-                    importer.write_judgment(&mut *tx, id, &defendants, &judged, &victim_ids).await?;
-                summary.judgments += 1;
+                let orders = importer.write_judgment(&mut *tx, id, &defendants, &judged, &victim_ids).await?;
+                summary.orders = summary.orders.saturating_add(orders);
+                summary.judgments = summary.judgments.saturating_add(1);
             }
-            summary.cases += 1;
+            summary.cases = summary.cases.saturating_add(1);
         }
         let detail = json!({"rows": rows.len(), "cases": summary.cases, "judgments": summary.judgments, "orders": summary.orders});
         tx.append_audit(audit_event(actor, context, importer.now, "import.cases", None, detail)).await?;

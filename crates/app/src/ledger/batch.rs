@@ -153,48 +153,48 @@ impl Batch {
         actor: &str,
         times: Times,
     ) -> Vec<TransferOutcome> {
-        let count = parsed.len();
-        let mut outcomes: Vec<Option<TransferOutcome>> = vec![None; count];
-        let linked = |i: usize| parsed[i].as_ref().map(|p| p.linked).unwrap_or(false);
-        let mut start = 0;
-        while start < count {
-            let mut end = start;
-            while end < count && linked(end) {
-                end += 1;
+        let linked = |item: &Result<Parsed, FieldErrors>| item.as_ref().is_ok_and(|p| p.linked);
+        let mut outcomes = Vec::with_capacity(parsed.len());
+        // Each chain ends at the first item not marked linked; only the last can lack one.
+        for chain in parsed.split_inclusive(|item| !linked(item)) {
+            if chain.last().is_some_and(linked) {
+                outcomes.extend(chain.iter().map(|_| refused(&TransferError::LinkedChainOpen)));
+            } else {
+                outcomes.extend(self.apply_chain(stored, chain, actor, times));
             }
-            if end == count {
-                for outcome in outcomes.iter_mut().skip(start) {
-                    *outcome = Some(refused(&TransferError::LinkedChainOpen));
-                }
-                break;
-            }
-            let chained = end > start;
-            let snapshot = chained.then(|| self.snapshot());
-            for index in start..=end {
-                let outcome = match &parsed[index] {
-                    Err(errors) => invalid(errors.clone()),
-                    Ok(item) => self.apply_one(stored, item, actor, times),
-                };
-                let failed = matches!(outcome, TransferOutcome::Failed { .. });
-                outcomes[index] = Some(outcome);
-                if failed && chained {
-                    if let Some(before) = snapshot {
-                        self.restore(before);
-                    }
-                    for (other, outcome) in outcomes.iter_mut().enumerate().take(end + 1).skip(start) {
-                        if other != index {
-                            *outcome = Some(refused(&TransferError::LinkedTransferFailed));
-                        }
-                    }
-                    break;
-                }
-            }
-            start = end + 1;
         }
         outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or_else(|| refused(&TransferError::LinkedTransferFailed)))
-            .collect()
+    }
+
+    /// One chain (a single item, or linked items and the one that closes them): when one of
+    /// several fails, the batch is restored to before the chain and the others are refused.
+    fn apply_chain(
+        &mut self,
+        stored: &Stored,
+        chain: &[Result<Parsed, FieldErrors>],
+        actor: &str,
+        times: Times,
+    ) -> Vec<TransferOutcome> {
+        let chained = chain.len() > 1;
+        let snapshot = chained.then(|| self.snapshot());
+        let mut outcomes = Vec::with_capacity(chain.len());
+        for (position, item) in chain.iter().enumerate() {
+            let outcome = match item {
+                Err(errors) => invalid(errors.clone()),
+                Ok(item) => self.apply_one(stored, item, actor, times),
+            };
+            if chained && matches!(outcome, TransferOutcome::Failed { .. }) {
+                if let Some(before) = snapshot {
+                    self.restore(before);
+                }
+                let mut refusals: Vec<TransferOutcome> =
+                    chain.iter().map(|_| refused(&TransferError::LinkedTransferFailed)).collect();
+                refusals[position] = outcome;
+                return refusals;
+            }
+            outcomes.push(outcome);
+        }
+        outcomes
     }
 
     /// What a linked chain may have to undo (the staged transfers only grow, so their count is
@@ -276,7 +276,7 @@ impl Batch {
             times.now,
         )
         .map_err(|error| refused(&error))?;
-        self.seq += 1;
+        self.seq = self.seq.checked_add(1).ok_or_else(|| refused(&TransferError::Overflow))?;
         let transfer = staged_transfer(
             self.seq,
             item,
@@ -337,7 +337,7 @@ impl Batch {
         };
         let refusal = if original.kind == "reversal" {
             Some(TransferError::ReversalOfReversal)
-        } else if original.posted.0 == 0 {
+        } else if original.posted == Amount::ZERO {
             Some(TransferError::NotReversible)
         } else if stored.reversed.contains(target) || self.reversed.contains(target) {
             Some(TransferError::AlreadyReversed)

@@ -12,9 +12,10 @@ use std::collections::{HashMap, HashSet};
 
 use redress_domain::audit::AuditEvent;
 use redress_domain::ledger::{
-    Account, AccountFlags, AccountName, PendingStatus, References, Totals, TraceNode, Transfer,
+    Account, AccountFlags, AccountKind, AccountName, PendingStatus, References, Totals, TraceNode, Transfer,
     TransferError, TransferKind,
 };
+use redress_domain::money::Overflow;
 use redress_domain::policy::rules;
 use redress_domain::{Amount, Currency, FieldError, FieldErrors, Timestamp};
 use serde::Serialize;
@@ -376,9 +377,20 @@ fn same_request(stored: &Transfer, parsed: &Parsed) -> bool {
 pub struct StatementLine {
     pub transfer: Transfer,
     /// Positive when the account was debited, negative when credited (posted amount).
-    pub posted_change: i64,
+    pub posted_change: Amount,
     /// The account's posted balance after this line, in its normal direction.
-    pub balance_after: i64,
+    pub balance_after: Amount,
+}
+
+impl StatementLine {
+    /// The posted change in the account's normal direction (positive when its balance grew).
+    pub fn normal_change(&self, kind: AccountKind) -> Result<Amount, Overflow> {
+        if kind.is_debit_normal() {
+            Ok(self.posted_change)
+        } else {
+            self.posted_change.checked_neg()
+        }
+    }
 }
 
 /// The outcome of the invariant check.
@@ -550,7 +562,7 @@ impl App {
             now,
             "ledger.transfers_create",
             target,
-            json!({"created": created.len(), "first_seq": created[0].seq, "last_seq": created[created.len() - 1].seq, "ids": ids}),
+            json!({"created": created.len(), "first_seq": created.first().map(|t| t.seq), "last_seq": created.last().map(|t| t.seq), "ids": ids}),
         ))
         .await?;
         tx.commit().await?;
@@ -722,23 +734,12 @@ impl App {
         }
         let mut tx = self.store.read().await?;
         let account = Self::account_named(&mut *tx, account, currency).await?;
-        let kind = account.kind();
         let lines = tx
             .account_transfers(account.id, after, limit)
             .await?
             .into_iter()
-            .map(|transfer| {
-                let debited = transfer.debit_account_id == account.id;
-                let (debits, credits) = if debited {
-                    transfer.debit_account_posted_after
-                } else {
-                    transfer.credit_account_posted_after
-                };
-                let totals = Totals { debits_posted: debits, credits_posted: credits, ..Totals::default() };
-                let change = if debited { transfer.posted.0 } else { -transfer.posted.0 };
-                StatementLine { posted_change: change, balance_after: totals.posted_balance(kind), transfer }
-            })
-            .collect();
+            .map(|transfer| crate::lists::statement_line(&account, transfer))
+            .collect::<Result<_, _>>()?;
         Ok((account, lines))
     }
 
@@ -797,8 +798,8 @@ impl App {
             .pop()
             .ok_or_else(|| AppError::NotFound(format!("no transfer has id {id}")))?;
         let share = transfer.posted;
-        let credits_after = transfer.credit_account_posted_after.1 .0;
-        let range = (credits_after - share.0, credits_after);
+        let credits_after = transfer.credit_account_posted_after.1;
+        let range = (credits_after.checked_sub(share)?, credits_after);
         let sources = Self::sources(&mut *tx, &transfer, range, 1).await?;
         Ok(TraceNode { transfer, share, sources })
     }
@@ -832,7 +833,7 @@ impl App {
     async fn sources(
         tx: &mut dyn ReadTx,
         outflow: &Transfer,
-        range: (i64, i64),
+        range: (Amount, Amount),
         depth: usize,
     ) -> Result<Vec<TraceNode>, AppError> {
         if depth > TRACE_DEPTH_MAX || range.1 <= range.0 {
@@ -845,19 +846,22 @@ impl App {
             return Ok(Vec::new());
         }
         let mut nodes = Vec::new();
-        for inflow in tx.inflows_covering(account.id, range.0, range.1).await? {
-            let high = inflow.debit_account_posted_after.0 .0;
-            let low = high - inflow.posted.0;
+        for inflow in tx.inflows_covering(account.id, range.0.minor_units(), range.1.minor_units()).await? {
+            let high = inflow.debit_account_posted_after.0;
+            let low = high.checked_sub(inflow.posted)?;
             let (from, to) = (range.0.max(low), range.1.min(high));
             if to <= from {
                 continue;
             }
             // The same slice of money, seen as part of the inflow's own outflow from its source.
-            let source_credits_after = inflow.credit_account_posted_after.1 .0;
-            let source_low = source_credits_after - inflow.posted.0;
-            let sub_range = (source_low + (from - low), source_low + (to - low));
-            let sources = Box::pin(Self::sources(tx, &inflow, sub_range, depth + 1)).await?;
-            nodes.push(TraceNode { transfer: inflow, share: Amount(to - from), sources });
+            let source_credits_after = inflow.credit_account_posted_after.1;
+            let source_low = source_credits_after.checked_sub(inflow.posted)?;
+            let sub_range = (
+                source_low.checked_add(from.checked_sub(low)?)?,
+                source_low.checked_add(to.checked_sub(low)?)?,
+            );
+            let sources = Box::pin(Self::sources(tx, &inflow, sub_range, depth.saturating_add(1))).await?;
+            nodes.push(TraceNode { transfer: inflow, share: to.checked_sub(from)?, sources });
         }
         Ok(nodes)
     }
@@ -888,13 +892,17 @@ impl App {
             if t.debits_posted != t.credits_posted {
                 problems.push(format!(
                     "{}: posted debits {} differ from posted credits {}",
-                    sum.currency, t.debits_posted.0, t.credits_posted.0
+                    sum.currency,
+                    t.debits_posted.minor_units(),
+                    t.credits_posted.minor_units()
                 ));
             }
             if t.debits_pending != t.credits_pending {
                 problems.push(format!(
                     "{}: pending debits {} differ from pending credits {}",
-                    sum.currency, t.debits_pending.0, t.credits_pending.0
+                    sum.currency,
+                    t.debits_pending.minor_units(),
+                    t.credits_pending.minor_units()
                 ));
             }
         }
@@ -909,13 +917,14 @@ impl App {
                 ));
             }
             let t = &account.totals;
+            // A sum past the range of an amount exceeds any total.
             if account.flags.credits_must_not_exceed_debits
-                && t.credits_posted.0 + t.credits_pending.0 > t.debits_posted.0
+                && t.credits_posted.checked_add(t.credits_pending).map_or(true, |c| c > t.debits_posted)
             {
                 problems.push(format!("{} {}: credits exceed debits", account.name, account.currency));
             }
             if account.flags.debits_must_not_exceed_credits
-                && t.debits_posted.0 + t.debits_pending.0 > t.credits_posted.0
+                && t.debits_posted.checked_add(t.debits_pending).map_or(true, |d| d > t.credits_posted)
             {
                 problems.push(format!("{} {}: debits exceed credits", account.name, account.currency));
             }

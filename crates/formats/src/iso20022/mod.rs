@@ -52,7 +52,7 @@ mod tests {
         CreditTransfer {
             end_to_end_id: format!("E2E-{id}"),
             instruction_id: format!("INS-{id}"),
-            amount: Amount(units),
+            amount: Amount::from_minor(units),
             creditor: Party {
                 name: format!("Beneficiaria {id}"),
                 account: Some(AccountId::Other {
@@ -132,7 +132,7 @@ mod tests {
 
         let mut order = initiation(pen(), vec![transfer("a", 100), transfer("b", 0)]);
         assert_eq!(error(&order).field, "blocks[0].transactions[1].amount");
-        order.blocks[0].transactions[1].amount = Amount(-5);
+        order.blocks[0].transactions[1].amount = Amount::from_minor(-5);
         assert_eq!(error(&order).field, "blocks[0].transactions[1].amount");
 
         let mut order = initiation(pen(), vec![transfer("a", 100)]);

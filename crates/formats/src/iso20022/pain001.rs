@@ -155,7 +155,7 @@ pub fn write_pain001(initiation: &Initiation) -> Result<String, Pain001Error> {
     let total_count: usize = initiation.blocks.iter().map(|b| b.transactions.len()).sum();
     let total = sums.iter().try_fold(Amount::ZERO, |acc, s| acc.checked_add(*s).ok());
     let total = match total {
-        Some(total) if total.0 <= MAX_UNITS => total,
+        Some(total) if total.minor_units() <= MAX_UNITS => total,
         _ => return Err(Pain001Error::new("blocks", "the sum of all amounts exceeds 18 digits")),
     };
 
@@ -294,11 +294,11 @@ pub(super) fn validate(initiation: &Initiation) -> Result<Vec<Amount>, Pain001Er
             if !tx.amount.is_positive() {
                 return Err(Pain001Error::new(at("amount"), "must be positive"));
             }
-            if tx.amount.0 > MAX_UNITS {
+            if tx.amount.minor_units() > MAX_UNITS {
                 return Err(Pain001Error::new(at("amount"), "exceeds the 18 digits the schema allows"));
             }
             sum = match sum.checked_add(tx.amount) {
-                Ok(sum) if sum.0 <= MAX_UNITS => sum,
+                Ok(sum) if sum.minor_units() <= MAX_UNITS => sum,
                 _ => {
                     return Err(Pain001Error::new(
                         at("amount"),

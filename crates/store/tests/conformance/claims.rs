@@ -24,14 +24,14 @@ fn claim(victim_id: i64, victim_institution: InstitutionId, case_id: i64) -> Cla
         order_id: None,
         currency: pen(),
         state: ClaimState::Received,
-        requested: Amount(300_000),
+        requested: Amount::from_minor(300_000),
         needs: vec!["housing".to_string()],
         tier: 1,
         tier_reasons: vec!["minor".to_string()],
         policy_version: 1,
         eligibility: "{\"ok\":true}".to_string(),
         approved_amount: None,
-        paid: Amount(0),
+        paid: Amount::from_minor(0),
         decision_reason: None,
         filed_at: t(10),
         filed_by: "ong".to_string(),
@@ -50,14 +50,14 @@ fn round() -> RoundRecord {
         id: 0,
         currency: pen(),
         policy_version: 1,
-        cash: Amount(1_000_000),
-        holds: Amount(0),
-        reserve: Amount(100_000),
-        available: Amount(900_000),
-        minimum_line: Amount(1_000),
+        cash: Amount::from_minor(1_000_000),
+        holds: Amount::from_minor(0),
+        reserve: Amount::from_minor(100_000),
+        available: Amount::from_minor(900_000),
+        minimum_line: Amount::from_minor(1_000),
         inputs: "[]".to_string(),
         inputs_hash: "ab".repeat(32),
-        allocated: Amount(250_000),
+        allocated: Amount::from_minor(250_000),
         created_at: t(30),
         created_by: "fondo".to_string(),
     }
@@ -70,7 +70,7 @@ fn batch(round_id: i64) -> BatchRecord {
         currency: pen(),
         state: BatchState::Proposed,
         execution_date: "2026-12-05".to_string(),
-        total: Amount(250_000),
+        total: Amount::from_minor(250_000),
         proposed_at: t(40),
         proposed_by: "fondo".to_string(),
         approved_at: None,
@@ -87,7 +87,7 @@ fn line(batch_id: i64, claim_id: i64, amount: i64) -> BatchLine {
     BatchLine {
         batch_id,
         claim_id,
-        amount: Amount(amount),
+        amount: Amount::from_minor(amount),
         hold_id: format!("hold-{claim_id}"),
         end_to_end_id: format!("E2E-{claim_id}"),
         payee: None,
@@ -132,7 +132,7 @@ pub(crate) async fn claims_are_filed_decided_and_listed(database: &TestDatabase)
     let mut tx = store.write().await.unwrap();
     let mut decided = tx.claim(first).await.unwrap().unwrap();
     decided.state = ClaimState::Approved;
-    decided.approved_amount = Some(Amount(250_000));
+    decided.approved_amount = Some(Amount::from_minor(250_000));
     decided.decided_at = Some(t(15));
     decided.decided_by = Some("fondo".to_string());
     decided.payment_due = Some("2026-12-31".to_string());
@@ -182,7 +182,7 @@ pub(crate) async fn rounds_and_batches_carry_lines_and_bank_reports(database: &T
         .map(|(position, (claim_id, amount))| RoundLine {
             claim_id: *claim_id,
             position: position as i64,
-            amount: Amount(*amount),
+            amount: Amount::from_minor(*amount),
             explanation: "{}".to_string(),
             hold_id: Some(format!("hold-{claim_id}")),
         })
@@ -195,7 +195,7 @@ pub(crate) async fn rounds_and_batches_carry_lines_and_bank_reports(database: &T
     let mut tx = store.write().await.unwrap();
     tx.remove_batch_line(batch_id, second).await.unwrap();
     let mut stored = tx.batch(batch_id).await.unwrap().unwrap();
-    stored.total = Amount(200_000);
+    stored.total = Amount::from_minor(200_000);
     tx.update_batch_total(&stored).await.unwrap();
     stored.state = BatchState::Exported;
     stored.approved_at = Some(t(41));

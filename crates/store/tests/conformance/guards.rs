@@ -72,7 +72,7 @@ pub(crate) async fn the_database_refuses_unknown_states_and_negative_amounts(dat
     }
     assert_eq!(raw(&store, "UPDATE assets SET estimated_value = 0").await.unwrap(), 1);
     let mut tx = store.write().await.unwrap();
-    tx.set_estimated_value(1, Amount(0)).await.unwrap();
+    tx.set_estimated_value(1, Amount::from_minor(0)).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -87,10 +87,10 @@ pub(crate) async fn the_ledger_refuses_negative_totals_and_unknown_transfer_kind
     }
     let mut tx = store.write().await.unwrap();
     let negative = redress_domain::ledger::Totals {
-        debits_pending: Amount(0),
-        debits_posted: Amount(-10),
-        credits_pending: Amount(0),
-        credits_posted: Amount(0),
+        debits_pending: Amount::from_minor(0),
+        debits_posted: Amount::from_minor(-10),
+        credits_pending: Amount::from_minor(0),
+        credits_posted: Amount::from_minor(0),
     };
     assert!(tx.set_ledger_totals(account, &negative).await.is_err(), "the store passes the refusal on");
     drop(tx);
@@ -102,8 +102,8 @@ pub(crate) async fn the_ledger_refuses_negative_totals_and_unknown_transfer_kind
     assert!(tx.insert_transfers(&[negative.clone()]).await.is_err(), "a negative transfer was stored");
     drop(tx);
     negative.kind = "gift".to_string();
-    negative.amount = Amount(5);
-    negative.posted = Amount(5);
+    negative.amount = Amount::from_minor(5);
+    negative.posted = Amount::from_minor(5);
     let mut tx = store.write().await.unwrap();
     assert!(tx.insert_transfers(&[negative]).await.is_err(), "a transfer of an unknown kind was stored");
     drop(tx);

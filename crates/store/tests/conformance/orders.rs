@@ -45,7 +45,10 @@ pub(crate) async fn judgments_orders_and_their_payments_round_trip(database: &Te
         currency: pen(),
         payment_deadline: Some("2026-08-01".to_string()),
         // Read back by head of damage, on both engines.
-        items: vec![("lost_earnings".to_string(), Amount(120_000)), ("moral".to_string(), Amount(500_000))],
+        items: vec![
+            ("lost_earnings".to_string(), Amount::from_minor(120_000)),
+            ("moral".to_string(), Amount::from_minor(500_000)),
+        ],
         debtors: vec![defendant],
         created_at: t(2),
         created_by: "juez".to_string(),
@@ -53,7 +56,7 @@ pub(crate) async fn judgments_orders_and_their_payments_round_trip(database: &Te
     let order_id = tx.insert_order(&order).await.unwrap();
     let payment = OrderPayment {
         source: "debtor".to_string(),
-        amount: Amount(20_000),
+        amount: Amount::from_minor(20_000),
         paid_on: "2026-06-01".to_string(),
         reference: Some("Depósito 77".to_string()),
         recorded_at: t(3),
@@ -115,14 +118,14 @@ pub(crate) async fn asset_valuations_leases_and_flows_round_trip(database: &Test
     let asset = tx.insert_asset(&asset_record(agency, AssetKind::RealEstate)).await.unwrap();
     let valuation = Valuation {
         valued_on: "2026-02-01".to_string(),
-        amount: Amount(30_000_000),
+        amount: Amount::from_minor(30_000_000),
         basis: "tasación comercial".to_string(),
         recorded_by: "pronabi".to_string(),
     };
     tx.insert_valuation(asset, &valuation, t(2)).await.unwrap();
     tx.set_estimated_value(asset, valuation.amount).await.unwrap();
     let lease = Lease {
-        monthly_rent: Amount(150_000),
+        monthly_rent: Amount::from_minor(150_000),
         starts_on: "2026-03-01".to_string(),
         ends_on: Some("2027-02-28".to_string()),
         recorded_by: "pronabi".to_string(),
@@ -144,10 +147,19 @@ pub(crate) async fn asset_valuations_leases_and_flows_round_trip(database: &Test
     let transfers = tx.asset_transfers(asset).await.unwrap();
     assert_eq!(transfers.iter().map(|t| t.id.clone()).collect::<Vec<_>>(), vec![rent.id.clone()]);
     let november = (time::macros::date!(2026 - 11 - 01), time::macros::date!(2026 - 12 - 01));
-    assert_eq!(tx.account_flows(cash, november.0, november.1).await.unwrap(), (Amount(150_000), Amount(0)));
-    assert_eq!(tx.account_flows(income, november.0, november.1).await.unwrap(), (Amount(0), Amount(150_000)));
+    assert_eq!(
+        tx.account_flows(cash, november.0, november.1).await.unwrap(),
+        (Amount::from_minor(150_000), Amount::from_minor(0))
+    );
+    assert_eq!(
+        tx.account_flows(income, november.0, november.1).await.unwrap(),
+        (Amount::from_minor(0), Amount::from_minor(150_000))
+    );
     let december = (time::macros::date!(2026 - 12 - 01), time::macros::date!(2027 - 01 - 01));
-    assert_eq!(tx.account_flows(cash, december.0, december.1).await.unwrap(), (Amount(70_000), Amount(0)));
-    assert_eq!(tx.sale_escrow_held(pen()).await.unwrap(), Amount(0), "no asset is sold early");
+    assert_eq!(
+        tx.account_flows(cash, december.0, december.1).await.unwrap(),
+        (Amount::from_minor(70_000), Amount::from_minor(0))
+    );
+    assert_eq!(tx.sale_escrow_held(pen()).await.unwrap(), Amount::from_minor(0), "no asset is sold early");
     assert_eq!(tx.reversals_of(&[rent.id.clone()]).await.unwrap(), Vec::<String>::new());
 }

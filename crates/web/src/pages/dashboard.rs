@@ -11,6 +11,7 @@ use redress_app::case_lists::{WAITING_ON_COURT, WAITING_ON_PROSECUTOR};
 use redress_app::summary::FundSummary;
 use redress_app::{Actor, App, AppError};
 use redress_domain::ledger::Account;
+use redress_domain::money::Overflow;
 use redress_domain::{Amount, Currency, Policy, Role};
 
 use super::forms::{failure, notice};
@@ -113,21 +114,21 @@ async fn fund_officer(
     let currency = summary.currency;
     let policy = app.fund_policy(actor, None).await.ok();
     let reserve =
-        policy.as_ref().and_then(|p| Amount::parse(&p.policy.reserve, currency).ok()).map_or(0, |a| a.0);
+        policy.as_ref().and_then(|p| Amount::parse(&p.policy.reserve, currency).ok()).unwrap_or(Amount::ZERO);
     let tiers: Vec<Value> = summary
         .tiers
         .iter()
         .map(|t| context! { tier => t.tier, received => t.received, approved => t.approved })
         .collect();
-    let format = |units: i64| Amount(units).format(currency);
-    let (posted, holds) = (summary.cash.0, summary.holds.0);
+    let (posted, holds) = (summary.cash, summary.holds);
+    let available = posted.checked_sub(holds)?.checked_sub(reserve)?.max(Amount::ZERO);
     values.insert(
         "fund",
         context! {
             currency => currency.code(),
-            cash => format(posted),
-            holds => format(holds),
-            available => format((posted - holds - reserve).max(0)),
+            cash => posted.format(currency),
+            holds => holds.format(currency),
+            available => available.format(currency),
             overdue => summary.overdue,
             tiers => tiers,
         },
@@ -136,7 +137,7 @@ async fn fund_officer(
         values.insert("flows_chart", Value::from(crate::charts::flows_svg(locale, &flows)));
     }
     values.insert("balance_chart", balance_chart(&summary, locale));
-    values.insert("sources_chart", sources_chart(&summary.income, locale, currency));
+    values.insert("sources_chart", sources_chart(&summary.income, locale, currency)?);
     values.insert("ageing_chart", ageing_chart(&summary.ageing, locale));
     Ok(())
 }
@@ -144,15 +145,14 @@ async fn fund_officer(
 /// The fund's balance at each of the last twelve month ends (and now).
 fn balance_chart(summary: &FundSummary, locale: Locale) -> Value {
     let currency = summary.currency;
-    let format = |units: i64| Amount(units).format(currency);
     let mut points: Vec<(String, String)> =
-        summary.month_ends.iter().map(|(month, balance)| (month.clone(), format(balance.0))).collect();
-    points.push((i18n::translate(locale, "dash-cash", &[]), format(summary.cash.0)));
+        summary.month_ends.iter().map(|(month, balance)| (month.clone(), balance.format(currency))).collect();
+    points.push((i18n::translate(locale, "dash-cash", &[]), summary.cash.format(currency)));
     Value::from(crate::charts::line_svg(locale, "chart-balance", &points, currency.code()))
 }
 
 /// Inflows by source, to date.
-fn sources_chart(accounts: &[Account], locale: Locale, currency: Currency) -> Value {
+fn sources_chart(accounts: &[Account], locale: Locale, currency: Currency) -> Result<Value, Overflow> {
     let sources: Vec<(String, String)> = accounts
         .iter()
         .filter(|a| a.currency == currency && a.name.as_str().starts_with("income:"))
@@ -163,10 +163,10 @@ fn sources_chart(accounts: &[Account], locale: Locale, currency: Currency) -> Va
             } else {
                 a.name.as_str().to_string()
             };
-            (label, Amount(a.totals.credits_posted.0 - a.totals.debits_posted.0).format(currency))
+            Ok((label, a.totals.credits_posted.checked_sub(a.totals.debits_posted)?.format(currency)))
         })
-        .collect();
-    Value::from(crate::charts::bars_svg(locale, "chart-sources", &sources, currency.code()))
+        .collect::<Result<_, Overflow>>()?;
+    Ok(Value::from(crate::charts::bars_svg(locale, "chart-sources", &sources, currency.code())))
 }
 
 /// Claims waiting for a decision, by age.

@@ -31,11 +31,15 @@ async fn ledger_view(
     after: Option<i64>,
     extra: Value,
 ) -> Response {
-    match state.app.ledger_accounts_page(viewer.actor(), after, Some(ACCOUNTS_PER_PAGE)).await {
-        Ok(accounts) => {
+    let page = state.app.ledger_accounts_page(viewer.actor(), after, Some(ACCOUNTS_PER_PAGE)).await;
+    let page = page.and_then(|accounts| {
+        let views = accounts.iter().map(AccountView::try_from).collect::<Result<Vec<_>, _>>()?;
+        Ok((accounts, views))
+    });
+    match page {
+        Ok((accounts, views)) => {
             let next_after =
                 (accounts.len() as i64 == ACCOUNTS_PER_PAGE).then(|| accounts.last().map(|a| a.id)).flatten();
-            let views: Vec<AccountView> = accounts.iter().map(AccountView::from).collect();
             let chart: Vec<&str> = redress_app::ledger::CHART.iter().map(|(name, _)| *name).collect();
             render(
                 viewer,
@@ -135,8 +139,8 @@ async fn statement_page(
                     context! {
                         seq => l.transfer.seq,
                         at => l.transfer.created_at.to_rfc3339(),
-                        change => redress_domain::Amount(l.posted_change).format(c),
-                        balance => redress_domain::Amount(l.balance_after).format(c),
+                        change => l.posted_change.format(c),
+                        balance => l.balance_after.format(c),
                         memo => l.transfer.memo,
                     }
                 })

@@ -10,7 +10,7 @@ use redress_app::ledger::{parse_instant, LedgerCheck, StatementLine, TransferOut
 use redress_app::store::ReadTx;
 use redress_app::{Actor, App};
 use redress_domain::ledger::{AccountFlags, References, TraceNode, Transfer};
-use redress_domain::Amount;
+use redress_domain::money::Overflow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -42,7 +42,8 @@ pub async fn list_accounts(
     let limit = query.limit.unwrap_or(100);
     let accounts = state.app.ledger_accounts_page(&actor, query.after, Some(limit)).await?;
     let next_after = if accounts.len() as i64 == limit { accounts.last().map(|a| a.id) } else { None };
-    Ok(Json(AccountList { items: accounts.iter().map(AccountView::from).collect(), next_after }))
+    let items = accounts.iter().map(AccountView::try_from).collect::<Result<_, _>>()?;
+    Ok(Json(AccountList { items, next_after }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -75,7 +76,7 @@ pub async fn create_account(
     };
     let account =
         state.app.create_ledger_account(&actor, &context, &request.name, &request.currency, flags).await?;
-    Ok((StatusCode::CREATED, Json(AccountView::from(&account))))
+    Ok((StatusCode::CREATED, Json(AccountView::try_from(&account)?)))
 }
 
 impl From<ReferencesBody> for References {
@@ -403,15 +404,14 @@ pub async fn statement(
     let lines = lines
         .iter()
         .map(|line: &StatementLine| {
-            let kind_sign = if account.kind().is_debit_normal() { 1 } else { -1 };
-            StatementLineView {
+            Ok(StatementLineView {
                 transfer: TransferView::from(&line.transfer),
-                change: Amount(line.posted_change * kind_sign).format(c),
-                balance: Amount(line.balance_after).format(c),
-            }
+                change: line.normal_change(account.kind())?.format(c),
+                balance: line.balance_after.format(c),
+            })
         })
-        .collect();
-    Ok(Json(StatementView { account: AccountView::from(&account), lines, next_after }))
+        .collect::<Result<_, Overflow>>()?;
+    Ok(Json(StatementView { account: AccountView::try_from(&account)?, lines, next_after }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -463,15 +463,17 @@ pub async fn balances(
     let next_after = if balances.len() as i64 == limit { balances.last().map(|(a, _)| a.id) } else { None };
     let items = balances
         .iter()
-        .map(|(account, totals)| BalanceView {
-            id: account.id,
-            name: account.name.as_str().to_string(),
-            currency: account.currency.code().to_string(),
-            posted: Amount(totals.posted_balance(account.kind())).format(account.currency),
-            debits_posted: totals.debits_posted.format(account.currency),
-            credits_posted: totals.credits_posted.format(account.currency),
+        .map(|(account, totals)| {
+            Ok(BalanceView {
+                id: account.id,
+                name: account.name.as_str().to_string(),
+                currency: account.currency.code().to_string(),
+                posted: totals.posted_balance(account.kind())?.format(account.currency),
+                debits_posted: totals.debits_posted.format(account.currency),
+                credits_posted: totals.credits_posted.format(account.currency),
+            })
         })
-        .collect();
+        .collect::<Result<_, Overflow>>()?;
     Ok(Json(BalancesView { at: at.to_rfc3339(), items, next_after }))
 }
 

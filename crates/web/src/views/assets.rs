@@ -142,10 +142,10 @@ pub(crate) async fn pipeline_json(
 ) -> Result<PipelineJson, redress_app::AppError> {
     let currency = state.app.settings.fund_currency();
     let stages = state.app.asset_pipeline(actor).await?;
-    let total: i64 = stages.iter().map(|s| s.expected_inflow.0).sum();
+    let total = redress_domain::Amount::checked_sum(stages.iter().map(|s| s.expected_inflow))?;
     Ok(PipelineJson {
         currency: currency.code().to_string(),
-        expected_inflow: redress_domain::Amount(total).format(currency),
+        expected_inflow: total.format(currency),
         stages: stages
             .into_iter()
             .map(|s| PipelineStageJson {

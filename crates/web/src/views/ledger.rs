@@ -1,7 +1,7 @@
 //! Ledger accounts and transfers as the API and the pages show them.
 
+use redress_app::AppError;
 use redress_domain::ledger::{Account, Transfer};
-use redress_domain::Amount;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -26,24 +26,26 @@ pub struct AccountView {
     pub credits_must_not_exceed_debits: bool,
 }
 
-impl From<&Account> for AccountView {
-    fn from(account: &Account) -> Self {
+impl TryFrom<&Account> for AccountView {
+    type Error = AppError;
+
+    fn try_from(account: &Account) -> Result<Self, AppError> {
         let c = account.currency;
         let t = &account.totals;
-        AccountView {
+        Ok(AccountView {
             id: account.id,
             name: account.name.as_str().to_string(),
             currency: c.code().to_string(),
             kind: account.kind().as_str().to_string(),
-            posted: Amount(t.posted_balance(account.kind())).format(c),
-            pending: Amount(t.pending_balance(account.kind())).format(c),
+            posted: t.posted_balance(account.kind())?.format(c),
+            pending: t.pending_balance(account.kind())?.format(c),
             debits_posted: t.debits_posted.format(c),
             credits_posted: t.credits_posted.format(c),
             debits_pending: t.debits_pending.format(c),
             credits_pending: t.credits_pending.format(c),
             debits_must_not_exceed_credits: account.flags.debits_must_not_exceed_credits,
             credits_must_not_exceed_debits: account.flags.credits_must_not_exceed_debits,
-        }
+        })
     }
 }
 
