@@ -269,7 +269,7 @@ impl PendingStatus {
 }
 
 /// Why a transfer was refused. Each maps to a field and a reason for the caller.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferError {
     #[error("the debit and credit accounts must differ")]

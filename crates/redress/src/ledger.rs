@@ -225,7 +225,8 @@ async fn transfer(
         TransferOutcome::Exists(t) => {
             println!("transfer {} already exists (seq {}); nothing changed", t.id, t.seq)
         }
-        TransferOutcome::Failed { code, errors } => {
+        TransferOutcome::Failed { refusal, errors } => {
+            let code = refusal.code();
             for error in &errors.0 {
                 eprintln!("error: {}: {} ({code})", error.field, error.reason);
             }

@@ -2,7 +2,9 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use redress_app::ledger::TransferRefusal;
 use redress_app::AppError;
+use redress_domain::ledger::TransferError;
 use redress_domain::money::Overflow;
 use redress_domain::{FieldError, FieldErrors};
 use serde::Serialize;
@@ -162,9 +164,9 @@ pub fn status_of(error: &AppError) -> StatusCode {
 
 /// The status of a ledger transfer the ledger refused, by its refusal code: the same id with
 /// other fields is a conflict, anything else input the ledger cannot apply.
-pub fn transfer_refusal_status(code: &str) -> StatusCode {
-    match code {
-        "exists_with_different_fields" => StatusCode::CONFLICT,
+pub fn transfer_refusal_status(refusal: TransferRefusal) -> StatusCode {
+    match refusal {
+        TransferRefusal::Rule(TransferError::ExistsWithDifferentFields) => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

@@ -361,7 +361,7 @@ impl Batch {
         currency: Currency,
     ) -> Result<Account, TransferOutcome> {
         key.and_then(|k| self.accounts.get(k)).cloned().ok_or_else(|| TransferOutcome::Failed {
-            code: "account_not_found".to_string(),
+            refusal: super::TransferRefusal::AccountNotFound,
             errors: FieldError::new(
                 field,
                 format!(

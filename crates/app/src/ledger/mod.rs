@@ -87,6 +87,27 @@ pub struct TransferRequest {
     pub value_date: Option<String>,
 }
 
+/// Why a transfer of a batch was refused: its input did not parse, an account it names does not
+/// exist, or a rule of the ledger refused it. Callers decide on this, never on the code's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferRefusal {
+    Invalid,
+    AccountNotFound,
+    Rule(TransferError),
+}
+
+impl TransferRefusal {
+    /// The stable code clients see: `invalid`, `account_not_found`, or the rule's
+    /// (`exceeds_credits`, `exists_with_different_fields`…).
+    pub fn code(self) -> String {
+        match self {
+            TransferRefusal::Invalid => "invalid".to_string(),
+            TransferRefusal::AccountNotFound => "account_not_found".to_string(),
+            TransferRefusal::Rule(error) => error.code(),
+        }
+    }
+}
+
 /// What became of one transfer of a batch.
 #[derive(Debug, Clone)]
 pub enum TransferOutcome {
@@ -94,7 +115,7 @@ pub enum TransferOutcome {
     /// The same id with the same fields was applied before; nothing changed.
     Exists(Transfer),
     Failed {
-        code: String,
+        refusal: TransferRefusal,
         errors: FieldErrors,
     },
 }
@@ -210,11 +231,11 @@ pub fn new_transfer_id() -> String {
 }
 
 fn invalid(errors: FieldErrors) -> TransferOutcome {
-    TransferOutcome::Failed { code: "invalid".to_string(), errors }
+    TransferOutcome::Failed { refusal: TransferRefusal::Invalid, errors }
 }
 
 fn refused(error: &TransferError) -> TransferOutcome {
-    TransferOutcome::Failed { code: error.code(), errors: error.to_field_error().into() }
+    TransferOutcome::Failed { refusal: TransferRefusal::Rule(*error), errors: error.to_field_error().into() }
 }
 
 /// A transfer id: any UUID, stored in its canonical lower-case hyphenated form.
@@ -595,11 +616,10 @@ impl App {
     ) -> Result<Vec<Transfer>, AppError> {
         let (outcomes, staged) =
             self.apply_parsed_in(tx, actor, movements.into_iter().map(Ok).collect(), now).await?;
-        if let Some(TransferOutcome::Failed { code, errors }) =
+        if let Some(TransferOutcome::Failed { errors, .. }) =
             outcomes.iter().find(|o| matches!(o, TransferOutcome::Failed { .. }))
         {
             // Refused movements (not enough money, a hold already resolved) name their field.
-            let _ = code;
             return Err(AppError::Invalid(errors.clone()));
         }
         Ok(staged)

@@ -95,8 +95,8 @@ async fn ledger_transfer(
             Some(redress_app::ledger::TransferOutcome::Exists(_)) => {
                 Redirect::to("/ledger?notice=ledger-transfer-exists").into_response()
             }
-            Some(redress_app::ledger::TransferOutcome::Failed { code, errors }) => {
-                let status = transfer_refusal_status(&code);
+            Some(redress_app::ledger::TransferOutcome::Failed { refusal, errors }) => {
+                let status = transfer_refusal_status(refusal);
                 let values = context! { problem => joined(viewer.locale, &errors), form => f.value() };
                 ledger_view(&state, &viewer, status, None, values).await
             }

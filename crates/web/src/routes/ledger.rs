@@ -6,10 +6,12 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use redress_app::ledger::{parse_instant, LedgerCheck, StatementLine, TransferOutcome, TransferRequest};
+use redress_app::ledger::{
+    parse_instant, LedgerCheck, StatementLine, TransferOutcome, TransferRefusal, TransferRequest,
+};
 use redress_app::store::ReadTx;
 use redress_app::{Actor, App};
-use redress_domain::ledger::{AccountFlags, References, TraceNode, Transfer};
+use redress_domain::ledger::{AccountFlags, References, TraceNode, Transfer, TransferError};
 use redress_domain::money::Overflow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -150,16 +152,18 @@ pub struct TransferResult {
     pub transfer: TransferView,
 }
 
-fn refusal(code: &str, errors: &redress_domain::FieldErrors) -> Problem {
-    let slug = match code {
-        "invalid" => "validation",
-        "exists_with_different_fields" => "exists-with-different-fields",
-        "account_not_found" => "account-not-found",
-        _ => "transfer-refused",
+fn refusal(refusal: TransferRefusal, errors: &redress_domain::FieldErrors) -> Problem {
+    let slug = match refusal {
+        TransferRefusal::Invalid => "validation",
+        TransferRefusal::Rule(TransferError::ExistsWithDifferentFields) => "exists-with-different-fields",
+        TransferRefusal::AccountNotFound => "account-not-found",
+        TransferRefusal::Rule(_) => "transfer-refused",
     };
-    let status = crate::problem::transfer_refusal_status(code);
-    let title =
-        if code == "invalid" { "Invalid input".to_string() } else { format!("Transfer refused: {code}") };
+    let status = crate::problem::transfer_refusal_status(refusal);
+    let title = match refusal {
+        TransferRefusal::Invalid => "Invalid input".to_string(),
+        other => format!("Transfer refused: {}", other.code()),
+    };
     let mut problem = Problem::new(status, slug, &title, Some(errors.to_string()));
     problem.errors =
         errors.0.iter().map(|e| ProblemField { field: e.field.clone(), reason: e.reason.clone() }).collect();
@@ -198,7 +202,7 @@ pub async fn create_transfer(
             Json(TransferResult { result: "exists".into(), transfer: TransferView::from(&t) }),
         )
             .into_response(),
-        Some(TransferOutcome::Failed { code, errors }) => refusal(&code, &errors).into_response(),
+        Some(TransferOutcome::Failed { refusal: why, errors }) => refusal(why, &errors).into_response(),
         None => Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None)
             .into_response(),
     })
@@ -267,7 +271,7 @@ pub async fn create_batch(
                     transfer: Some(t.into()),
                 }
             }
-            TransferOutcome::Failed { code, errors } => {
+            TransferOutcome::Failed { refusal: why, errors } => {
                 result.failed += 1;
                 let errors = errors
                     .0
@@ -280,7 +284,7 @@ pub async fn create_batch(
                 BatchItemResult {
                     index,
                     result: "failed".into(),
-                    code: Some(code.clone()),
+                    code: Some(why.code()),
                     errors,
                     transfer: None,
                 }
