@@ -21,10 +21,10 @@ macro_rules! migrations {
 pub(crate) fn migrator(engine: Engine) -> Migrator {
     let migrations = match engine {
         Engine::Sqlite => {
-            migrations!("sqlite": 1 "0001_foundation", 2 "0002_ledger", 3 "0003_victims", 4 "0004_cases", 5 "0005_orders", 6 "0006_assets", 7 "0007_claims", 8 "0008_preferences", 9 "0009_idempotency", 10 "0010_payment_safety", 11 "0011_value_dates", 12 "0012_idempotency_leases", 20 "0020_audit_append_only", 21 "0021_asset_agency_reference_unique", 22 "0022_user_administration", 30 "0030_scale_indexes", 31 "0031_asset_pipeline_indexes", 32 "0032_ledger_time_seq", 40 "0040_fund_details", 45 "0045_page_list_indexes", 50 "0050_value_checks")
+            migrations!("sqlite": 1 "0001_foundation", 2 "0002_ledger", 3 "0003_victims", 4 "0004_cases", 5 "0005_orders", 6 "0006_assets", 7 "0007_claims", 8 "0008_preferences", 9 "0009_idempotency", 10 "0010_payment_safety", 11 "0011_value_dates", 12 "0012_idempotency_leases", 20 "0020_audit_append_only", 21 "0021_asset_agency_reference_unique", 22 "0022_user_administration", 30 "0030_scale_indexes", 31 "0031_asset_pipeline_indexes", 32 "0032_ledger_time_seq", 40 "0040_fund_details", 45 "0045_page_list_indexes", 50 "0050_value_checks", 55 "0055_record_lists")
         }
         Engine::Postgres => {
-            migrations!("postgres": 1 "0001_foundation", 2 "0002_ledger", 3 "0003_victims", 4 "0004_cases", 5 "0005_orders", 6 "0006_assets", 7 "0007_claims", 8 "0008_preferences", 9 "0009_idempotency", 10 "0010_payment_safety", 11 "0011_value_dates", 12 "0012_idempotency_leases", 20 "0020_audit_append_only", 21 "0021_asset_agency_reference_unique", 22 "0022_user_administration", 30 "0030_scale_indexes", 31 "0031_asset_pipeline_indexes", 32 "0032_ledger_time_seq", 40 "0040_fund_details", 45 "0045_page_list_indexes", 50 "0050_value_checks")
+            migrations!("postgres": 1 "0001_foundation", 2 "0002_ledger", 3 "0003_victims", 4 "0004_cases", 5 "0005_orders", 6 "0006_assets", 7 "0007_claims", 8 "0008_preferences", 9 "0009_idempotency", 10 "0010_payment_safety", 11 "0011_value_dates", 12 "0012_idempotency_leases", 20 "0020_audit_append_only", 21 "0021_asset_agency_reference_unique", 22 "0022_user_administration", 30 "0030_scale_indexes", 31 "0031_asset_pipeline_indexes", 32 "0032_ledger_time_seq", 40 "0040_fund_details", 45 "0045_page_list_indexes", 50 "0050_value_checks", 55 "0055_record_lists")
         }
     };
     // `Migrator` has no public constructor from a list; its fields are what `sqlx::migrate!`

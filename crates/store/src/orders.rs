@@ -267,6 +267,7 @@ impl OrderWrites for SqlTx {
                 .await
                 .map_err(classify)?;
         }
+        self.refresh_order_money(id).await?;
         Ok(id)
     }
 
@@ -285,7 +286,7 @@ impl OrderWrites for SqlTx {
         .execute(&mut *self.tx)
         .await
         .map_err(classify)?;
-        Ok(())
+        self.refresh_order_money(order_id).await
     }
 
     async fn insert_insolvency_finding(&mut self, order_id: i64, f: &InsolvencyFinding) -> StoreResult<()> {
@@ -300,6 +301,6 @@ impl OrderWrites for SqlTx {
         .execute(&mut *self.tx)
         .await
         .map_err(classify)?;
-        Ok(())
+        self.refresh_order_money(order_id).await
     }
 }

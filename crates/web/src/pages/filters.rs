@@ -67,6 +67,39 @@ pub(super) fn text(query: &HashMap<String, String>, field: &str) -> Option<Strin
     query.get(field).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
+/// A filter's value read by `parse`, or its error (in the reader's language) next to the
+/// field in `errors`; `None` when the field is empty or wrong.
+pub(super) fn parsed<T>(
+    locale: Locale,
+    query: &HashMap<String, String>,
+    field: &str,
+    errors: &mut BTreeMap<String, String>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Option<T> {
+    let value = text(query, field)?;
+    match parse(&value) {
+        Ok(value) => Some(value),
+        Err(reason) => {
+            errors.insert(field.to_string(), crate::i18n::codes::reason(locale, &reason));
+            None
+        }
+    }
+}
+
+/// A record's number typed in a filter.
+pub(super) fn number(text: &str) -> Result<i64, String> {
+    text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| "must be a number".to_string())
+}
+
+/// The `after` of the next page: the last row's id when the page is full.
+pub(super) fn next_after(
+    ids: impl DoubleEndedIterator<Item = i64> + ExactSizeIterator,
+    limit: i64,
+) -> Option<i64> {
+    let full = ids.len() as i64 == limit;
+    ids.last().filter(|_| full)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
