@@ -6,8 +6,9 @@
 //!
 //! Who sees which rows follows the read rule of each record: fund officers and auditors every
 //! judgment and order; prosecutors and court clerks their own institution's cases' (opened by
-//! the office, or at the court); victim services the orders (and judgments) of the victims
-//! their institution looks after. Rounds and batches are the fund's, read by whoever reads
+//! the office, or at the court); victim services the orders of the victims their institution
+//! looks after (registered by it or referred to it; a judgment they reach through those orders,
+//! as a case through its victims). Rounds and batches are the fund's, read by whoever reads
 //! payments.
 
 use async_trait::async_trait;
@@ -128,10 +129,11 @@ pub struct RoundRow {
 
 #[async_trait]
 pub trait RecordListReads: Send {
-    /// Judgments newest first (ids below `page.after`).
+    /// Judgments newest first (ids below `page.after`): of an institution's cases (opened by
+    /// it or at its court) when one is given.
     async fn judgments_page(
         &mut self,
-        scope: Scope,
+        institution: Option<InstitutionId>,
         filter: &JudgmentFilter,
         page: Page,
     ) -> StoreResult<Vec<JudgmentRow>>;
@@ -247,7 +249,8 @@ fn file_of(file: Option<&str>) -> Result<Option<String>, AppError> {
 }
 
 impl App {
-    /// Judgments newest first, as the reader may list them (see the module's header).
+    /// Judgments newest first, as the reader may list them (see the module's header; victim
+    /// services list their victims' orders instead).
     pub async fn judgments(
         &self,
         actor: &Actor,
@@ -258,8 +261,14 @@ impl App {
         actor.require(rules::READ_ORDERS)?;
         let page = page(after, limit)?;
         let filter = JudgmentFilter { file: file_of(filter.file.as_deref())?, ..filter.clone() };
-        let Some(scope) = scope_of(actor)? else { return Ok(Vec::new()) };
-        Ok(self.store.read().await?.judgments_page(scope, &filter, page).await?)
+        let institution = match scope_of(actor)? {
+            Some(Scope::All) => None,
+            Some(Scope::Institution(institution)) => Some(institution),
+            // Victim services reach a judgment through their victims' orders, as a case.
+            Some(Scope::VictimsOf(_)) => return Err(AppError::Forbidden),
+            None => return Ok(Vec::new()),
+        };
+        Ok(self.store.read().await?.judgments_page(institution, &filter, page).await?)
     }
 
     /// Reparation orders newest first, as the reader may list them, with what is owed on each.

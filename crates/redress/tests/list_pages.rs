@@ -303,21 +303,26 @@ async fn judgments_and_orders_are_listed_for_the_readers_institution_filtered_an
         let pages = pages_of(server, token, "/orders", "orders", "/orders/").await;
         assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), vec![50, 3]);
         assert_eq!(pages.concat(), all_orders);
+    }
+    for token in [&w.officer, &w.fiscal, &w.clerk] {
         let pages = pages_of(server, token, "/judgments", "judgments", "/judgments/").await;
         assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), vec![50, 3]);
         assert_eq!(pages.concat(), all_judgments);
     }
+    // Victim services reach judgments through their victims' orders, as cases.
+    assert_eq!(page(server, &w.services, "/judgments").await.0, 403);
     // Another prosecutor's office, another victim services: none of them.
     for token in [&w.other_office, &w.other_services] {
         let (status, html) = page(server, token, "/orders").await;
         assert_eq!(status, 200);
         assert!(linked_ids(&html, "orders", "/orders/").is_empty(), "{html}");
         assert!(html.contains("No hay órdenes con estos filtros."));
-        let (_, html) = page(server, token, "/judgments").await;
-        assert!(linked_ids(&html, "judgments", "/judgments/").is_empty(), "{html}");
         let (_, html) = page(server, token, "/orders?state=unpaid").await;
         assert!(linked_ids(&html, "orders", "/orders/").is_empty(), "{html}");
     }
+    let (_, html) = page(server, &w.other_office, "/judgments").await;
+    assert!(linked_ids(&html, "judgments", "/judgments/").is_empty(), "{html}");
+    assert!(html.contains("No hay sentencias con estos filtros."));
     let other_clerk = server.token("secretario.tumbes", USER_PASSWORD).await;
     let (_, html) = page(server, &other_clerk, "/judgments?final=yes").await;
     assert!(linked_ids(&html, "judgments", "/judgments/").is_empty(), "{html}");
@@ -364,6 +369,7 @@ async fn judgments_and_orders_are_listed_for_the_readers_institution_filtered_an
     let (status, wrong) = page(server, &w.officer, "/orders?state=owed&file=FPT-LISTS-0001").await;
     assert_eq!(status, 422);
     assert!(wrong.contains("aria-invalid=\"true\" aria-describedby=\"f-state-error\""), "{wrong}");
+    assert!(wrong.contains("elija una opción de la lista"), "in Spanish: {wrong}");
     assert!(decode(&wrong).contains("value=\"FPT-LISTS-0001\""));
     let (status, wrong) = page(server, &w.officer, "/judgments?case=abc").await;
     assert_eq!(status, 422);
@@ -412,6 +418,7 @@ async fn the_claim_form_offers_exactly_the_victims_open_orders(database: TestDat
     let (status, refused) = page(server, &w.other_services, &format!("/claims/new?victim={}", w.ana)).await;
     assert_eq!(status, 403);
     assert!(refused.contains("aria-invalid=\"true\" aria-describedby=\"victim-error\""), "{refused}");
+    assert!(refused.contains("su institución no atiende a esta víctima"), "{refused}");
     assert!(
         !refused.contains("id=\"claim-form\"") && !refused.contains(&format!("value=\"{}\"", w.orders[1]))
     );
@@ -457,6 +464,21 @@ async fn the_claim_form_offers_exactly_the_victims_open_orders(database: TestDat
     assert!(response.url().as_str().contains("notice=claim-filed"), "{}", response.url());
     let (_, form) = page(server, &w.services, &format!("/claims/new?victim={}", w.ana)).await;
     assert!(!form.contains(&format!("<option value=\"{}\"", w.orders[2])));
+    // Chosen again meanwhile (another tab): refused next to the order, which stays chosen.
+    let body = format!("_csrf={csrf}&victim={}&kind=reparation&order_id={}&amount=50", w.ana, w.orders[2]);
+    let response = server
+        .client
+        .post(server.url("/claims"))
+        .header("cookie", format!("redress_session={token}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+    let again = response.text().await.unwrap();
+    assert!(again.contains(&format!("<option value=\"{}\" selected>", w.orders[2])), "{again}");
+    assert!(again.contains("value=\"50\""), "{again}");
     assert!(form.contains(&format!("<option value=\"{}\"", w.orders[4])));
 }
 

@@ -207,6 +207,7 @@ impl OrderWrites for SqlTx {
                 .await
                 .map_err(classify)?;
         }
+        self.fill_judgment_scope(id).await?;
         Ok(id)
     }
 
@@ -267,6 +268,7 @@ impl OrderWrites for SqlTx {
                 .await
                 .map_err(classify)?;
         }
+        self.fill_order_scope(id).await?;
         self.refresh_order_money(id).await?;
         Ok(id)
     }

@@ -11,7 +11,7 @@ use redress_app::store::{BatchRecord, Page, StoreError, StoreResult};
 use redress_domain::claims::ClaimState;
 use redress_domain::orders::{AppealOutcome, PaymentState};
 use redress_domain::payments::BatchState;
-use redress_domain::{Amount, Currency};
+use redress_domain::{Amount, Currency, InstitutionId};
 use sqlx::any::AnyRow;
 
 use crate::claims::{batch_from, instant, BATCH_COLUMNS};
@@ -27,9 +27,9 @@ const ORDER_ROW_COLUMNS: &str = "o.id, o.judgment_id, j.case_id, c.prosecutor_fi
 const ORDER_ROW_FROM: &str = "reparation_orders o JOIN judgments j ON j.id = o.judgment_id \
      JOIN cases c ON c.id = j.case_id JOIN victims v ON v.id = o.victim_id";
 
-/// Victims (`v`, of order `o`) registered by the institution or referred to it.
-const LOOKED_AFTER: &str = "(v.institution_id = {} OR EXISTS (SELECT 1 FROM victim_referrals r \
-     WHERE r.victim_id = o.victim_id AND r.institution_id = {}))";
+/// The case (`{case}`) whose prosecutor's or court's file number is the parameter.
+const CASE_OF_FILE: &str =
+    "{case} IN (SELECT c.id FROM cases c WHERE c.prosecutor_file = {} UNION SELECT c.id FROM cases c WHERE c.court_file = {})";
 
 fn order_row(row: &AnyRow) -> StoreResult<OrderRow> {
     let currency: String = get(row, "currency")?;
@@ -51,14 +51,55 @@ fn order_row(row: &AnyRow) -> StoreResult<OrderRow> {
     })
 }
 
-/// The case's file numbers (`c`), exactly.
-fn file_condition(conditions: &mut Conditions, file: &Option<String>) {
-    if let Some(file) = file {
-        conditions.push_with("(c.prosecutor_file = {} OR c.court_file = {})", Bound::Text(file.clone()));
-    }
-}
-
 impl SqlTx {
+    /// Copies whose a new judgment is from its case (the list's scope, migration 0055).
+    pub(crate) async fn fill_judgment_scope(&mut self, judgment_id: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE judgments SET \
+             case_institution_id = (SELECT c.institution_id FROM cases c WHERE c.id = judgments.case_id), \
+             case_court_id = (SELECT c.court_id FROM cases c WHERE c.id = judgments.case_id) WHERE id = $1",
+        )
+        .bind(judgment_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    /// Copies whose a new order is from its judgment and its victim.
+    pub(crate) async fn fill_order_scope(&mut self, order_id: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE reparation_orders SET \
+             case_id = (SELECT j.case_id FROM judgments j WHERE j.id = reparation_orders.judgment_id), \
+             case_institution_id = (SELECT j.case_institution_id FROM judgments j WHERE j.id = reparation_orders.judgment_id), \
+             case_court_id = (SELECT j.case_court_id FROM judgments j WHERE j.id = reparation_orders.judgment_id), \
+             victim_institution_id = (SELECT v.institution_id FROM victims v WHERE v.id = reparation_orders.victim_id) \
+             WHERE id = $1",
+        )
+        .bind(order_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        Ok(())
+    }
+
+    /// A case moved to another court: its judgments and orders are that court's to list.
+    pub(crate) async fn move_case_scope_to_court(
+        &mut self,
+        case_id: i64,
+        court: InstitutionId,
+    ) -> StoreResult<()> {
+        for table in ["judgments", "reparation_orders"] {
+            sqlx::query(&format!("UPDATE {table} SET case_court_id = $1 WHERE case_id = $2"))
+                .bind(court.0)
+                .bind(case_id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(classify)?;
+        }
+        Ok(())
+    }
+
     /// Writes what the order ordered, what was paid on it and its payment state, from its
     /// items, payments and insolvency findings (after any of them changed).
     pub(crate) async fn refresh_order_money(&mut self, order_id: i64) -> StoreResult<()> {
@@ -87,28 +128,40 @@ impl SqlTx {
     }
 }
 
+/// The ids of one page, newest first, of `table` (aliased `alias`): one branch per way a reader
+/// may see a row (`scopes`, each an indexed column's condition), each branch a range of its
+/// index read newest first up to the page's size, so that a page costs what it shows even
+/// where a reader sees rows two ways (an office's cases and a court's). `$1` is `after`, `$2`
+/// the page's size.
+fn page_ids(table: &str, alias: &str, scopes: &[&str], filters: &Conditions) -> String {
+    let branches: Vec<String> = scopes
+        .iter()
+        .enumerate()
+        .map(|(i, scope)| {
+            format!(
+                "SELECT id FROM (SELECT {alias}.id FROM {table} {alias} WHERE {alias}.id < $1 AND {scope}{} \
+                 ORDER BY {alias}.id DESC LIMIT $2) branch{i}",
+                filters.sql()
+            )
+        })
+        .collect();
+    branches.join(" UNION ")
+}
+
 #[async_trait]
 impl RecordListReads for SqlTx {
     async fn judgments_page(
         &mut self,
-        scope: Scope,
+        institution: Option<InstitutionId>,
         filter: &JudgmentFilter,
         page: Page,
     ) -> StoreResult<Vec<JudgmentRow>> {
-        let mut conditions = Conditions::new(3);
-        match scope {
-            Scope::All => {}
-            Scope::Institution(id) => {
-                conditions.push_with("(c.institution_id = {} OR c.court_id = {})", Bound::Int(id.0))
-            }
-            Scope::VictimsOf(id) => conditions.push_with(
-                &format!(
-                    "EXISTS (SELECT 1 FROM reparation_orders o JOIN victims v ON v.id = o.victim_id \
-                     WHERE o.judgment_id = j.id AND {LOOKED_AFTER})"
-                ),
-                Bound::Int(id.0),
-            ),
-        }
+        // `$3` is the institution when there is one; the filters' parameters follow.
+        let scopes: &[&str] = match institution {
+            None => &["1 = 1"],
+            Some(_) => &["j.case_institution_id = $3", "j.case_court_id = $3"],
+        };
+        let mut conditions = Conditions::new(if institution.is_some() { 4 } else { 3 });
         match filter.is_final {
             Some(true) => conditions.push_plain("j.final_on IS NOT NULL"),
             Some(false) => conditions.push_plain("j.final_on IS NULL"),
@@ -117,14 +170,20 @@ impl RecordListReads for SqlTx {
         if let Some(case) = filter.case_id {
             conditions.push("j.case_id", "=", Bound::Int(case));
         }
-        file_condition(&mut conditions, &filter.file);
+        if let Some(file) = &filter.file {
+            conditions
+                .push_with(CASE_OF_FILE.replace("{case}", "j.case_id").as_str(), Bound::Text(file.clone()));
+        }
         let sql = format!(
             "SELECT j.id, j.case_id, c.prosecutor_file, c.court_file, j.court, j.judged_on, j.final_on, \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM reparation_orders o WHERE o.judgment_id = j.id) AS orders \
-             FROM judgments j JOIN cases c ON c.id = j.case_id WHERE j.id < $1{} ORDER BY j.id DESC LIMIT $2",
-            conditions.sql()
+             FROM judgments j JOIN cases c ON c.id = j.case_id WHERE j.id IN ({}) ORDER BY j.id DESC LIMIT $2",
+            page_ids("judgments", "j", scopes, &conditions)
         );
-        let query = sqlx::query(&sql).bind(page.after.unwrap_or(i64::MAX)).bind(page.limit);
+        let mut query = sqlx::query(&sql).bind(page.after.unwrap_or(i64::MAX)).bind(page.limit);
+        if let Some(institution) = institution {
+            query = query.bind(institution.0);
+        }
         let rows = conditions.bind(query).fetch_all(&mut *self.tx).await.map_err(classify)?;
         rows.iter()
             .map(|row| {
@@ -148,25 +207,36 @@ impl RecordListReads for SqlTx {
         filter: &OrderFilter,
         page: Page,
     ) -> StoreResult<Vec<OrderRow>> {
-        let mut conditions = Conditions::new(3);
-        match scope {
-            Scope::All => {}
-            Scope::Institution(id) => {
-                conditions.push_with("(c.institution_id = {} OR c.court_id = {})", Bound::Int(id.0))
-            }
-            Scope::VictimsOf(id) => conditions.push_with(LOOKED_AFTER, Bound::Int(id.0)),
-        }
+        // `$3` is the scope's institution when there is one; the filters' parameters follow.
+        let (scopes, institution): (&[&str], _) = match scope {
+            Scope::All => (&["1 = 1"], None),
+            Scope::Institution(id) => (&["o.case_institution_id = $3", "o.case_court_id = $3"], Some(id)),
+            Scope::VictimsOf(id) => (
+                &[
+                    "o.victim_institution_id = $3",
+                    "o.victim_id IN (SELECT r.victim_id FROM victim_referrals r WHERE r.institution_id = $3)",
+                ],
+                Some(id),
+            ),
+        };
+        let mut conditions = Conditions::new(if institution.is_some() { 4 } else { 3 });
         let states = filter.states.iter().map(|s| Bound::Text(s.as_str().to_string())).collect();
         conditions.push_in("o.payment_state", states);
         if let Some(case) = filter.case_id {
-            conditions.push("j.case_id", "=", Bound::Int(case));
+            conditions.push("o.case_id", "=", Bound::Int(case));
         }
-        file_condition(&mut conditions, &filter.file);
+        if let Some(file) = &filter.file {
+            conditions
+                .push_with(CASE_OF_FILE.replace("{case}", "o.case_id").as_str(), Bound::Text(file.clone()));
+        }
         let sql = format!(
-            "SELECT {ORDER_ROW_COLUMNS} FROM {ORDER_ROW_FROM} WHERE o.id < $1{} ORDER BY o.id DESC LIMIT $2",
-            conditions.sql()
+            "SELECT {ORDER_ROW_COLUMNS} FROM {ORDER_ROW_FROM} WHERE o.id IN ({}) ORDER BY o.id DESC LIMIT $2",
+            page_ids("reparation_orders", "o", scopes, &conditions)
         );
-        let query = sqlx::query(&sql).bind(page.after.unwrap_or(i64::MAX)).bind(page.limit);
+        let mut query = sqlx::query(&sql).bind(page.after.unwrap_or(i64::MAX)).bind(page.limit);
+        if let Some(institution) = institution {
+            query = query.bind(institution.0);
+        }
         let rows = conditions.bind(query).fetch_all(&mut *self.tx).await.map_err(classify)?;
         rows.iter().map(order_row).collect()
     }

@@ -240,6 +240,10 @@ async fn file_claim(
                 }
                 Err(error) => return failure(&viewer, error),
             };
+            // An order chosen that is no longer offered (claimed meanwhile) stays chosen.
+            let typed = fields.get("order_id");
+            let kept_order =
+                (!typed.is_empty() && !orders.iter().any(|o| o.id.to_string() == typed)).then_some(typed);
             render(
                 &viewer,
                 refusal.status,
@@ -250,6 +254,7 @@ async fn file_claim(
                     form => fields.value(),
                     chosen => true,
                     orders => Value::from_serialize(&orders),
+                    kept_order => kept_order,
                     ..refusal.values()
                 },
             )

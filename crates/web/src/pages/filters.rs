@@ -1,12 +1,18 @@
 //! What the list pages share: days typed in a filter as instants in the fund's time zone, the
-//! filters kept in the next page's link.
+//! filters kept in the next page's link, filters read with their errors, the page itself.
 
 use std::collections::{BTreeMap, HashMap};
 
+use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::{context, Value};
+use redress_app::AppError;
 use redress_domain::Timestamp;
 use time::{Date, Duration};
 
-use super::forms::urlencode;
+use super::forms::{failure, urlencode};
+use super::render::render;
+use super::Viewer;
 use crate::i18n::{self, input, Locale};
 
 /// The instant a day starts in the fund's time zone (`fund.time_zone`, America/Lima by
@@ -98,6 +104,30 @@ pub(super) fn next_after(
 ) -> Option<i64> {
     let full = ids.len() as i64 == limit;
     ids.last().filter(|_| full)
+}
+
+/// The rows a list page shows for each page.
+pub(super) const LIST_LIMIT: i64 = 50;
+
+/// A list page: the rows, the filters as typed, the next page's link, an error next to each
+/// filter that does not read (422, no rows).
+pub(super) fn list_page(
+    viewer: &Viewer,
+    template: &str,
+    rows: Result<Value, AppError>,
+    errors: BTreeMap<String, String>,
+    values: Value,
+) -> Response {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    match rows {
+        Ok(rows) => render(
+            viewer,
+            status,
+            template,
+            context! { ..values, ..context! { rows => rows, errors => errors } },
+        ),
+        Err(error) => failure(viewer, error),
+    }
 }
 
 #[cfg(test)]

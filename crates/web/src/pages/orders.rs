@@ -12,7 +12,7 @@ use minijinja::{context, Value};
 use redress_app::AppError;
 use redress_domain::policy::rules;
 
-use super::filters::{kept, next_after, number, parsed, text};
+use super::filters::{kept, list_page, next_after, number, parsed, text, LIST_LIMIT};
 use super::forms::{failure, form_error, notice, Fields, Refusal};
 use super::render::render;
 use super::{PagePath, PageRoutes, Viewer};
@@ -189,30 +189,6 @@ async fn judgment_page(
 ) -> Response {
     let notice = notice(&viewer, &query);
     judgment_view(&state, &viewer, id, StatusCode::OK, context! { notice => notice }).await
-}
-
-/// The rows a list page shows for each page.
-const LIST_LIMIT: i64 = 50;
-
-/// A list page: the rows, the filters as typed, the next page's link, an error next to each
-/// filter that does not read (422, no rows).
-fn list_page(
-    viewer: &Viewer,
-    template: &str,
-    rows: Result<Value, AppError>,
-    errors: std::collections::BTreeMap<String, String>,
-    values: Value,
-) -> Response {
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    match rows {
-        Ok(rows) => render(
-            viewer,
-            status,
-            template,
-            context! { ..values, ..context! { rows => rows, errors => errors } },
-        ),
-        Err(error) => failure(viewer, error),
-    }
 }
 
 /// Judgments newest first, as the reader may list them: final or not, of a case, by file.

@@ -12,7 +12,7 @@ use minijinja::{context, Value};
 use redress_app::AppError;
 use redress_domain::policy::rules;
 
-use super::filters::{kept, next_after, parsed};
+use super::filters::{kept, list_page, next_after, parsed, LIST_LIMIT};
 use super::forms::{failure, notice, Fields, Refusal};
 use super::render::{render, render_problem};
 use super::{PagePath, PageRoutes, Viewer};
@@ -133,9 +133,6 @@ async fn propose_batch(
     }
 }
 
-/// The rows a list page shows for each page.
-const LIST_LIMIT: i64 = 50;
-
 /// Allocation rounds newest first, by where their batch stands (none yet, or its state).
 async fn rounds_list(
     State(state): State<AppState>,
@@ -150,30 +147,19 @@ async fn rounds_list(
     })
     .unwrap_or_default();
     let after = query.get("after").and_then(|a| a.parse().ok());
-    let rounds = if errors.is_empty() {
-        match state.app.round_list(viewer.actor(), filter, after, Some(LIST_LIMIT)).await {
-            Ok(rounds) => rounds,
-            Err(error) => return failure(&viewer, error),
-        }
+    let mut next = None;
+    let rows = if errors.is_empty() {
+        state.app.round_list(viewer.actor(), filter, after, Some(LIST_LIMIT)).await.map(|rounds| {
+            next = next_after(rounds.iter().map(|r| r.id), LIST_LIMIT);
+            Value::from_serialize(&rounds)
+        })
     } else {
-        Vec::new()
+        Ok(Value::from(Vec::<Value>::new()))
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let mut states = vec![ROUND_WITHOUT_BATCH];
     states.extend(redress_domain::payments::BatchState::ALL.iter().map(|s| s.as_str()));
-    render(
-        &viewer,
-        status,
-        "rounds.html",
-        context! {
-            rows => Value::from_serialize(&rounds),
-            next_after => next_after(rounds.iter().map(|r| r.id), LIST_LIMIT),
-            states => states,
-            form => form,
-            link => link,
-            errors => errors,
-        },
-    )
+    let values = context! { form => form, link => link, next_after => next, states => states };
+    list_page(&viewer, "rounds.html", rows, errors, values)
 }
 
 /// Payment batches newest first, by state, without their lines.
@@ -189,30 +175,19 @@ async fn batches_page(
         BatchState::parse(v).ok_or_else(|| "must be proposed, approved, exported or closed".to_string())
     });
     let after = query.get("after").and_then(|a| a.parse().ok());
-    let batches = if errors.is_empty() {
+    let mut next = None;
+    let rows = if errors.is_empty() {
         let states: Vec<BatchState> = wanted.into_iter().collect();
-        match state.app.batch_list(viewer.actor(), &states, after, Some(LIST_LIMIT)).await {
-            Ok(batches) => batches,
-            Err(error) => return failure(&viewer, error),
-        }
+        state.app.batch_list(viewer.actor(), &states, after, Some(LIST_LIMIT)).await.map(|batches| {
+            next = next_after(batches.iter().map(|b| b.id), LIST_LIMIT);
+            Value::from_serialize(&batches)
+        })
     } else {
-        Vec::new()
+        Ok(Value::from(Vec::<Value>::new()))
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let states: Vec<&str> = BatchState::ALL.iter().map(|s| s.as_str()).collect();
-    render(
-        &viewer,
-        status,
-        "batches.html",
-        context! {
-            batches => Value::from_serialize(&batches),
-            next_after => next_after(batches.iter().map(|b| b.id), LIST_LIMIT),
-            states => states,
-            form => form,
-            link => link,
-            errors => errors,
-        },
-    )
+    let values = context! { form => form, link => link, next_after => next, states => states };
+    list_page(&viewer, "batches.html", rows, errors, values)
 }
 
 /// A batch with its lines, and what a form on it adds (`extra`).
