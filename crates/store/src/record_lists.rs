@@ -1,7 +1,8 @@
 //! The lists of judgments, orders, rounds and batches (see `redress_app::record_lists`): one
-//! query each, newest first, with a `LIMIT`, its conditions built from the filter with
-//! numbered parameters; and the order money columns (migration 0055) kept with every write
-//! that changes them.
+//! statement each, newest first, with a `LIMIT`, its conditions built from the filter with
+//! numbered parameters, each reader's scope an index range (`page_ids`); and the columns of
+//! migration 0055 (an order's money and payment state, whose a judgment and an order are)
+//! written with every change they follow.
 
 use async_trait::async_trait;
 use redress_app::record_lists::{
