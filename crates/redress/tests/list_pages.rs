@@ -385,6 +385,19 @@ async fn judgments_and_orders_are_listed_for_the_readers_institution_filtered_an
     let _ = &w.ana;
 }
 
+/// The claim form sent as a browser sends it, with the session's cookie.
+async fn post_claim(server: &TestServer, token: &str, body: String) -> reqwest::Response {
+    server
+        .client
+        .post(server.url("/claims"))
+        .header("cookie", format!("redress_session={token}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn the_claim_form_offers_exactly_the_victims_open_orders(database: TestDatabase) {
     let w = lists_world(database, 6).await;
     let server = &w.server;
@@ -436,15 +449,7 @@ async fn the_claim_form_offers_exactly_the_victims_open_orders(database: TestDat
         "_csrf={csrf}&victim={}&kind=reparation&order_id={}&amount=abc&needs=no_income",
         w.ana, w.orders[2]
     );
-    let response = server
-        .client
-        .post(server.url("/claims"))
-        .header("cookie", format!("redress_session={token}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = post_claim(server, token, body).await;
     assert_eq!(response.status(), 422);
     let again = response.text().await.unwrap();
     assert!(again.contains("aria-invalid=\"true\" aria-describedby=\"amount-error\""), "{again}");
@@ -452,29 +457,13 @@ async fn the_claim_form_offers_exactly_the_victims_open_orders(database: TestDat
     assert!(again.contains(&format!("<option value=\"{}\" selected>", w.orders[2])), "{again}");
     // Filed on the chosen order, it is no longer offered.
     let body = format!("_csrf={csrf}&victim={}&kind=reparation&order_id={}", w.ana, w.orders[2]);
-    let response = server
-        .client
-        .post(server.url("/claims"))
-        .header("cookie", format!("redress_session={token}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = post_claim(server, token, body).await;
     assert!(response.url().as_str().contains("notice=claim-filed"), "{}", response.url());
     let (_, form) = page(server, &w.services, &format!("/claims/new?victim={}", w.ana)).await;
     assert!(!form.contains(&format!("<option value=\"{}\"", w.orders[2])));
     // Chosen again meanwhile (another tab): refused next to the order, which stays chosen.
     let body = format!("_csrf={csrf}&victim={}&kind=reparation&order_id={}&amount=50", w.ana, w.orders[2]);
-    let response = server
-        .client
-        .post(server.url("/claims"))
-        .header("cookie", format!("redress_session={token}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = post_claim(server, token, body).await;
     assert!(response.status().is_client_error(), "{}", response.status());
     let again = response.text().await.unwrap();
     assert!(again.contains(&format!("<option value=\"{}\" selected>", w.orders[2])), "{again}");
