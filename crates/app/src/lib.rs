@@ -46,6 +46,7 @@ pub mod payments;
 pub mod protect;
 pub mod public;
 pub mod receipts;
+pub mod record_lists;
 pub mod recoveries;
 pub mod scope;
 pub mod settings;

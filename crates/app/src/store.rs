@@ -57,6 +57,7 @@ pub trait ReadTx:
     + FundReads
     + crate::summary::SummaryReads
     + crate::lists::ListReads
+    + crate::record_lists::RecordListReads
     + crate::claims::PageReads
     + crate::alerts::AlertReads
     + Send

@@ -79,6 +79,53 @@ impl OrderFigures {
     }
 }
 
+/// Where an order stands in money, for lists and their filters: paid (nothing owed), else
+/// insolvent (an insolvency finding on the debtors), else partly paid, else unpaid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentState {
+    Unpaid,
+    Partly,
+    Insolvent,
+    Paid,
+}
+
+impl PaymentState {
+    pub const ALL: [PaymentState; 4] =
+        [PaymentState::Unpaid, PaymentState::Partly, PaymentState::Insolvent, PaymentState::Paid];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentState::Unpaid => "unpaid",
+            PaymentState::Partly => "partly",
+            PaymentState::Insolvent => "insolvent",
+            PaymentState::Paid => "paid",
+        }
+    }
+
+    pub fn parse(field: &str, value: &str) -> Result<PaymentState, FieldError> {
+        let wanted = value.trim().to_ascii_lowercase();
+        PaymentState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == wanted)
+            .ok_or_else(|| FieldError::new(field, "must be unpaid, partly, insolvent or paid"))
+    }
+
+    /// The state of an order that ordered `ordered` and on which `paid` was paid (by the
+    /// debtors, the fund and its advances together).
+    pub fn of(ordered: Amount, paid: Amount, insolvency_found: bool) -> PaymentState {
+        if paid >= ordered {
+            PaymentState::Paid
+        } else if insolvency_found {
+            PaymentState::Insolvent
+        } else if paid.is_positive() {
+            PaymentState::Partly
+        } else {
+            PaymentState::Unpaid
+        }
+    }
+}
+
 /// Where a judgment stands after appeals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "standing", rename_all = "snake_case")]
@@ -272,6 +319,23 @@ pub fn split_recovery(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_is_paid_when_nothing_is_owed_else_insolvent_partly_or_unpaid() {
+        let of = |ordered, paid, insolvent| {
+            PaymentState::of(Amount::from_minor(ordered), Amount::from_minor(paid), insolvent)
+        };
+        assert_eq!(of(300_000, 0, false), PaymentState::Unpaid);
+        assert_eq!(of(300_000, 100, false), PaymentState::Partly);
+        assert_eq!(of(300_000, 100, true), PaymentState::Insolvent);
+        assert_eq!(of(300_000, 0, true), PaymentState::Insolvent);
+        assert_eq!(of(300_000, 300_000, true), PaymentState::Paid);
+        assert_eq!(of(300_000, 300_001, false), PaymentState::Paid, "an overpayment owes nothing");
+        for state in PaymentState::ALL {
+            assert_eq!(PaymentState::parse("state", state.as_str()), Ok(state));
+        }
+        assert!(PaymentState::parse("state", "owed").is_err());
+    }
 
     #[test]
     fn a_recovery_makes_the_victim_whole_first() {

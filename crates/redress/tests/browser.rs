@@ -105,7 +105,7 @@ async fn people_do_their_jobs_in_a_real_browser() {
     // Victim services files the claim.
     browser.goto(&server.url(&format!("/victims/{code}"))).await;
     browser.click("#new-claim").await;
-    browser.type_into("#order_id", &order_id.to_string()).await;
+    browser.set_value("#order_id", &order_id.to_string()).await;
     browser.click("#need-no_income").await;
     browser.click("#file-claim").await;
     browser.expect_text("#notice", "presentado").await;

@@ -28,7 +28,7 @@ const USERS: &[&str] = &[
 ];
 /// Pages walked per user, and pages per path shape (`/claims/{n}`): enough to see every
 /// template with real data, bounded so the test stays quick.
-const PAGES_PER_USER_MAX: usize = 120;
+const PAGES_PER_USER_MAX: usize = 135;
 const PAGES_PER_SHAPE_MAX: usize = 6;
 /// Pages no link leads to from a home page (found by number or code), tried by every user:
 /// those the user may not see answer 403 or 404 and are skipped.
@@ -59,6 +59,17 @@ const STARTS: &[&str] = &[
     "/assets?state=released",
     "/assets?state=sold",
     "/assets?state=sold_early",
+    "/judgments?final=no",
+    "/judgments?final=yes",
+    "/orders?state=unpaid",
+    "/orders?state=partly",
+    "/orders?state=insolvent",
+    "/orders?state=paid",
+    "/rounds?state=no_batch",
+    "/rounds?state=exported",
+    "/batches?state=closed",
+    "/claims/new?victim=V-2026-000001",
+    "/claims/new?victim=V-2026-000002",
 ];
 
 /// English words that are codes of a state, kind or role and never Spanish words. (Codes with
@@ -107,6 +118,9 @@ const ENGLISH_CODES: &[&str] = &[
     "mother",
     "father",
     "guardian",
+    "unpaid",
+    "partly",
+    "insolvent",
 ];
 
 /// English phrases of the use cases' reasons.

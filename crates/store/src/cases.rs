@@ -164,7 +164,7 @@ impl CaseWrites for SqlTx {
             .execute(&mut *self.tx)
             .await
             .map_err(classify)?;
-        Ok(())
+        self.move_case_scope_to_court(case_id, court).await
     }
 
     async fn set_case_stage(&mut self, case_id: i64, stage: Stage, on_date: &str) -> StoreResult<()> {

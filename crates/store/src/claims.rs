@@ -21,7 +21,7 @@ const ROUND_COLUMNS: &str =
     "id, currency, policy_version, cash, holds, reserve, available, minimum_line, inputs, \
      inputs_hash, allocated, created_at, created_by";
 
-const BATCH_COLUMNS: &str =
+pub(crate) const BATCH_COLUMNS: &str =
     "id, round_id, currency, state, execution_date, total, proposed_at, proposed_by, \
      approved_at, approved_by, message_id, file_sha256, exported_at, exported_by, debtor";
 
@@ -101,7 +101,7 @@ fn round_from(row: &AnyRow) -> StoreResult<RoundRecord> {
     })
 }
 
-fn batch_from(row: &AnyRow) -> StoreResult<BatchRecord> {
+pub(crate) fn batch_from(row: &AnyRow) -> StoreResult<BatchRecord> {
     Ok(BatchRecord {
         id: get(row, "id")?,
         round_id: get(row, "round_id")?,

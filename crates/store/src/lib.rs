@@ -30,6 +30,7 @@ mod migrations;
 mod orders;
 mod page_reads;
 mod privileges;
+mod record_lists;
 mod sql;
 mod summary;
 pub mod testing;

@@ -11,35 +11,58 @@ use crate::ledger::{select_transfers, transfer_from};
 use crate::sql::{audit_from_row, classify, SqlTx, AUDIT_COLUMNS};
 
 /// A value bound to a numbered parameter.
-enum Bound {
+pub(crate) enum Bound {
     Int(i64),
     Text(String),
 }
 
 /// Conditions joined by `AND`, with their parameters numbered from `first`.
-struct Conditions {
+pub(crate) struct Conditions {
     first: usize,
     parts: Vec<String>,
     values: Vec<Bound>,
 }
 
 impl Conditions {
-    fn new(first: usize) -> Conditions {
+    pub(crate) fn new(first: usize) -> Conditions {
         Conditions { first, parts: Vec::new(), values: Vec::new() }
     }
 
     /// Adds `column op $n` bound to `value`.
-    fn push(&mut self, column: &str, op: &str, value: Bound) {
+    pub(crate) fn push(&mut self, column: &str, op: &str, value: Bound) {
         let n = self.first + self.values.len();
         self.parts.push(format!("{column} {op} ${n}"));
         self.values.push(value);
     }
 
-    fn sql(&self) -> String {
+    /// Adds `condition`, each `{}` in it standing for one parameter bound to `value`.
+    pub(crate) fn push_with(&mut self, condition: &str, value: Bound) {
+        let n = self.first + self.values.len();
+        self.parts.push(condition.replace("{}", &format!("${n}")));
+        self.values.push(value);
+    }
+
+    /// Adds `column IN (…)` over `values` (nothing when there are none).
+    pub(crate) fn push_in(&mut self, column: &str, values: Vec<Bound>) {
+        if values.is_empty() {
+            return;
+        }
+        let first = self.first + self.values.len();
+        let list: Vec<String> = (first..first + values.len()).map(|n| format!("${n}")).collect();
+        self.parts.push(format!("{column} IN ({})", list.join(", ")));
+        self.values.extend(values);
+    }
+
+    /// A condition without parameters.
+    pub(crate) fn push_plain(&mut self, condition: &str) {
+        self.parts.push(condition.to_string());
+    }
+
+    pub(crate) fn sql(&self) -> String {
         self.parts.iter().map(|p| format!(" AND {p}")).collect()
     }
 
-    fn bind<'q>(
+    pub(crate) fn bind<'q>(
         self,
         mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {

@@ -207,6 +207,7 @@ impl OrderWrites for SqlTx {
                 .await
                 .map_err(classify)?;
         }
+        self.fill_judgment_scope(id).await?;
         Ok(id)
     }
 
@@ -267,6 +268,8 @@ impl OrderWrites for SqlTx {
                 .await
                 .map_err(classify)?;
         }
+        self.fill_order_scope(id).await?;
+        self.refresh_order_money(id).await?;
         Ok(id)
     }
 
@@ -285,7 +288,7 @@ impl OrderWrites for SqlTx {
         .execute(&mut *self.tx)
         .await
         .map_err(classify)?;
-        Ok(())
+        self.refresh_order_money(order_id).await
     }
 
     async fn insert_insolvency_finding(&mut self, order_id: i64, f: &InsolvencyFinding) -> StoreResult<()> {
@@ -300,6 +303,6 @@ impl OrderWrites for SqlTx {
         .execute(&mut *self.tx)
         .await
         .map_err(classify)?;
-        Ok(())
+        self.refresh_order_money(order_id).await
     }
 }

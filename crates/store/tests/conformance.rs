@@ -75,6 +75,7 @@ conformance!(
     users_are_administered,
     idempotency_keys_are_claimed_leased_and_finished,
     judgments_orders_and_their_payments_round_trip,
+    orders_are_listed_by_payment_state_scope_and_page,
     asset_valuations_leases_and_flows_round_trip,
     claims_are_filed_decided_and_listed,
     rounds_and_batches_carry_lines_and_bank_reports,

@@ -24,7 +24,7 @@ pub struct World {
     pub lines: HashMap<&'static str, (i64, String)>,
 }
 
-async fn member(
+pub async fn member(
     server: &TestServer,
     admin: &str,
     institution: &str,

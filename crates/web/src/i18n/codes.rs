@@ -13,7 +13,7 @@ use redress_domain::alerts::{AlertState, ClosureReason, Urgency};
 use redress_domain::assets::{AssetKind, AssetState};
 use redress_domain::cases::Stage;
 use redress_domain::claims::{ClaimState, Need, Waiting};
-use redress_domain::orders::{AppealOutcome, HeadOfDamage};
+use redress_domain::orders::{AppealOutcome, HeadOfDamage, PaymentState};
 use redress_domain::payments::{BatchState, LineStatus};
 use redress_domain::victims::{DocumentType, Relationship};
 use redress_domain::{InstitutionKind, Role};
@@ -132,6 +132,13 @@ pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
         ("waiting", Waiting::ALL.iter().map(|w| w.as_str()).collect()),
         ("need", Need::ALL.iter().map(|n| n.as_str()).collect()),
         ("batch-state", BatchState::ALL.iter().map(|s| s.as_str()).collect()),
+        ("payment-state", PaymentState::ALL.iter().map(|s| s.as_str()).collect()),
+        (
+            "round-state",
+            std::iter::once(redress_app::record_lists::ROUND_WITHOUT_BATCH)
+                .chain(BatchState::ALL.iter().map(|s| s.as_str()))
+                .collect(),
+        ),
         ("line-status", LineStatus::ALL.iter().map(|s| s.as_str()).collect()),
         ("asset-state", AssetState::ALL.iter().map(|s| s.as_str()).collect()),
         ("asset-kind", AssetKind::ALL.iter().map(|k| k.as_str()).collect()),
@@ -316,6 +323,9 @@ const REASONS: &[(&str, &str)] = &[
     ("must be reparation or advance", "reason-choose"),
     ("must be approve or reject", "reason-choose"),
     ("must be accepted or rejected", "reason-choose"),
+    ("must be unpaid, partly, insolvent or paid", "reason-choose"),
+    ("must be no_batch, proposed, approved, exported or closed", "reason-choose"),
+    ("must be proposed, approved, exported or closed", "reason-choose"),
     ("must be a number", "reason-number"),
     ("must be a CCI (20 digits) or an IBAN (two letters, two check digits, then the account)", "reason-bank-account"),
     ("must be 3 to 64 characters long", "reason-username-length"),

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::{context, Value};
 use redress_app::claims::{Decision, FileClaim};
+use redress_app::record_lists::OrderSummary;
 use redress_app::AppError;
 use redress_domain::claims::{ClaimState, Need};
 use redress_domain::policy::rules;
@@ -57,11 +58,21 @@ async fn claim_view(
     status: StatusCode,
     extra: Value,
 ) -> Response {
+    // The batches (and rounds) the claim was in, for those who read payments.
+    let batches = if rules::READ_PAYMENTS.allows(&viewer.actor().roles) {
+        match state.app.claim_batches(viewer.actor(), id).await {
+            Ok(batches) => batches,
+            Err(error) => return failure(viewer, error),
+        }
+    } else {
+        Vec::new()
+    };
     match state.app.claim(viewer.actor(), id).await {
         Ok(claim) => {
             let roles = &viewer.actor().roles;
             let values = context! {
                 claim => Value::from_serialize(&claim),
+                batches => Value::from_serialize(&batches),
                 can_decide => rules::DECIDE_CLAIMS.allows(roles),
                 can_read_cases => rules::READ_CASES.allows(roles),
                 can_read_orders => rules::READ_ORDERS.allows(roles),
@@ -113,14 +124,60 @@ pub(super) fn needs() -> Vec<&'static str> {
     Need::ALL.iter().map(|n| n.as_str()).collect()
 }
 
-async fn claim_form(viewer: Viewer, Query(query): Query<HashMap<String, String>>) -> Response {
-    let victim = query.get("victim").cloned().unwrap_or_default();
-    render(
-        &viewer,
-        StatusCode::OK,
-        "claim_new.html",
-        context! { needs => needs(), form => context! { victim => victim, kind => "reparation", needs => Vec::<String>::new() } },
-    )
+/// The orders the claim form offers for `victim`, or why it cannot (an error next to the
+/// victim's field and its status: a code that does not read or names nobody, a victim another
+/// institution looks after); any other error is the error page's.
+async fn claim_orders(
+    state: &AppState,
+    viewer: &Viewer,
+    victim: &str,
+) -> Result<Result<Vec<OrderSummary>, (StatusCode, String)>, AppError> {
+    match state.app.claimable_orders(viewer.actor(), victim).await {
+        Ok(orders) => Ok(Ok(orders)),
+        Err(AppError::Forbidden) => Ok(Err((
+            StatusCode::FORBIDDEN,
+            crate::i18n::translate(viewer.locale, "claim-victim-not-yours", &[]),
+        ))),
+        Err(AppError::Invalid(errors)) => {
+            let reason = errors.0.first().map(|e| e.reason.clone()).unwrap_or_default();
+            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, crate::i18n::codes::reason(viewer.locale, &reason))))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The claim form in two steps, without JavaScript: the victim's code first (a GET), then the
+/// form with the orders a claim may be filed on for that victim to choose from.
+async fn claim_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let victim = query.get("victim").map(|v| v.trim().to_string()).unwrap_or_default();
+    let form = context! { victim => victim, kind => "reparation", needs => Vec::<String>::new() };
+    if victim.is_empty() {
+        return render(
+            &viewer,
+            StatusCode::OK,
+            "claim_new.html",
+            context! { needs => needs(), form => form },
+        );
+    }
+    match claim_orders(&state, &viewer, &victim).await {
+        Ok(Ok(orders)) => render(
+            &viewer,
+            StatusCode::OK,
+            "claim_new.html",
+            context! { needs => needs(), form => form, chosen => true, orders => Value::from_serialize(&orders) },
+        ),
+        Ok(Err((status, reason))) => render(
+            &viewer,
+            status,
+            "claim_new.html",
+            context! { needs => needs(), form => form, errors => context! { victim => reason } },
+        ),
+        Err(error) => failure(&viewer, error),
+    }
 }
 
 async fn file_claim(
@@ -167,11 +224,33 @@ async fn file_claim(
                 Err(error) => return failure(&viewer, error),
             };
             errors.extend(refusal.errors());
+            // The form comes back whole: the victim's orders to choose from again (none when
+            // the victim's code is what is wrong), everything typed kept.
+            let orders = match claim_orders(&state, &viewer, &fields.get("victim")).await {
+                Ok(Ok(orders)) => orders,
+                Ok(Err((_, reason))) => {
+                    errors.entry("victim".to_string()).or_insert(reason);
+                    Vec::new()
+                }
+                Err(error) => return failure(&viewer, error),
+            };
+            // An order chosen that is no longer offered (claimed meanwhile) stays chosen.
+            let typed = fields.get("order_id");
+            let kept_order =
+                (!typed.is_empty() && !orders.iter().any(|o| o.id.to_string() == typed)).then_some(typed);
             render(
                 &viewer,
                 refusal.status,
                 "claim_new.html",
-                context! { needs => needs(), errors => errors, form => fields.value(), ..refusal.values() },
+                context! {
+                    needs => needs(),
+                    errors => errors,
+                    form => fields.value(),
+                    chosen => true,
+                    orders => Value::from_serialize(&orders),
+                    kept_order => kept_order,
+                    ..refusal.values()
+                },
             )
         }
     }

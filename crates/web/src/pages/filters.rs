@@ -1,12 +1,18 @@
 //! What the list pages share: days typed in a filter as instants in the fund's time zone, the
-//! filters kept in the next page's link.
+//! filters kept in the next page's link, filters read with their errors, the page itself.
 
 use std::collections::{BTreeMap, HashMap};
 
+use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::{context, Value};
+use redress_app::AppError;
 use redress_domain::Timestamp;
 use time::{Date, Duration};
 
-use super::forms::urlencode;
+use super::forms::{failure, urlencode};
+use super::render::render;
+use super::Viewer;
 use crate::i18n::{self, input, Locale};
 
 /// The instant a day starts in the fund's time zone (`fund.time_zone`, America/Lima by
@@ -65,6 +71,63 @@ pub(super) fn kept(query: &HashMap<String, String>, fields: &[&str]) -> (BTreeMa
 /// A filter's text, trimmed, when not empty.
 pub(super) fn text(query: &HashMap<String, String>, field: &str) -> Option<String> {
     query.get(field).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// A filter's value read by `parse`, or its error (in the reader's language) next to the
+/// field in `errors`; `None` when the field is empty or wrong.
+pub(super) fn parsed<T>(
+    locale: Locale,
+    query: &HashMap<String, String>,
+    field: &str,
+    errors: &mut BTreeMap<String, String>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Option<T> {
+    let value = text(query, field)?;
+    match parse(&value) {
+        Ok(value) => Some(value),
+        Err(reason) => {
+            errors.insert(field.to_string(), crate::i18n::codes::reason(locale, &reason));
+            None
+        }
+    }
+}
+
+/// A record's number typed in a filter.
+pub(super) fn number(text: &str) -> Result<i64, String> {
+    text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| "must be a number".to_string())
+}
+
+/// The `after` of the next page: the last row's id when the page is full.
+pub(super) fn next_after(
+    ids: impl DoubleEndedIterator<Item = i64> + ExactSizeIterator,
+    limit: i64,
+) -> Option<i64> {
+    let full = ids.len() as i64 == limit;
+    ids.last().filter(|_| full)
+}
+
+/// The rows a list page shows for each page.
+pub(super) const LIST_LIMIT: i64 = 50;
+
+/// A list page: the rows, the filters as typed, the next page's link, an error next to each
+/// filter that does not read (422, no rows).
+pub(super) fn list_page(
+    viewer: &Viewer,
+    template: &str,
+    rows: Result<Value, AppError>,
+    errors: BTreeMap<String, String>,
+    values: Value,
+) -> Response {
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    match rows {
+        Ok(rows) => render(
+            viewer,
+            status,
+            template,
+            context! { ..values, ..context! { rows => rows, errors => errors } },
+        ),
+        Err(error) => failure(viewer, error),
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use minijinja::{context, Value};
 use redress_app::AppError;
 use redress_domain::policy::rules;
 
+use super::filters::{kept, list_page, next_after, number, parsed, text, LIST_LIMIT};
 use super::forms::{failure, form_error, notice, Fields, Refusal};
 use super::render::render;
 use super::{PagePath, PageRoutes, Viewer};
@@ -190,16 +191,100 @@ async fn judgment_page(
     judgment_view(&state, &viewer, id, StatusCode::OK, context! { notice => notice }).await
 }
 
+/// Judgments newest first, as the reader may list them: final or not, of a case, by file.
+async fn judgments_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let locale = viewer.locale;
+    let (form, link) = kept(&query, &["final", "case", "file"]);
+    let mut errors = std::collections::BTreeMap::new();
+    let filter = redress_app::record_lists::JudgmentFilter {
+        is_final: parsed(locale, &query, "final", &mut errors, |v| match v {
+            "yes" => Ok(true),
+            "no" => Ok(false),
+            _ => Err("must be one of yes, no".to_string()),
+        }),
+        case_id: parsed(locale, &query, "case", &mut errors, number),
+        file: text(&query, "file"),
+    };
+    let after = query.get("after").and_then(|a| a.parse().ok());
+    let mut next = None;
+    let rows = if errors.is_empty() {
+        state.app.judgments(viewer.actor(), &filter, after, Some(LIST_LIMIT)).await.map(|rows| {
+            next = next_after(rows.iter().map(|r| r.id), LIST_LIMIT);
+            Value::from_serialize(&rows)
+        })
+    } else {
+        Ok(Value::from(Vec::<Value>::new()))
+    };
+    let values = context! { form => form, link => link, next_after => next };
+    list_page(&viewer, "judgments.html", rows, errors, values)
+}
+
+/// Reparation orders newest first, as the reader may list them: by payment state, of a case,
+/// by file.
+async fn orders_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    use redress_domain::orders::PaymentState;
+    let locale = viewer.locale;
+    let (form, link) = kept(&query, &["state", "case", "file"]);
+    let mut errors = std::collections::BTreeMap::new();
+    let states = parsed(locale, &query, "state", &mut errors, |v| {
+        PaymentState::parse("state", v).map_err(|e| e.reason)
+    });
+    let filter = redress_app::record_lists::OrderFilter {
+        states: states.into_iter().collect(),
+        case_id: parsed(locale, &query, "case", &mut errors, number),
+        file: text(&query, "file"),
+    };
+    let after = query.get("after").and_then(|a| a.parse().ok());
+    let mut next = None;
+    let rows = if errors.is_empty() {
+        state.app.orders(viewer.actor(), &filter, after, Some(LIST_LIMIT)).await.map(|rows| {
+            next = next_after(rows.iter().map(|r| r.id), LIST_LIMIT);
+            Value::from_serialize(&rows)
+        })
+    } else {
+        Ok(Value::from(Vec::<Value>::new()))
+    };
+    let all: Vec<&str> = PaymentState::ALL.iter().map(|s| s.as_str()).collect();
+    let values = context! {
+        form => form,
+        link => link,
+        next_after => next,
+        states => all,
+        can_read_cases => rules::READ_CASES.allows(&viewer.actor().roles),
+    };
+    list_page(&viewer, "orders.html", rows, errors, values)
+}
+
 /// One reparation order: its figures, eligibility, payments and findings, with links to its
 /// judgment and victim (the same access as the API's `GET /api/v1/orders/{id}`).
 async fn order_page(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<i64>) -> Response {
-    match state.app.order(viewer.actor(), id).await {
-        Ok(order) => {
-            let order = crate::views::orders::OrderJson::from(order);
-            render(&viewer, StatusCode::OK, "order.html", context! { o => Value::from_serialize(&order) })
+    let order = match state.app.order(viewer.actor(), id).await {
+        Ok(order) => crate::views::orders::OrderJson::from(order),
+        Err(error) => return failure(&viewer, error),
+    };
+    // The claims on the order, for those who may also read claims.
+    let claims = if rules::READ_CLAIMS.allows(&viewer.actor().roles) {
+        match state.app.order_claims(viewer.actor(), id).await {
+            Ok(claims) => Some(claims),
+            Err(error) => return failure(&viewer, error),
         }
-        Err(error) => failure(&viewer, error),
-    }
+    } else {
+        None
+    };
+    render(
+        &viewer,
+        StatusCode::OK,
+        "order.html",
+        context! { o => Value::from_serialize(&order), claims => Value::from_serialize(&claims) },
+    )
 }
 
 async fn judgment_final(
@@ -300,6 +385,8 @@ pub(super) fn routes(pages: PageRoutes) -> PageRoutes {
             "/cases/{id}/judgment",
             get(judgment_form).post(record_judgment),
         )
+        .add(rules::READ_ORDERS, &["GET"], "/judgments", get(judgments_list))
+        .add(rules::READ_ORDERS, &["GET"], "/orders", get(orders_list))
         .add(rules::READ_ORDERS, &["GET"], "/judgments/{id}", get(judgment_page))
         .add(rules::READ_ORDERS, &["GET"], "/orders/{id}", get(order_page))
         .add(rules::RECORD_JUDGMENTS, &["POST"], "/judgments/{id}/finality", post(judgment_final))

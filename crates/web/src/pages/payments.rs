@@ -12,6 +12,7 @@ use minijinja::{context, Value};
 use redress_app::AppError;
 use redress_domain::policy::rules;
 
+use super::filters::{kept, list_page, next_after, parsed, LIST_LIMIT};
 use super::forms::{failure, notice, Fields, Refusal};
 use super::render::{render, render_problem};
 use super::{PagePath, PageRoutes, Viewer};
@@ -94,14 +95,10 @@ async fn round_view(
     } else {
         None
     };
-    let batch_id = state
-        .app
-        .batches(viewer.actor(), None, Some(500))
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .find(|b| b.round_id == id)
-        .map(|b| b.id);
+    let batch_id = match state.app.round_batch(viewer.actor(), id).await {
+        Ok(batch) => batch,
+        Err(error) => return failure(viewer, error),
+    };
     let values = context! { round => Value::from_serialize(&round), batch_id => batch_id, replay => replay };
     render(viewer, status, "round.html", context! { ..extra, ..values })
 }
@@ -136,16 +133,61 @@ async fn propose_batch(
     }
 }
 
-async fn batches_page(State(state): State<AppState>, viewer: Viewer) -> Response {
-    match state.app.batches(viewer.actor(), None, Some(100)).await {
-        Ok(batches) => render(
-            &viewer,
-            StatusCode::OK,
-            "batches.html",
-            context! { batches => Value::from_serialize(&batches) },
-        ),
-        Err(error) => failure(&viewer, error),
-    }
+/// Allocation rounds newest first, by where their batch stands (none yet, or its state).
+async fn rounds_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    use redress_app::record_lists::{RoundFilter, ROUND_WITHOUT_BATCH};
+    let (form, link) = kept(&query, &["state"]);
+    let mut errors = std::collections::BTreeMap::new();
+    let filter = parsed(viewer.locale, &query, "state", &mut errors, |v| {
+        RoundFilter::parse("state", v).map_err(|e| e.reason)
+    })
+    .unwrap_or_default();
+    let after = query.get("after").and_then(|a| a.parse().ok());
+    let mut next = None;
+    let rows = if errors.is_empty() {
+        state.app.round_list(viewer.actor(), filter, after, Some(LIST_LIMIT)).await.map(|rounds| {
+            next = next_after(rounds.iter().map(|r| r.id), LIST_LIMIT);
+            Value::from_serialize(&rounds)
+        })
+    } else {
+        Ok(Value::from(Vec::<Value>::new()))
+    };
+    let mut states = vec![ROUND_WITHOUT_BATCH];
+    states.extend(redress_domain::payments::BatchState::ALL.iter().map(|s| s.as_str()));
+    let values = context! { form => form, link => link, next_after => next, states => states };
+    list_page(&viewer, "rounds.html", rows, errors, values)
+}
+
+/// Payment batches newest first, by state, without their lines.
+async fn batches_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    use redress_domain::payments::BatchState;
+    let (form, link) = kept(&query, &["state"]);
+    let mut errors = std::collections::BTreeMap::new();
+    let wanted = parsed(viewer.locale, &query, "state", &mut errors, |v| {
+        BatchState::parse(v).ok_or_else(|| "must be proposed, approved, exported or closed".to_string())
+    });
+    let after = query.get("after").and_then(|a| a.parse().ok());
+    let mut next = None;
+    let rows = if errors.is_empty() {
+        let states: Vec<BatchState> = wanted.into_iter().collect();
+        state.app.batch_list(viewer.actor(), &states, after, Some(LIST_LIMIT)).await.map(|batches| {
+            next = next_after(batches.iter().map(|b| b.id), LIST_LIMIT);
+            Value::from_serialize(&batches)
+        })
+    } else {
+        Ok(Value::from(Vec::<Value>::new()))
+    };
+    let states: Vec<&str> = BatchState::ALL.iter().map(|s| s.as_str()).collect();
+    let values = context! { form => form, link => link, next_after => next, states => states };
+    list_page(&viewer, "batches.html", rows, errors, values)
 }
 
 /// A batch with its lines, and what a form on it adds (`extra`).
@@ -338,6 +380,7 @@ pub(super) fn routes(pages: PageRoutes) -> PageRoutes {
             "/allocation",
             get(allocation_preview).post(allocation_commit),
         )
+        .add(rules::READ_PAYMENTS, &["GET"], "/rounds", get(rounds_list))
         .add(rules::READ_PAYMENTS, &["GET"], "/rounds/{id}", get(round_page))
         .add(rules::READ_PAYMENTS, &["GET"], "/batches", get(batches_page))
         .add(rules::DECIDE_CLAIMS, &["POST"], "/batches", post(propose_batch))

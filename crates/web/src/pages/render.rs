@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::value::Kwargs;
 use minijinja::{context, Environment, Error, State, Value};
+use redress_domain::policy::rules;
 use redress_domain::Role;
 
 use super::Viewer;
@@ -45,6 +46,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("judgment_new.html", include_str!("../../templates/judgment_new.html")),
     ("judgment.html", include_str!("../../templates/judgment.html")),
     ("order.html", include_str!("../../templates/order.html")),
+    ("judgments.html", include_str!("../../templates/judgments.html")),
+    ("orders.html", include_str!("../../templates/orders.html")),
+    ("rounds.html", include_str!("../../templates/rounds.html")),
     ("ledger.html", include_str!("../../templates/ledger.html")),
     ("statement.html", include_str!("../../templates/statement.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
@@ -205,6 +209,7 @@ fn base(viewer: &Viewer) -> Value {
     let roles: Vec<&str> =
         viewer.actor.as_ref().map(|a| a.roles.iter().map(|r| r.as_str()).collect()).unwrap_or_default();
     let has = |role: Role| viewer.actor.as_ref().is_some_and(|a| a.has_role(role));
+    let roles_held = viewer.actor.as_ref().map(|a| a.roles.clone()).unwrap_or_default();
     let languages: Vec<Value> = Locale::ALL
         .iter()
         .map(|l| context! { code => l.code(), name => l.native_name(), current => *l == viewer.locale })
@@ -222,7 +227,9 @@ fn base(viewer: &Viewer) -> Value {
             allocate => has(Role::FundOfficer),
             payments => has(Role::FundOfficer) || has(Role::Treasurer) || has(Role::Auditor),
             assets => has(Role::AssetManager) || has(Role::FundOfficer) || has(Role::Auditor) || has(Role::Prosecutor),
-            cases => has(Role::Prosecutor) || has(Role::CourtClerk),
+            // (victim services read a case through its victims, not from the list)
+            cases => has(Role::Prosecutor) || has(Role::CourtClerk) || has(Role::FundOfficer) || has(Role::Auditor),
+            orders => rules::READ_ORDERS.allows(&roles_held),
             alerts => viewer.actor.as_ref().is_some_and(|a| redress_domain::policy::rules::READ_ALERTS.allows(&a.roles)),
             ledger => has(Role::FundOfficer) || has(Role::Treasurer) || has(Role::Auditor),
             audit => has(Role::Auditor),
