@@ -55,6 +55,7 @@ pub mod store;
 pub mod summary;
 pub mod users;
 pub mod verify;
+pub mod victim_file;
 pub mod victims;
 
 use std::sync::Arc;

@@ -397,6 +397,12 @@ pub trait VictimReads: Send {
     async fn data_key_checks(&mut self) -> StoreResult<Vec<(String, String)>>;
     /// The corrections made to a victim's identity, oldest first.
     async fn identity_changes(&mut self, victim_id: i64) -> StoreResult<Vec<IdentityChange>>;
+    /// The institutions the victim was referred to, oldest first: (institution id, its name,
+    /// when, by whom).
+    async fn victim_referrals(
+        &mut self,
+        victim_id: i64,
+    ) -> StoreResult<Vec<(i64, String, Timestamp, String)>>;
 }
 
 /// One correction of a victim's identity: the identity as it was before (sealed, bound to the

@@ -16,7 +16,8 @@ on_both_engines!(
     a_claim_links_its_case_only_for_roles_that_may_read_it,
     judgments_and_orders_are_listed_for_the_readers_institution_filtered_and_paged,
     the_claim_form_offers_exactly_the_victims_open_orders,
-    rounds_and_batches_are_listed_by_state_and_linked_both_ways
+    rounds_and_batches_are_listed_by_state_and_linked_both_ways,
+    the_victims_page_lists_her_claims_for_those_who_read_them
 );
 
 async fn page(server: &TestServer, token: &str, path: &str) -> (u16, String) {
@@ -511,4 +512,26 @@ async fn rounds_and_batches_are_listed_by_state_and_linked_both_ways(database: T
     // Only those who read payments.
     assert_eq!(page(server, &services, "/rounds").await.0, 403);
     assert_eq!(page(server, &w.clerk, "/batches").await.0, 403);
+}
+
+/// The victim's page lists the claims filed for her, each linked, with its state and amounts,
+/// for the fund officer; a prosecutor (who reads victims but not claims) gets no such table.
+async fn the_victims_page_lists_her_claims_for_those_who_read_them(database: TestDatabase) {
+    let w = world(database).await;
+    let server = &w.server;
+    let (claim_id, _) = w.lines.values().next().unwrap();
+    let claim: serde_json::Value =
+        server.get(&format!("/api/v1/claims/{claim_id}"), &w.officer).await.json().await.unwrap();
+    let code = claim["victim"].as_str().unwrap();
+    let (status, html) = page(server, &w.officer, &format!("/victims/{code}")).await;
+    assert_eq!(status, 200, "{html}");
+    let listed = rows(&html, "victim-claims");
+    let row = listed.iter().find(|r| r[0] == claim_id.to_string()).unwrap_or_else(|| panic!("{listed:?}"));
+    assert!(row[2].chars().next().is_some_and(char::is_alphabetic), "a state in words: {row:?}");
+    assert!(row[3].starts_with("S/ "), "{row:?}");
+    assert!(html.contains(&format!("href=\"/claims/{claim_id}\"")), "{html}");
+    let prosecutor = server.user_token("fiscal.victima", &["prosecutor"]).await;
+    let (status, html) = page(server, &prosecutor, &format!("/victims/{code}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"victim-profile\"") && !html.contains("id=\"victim-claims\""), "{html}");
 }

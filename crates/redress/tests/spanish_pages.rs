@@ -436,8 +436,12 @@ fn refusal_shape(status: u16, html: &str) -> Vec<String> {
     if status == 422 && invalid == 0 && !html.contains("role=\"alert\"") {
         problems.push("a 422 page with no field marked and no alert".to_string());
     }
-    for field in html.split("aria-invalid=\"true\"").skip(1) {
-        let tag = field.split('>').next().unwrap_or("");
+    let marked = html.match_indices("aria-invalid=\"true\"").map(|(at, _)| at);
+    for at in marked {
+        // The whole tag around the mark: the description may come before or after it.
+        let start = html[..at].rfind('<').unwrap_or(0);
+        let end = html[at..].find('>').map_or(html.len(), |e| at + e);
+        let tag = &html[start..end];
         let described = tag.split("aria-describedby=\"").nth(1).and_then(|r| r.split('"').next());
         let shown = |ids: &str| ids.split_whitespace().all(|id| html.contains(&format!("id=\"{id}\"")));
         match described {

@@ -302,4 +302,42 @@ async fn a_referred_victim_is_seen_by_the_other_institution_and_found_by_documen
     let trail: Value = server.get("/api/v1/audit?limit=50", &auditor).await.json().await.unwrap();
     assert!(trail["items"].as_array().unwrap().iter().any(|e| e["action"] == "victim.lookup"));
     assert!(trail["items"].as_array().unwrap().iter().any(|e| e["action"] == "victim.refer"));
+
+    // The victim's page: the registering institution sees the profile, the consent, how the
+    // identity was verified, whom she was referred to and her claims; the institution she was
+    // referred to sees the profile and the consent, not the others' work.
+    let verify = format!("/api/v1/victims/{code}/identity-verification");
+    assert!(server.post(&verify, &cem, json!({"method": "document_in_person"})).await.status().is_success());
+    let page = |token: String| {
+        let server = &server;
+        let code = code.clone();
+        async move {
+            let response = server
+                .client
+                .get(server.url(&format!("/victims/{code}")))
+                .header("cookie", format!("redress_session={token}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        }
+    };
+    let cell = |html: &str, id: &str| {
+        html.split(&format!("id=\"{id}\">"))
+            .nth(1)
+            .map(|rest| rest.split("</td>").next().unwrap_or("").to_string())
+    };
+    let own = page(cem.clone()).await;
+    assert!(own.contains("id=\"victim-profile\""), "{own}");
+    assert!(cell(&own, "victim-consent").unwrap().starts_with("otorgado el "), "{own}");
+    assert!(cell(&own, "victim-referrals").unwrap().contains("Defensoría de Lima"), "{own}");
+    assert!(cell(&own, "victim-verification").unwrap().contains(" · cem"), "{own}");
+    assert!(own.contains("No hay reclamos presentados para esta víctima."), "{own}");
+    let referred = page(other.clone()).await;
+    assert!(referred.contains("id=\"victim-profile\"") && cell(&referred, "victim-consent").is_some());
+    assert!(
+        cell(&referred, "victim-referrals").is_none() && cell(&referred, "victim-verification").is_none()
+    );
+    assert!(!referred.contains("id=\"victim-claims\""), "{referred}");
 }

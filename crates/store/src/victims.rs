@@ -119,6 +119,27 @@ impl VictimReads for SqlTx {
             })
             .collect()
     }
+
+    async fn victim_referrals(
+        &mut self,
+        victim_id: i64,
+    ) -> StoreResult<Vec<(i64, String, Timestamp, String)>> {
+        let rows = sqlx::query(
+            "SELECT r.institution_id AS id, i.name AS name, r.referred_at AS at, r.referred_by AS by_user \
+             FROM victim_referrals r JOIN institutions i ON i.id = r.institution_id \
+             WHERE r.victim_id = $1 ORDER BY r.referred_at, r.institution_id",
+        )
+        .bind(victim_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter()
+            .map(|row| {
+                let at = Timestamp::from_unix_micros(get(row, "at")?);
+                Ok((get(row, "id")?, get(row, "name")?, at, get(row, "by_user")?))
+            })
+            .collect()
+    }
 }
 
 #[async_trait]

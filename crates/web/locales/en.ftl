@@ -1282,3 +1282,15 @@ order-claims = Claims on this order
 order-no-claims = No claim filed on this order.
 case-orders = The case's reparation orders
 claim-batch = Payment batch
+
+## The victim's page: profile, consent, verification, referrals and claims
+victim-profile = Profile
+victim-minor = a minor
+victim-consent-status = Consent
+victim-consent-given-on = given on { $date }
+victim-consent-withdrawn-on = withdrawn on { $date }
+victim-verification = Identity verification
+victim-not-verified = not verified yet
+victim-referrals = Referred to
+victim-claims = The victim's claims
+victim-no-claims = No claim has been filed for this victim.

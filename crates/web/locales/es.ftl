@@ -1282,3 +1282,15 @@ order-claims = Reclamos sobre esta orden
 order-no-claims = Ningún reclamo presentado sobre esta orden.
 case-orders = Las órdenes de reparación del caso
 claim-batch = Lote de pago
+
+## The victim's page: profile, consent, verification, referrals and claims
+victim-profile = Perfil
+victim-minor = menor de edad
+victim-consent-status = Consentimiento
+victim-consent-given-on = otorgado el { $date }
+victim-consent-withdrawn-on = retirado el { $date }
+victim-verification = Verificación de la identidad
+victim-not-verified = aún no verificada
+victim-referrals = Derivada a
+victim-claims = Reclamos de la víctima
+victim-no-claims = No hay reclamos presentados para esta víctima.

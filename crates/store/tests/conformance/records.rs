@@ -2,7 +2,7 @@
 //! aggregates, written and read back on both engines.
 
 use redress_app::store::{IdempotentResponse, IdentityChange, Page, Store, VictimRecord};
-use redress_domain::{InstitutionId, InstitutionKind, Role};
+use redress_domain::{InstitutionId, InstitutionKind, Role, Timestamp};
 use redress_store::testing::TestDatabase;
 
 use super::typed::case_record;
@@ -62,6 +62,7 @@ pub(crate) async fn victims_are_stored_corrected_and_referred(database: &TestDat
     tx.insert_identity_change(first, &change).await.unwrap();
     tx.insert_data_key_check("k1", "sealed-check-1").await.unwrap();
     tx.insert_referral(first, shelter, t(7), "ong").await.unwrap();
+    tx.insert_referral(first, ngo, t(8), "ong").await.unwrap();
     tx.commit().await.unwrap();
 
     let mut tx = store.read().await.unwrap();
@@ -80,6 +81,15 @@ pub(crate) async fn victims_are_stored_corrected_and_referred(database: &TestDat
     assert_eq!(tx.data_key_checks().await.unwrap(), vec![("k1".to_string(), "sealed-check-1".to_string())]);
     assert!(tx.victim_referred_to(first, shelter).await.unwrap());
     assert!(!tx.victim_referred_to(second, shelter).await.unwrap());
+    let referrals = tx.victim_referrals(first).await.unwrap();
+    let shown: Vec<(i64, &str, Timestamp, &str)> =
+        referrals.iter().map(|(id, name, at, by)| (*id, name.as_str(), *at, by.as_str())).collect();
+    assert_eq!(
+        shown,
+        vec![(shelter.0, "Albergue", t(7), "ong"), (ngo.0, "ONG", t(8), "ong")],
+        "oldest first"
+    );
+    assert!(tx.victim_referrals(second).await.unwrap().is_empty());
 }
 
 pub(crate) async fn cases_hold_their_court_defendants_and_victims(database: &TestDatabase) {

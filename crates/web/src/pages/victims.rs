@@ -93,7 +93,15 @@ async fn victim_view(
     } else {
         Vec::new()
     };
-    let values = context! { victim => Value::from_serialize(&victim), institutions => institutions };
+    let file = match state.app.victim_file(viewer.actor(), code).await {
+        Ok(file) => file,
+        Err(error) => return failure(viewer, error),
+    };
+    let values = context! {
+        victim => Value::from_serialize(&victim),
+        file => Value::from_serialize(&file),
+        institutions => institutions,
+    };
     render(viewer, status, "victim.html", context! { ..extra, ..values })
 }
 
