@@ -498,8 +498,9 @@ impl App {
     /// A treasurer settles a line the bank contradicted itself about, from the bank statement
     /// or the bank's word. A rejected line that was paid after all is recorded as paid (a
     /// posted transfer; a newer hold on the claim is released so it cannot be paid twice). An
-    /// accepted line whose money came back is recorded as returned. Either way the claim stops
-    /// waiting. Confirming what was recorded only stops the wait.
+    /// accepted line whose money came back is recorded as returned, and the claim then waits for
+    /// the payee's details (the account returned it). Either way it stops waiting on the bank.
+    /// Confirming what was recorded only stops the wait.
     pub async fn resolve_bank_line(
         &self,
         actor: &Actor,
@@ -541,7 +542,10 @@ impl App {
             }
             _ => {}
         }
-        claim.waiting_for = None;
+        // It no longer waits on the bank; a returned payment now waits for the payee's details.
+        if claim.waiting_for == Some(Waiting::BankConflict) {
+            claim.waiting_for = None;
+        }
         self.note_claim(
             &mut *tx,
             &claim,

@@ -17,6 +17,7 @@ on_both_engines!(
     unknown_ids_blocks_and_codes_are_problems_not_results,
     a_later_contradiction_holds_the_claim_until_a_treasurer_resolves_it,
     the_proposer_never_handles_the_bank_side,
+    an_accepted_payment_the_bank_returns_later_is_owed_again_once,
 );
 
 async fn a_block_rejection_reaches_only_that_blocks_lines(database: TestDatabase) {
@@ -235,4 +236,48 @@ async fn the_proposer_never_handles_the_bank_side(database: TestDatabase) {
     let breaks = check["money"]["breaks"].to_string();
     assert!(breaks.contains(&format!("claim {claim}")), "{breaks}");
     assert!(breaks.contains(e2e(&w, "Carla")), "{breaks}");
+}
+
+/// The bank accepts a transfer, then says it was returned. Held until a treasurer resolves it;
+/// "not paid" takes the money back into the fund once, the order is owed again (its payment
+/// reversed by a returned entry) and the claim is approved again, waiting for the payee's
+/// details before it can be paid again.
+async fn an_accepted_payment_the_bank_returns_later_is_owed_again_once(database: TestDatabase) {
+    let w = world(database).await;
+    let trf = format!("B{}-TRF", w.batch);
+    ok(send(&w, &w.treasurer, report(&w, "1", None, &[(&trf, Some(("ACSC", None)), &[])])).await).await;
+    let ana = w.lines["Ana"].0;
+    let claim = ok(w.server.get(&format!("/api/v1/claims/{ana}"), &w.officer).await).await;
+    assert_eq!(claim["state"], "paid", "{claim}");
+    let paid = claim["paid"].as_str().unwrap().to_string();
+    let order_id = claim["order_id"].as_i64().unwrap();
+    let order_path = format!("/api/v1/orders/{order_id}");
+    let before = ok(w.server.get(&order_path, &w.officer).await).await;
+    let contrary =
+        ok(send(&w, &w.treasurer, report(&w, "2", None, &[(&trf, None, &[(e2e(&w, "Ana"), "RJCT")])])).await)
+            .await;
+    assert_eq!(contrary["conflicts"].as_array().unwrap().len(), 1, "{contrary}");
+    let held = ok(w.server.get(&format!("/api/v1/claims/{ana}"), &w.officer).await).await;
+    assert_eq!(held["waiting_for"], "bank_conflict", "{held}");
+    let path = format!("/api/v1/batches/{}/lines/{}/resolution", w.batch, e2e(&w, "Ana"));
+    ok(w.server.post(&path, &w.treasurer, json!({"paid": false, "reason": "Devuelto según extracto"})).await)
+        .await;
+    let claim = ok(w.server.get(&format!("/api/v1/claims/{ana}"), &w.officer).await).await;
+    assert_eq!(
+        (claim["state"].as_str(), claim["paid"].as_str()),
+        (Some("approved"), Some("0.00")),
+        "{claim}"
+    );
+    assert_eq!(claim["waiting_for"], "payee_details", "not paid again to the account that returned it");
+    let after = ok(w.server.get(&order_path, &w.officer).await).await;
+    let units = |v: &Value, k: &str| -> i64 { v[k].as_str().unwrap().replace('.', "").parse().unwrap() };
+    let paid_units: i64 = paid.replace('.', "").parse().unwrap();
+    assert_eq!(units(&after, "paid_by_fund"), units(&before, "paid_by_fund") - paid_units, "{after}");
+    assert_eq!(units(&after, "owed"), units(&before, "owed") + paid_units, "{after}");
+    expect_problem(
+        w.server.post(&path, &w.treasurer, json!({"paid": false, "reason": "otra vez"})).await,
+        409,
+    )
+    .await;
+    intact(&w).await;
 }
