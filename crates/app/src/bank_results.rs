@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use redress_domain::claims::{ClaimKind, ClaimState, Waiting};
 use redress_domain::ledger::References;
+use redress_domain::orders::PaymentSource;
 use redress_domain::payments::{
     bank_status_meaning, reason_needs_new_payee_details, BankStatusMeaning, LineOutcome, LineStatus,
     Settlement,
@@ -259,7 +260,7 @@ impl App {
             claim.paid.checked_add(amount).map_err(|_| AppError::Internal("paid overflow".into()))?;
         if let Some(order_id) = claim.order_id {
             let payment = OrderPayment {
-                source: if claim.kind == ClaimKind::Advance { "advance" } else { "fund" }.into(),
+                source: PaymentSource::of_claim(claim.kind),
                 amount,
                 paid_on: self.today().to_string(),
                 reference: Some(reference.to_string()),
@@ -653,7 +654,7 @@ impl App {
             claim.paid.checked_sub(line.amount).map_err(|_| AppError::Internal("paid underflow".into()))?;
         if let Some(order_id) = claim.order_id {
             let payment = OrderPayment {
-                source: if claim.kind == ClaimKind::Advance { "advance" } else { "fund" }.into(),
+                source: PaymentSource::of_claim(claim.kind),
                 amount: line.amount.checked_neg()?,
                 paid_on: self.today().to_string(),
                 reference: Some(format!("returned {}", line.end_to_end_id)),

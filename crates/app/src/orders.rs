@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use redress_domain::cases::{parse_date, parse_past_date, Stage};
 use redress_domain::orders::{
-    fund_eligibility, Eligibility, HeadOfDamage, JudgmentStanding, OrderFacts, OrderFigures,
+    fund_eligibility, Eligibility, HeadOfDamage, JudgmentStanding, OrderFacts, OrderFigures, PaymentSource,
 };
 use redress_domain::policy::rules;
 use redress_domain::user::parse_name;
@@ -90,7 +90,7 @@ impl App {
         payments: Vec<OrderPayment>,
         insolvency: Vec<InsolvencyFinding>,
     ) -> Result<OrderView, AppError> {
-        let sum = |source: &str| -> Result<Amount, AppError> {
+        let sum = |source: PaymentSource| -> Result<Amount, AppError> {
             payments.iter().filter(|p| p.source == source).try_fold(Amount::ZERO, |total, p| {
                 total.checked_add(p.amount).map_err(|_| AppError::Internal("payment total overflow".into()))
             })
@@ -100,9 +100,9 @@ impl App {
         })?;
         let figures = OrderFigures {
             ordered,
-            paid_by_debtors: sum("debtor")?,
-            paid_by_fund: sum("fund")?,
-            advanced_by_fund: sum("advance")?,
+            paid_by_debtors: sum(PaymentSource::Debtor)?,
+            paid_by_fund: sum(PaymentSource::Fund)?,
+            advanced_by_fund: sum(PaymentSource::Advance)?,
         };
         let owed = figures.owed().map_err(|_| AppError::Internal("order total overflow".into()))?;
         let standing =
@@ -481,7 +481,7 @@ impl App {
         tx.insert_order_payment(
             id,
             &OrderPayment {
-                source: "debtor".into(),
+                source: PaymentSource::Debtor,
                 amount,
                 paid_on: paid_on.to_string(),
                 reference,

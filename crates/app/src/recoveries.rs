@@ -6,7 +6,7 @@
 use redress_domain::cases::parse_past_date;
 use redress_domain::ledger::References;
 use redress_domain::money::Overflow;
-use redress_domain::orders::split_recovery;
+use redress_domain::orders::{split_recovery, PaymentSource};
 use redress_domain::policy::rules;
 use redress_domain::{Amount, FieldError, FieldErrors};
 use serde::Serialize;
@@ -61,8 +61,8 @@ impl App {
             return Err(AppError::Internal("validated fields missing".into()));
         };
         let now = self.clock.now();
-        let payment = |source: &str, amount: Amount, reference: Option<String>| OrderPayment {
-            source: source.into(),
+        let payment = |source: PaymentSource, amount: Amount, reference: Option<String>| OrderPayment {
+            source,
             amount,
             paid_on: received_on.to_string(),
             reference,
@@ -74,7 +74,7 @@ impl App {
                 "recovery, endorsed to the victim{}",
                 reference.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
             );
-            tx.insert_order_payment(order_id, &payment("debtor", to_victim, Some(note))).await?;
+            tx.insert_order_payment(order_id, &payment(PaymentSource::Debtor, to_victim, Some(note))).await?;
         }
         let mut transfer_id = None;
         if to_fund.is_positive() {
@@ -89,7 +89,8 @@ impl App {
             movement.value_date = Some(received_on);
             transfer_id = Some(movement.id.clone());
             self.move_money_in(&mut *tx, &actor.username, vec![movement], now).await?;
-            tx.insert_order_payment(order_id, &payment("recovery", to_fund, reference.clone())).await?;
+            tx.insert_order_payment(order_id, &payment(PaymentSource::Recovery, to_fund, reference.clone()))
+                .await?;
         }
         tx.append_audit(audit_event(
             actor,
@@ -124,8 +125,9 @@ impl App {
             errors.push(FieldError::new("amount", "must be greater than zero"));
             return Ok(None);
         }
-        let recovered =
-            Amount::checked_sum(view.payments.iter().filter(|p| p.source == "recovery").map(|p| p.amount))?;
+        let recovered = Amount::checked_sum(
+            view.payments.iter().filter(|p| p.source == PaymentSource::Recovery).map(|p| p.amount),
+        )?;
         let fund_unrecovered =
             view.figures.paid_by_fund.checked_add(view.figures.advanced_by_fund)?.checked_sub(recovered)?;
         let split = split_recovery(amount, view.owed, fund_unrecovered);

@@ -540,8 +540,7 @@ pub struct OrderRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderPayment {
-    /// `debtor`, `fund`, `advance` or `recovery`.
-    pub source: String,
+    pub source: redress_domain::orders::PaymentSource,
     pub amount: Amount,
     pub paid_on: String,
     pub reference: Option<String>,

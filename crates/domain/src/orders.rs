@@ -79,6 +79,39 @@ impl OrderFigures {
     }
 }
 
+/// Who paid an order's money: the convicted (`debtor`), the fund (`fund`), the fund ahead of
+/// the final order (`advance`), or money the fund recovered from the convicted (`recovery`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentSource {
+    Debtor,
+    Fund,
+    Advance,
+    Recovery,
+}
+
+impl PaymentSource {
+    pub const ALL: &'static [PaymentSource] =
+        &[PaymentSource::Debtor, PaymentSource::Fund, PaymentSource::Advance, PaymentSource::Recovery];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentSource::Debtor => "debtor",
+            PaymentSource::Fund => "fund",
+            PaymentSource::Advance => "advance",
+            PaymentSource::Recovery => "recovery",
+        }
+    }
+
+    /// What the fund paid for a claim of this kind: an advance, or the reparation itself.
+    pub fn of_claim(kind: crate::claims::ClaimKind) -> PaymentSource {
+        match kind {
+            crate::claims::ClaimKind::Advance => PaymentSource::Advance,
+            crate::claims::ClaimKind::Reparation => PaymentSource::Fund,
+        }
+    }
+}
+
 /// Where an order stands in money, for lists and their filters: paid (nothing owed), else
 /// insolvent (an insolvency finding on the debtors), else partly paid, else unpaid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -319,6 +352,17 @@ pub fn split_recovery(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_payment_source_is_its_stored_name_and_follows_the_claim() {
+        let names: Vec<&str> = PaymentSource::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["debtor", "fund", "advance", "recovery"]);
+        for source in PaymentSource::ALL {
+            assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
+        }
+        assert_eq!(PaymentSource::of_claim(crate::claims::ClaimKind::Advance), PaymentSource::Advance);
+        assert_eq!(PaymentSource::of_claim(crate::claims::ClaimKind::Reparation), PaymentSource::Fund);
+    }
 
     #[test]
     fn an_order_is_paid_when_nothing_is_owed_else_insolvent_partly_or_unpaid() {

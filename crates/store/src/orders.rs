@@ -5,11 +5,11 @@ use redress_app::store::{
     InsolvencyFinding, JudgmentRecord, OrderPayment, OrderReads, OrderRecord, OrderWrites, StoreError,
     StoreResult,
 };
-use redress_domain::orders::AppealOutcome;
+use redress_domain::orders::{AppealOutcome, PaymentSource};
 use redress_domain::{Amount, Currency, Timestamp};
 use sqlx::any::AnyRow;
 
-use crate::sql::{classify, get, SqlTx};
+use crate::sql::{classify, get, named, typed, SqlTx};
 
 pub(crate) const ORDER_COLUMNS: &str =
     "o.id, o.judgment_id, o.victim_id, v.code AS victim_code, o.currency, o.payment_deadline, \
@@ -150,7 +150,7 @@ impl OrderReads for SqlTx {
         rows.iter()
             .map(|row| {
                 Ok(OrderPayment {
-                    source: get(row, "source")?,
+                    source: typed(row, "source", named(PaymentSource::ALL, PaymentSource::as_str))?,
                     amount: Amount::from_minor(get(row, "amount")?),
                     paid_on: get(row, "paid_on")?,
                     reference: get(row, "reference")?,
@@ -279,7 +279,7 @@ impl OrderWrites for SqlTx {
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(order_id)
-        .bind(p.source.clone())
+        .bind(p.source.as_str())
         .bind(p.amount.minor_units())
         .bind(p.paid_on.clone())
         .bind(p.reference.clone())

@@ -10,6 +10,7 @@ use redress_app::store::{
 };
 use redress_domain::cases::Stage;
 use redress_domain::claims::ClaimKind;
+use redress_domain::orders::PaymentSource;
 use redress_domain::{Amount, Timestamp};
 use sqlx::any::AnyRow;
 
@@ -108,7 +109,7 @@ impl PageReads for SqlTx {
         rows.iter()
             .map(|row| {
                 let payment = OrderPayment {
-                    source: get(row, "source")?,
+                    source: typed(row, "source", named(PaymentSource::ALL, PaymentSource::as_str))?,
                     amount: Amount::from_minor(get(row, "amount")?),
                     paid_on: get(row, "paid_on")?,
                     reference: get(row, "reference")?,

@@ -431,7 +431,7 @@ impl App {
             tx.insert_order_payment(
                 order_id,
                 &crate::store::OrderPayment {
-                    source: "advance".into(),
+                    source: redress_domain::orders::PaymentSource::Advance,
                     amount: advance.paid,
                     paid_on: self.local_date(now).to_string(),
                     reference: Some(format!("claim {}", advance.id)),

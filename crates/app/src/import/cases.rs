@@ -218,7 +218,7 @@ impl Importer<'_> {
             .await?;
         if let Some(paid) = order.paid_by_debtors.filter(|p| p.is_positive()) {
             let payment = OrderPayment {
-                source: "debtor".into(),
+                source: redress_domain::orders::PaymentSource::Debtor,
                 amount: paid,
                 paid_on: order.final_on.unwrap_or(order.judged_on).to_string(),
                 reference: Some("imported".into()),

@@ -5,7 +5,7 @@ use redress_app::store::{
     InsolvencyFinding, JudgmentRecord, Lease, OrderPayment, OrderRecord, Store, Valuation,
 };
 use redress_domain::assets::AssetKind;
-use redress_domain::orders::AppealOutcome;
+use redress_domain::orders::{AppealOutcome, PaymentSource};
 use redress_domain::{Amount, InstitutionKind};
 use redress_store::testing::TestDatabase;
 
@@ -55,7 +55,7 @@ pub(crate) async fn judgments_orders_and_their_payments_round_trip(database: &Te
     };
     let order_id = tx.insert_order(&order).await.unwrap();
     let payment = OrderPayment {
-        source: "debtor".to_string(),
+        source: PaymentSource::Debtor,
         amount: Amount::from_minor(20_000),
         paid_on: "2026-06-01".to_string(),
         reference: Some("Depósito 77".to_string()),
@@ -209,8 +209,8 @@ pub(crate) async fn orders_are_listed_by_payment_state_scope_and_page(database: 
         let rows = tx.orders_page(scope, filter, Page { after: None, limit: 10 }).await.unwrap();
         rows.iter().map(|r| (r.id, r.ordered.minor_units(), r.paid.minor_units())).collect()
     }
-    let pay = |source: &str, amount: i64| OrderPayment {
-        source: source.to_string(),
+    let pay = |source: PaymentSource, amount: i64| OrderPayment {
+        source,
         amount: Amount::from_minor(amount),
         paid_on: "2026-06-01".to_string(),
         reference: None,
@@ -219,10 +219,10 @@ pub(crate) async fn orders_are_listed_by_payment_state_scope_and_page(database: 
     };
     let steps: Vec<(Option<OrderPayment>, bool, PaymentState, i64)> = vec![
         (None, false, PaymentState::Unpaid, 0),
-        (Some(pay("debtor", 20_000)), false, PaymentState::Partly, 20_000),
-        (Some(pay("recovery", 50_000)), false, PaymentState::Partly, 20_000),
+        (Some(pay(PaymentSource::Debtor, 20_000)), false, PaymentState::Partly, 20_000),
+        (Some(pay(PaymentSource::Recovery, 50_000)), false, PaymentState::Partly, 20_000),
         (None, true, PaymentState::Insolvent, 20_000),
-        (Some(pay("fund", 600_000)), false, PaymentState::Paid, 620_000),
+        (Some(pay(PaymentSource::Fund, 600_000)), false, PaymentState::Paid, 620_000),
     ];
     for (payment, finding, state, paid) in steps {
         let mut tx = store.write().await.unwrap();

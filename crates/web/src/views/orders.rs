@@ -92,7 +92,7 @@ impl From<OrderView> for OrderJson {
                 .payments
                 .into_iter()
                 .map(|p| PaymentJson {
-                    source: p.source,
+                    source: p.source.as_str().to_string(),
                     amount: p.amount.format(c),
                     paid_on: p.paid_on,
                     reference: p.reference,
