@@ -403,7 +403,7 @@ impl App {
             .ok_or_else(|| AppError::Internal("an order without its judgment".into()))?;
         self.may_read_case(&mut *tx, actor, judgment.case_id).await?;
         let mut filter = crate::store::ClaimFilter { order_id: Some(order_id), ..Default::default() };
-        if !actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Treasurer | Role::Auditor)) {
+        if !crate::claims::reads_every_claim(actor) {
             filter.institution = Some(actor.institution_id.ok_or(AppError::Forbidden)?);
         }
         let claims = tx.claims(&filter, Page { after: None, limit: ORDER_CLAIMS_MAX }).await?;

@@ -64,10 +64,10 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("no victim has the code {code}")))?;
         let own = actor.institution_id == Some(record.institution_id);
         let overseer = actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Auditor));
-        let all_claims = overseer || actor.has_role(Role::Treasurer);
         let mut file = VictimFile {
             shows_services: own || overseer,
-            shows_claims: rules::READ_CLAIMS.allows(&actor.roles) && (own || all_claims),
+            shows_claims: rules::READ_CLAIMS.allows(&actor.roles)
+                && (own || crate::claims::reads_every_claim(actor)),
             ..VictimFile::default()
         };
         if file.shows_services {

@@ -122,6 +122,12 @@ pub(crate) const HOLD_ACCOUNT_REPARATION: &str = "expenses:reparations";
 pub(crate) const HOLD_ACCOUNT_ADVANCE: &str = "expenses:advances";
 pub(crate) const FUND_CASH: &str = "assets:bank:fund";
 
+/// Whether the reader sees every claim (fund officers, treasurers, auditors); everyone else who
+/// reads claims sees those of victims their institution registered.
+pub(crate) fn reads_every_claim(actor: &Actor) -> bool {
+    actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Treasurer | Role::Auditor))
+}
+
 pub(crate) fn one_line(field: &str, text: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
@@ -250,9 +256,7 @@ impl App {
 
     async fn may_read_claim(&self, actor: &Actor, claim: &ClaimRecord) -> Result<(), AppError> {
         actor.require(rules::READ_CLAIMS)?;
-        let officer =
-            actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Treasurer | Role::Auditor));
-        if officer {
+        if reads_every_claim(actor) {
             return Ok(());
         }
         let mut tx = self.store.read().await?;
@@ -294,9 +298,7 @@ impl App {
             }
             filter.tier = Some(tier);
         }
-        let officer =
-            actor.roles.iter().any(|r| matches!(r, Role::FundOfficer | Role::Treasurer | Role::Auditor));
-        if !officer {
+        if !reads_every_claim(actor) {
             filter.institution = Some(actor.institution_id.ok_or(AppError::Forbidden)?);
         }
         let mut tx = self.store.read().await?;
