@@ -556,7 +556,7 @@ impl AssetMoney {
 
 #[cfg(test)]
 mod tests {
-    use super::rent_periods;
+    use super::{median_days, rent_periods};
     use time::macros::date;
 
     #[test]
@@ -566,6 +566,16 @@ mod tests {
         assert_eq!(rent_periods(date!(2026 - 01 - 15), date!(2026 - 02 - 15)), 2);
         assert_eq!(rent_periods(date!(2025 - 11 - 01), date!(2026 - 11 - 28)), 13);
         assert_eq!(rent_periods(date!(2026 - 03 - 01), date!(2026 - 02 - 01)), 0);
+    }
+
+    #[test]
+    fn the_median_of_a_histogram_is_the_middle_asset() {
+        // 10, 10, 20, 35, 35, 35, 90: position 3 of 7 is 35.
+        assert_eq!(median_days(&[(10, 2), (20, 1), (35, 3), (90, 1)]), Some(35));
+        // 5, 7: position 1 of 2 is 7, as `days[len / 2]` of the sorted list.
+        assert_eq!(median_days(&[(5, 1), (7, 1)]), Some(7));
+        assert_eq!(median_days(&[(12, 1)]), Some(12));
+        assert_eq!(median_days(&[]), None);
     }
 }
 
@@ -635,28 +645,20 @@ impl App {
         for (from, to) in
             [(AssetState::Confiscated, AssetState::Sold), (AssetState::SoldEarly, AssetState::Released)]
         {
-            let mut days: Vec<i64> = tx
-                .asset_path_days(from, to)
-                .await?
-                .iter()
-                .filter_map(|(start, end)| {
-                    Some(days_between(parse_date("on_date", start).ok()?, parse_date("on_date", end).ok()?))
-                })
-                .collect();
-            if !days.is_empty() {
-                days.sort_unstable();
-                typical.insert(from.as_str(), days[days.len() / 2]);
+            if let Some(median) = median_days(&tx.asset_path_days(from, to).await?) {
+                typical.insert(from.as_str(), median);
             }
         }
-        for (state, changed_on, count, value) in tx.asset_pipeline_groups(currency).await? {
+        let today_number = days_between(time::macros::date!(1970 - 01 - 01), today);
+        for (state, count, value, day_sum) in tx.asset_state_totals(currency).await? {
             let Some((stage, days)) = stages.iter_mut().find(|(s, _)| s.state == state.as_str()) else {
                 continue;
             };
             stage.assets = stage.assets.saturating_add(u64::try_from(count).unwrap_or(0));
             stage.estimated_value = stage.estimated_value.saturating_add(value);
-            if let Ok(since) = parse_date("state_changed_on", &changed_on) {
-                *days = days.saturating_add(days_between(since, today).saturating_mul(count));
-            }
+            // The days the state's assets have spent in it: today's day number for each, less
+            // the days they entered it.
+            *days = days.saturating_add(today_number.saturating_mul(count).saturating_sub(day_sum));
             if state == AssetState::Confiscated {
                 stage.expected_inflow = stage.expected_inflow.saturating_add(value);
             }
@@ -682,6 +684,21 @@ impl App {
             })
             .collect())
     }
+}
+
+/// The median of a histogram of (days, assets) sorted by days: the value at position `n / 2` of
+/// the `n` values in order, as the list of every asset's days would give; `None` when empty.
+fn median_days(histogram: &[(i64, i64)]) -> Option<i64> {
+    let total: i64 = histogram.iter().fold(0, |sum, (_, assets)| sum.saturating_add(*assets));
+    let wanted = total.checked_div(2)?;
+    let mut before = 0i64;
+    for (days, assets) in histogram {
+        before = before.saturating_add(*assets);
+        if before > wanted {
+            return Some(*days);
+        }
+    }
+    None
 }
 
 /// A move as asked, checked against the asset's state, kind and currency.

@@ -16,7 +16,7 @@ use redress_domain::ledger::References;
 use redress_domain::orders::PaymentSource;
 use redress_domain::payments::{
     bank_status_meaning, reason_needs_new_payee_details, BankStatusMeaning, LineOutcome, LineStatus,
-    Settlement,
+    ResultSource, Settlement,
 };
 use redress_domain::policy::rules;
 use redress_domain::{Amount, FieldError, FieldErrors};
@@ -232,12 +232,11 @@ impl App {
         note: String,
     ) -> Result<(), AppError> {
         tx.update_claim(claim).await?;
-        let state = claim.state.as_str().to_string();
         tx.insert_claim_event(
             claim.id,
             &ClaimEvent {
-                from_state: Some(state.clone()),
-                to_state: state,
+                from_state: Some(claim.state),
+                to_state: claim.state,
                 at: self.clock.now(),
                 by: by.to_string(),
                 note: Some(note),
@@ -280,7 +279,7 @@ impl App {
         batch: &BatchRecord,
         line: &mut BatchLine,
         result: &Result1,
-        source: &str,
+        source: ResultSource,
     ) -> Result<Settlement, AppError> {
         let settlement = line.status.settle(result.outcome);
         let mut claim = tx
@@ -319,7 +318,7 @@ impl App {
         line.reason = result.reason.clone();
         line.resolved_at = Some(now);
         line.resolved_by = Some(actor.username.clone());
-        line.result_source = Some(source.to_string());
+        line.result_source = Some(source);
         tx.update_batch_line(line).await?;
         if accepted {
             self.record_paid(tx, &mut claim, line.amount, &line.end_to_end_id, &actor.username).await?;
@@ -348,7 +347,7 @@ impl App {
         actor: &Actor,
         batch: &mut BatchRecord,
         results: Vec<Result1>,
-        source: &str,
+        source: ResultSource,
     ) -> Result<ResultsSummary, AppError> {
         let mut lines: HashMap<String, BatchLine> =
             tx.batch_lines(batch.id).await?.into_iter().map(|l| (l.end_to_end_id.clone(), l)).collect();
@@ -415,7 +414,7 @@ impl App {
             }
         }
         errors.into_result()?;
-        let summary = self.apply_results(&mut *tx, actor, &mut batch, parsed, "manual").await?;
+        let summary = self.apply_results(&mut *tx, actor, &mut batch, parsed, ResultSource::Manual).await?;
         tx.append_audit(audit_event(
             actor,
             context,
@@ -467,7 +466,8 @@ impl App {
         }
         let lines = tx.batch_lines(id).await?;
         let (results, _, problems) = results_of_report(&report, &lines, id);
-        let mut summary = self.apply_results(&mut *tx, actor, &mut batch, results, "pain.002").await?;
+        let mut summary =
+            self.apply_results(&mut *tx, actor, &mut batch, results, ResultSource::Pain002).await?;
         summary.problems = problems;
         let now = self.clock.now();
         let stored = BankReport {
@@ -621,7 +621,7 @@ impl App {
                 .await?;
         }
         line.status = LineStatus::Accepted;
-        line.result_source = Some("correction".into());
+        line.result_source = Some(ResultSource::Correction);
         line.resolved_at = Some(now);
         line.resolved_by = Some(actor.username.clone());
         self.record_paid(tx, claim, line.amount, &line.end_to_end_id, &actor.username).await?;
@@ -664,7 +664,7 @@ impl App {
             tx.insert_order_payment(order_id, &payment).await?;
         }
         line.status = LineStatus::Rejected;
-        line.result_source = Some("correction".into());
+        line.result_source = Some(ResultSource::Correction);
         line.resolved_at = Some(now);
         line.resolved_by = Some(actor.username.clone());
         // The money came back: the claim is owed again, and whoever checks why (usually the

@@ -115,6 +115,16 @@ impl App {
         at.date_at_offset(offset)
     }
 
+    /// When `date` begins in the fund's time zone (at the offset it has at that day's UTC
+    /// midnight: an hour off at most on a day the clocks change).
+    pub fn local_midnight(&self, date: time::Date) -> redress_domain::Timestamp {
+        let utc = redress_domain::Timestamp::from_datetime(date.midnight().assume_utc());
+        let offset = jiff::Timestamp::from_microsecond(utc.unix_micros())
+            .map_or(0, |instant| self.time_zone.to_offset(instant).seconds());
+        let micros = i64::from(offset).saturating_mul(1_000_000);
+        redress_domain::Timestamp::from_unix_micros(utc.unix_micros().saturating_sub(micros))
+    }
+
     /// The fund's calendar day now.
     pub fn today(&self) -> time::Date {
         self.local_date(self.clock.now())

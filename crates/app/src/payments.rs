@@ -198,7 +198,7 @@ impl App {
                 status: line.status.as_str().to_string(),
                 reason_code: line.reason_code.clone(),
                 reason: line.reason.clone(),
-                result_source: line.result_source.clone(),
+                result_source: line.result_source.map(|s| s.as_str().to_string()),
                 resolved_at: line.resolved_at,
                 claim_waiting_for: claim.and_then(|c| c.waiting_for).map(|w| w.as_str().to_string()),
             });

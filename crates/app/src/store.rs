@@ -10,8 +10,10 @@ use redress_domain::assets::{AssetKind, AssetState};
 use redress_domain::audit::{AuditEvent, AuditRecord};
 use redress_domain::cases::Stage;
 use redress_domain::claims::{ClaimKind, ClaimState, Waiting};
-use redress_domain::ledger::{Account, AccountFlags, AccountName, PendingStatus, Totals, Transfer};
-use redress_domain::payments::{BatchState, LineStatus, PaymentMethod};
+use redress_domain::ledger::{
+    Account, AccountFlags, AccountName, PendingStatus, Totals, Transfer, TransferType,
+};
+use redress_domain::payments::{BatchState, LineStatus, PaymentMethod, ResultSource};
 use redress_domain::{Amount, Currency, FieldError, InstitutionId, InstitutionKind, Role, Timestamp, UserId};
 use serde::Serialize;
 
@@ -343,6 +345,9 @@ pub trait LedgerReads: Send {
     async fn ledger_sums(&mut self) -> StoreResult<Vec<CurrencySums>>;
     /// Posted debits and credits per account recomputed from the transfers: (account id, debits, credits).
     async fn posted_sums_from_transfers(&mut self) -> StoreResult<Vec<(i64, Amount, Amount)>>;
+    /// The (account id, `YYYY-MM`) whose maintained month sums differ from the sums of their
+    /// transfers (at most 100): empty when the maintained table is exact.
+    async fn month_flow_mismatches(&mut self) -> StoreResult<Vec<(i64, String)>>;
 }
 
 #[async_trait]
@@ -649,18 +654,17 @@ pub trait AssetReads: Send {
     ) -> StoreResult<Option<i64>>;
     /// Assets in any of `states`, by id.
     async fn assets_in_states(&mut self, states: &[AssetState], page: Page) -> StoreResult<Vec<AssetRecord>>;
-    /// The asset pipeline by state and the day each group entered it: (state, state changed on,
-    /// assets, sum of estimated values), for assets in `currency`.
-    async fn asset_pipeline_groups(
+    /// The assets in `currency` by state, as the database maintains them (migration 0066):
+    /// (state, assets, sum of estimated values, sum over the assets of the day each entered its
+    /// state, counted from 1970-01-01).
+    async fn asset_state_totals(
         &mut self,
         currency: Currency,
-    ) -> StoreResult<Vec<(AssetState, String, i64, Amount)>>;
-    /// For each asset that moved into `from` and later into `to`: the two days (first of each).
-    async fn asset_path_days(
-        &mut self,
-        from: AssetState,
-        to: AssetState,
-    ) -> StoreResult<Vec<(String, String)>>;
+    ) -> StoreResult<Vec<(AssetState, i64, Amount, i64)>>;
+    /// How many days assets took from their first move into `from` to their first into `to`, as
+    /// (days, assets) by days. Kept for the two paths to money in the fund (confiscated → sold,
+    /// sold early → released); empty for any other pair.
+    async fn asset_path_days(&mut self, from: AssetState, to: AssetState) -> StoreResult<Vec<(i64, i64)>>;
     /// What escrow holds for the sales of assets now in `sold_early`, in `currency`.
     async fn sale_escrow_held(&mut self, currency: Currency) -> StoreResult<Amount>;
     /// Posted debits and credits of an account by transfers whose value date is in [`from`, `to`).
@@ -730,8 +734,10 @@ pub struct ClaimRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ClaimEvent {
-    pub from_state: Option<String>,
-    pub to_state: String,
+    #[schema(value_type = Option<String>)]
+    pub from_state: Option<ClaimState>,
+    #[schema(value_type = String)]
+    pub to_state: ClaimState,
     #[schema(value_type = String)]
     pub at: Timestamp,
     pub by: String,
@@ -828,8 +834,7 @@ pub struct BatchLine {
     pub reason: Option<String>,
     pub resolved_at: Option<Timestamp>,
     pub resolved_by: Option<String>,
-    /// `pain.002`, `manual` or `correction`.
-    pub result_source: Option<String>,
+    pub result_source: Option<ResultSource>,
     /// The ledger transfer that posted the payment (for tracing its sources).
     pub transfer_id: Option<String>,
 }
@@ -892,12 +897,12 @@ pub struct LineHold {
     pub claim_id: i64,
     pub end_to_end_id: String,
     pub status: LineStatus,
-    pub result_source: Option<String>,
-    /// The hold's status (`pending`, `posted`, `voided`, `expired`), `None` when it is missing.
-    pub hold_status: Option<String>,
+    pub result_source: Option<ResultSource>,
+    /// The hold's status, `None` when the hold is missing.
+    pub hold_status: Option<PendingStatus>,
     pub transfer_id: Option<String>,
     /// The payment transfer's type and the hold it resolves.
-    pub transfer_kind: Option<String>,
+    pub transfer_kind: Option<TransferType>,
     pub transfer_resolves: Option<String>,
     pub hold_id: String,
 }

@@ -90,7 +90,8 @@ pub trait SummaryReads: Send {
         account_id: i64,
         instants: &[Timestamp],
     ) -> StoreResult<Vec<(Amount, Amount)>>;
-    /// An account's posted sums by month of value date in [`from`, `to`), months with none left out.
+    /// An account's posted sums by month of value date in [`from`, `to`), months with none left
+    /// out; `from` and `to` are first days of months (a month is read whole).
     async fn account_flows_by_month(
         &mut self,
         account_id: i64,
@@ -104,9 +105,13 @@ pub trait SummaryReads: Send {
         states: &[&str],
         page: crate::store::Page,
     ) -> StoreResult<Vec<PublishedAsset>>;
-    /// Victims counted by (sex, nationality, age band, region, exploitation): one `GROUP BY`
-    /// over a covering index.
+    /// Victims counted by (sex, nationality, age band, region, exploitation), as the database
+    /// maintains the counts (migration 0066).
     async fn victim_profiles(&mut self) -> StoreResult<Vec<VictimProfile>>;
+    /// The counts the database maintains (victims by profile, assets by state, days along the
+    /// asset paths) recomputed from the rows: a line for each table that differs, naming how many
+    /// of its groups do; empty when every count is exact.
+    async fn maintained_count_mismatches(&mut self) -> StoreResult<Vec<String>>;
     /// Claims counted by state and tier, with their payments in `currency`.
     async fn claim_groups(&mut self, currency: Currency) -> StoreResult<Vec<ClaimGroup>>;
     /// How many ledger accounts there are.
@@ -232,9 +237,11 @@ impl App {
             })
             .collect();
         let overdue = tx.overdue_claims(now, &today.to_string()).await?;
-        // Days since filing 0–3, 4–14, 15–56 (by UTC date); the rest are older (or dated ahead).
-        let tomorrow = midnight(today.next_day().unwrap_or(Date::MAX));
-        let days_ago = |days: i64| midnight(today.checked_sub(Duration::days(days)).unwrap_or(Date::MIN));
+        // Days since filing 0–3, 4–14, 15–56 by the fund's calendar; the rest are older (or
+        // dated ahead).
+        let tomorrow = self.local_midnight(today.next_day().unwrap_or(Date::MAX));
+        let days_ago =
+            |days: i64| self.local_midnight(today.checked_sub(Duration::days(days)).unwrap_or(Date::MIN));
         let ranges = [(days_ago(3), tomorrow), (days_ago(14), days_ago(3)), (days_ago(56), days_ago(14))];
         let filed = tx.received_claims_filed(&ranges).await?;
         let at = |i: usize| filed.get(i).copied().unwrap_or(0);

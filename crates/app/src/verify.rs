@@ -13,7 +13,8 @@
 //! Everything is read in bounded pages, so the check's memory does not grow with the fund.
 
 use redress_domain::assets::AssetState;
-use redress_domain::payments::LineStatus;
+use redress_domain::ledger::{PendingStatus, TransferType};
+use redress_domain::payments::{LineStatus, ResultSource};
 use redress_domain::policy::rules;
 use redress_domain::Amount;
 use serde::Serialize;
@@ -51,26 +52,29 @@ pub struct FullCheck {
 
 /// Whether a line's hold and payment transfer agree with its bank result.
 fn line_break(line: &LineHold) -> Option<String> {
-    let hold = line.hold_status.as_deref();
-    let corrected = line.result_source.as_deref() == Some("correction");
-    let paid_by_its_hold = line.transfer_kind.as_deref() == Some("post_pending")
+    let hold = line.hold_status;
+    let corrected = line.result_source == Some(ResultSource::Correction);
+    let paid_by_its_hold = line.transfer_kind == Some(TransferType::PostPending)
         && line.transfer_resolves.as_deref() == Some(line.hold_id.as_str());
     let problem = match (line.status, hold) {
         (_, None) => "its hold is missing from the ledger".to_string(),
-        (LineStatus::Pending, Some("pending")) => return None,
-        (LineStatus::Pending, Some(other)) => format!("pending, but its hold is {other}"),
-        (LineStatus::Accepted, Some("posted")) if paid_by_its_hold => return None,
-        (LineStatus::Accepted, Some("voided"))
-            if corrected && line.transfer_kind.as_deref() == Some("single") =>
+        (LineStatus::Pending, Some(PendingStatus::Pending)) => return None,
+        (LineStatus::Pending, Some(other)) => format!("pending, but its hold is {}", other.as_str()),
+        (LineStatus::Accepted, Some(PendingStatus::Posted)) if paid_by_its_hold => return None,
+        (LineStatus::Accepted, Some(PendingStatus::Voided))
+            if corrected && line.transfer_kind == Some(TransferType::Single) =>
         {
             return None
         }
         (LineStatus::Accepted, Some(other)) => {
-            format!("paid, but its hold is {other} or its payment transfer is not the hold's posting")
+            format!(
+                "paid, but its hold is {} or its payment transfer is not the hold's posting",
+                other.as_str()
+            )
         }
-        (LineStatus::Rejected, Some("voided")) => return None,
-        (LineStatus::Rejected, Some("posted")) if corrected => return None,
-        (LineStatus::Rejected, Some(other)) => format!("rejected, but its hold is {other}"),
+        (LineStatus::Rejected, Some(PendingStatus::Voided)) => return None,
+        (LineStatus::Rejected, Some(PendingStatus::Posted)) if corrected => return None,
+        (LineStatus::Rejected, Some(other)) => format!("rejected, but its hold is {}", other.as_str()),
     };
     Some(format!("batch {} line {}: {problem}", line.batch_id, line.end_to_end_id))
 }
@@ -199,6 +203,8 @@ impl App {
         self.check_claims(&mut *tx, &mut check).await?;
         self.check_lines(&mut *tx, &mut check).await?;
         self.check_escrow(&mut *tx, &mut check).await?;
+        // The counts statistics and the asset pipeline read are maintained by the database.
+        check.breaks.extend(tx.maintained_count_mismatches().await?);
         Ok(check)
     }
 
@@ -227,16 +233,17 @@ mod tests {
     use super::*;
 
     fn line(status: LineStatus, hold: Option<&str>, kind: Option<&str>, source: Option<&str>) -> LineHold {
+        let kind = kind.map(|k| TransferType::parse(k).expect("a transfer type"));
         LineHold {
             batch_id: 1,
             claim_id: 2,
             end_to_end_id: "RDR-R1-C2".into(),
             status,
-            result_source: source.map(str::to_string),
-            hold_status: hold.map(str::to_string),
+            result_source: source.map(|s| ResultSource::parse(s).expect("a result source")),
+            hold_status: hold.map(|h| PendingStatus::parse(h).expect("a hold status")),
             transfer_id: kind.map(|_| "t".into()),
-            transfer_kind: kind.map(str::to_string),
-            transfer_resolves: (kind == Some("post_pending")).then(|| "h".into()),
+            transfer_kind: kind,
+            transfer_resolves: (kind == Some(TransferType::PostPending)).then(|| "h".into()),
             hold_id: "h".into(),
         }
     }

@@ -502,8 +502,8 @@ impl App {
             tx.insert_claim_event(
                 claim.id,
                 &crate::store::ClaimEvent {
-                    from_state: Some(claim.state.as_str().to_string()),
-                    to_state: claim.state.as_str().to_string(),
+                    from_state: Some(claim.state),
+                    to_state: claim.state,
                     at: self.clock.now(),
                     by: by.to_string(),
                     note: Some("payee_details_corrected".into()),

@@ -204,6 +204,60 @@ impl TransferKind {
     }
 }
 
+impl TransferKind {
+    /// The kind's stored name without its payload (a hold's expiry is stored on its own).
+    pub fn transfer_type(self) -> TransferType {
+        match self {
+            TransferKind::Single => TransferType::Single,
+            TransferKind::Pending { .. } => TransferType::Pending,
+            TransferKind::PostPending => TransferType::PostPending,
+            TransferKind::VoidPending => TransferType::VoidPending,
+            TransferKind::Reversal => TransferType::Reversal,
+        }
+    }
+}
+
+/// A stored transfer's type: what `TransferKind` is, without a hold's expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferType {
+    Single,
+    Pending,
+    PostPending,
+    VoidPending,
+    Reversal,
+}
+
+impl TransferType {
+    pub const ALL: [TransferType; 5] = [
+        TransferType::Single,
+        TransferType::Pending,
+        TransferType::PostPending,
+        TransferType::VoidPending,
+        TransferType::Reversal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferType::Single => "single",
+            TransferType::Pending => "pending",
+            TransferType::PostPending => "post_pending",
+            TransferType::VoidPending => "void_pending",
+            TransferType::Reversal => "reversal",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<TransferType> {
+        TransferType::ALL.into_iter().find(|t| t.as_str() == value)
+    }
+}
+
+impl std::fmt::Display for TransferType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What caused a transfer, so that any payment can be traced to its sources.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct References {
@@ -514,8 +568,7 @@ pub struct Transfer {
     pub amount: Amount,
     pub posted: Amount,
     pub currency: Currency,
-    /// `single`, `pending`, `post_pending` or `void_pending`.
-    pub kind: String,
+    pub kind: TransferType,
     pub pending_id: Option<String>,
     /// For reversals: the transfer undone.
     pub reverses_id: Option<String>,

@@ -223,6 +223,37 @@ pub enum LineStatus {
     Rejected,
 }
 
+/// Where a line's result came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ResultSource {
+    /// A bank status report (`pain.002`) uploaded for the batch.
+    #[serde(rename = "pain.002")]
+    Pain002,
+    /// A treasurer entered the bank's answer by hand.
+    #[serde(rename = "manual")]
+    Manual,
+    /// A correction after the fact (the bank paid a line reported as rejected, or the reverse).
+    #[serde(rename = "correction")]
+    Correction,
+}
+
+impl ResultSource {
+    pub const ALL: [ResultSource; 3] =
+        [ResultSource::Pain002, ResultSource::Manual, ResultSource::Correction];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultSource::Pain002 => "pain.002",
+            ResultSource::Manual => "manual",
+            ResultSource::Correction => "correction",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ResultSource> {
+        ResultSource::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+}
+
 /// The bank's final word on a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

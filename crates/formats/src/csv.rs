@@ -27,7 +27,7 @@ pub fn transfer_row(t: &Transfer) -> String {
         t.seq.to_string(),
         cell(&t.id, false),
         t.created_at.to_rfc3339(),
-        cell(&t.kind, false),
+        cell(t.kind.as_str(), false),
         cell(&t.debit_account, false),
         cell(&t.credit_account, false),
         t.amount.format(t.currency),

@@ -6,7 +6,7 @@
 //! code, a space, and exactly the currency's decimals, which both tools read the same way.
 //! The transfer id and references go into `;` comments as `key: value` tags.
 
-use redress_domain::ledger::{Account, Transfer};
+use redress_domain::ledger::{Account, Transfer, TransferType};
 
 /// The head of the journal: account and commodity declarations.
 pub fn header(accounts: &[Account], exported_at: &str) -> String {
@@ -73,9 +73,9 @@ pub fn entry(transfer: &Transfer) -> String {
         tags.push(format!("reverses: {reversed}"));
     }
     if transfer.posted == redress_domain::Amount::ZERO {
-        let what = match transfer.kind.as_str() {
-            "pending" => "hold",
-            "void_pending" => "hold released",
+        let what = match transfer.kind {
+            TransferType::Pending => "hold",
+            TransferType::VoidPending => "hold released",
             _ => "no posted amount",
         };
         return format!(
@@ -120,7 +120,7 @@ mod tests {
             amount: Amount::from_minor(125_000),
             posted: Amount::from_minor(posted),
             currency: pen,
-            kind: kind.into(),
+            kind: TransferType::parse(kind).expect("a transfer type"),
             pending_id: None,
             reverses_id: None,
             pending_status: None,

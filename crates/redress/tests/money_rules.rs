@@ -29,9 +29,7 @@ async fn a_transfer_carries_the_day_money_moved(database: TestDatabase) {
         }
         body
     };
-    let today = time::OffsetDateTime::from_unix_timestamp(w.server.clock.now().unix_micros() / 1_000_000)
-        .unwrap()
-        .date();
+    let today = w.server.app.today(); // the fund's calendar day (Lima), not UTC's
     let last_week = today - time::Duration::days(7);
     let tomorrow = today + time::Duration::days(1);
     let long_ago = today - time::Duration::days(1_200);
@@ -177,9 +175,7 @@ async fn pay_round(w: &World, officer: &str, dual: &str, treasurer: &str) -> (i6
 async fn a_minor_is_paid_through_the_representative_until_of_age(database: TestDatabase) {
     let w = approved(database).await;
     let services = w.server.token("cem", USER_PASSWORD).await;
-    let today = time::OffsetDateTime::from_unix_timestamp(w.server.clock.now().unix_micros() / 1_000_000)
-        .unwrap()
-        .date();
+    let today = w.server.app.today(); // the fund's calendar day (Lima), not UTC's
     let born = today.replace_year(today.year() - 18).unwrap() + time::Duration::days(20);
     let minor = ok(w
         .server

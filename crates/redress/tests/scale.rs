@@ -26,12 +26,11 @@ const EXTRA_CLAIMS: i64 = 1_200;
 const DAY: i64 = 86_400;
 
 /// Copies an existing claim `count` times with varied tiers, states and dates.
-async fn add_claims(pool: &sqlx::AnyPool, now: Timestamp, count: i64) {
+async fn add_claims(pool: &sqlx::AnyPool, now: Timestamp, today: time::Date, count: i64) {
     let template: i64 =
         sqlx::query("SELECT MIN(id) AS id FROM claims").fetch_one(pool).await.unwrap().try_get("id").unwrap();
     let states =
         ["received", "approved", "received", "allocated", "rejected", "paid", "received", "approved"];
-    let today = now.to_datetime().date();
     let mut tx = pool.begin().await.unwrap();
     for i in 0..count {
         let state = states[(i % 8) as usize];
@@ -68,13 +67,14 @@ struct Expected {
     ageing: [i64; 4],
 }
 
-async fn expected(pool: &sqlx::AnyPool, now: Timestamp) -> Expected {
+/// `app` gives the fund's calendar (Lima): "today" and the day a claim was filed are its days.
+async fn expected(pool: &sqlx::AnyPool, app: &redress_app::App, now: Timestamp) -> Expected {
     let rows = sqlx::query("SELECT state, tier, filed_at, decision_due, payment_due FROM claims")
         .fetch_all(pool)
         .await
         .unwrap();
     assert!(rows.len() as i64 > EXTRA_CLAIMS);
-    let today = now.to_datetime().date();
+    let today = app.local_date(now);
     let mut result = Expected { tiers: vec![(0, 0); 3], overdue: 0, ageing: [0; 4] };
     for row in &rows {
         let state: String = row.try_get("state").unwrap();
@@ -87,7 +87,7 @@ async fn expected(pool: &sqlx::AnyPool, now: Timestamp) -> Expected {
             "received" => {
                 result.tiers[index].0 += 1;
                 result.overdue += i64::from(now.unix_micros() > decision_due);
-                let days = (today - Timestamp::from_unix_micros(filed_at).to_datetime().date()).whole_days();
+                let days = (today - app.local_date(Timestamp::from_unix_micros(filed_at))).whole_days();
                 result.ageing[match days {
                     0..=3 => 0,
                     4..=14 => 1,
@@ -170,8 +170,8 @@ async fn the_fund_officers_home_page_counts_every_claim_in_the_database(database
     }
     let now = server.clock.now();
     let pool = server.store.pool();
-    add_claims(pool, now, EXTRA_CLAIMS).await;
-    let want = expected(pool, now).await;
+    add_claims(pool, now, server.app.today(), EXTRA_CLAIMS).await;
+    let want = expected(pool, &server.app, now).await;
 
     let response = server
         .client
@@ -409,7 +409,7 @@ async fn a_page_of_claims_shows_each_claim_as_it_is_shown_alone(database: TestDa
     let w = world(database).await;
     let server = &w.server;
     let pool = server.store.pool();
-    add_claims(pool, server.clock.now(), 40).await;
+    add_claims(pool, server.clock.now(), server.app.today(), 40).await;
     let max: i64 =
         sqlx::query("SELECT MAX(id) AS id FROM claims").fetch_one(pool).await.unwrap().try_get("id").unwrap();
     sqlx::query("UPDATE claims SET kind = 'advance' WHERE id > $1")
@@ -448,7 +448,7 @@ async fn the_public_payment_delays_count_every_paid_claim_once(database: TestDat
     let server = &w.server;
     let now = server.clock.now();
     let pool = server.store.pool();
-    add_claims(pool, now, EXTRA_CLAIMS).await;
+    add_claims(pool, now, server.app.today(), EXTRA_CLAIMS).await;
     // A payment 0–399 days after filing for each paid claim (and for a few others, which must
     // not count), then a later second `paid` event for some, which must not move them.
     sqlx::query(

@@ -157,13 +157,13 @@ impl AssetReads for SqlTx {
         rows.iter().map(asset_from).collect()
     }
 
-    async fn asset_pipeline_groups(
+    async fn asset_state_totals(
         &mut self,
         currency: Currency,
-    ) -> StoreResult<Vec<(AssetState, String, i64, Amount)>> {
+    ) -> StoreResult<Vec<(AssetState, i64, Amount, i64)>> {
         let rows = sqlx::query(
-            "SELECT state, state_changed_on, COUNT(*) AS n, CAST(COALESCE(SUM(estimated_value), 0) AS BIGINT) AS value \
-             FROM assets WHERE currency = $1 GROUP BY state, state_changed_on",
+            "SELECT state, assets, estimated_value, day_sum FROM asset_state_totals \
+             WHERE currency = $1 AND assets > 0 ORDER BY state",
         )
         .bind(currency.code().to_string())
         .fetch_all(&mut *self.tx)
@@ -173,37 +173,25 @@ impl AssetReads for SqlTx {
             .map(|row| {
                 Ok((
                     typed(row, "state", STATE)?,
-                    get(row, "state_changed_on")?,
-                    get(row, "n")?,
-                    Amount::from_minor(get(row, "value")?),
+                    get(row, "assets")?,
+                    Amount::from_minor(get(row, "estimated_value")?),
+                    get(row, "day_sum")?,
                 ))
             })
             .collect()
     }
 
-    async fn asset_path_days(
-        &mut self,
-        from: AssetState,
-        to: AssetState,
-    ) -> StoreResult<Vec<(String, String)>> {
+    async fn asset_path_days(&mut self, from: AssetState, to: AssetState) -> StoreResult<Vec<(i64, i64)>> {
         let rows = sqlx::query(
-            "SELECT MIN(CASE WHEN to_state = $1 THEN on_date END) AS start_on, \
-                    MIN(CASE WHEN to_state = $2 THEN on_date END) AS end_on \
-             FROM asset_moves WHERE to_state IN ($1, $2) GROUP BY asset_id",
+            "SELECT days, assets FROM asset_path_days WHERE from_state = $1 AND to_state = $2 AND assets > 0 \
+             ORDER BY days",
         )
         .bind(from.as_str())
         .bind(to.as_str())
         .fetch_all(&mut *self.tx)
         .await
         .map_err(classify)?;
-        let mut days = Vec::new();
-        for row in &rows {
-            let (start, end): (Option<String>, Option<String>) = (get(row, "start_on")?, get(row, "end_on")?);
-            if let (Some(start), Some(end)) = (start, end) {
-                days.push((start, end));
-            }
-        }
-        Ok(days)
+        rows.iter().map(|row| Ok((get(row, "days")?, get(row, "assets")?))).collect()
     }
 
     async fn sale_escrow_held(&mut self, currency: Currency) -> StoreResult<Amount> {

@@ -6,7 +6,8 @@ use redress_app::store::{
     LineHold, Page, PolicyRecord, RoundLine, RoundRecord, StoreError, StoreResult,
 };
 use redress_domain::claims::{ClaimKind, ClaimState, Waiting};
-use redress_domain::payments::{BatchState, LineStatus, PaymentMethod};
+use redress_domain::ledger::{PendingStatus, TransferType};
+use redress_domain::payments::{BatchState, LineStatus, PaymentMethod, ResultSource};
 use redress_domain::{Amount, Currency, InstitutionId, Timestamp};
 use sqlx::any::AnyRow;
 
@@ -48,6 +49,18 @@ fn list(row: &AnyRow, column: &str) -> StoreResult<Vec<String>> {
 
 fn list_text(values: &[String]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// A claim's change of state; an unknown stored state is a corruption.
+pub(crate) fn claim_event_from(row: &AnyRow) -> StoreResult<ClaimEvent> {
+    let state = |text: &str| ClaimState::parse("state", text).ok();
+    Ok(ClaimEvent {
+        from_state: maybe_typed(row, "from_state", state)?,
+        to_state: typed(row, "to_state", state)?,
+        at: instant(row, "at")?,
+        by: get(row, "by_user")?,
+        note: get(row, "note")?,
+    })
 }
 
 pub(crate) fn claim_from(row: &AnyRow) -> StoreResult<ClaimRecord> {
@@ -135,7 +148,7 @@ fn line_from(row: &AnyRow) -> StoreResult<BatchLine> {
         reason: get(row, "reason")?,
         resolved_at: maybe_instant(row, "resolved_at")?,
         resolved_by: get(row, "resolved_by")?,
-        result_source: get(row, "result_source")?,
+        result_source: maybe_typed(row, "result_source", ResultSource::parse)?,
         transfer_id: get(row, "transfer_id")?,
     })
 }
@@ -274,17 +287,7 @@ impl ClaimReads for SqlTx {
         .fetch_all(&mut *self.tx)
         .await
         .map_err(classify)?;
-        rows.iter()
-            .map(|row| {
-                Ok(ClaimEvent {
-                    from_state: get(row, "from_state")?,
-                    to_state: get(row, "to_state")?,
-                    at: instant(row, "at")?,
-                    by: get(row, "by_user")?,
-                    note: get(row, "note")?,
-                })
-            })
-            .collect()
+        rows.iter().map(claim_event_from).collect()
     }
 
     async fn round(&mut self, id: i64) -> StoreResult<Option<RoundRecord>> {
@@ -436,10 +439,10 @@ impl ClaimReads for SqlTx {
                     claim_id: get(r, "claim_id")?,
                     end_to_end_id: get(r, "end_to_end_id")?,
                     status: typed(r, "status", LineStatus::parse)?,
-                    result_source: get(r, "result_source")?,
-                    hold_status: get(r, "hold_status")?,
+                    result_source: maybe_typed(r, "result_source", ResultSource::parse)?,
+                    hold_status: maybe_typed(r, "hold_status", PendingStatus::parse)?,
                     transfer_id: get(r, "transfer_id")?,
-                    transfer_kind: get(r, "transfer_kind")?,
+                    transfer_kind: maybe_typed(r, "transfer_kind", TransferType::parse)?,
                     transfer_resolves: get(r, "transfer_resolves")?,
                     hold_id: get(r, "hold_id")?,
                 })
@@ -579,8 +582,8 @@ impl ClaimWrites for SqlTx {
             "INSERT INTO claim_events (claim_id, from_state, to_state, at, by_user, note) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(claim_id)
-        .bind(e.from_state.clone())
-        .bind(e.to_state.clone())
+        .bind(e.from_state.map(ClaimState::as_str))
+        .bind(e.to_state.as_str())
         .bind(e.at.unix_micros())
         .bind(e.by.clone())
         .bind(e.note.clone())
@@ -715,7 +718,7 @@ impl ClaimWrites for SqlTx {
         .bind(l.reason.clone())
         .bind(l.resolved_at.map(|t| t.unix_micros()))
         .bind(l.resolved_by.clone())
-        .bind(l.result_source.clone())
+        .bind(l.result_source.map(ResultSource::as_str))
         .bind(l.method.map(|m| m.as_str()))
         .bind(l.reason_code.clone())
         .bind(l.transfer_id.clone())

@@ -6,12 +6,12 @@ use redress_app::store::{
     CurrencySums, LedgerReads, LedgerWrites, NewLedgerAccount, Page, StoreError, StoreResult,
 };
 use redress_domain::ledger::{
-    Account, AccountFlags, AccountName, PendingStatus, References, Totals, Transfer,
+    Account, AccountFlags, AccountName, PendingStatus, References, Totals, Transfer, TransferType,
 };
 use redress_domain::{Amount, Currency, Timestamp};
 use sqlx::any::AnyRow;
 
-use crate::sql::{classify, get, SqlTx};
+use crate::sql::{classify, get, typed, SqlTx};
 
 /// Rows per multi-row insert. SQLite looks up each `$N` parameter by scanning a list, so a
 /// statement's binding cost grows with the square of its parameters: ten rows per statement is
@@ -116,7 +116,7 @@ pub(crate) fn transfer_from(row: &AnyRow) -> StoreResult<Transfer> {
         amount: amount("amount")?,
         posted: amount("posted")?,
         currency: currency_of(&currency)?,
-        kind: get(row, "kind")?,
+        kind: typed(row, "kind", TransferType::parse)?,
         pending_id: get(row, "pending_id")?,
         reverses_id: get(row, "reverses_id")?,
         pending_status,
@@ -473,6 +473,67 @@ impl LedgerReads for SqlTx {
             })
             .collect()
     }
+
+    async fn month_flow_mismatches(&mut self) -> StoreResult<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "WITH r AS ( \
+               SELECT account_id, month, CAST(SUM(debits) AS BIGINT) AS debits, CAST(SUM(credits) AS BIGINT) AS credits \
+               FROM ( \
+                 SELECT debit_account_id AS account_id, SUBSTR(value_date, 1, 7) AS month, posted AS debits, \
+                        CAST(0 AS BIGINT) AS credits FROM ledger_transfers WHERE posted > 0 \
+                 UNION ALL \
+                 SELECT credit_account_id, SUBSTR(value_date, 1, 7), CAST(0 AS BIGINT), posted \
+                 FROM ledger_transfers WHERE posted > 0) sides \
+               GROUP BY account_id, month) \
+             SELECT r.account_id, r.month FROM r LEFT JOIN ledger_month_flows s \
+               ON s.account_id = r.account_id AND s.month = r.month \
+             WHERE s.account_id IS NULL OR s.debits <> r.debits OR s.credits <> r.credits \
+             UNION ALL \
+             SELECT s.account_id, s.month FROM ledger_month_flows s LEFT JOIN r \
+               ON r.account_id = s.account_id AND r.month = s.month \
+             WHERE r.account_id IS NULL AND (s.debits <> 0 OR s.credits <> 0) \
+             LIMIT 100",
+        )
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(classify)?;
+        rows.iter().map(|row| Ok((get(row, "account_id")?, get(row, "month")?))).collect()
+    }
+}
+
+impl SqlTx {
+    /// Adds the transfers' posted amounts to their accounts' sums by month of value date
+    /// (`ledger_month_flows`, migration 0065), in the transaction that writes them.
+    async fn add_month_flows(&mut self, transfers: &[Transfer]) -> StoreResult<()> {
+        let mut sums: std::collections::BTreeMap<(i64, String), (i64, i64)> = Default::default();
+        let overflow = || StoreError::Other("a month's sum of an account is out of range".into());
+        for t in transfers.iter().filter(|t| t.posted.is_positive()) {
+            let month = format!("{:04}-{:02}", t.value_date.year(), u8::from(t.value_date.month()));
+            let posted = t.posted.minor_units();
+            let debit = sums.entry((t.debit_account_id, month.clone())).or_default();
+            debit.0 = debit.0.checked_add(posted).ok_or_else(overflow)?;
+            let credit = sums.entry((t.credit_account_id, month)).or_default();
+            credit.1 = credit.1.checked_add(posted).ok_or_else(overflow)?;
+        }
+        let sums: Vec<_> = sums.into_iter().collect();
+        for chunk in sums.chunks(100) {
+            let rows: Vec<String> =
+                (0..chunk.len()).map(|row| format!("({})", placeholders(row * 4 + 1, 4))).collect();
+            let sql = format!(
+                "INSERT INTO ledger_month_flows (account_id, month, debits, credits) VALUES {} \
+                 ON CONFLICT (account_id, month) DO UPDATE SET \
+                 debits = ledger_month_flows.debits + excluded.debits, \
+                 credits = ledger_month_flows.credits + excluded.credits",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for ((account, month), (debits, credits)) in chunk {
+                query = query.bind(*account).bind(month.clone()).bind(*debits).bind(*credits);
+            }
+            query.execute(&mut *self.tx).await.map_err(classify)?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -556,7 +617,7 @@ impl LedgerWrites for SqlTx {
                     .bind(t.amount.minor_units())
                     .bind(t.posted.minor_units())
                     .bind(t.currency.code())
-                    .bind(t.kind.clone())
+                    .bind(t.kind.as_str())
                     .bind(t.pending_id.clone())
                     .bind(t.reverses_id.clone())
                     .bind(t.pending_status.map(|s| s.as_str()))
@@ -577,7 +638,7 @@ impl LedgerWrites for SqlTx {
             }
             query.execute(&mut *self.tx).await.map_err(classify)?;
         }
-        Ok(())
+        self.add_month_flows(transfers).await
     }
 
     async fn set_pending_status(&mut self, id: &str, status: PendingStatus) -> StoreResult<()> {

@@ -14,7 +14,7 @@ use redress_domain::orders::PaymentSource;
 use redress_domain::{Amount, Timestamp};
 use sqlx::any::AnyRow;
 
-use crate::claims::{claim_from, instant, CLAIM_COLUMNS};
+use crate::claims::{claim_from, CLAIM_COLUMNS};
 use crate::orders::{judgment_row, order_row, JUDGMENT_COLUMNS, ORDER_COLUMNS};
 use crate::sql::{classify, get, named, typed, SqlTx};
 
@@ -155,13 +155,7 @@ impl PageReads for SqlTx {
             .await?;
         rows.iter()
             .map(|row| {
-                let event = ClaimEvent {
-                    from_state: get(row, "from_state")?,
-                    to_state: get(row, "to_state")?,
-                    at: instant(row, "at")?,
-                    by: get(row, "by_user")?,
-                    note: get(row, "note")?,
-                };
+                let event = crate::claims::claim_event_from(row)?;
                 Ok((get(row, "claim_id")?, event))
             })
             .collect()

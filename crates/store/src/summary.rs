@@ -198,19 +198,16 @@ impl SummaryReads for SqlTx {
         from: time::Date,
         to: time::Date,
     ) -> StoreResult<Vec<MonthSums>> {
-        // Two index ranges, (debit account, value date) and (credit account, value date).
+        // The sums the ledger maintains by month (migration 0065): one primary-key range of at
+        // most a row a month, whatever the number of transfers.
+        let month = |date: time::Date| format!("{:04}-{:02}", date.year(), u8::from(date.month()));
         let rows = sqlx::query(
-            "SELECT month, CAST(SUM(debits) AS BIGINT) AS debits, CAST(SUM(credits) AS BIGINT) AS credits FROM ( \
-               SELECT SUBSTR(value_date, 1, 7) AS month, posted AS debits, CAST(0 AS BIGINT) AS credits \
-               FROM ledger_transfers WHERE debit_account_id = $1 AND value_date >= $2 AND value_date < $3 \
-               UNION ALL \
-               SELECT SUBSTR(value_date, 1, 7) AS month, CAST(0 AS BIGINT) AS debits, posted AS credits \
-               FROM ledger_transfers WHERE credit_account_id = $1 AND value_date >= $2 AND value_date < $3 \
-             ) flows GROUP BY month ORDER BY month",
+            "SELECT month, debits, credits FROM ledger_month_flows \
+             WHERE account_id = $1 AND month >= $2 AND month < $3 ORDER BY month",
         )
         .bind(account_id)
-        .bind(from.to_string())
-        .bind(to.to_string())
+        .bind(month(from))
+        .bind(month(to))
         .fetch_all(&mut *self.tx)
         .await
         .map_err(classify)?;
@@ -271,8 +268,9 @@ impl SummaryReads for SqlTx {
 
     async fn victim_profiles(&mut self) -> StoreResult<Vec<VictimProfile>> {
         let rows = sqlx::query(
-            "SELECT sex, nationality, age_band, region, exploitation, COUNT(*) AS victims FROM victims \
-             GROUP BY sex, nationality, age_band, region, exploitation",
+            // Maintained by the database on every write (migration 0066): a row per group.
+            "SELECT sex, nationality, age_band, NULLIF(region, '') AS region, \
+             NULLIF(exploitation, '') AS exploitation, victims FROM victim_profile_counts WHERE victims > 0",
         )
         .fetch_all(&mut *self.tx)
         .await
@@ -289,6 +287,67 @@ impl SummaryReads for SqlTx {
                 })
             })
             .collect()
+    }
+
+    async fn maintained_count_mismatches(&mut self) -> StoreResult<Vec<String>> {
+        let day = |column: &str| match self.engine {
+            Engine::Sqlite => format!("CAST(julianday({column}) - 2440587.5 AS INTEGER)"),
+            Engine::Postgres => format!("(CAST({column} AS DATE) - DATE '1970-01-01')"),
+        };
+        let victims = "SELECT sex AS k1, nationality AS k2, age_band AS k3, COALESCE(region, '') AS k4, \
+             COALESCE(exploitation, '') AS k5, COUNT(*) AS n1, 0 AS n2, 0 AS n3 FROM victims \
+             GROUP BY sex, nationality, age_band, COALESCE(region, ''), COALESCE(exploitation, '')"
+            .to_string();
+        let assets = format!(
+            "SELECT currency AS k1, state AS k2, '' AS k3, '' AS k4, '' AS k5, COUNT(*) AS n1, \
+             CAST(COALESCE(SUM(estimated_value), 0) AS BIGINT) AS n2, CAST(SUM({}) AS BIGINT) AS n3 \
+             FROM assets GROUP BY currency, state",
+            day("state_changed_on")
+        );
+        let path = |from: &str, to: &str| {
+            format!(
+                "SELECT '{from}' AS f, '{to}' AS t, {} - {} AS d FROM asset_moves \
+                 WHERE to_state IN ('{from}', '{to}') GROUP BY asset_id",
+                day(&format!("MIN(CASE WHEN to_state = '{to}' THEN on_date END)")),
+                day(&format!("MIN(CASE WHEN to_state = '{from}' THEN on_date END)"))
+            )
+        };
+        let paths = format!(
+            "SELECT f AS k1, t AS k2, CAST(d AS TEXT) AS k3, '' AS k4, '' AS k5, COUNT(*) AS n1, 0 AS n2, 0 AS n3 \
+             FROM ({} UNION ALL {}) p WHERE d IS NOT NULL GROUP BY f, t, d",
+            path("confiscated", "sold"),
+            path("sold_early", "released")
+        );
+        let tables = [
+            (
+                "victim_profile_counts",
+                victims,
+                "sex, nationality, age_band, region, exploitation, victims, 0, 0",
+            ),
+            ("asset_state_totals", assets, "currency, state, '', '', '', assets, estimated_value, day_sum"),
+            ("asset_path_days", paths, "from_state, to_state, CAST(days AS TEXT), '', '', assets, 0, 0"),
+        ];
+        let mut found = Vec::new();
+        for (table, rows, kept) in tables {
+            // Both sides as (five keys, three numbers); a group differs when it is on one side
+            // only (with a count above zero) or its numbers differ.
+            let sql = format!(
+                "WITH r AS ({rows}), \
+                      c (k1, k2, k3, k4, k5, n1, n2, n3) AS (SELECT {kept} FROM {table}) \
+                 SELECT COUNT(*) AS differ FROM ( \
+                   SELECT r.k1 FROM r LEFT JOIN c ON c.k1 = r.k1 AND c.k2 = r.k2 AND c.k3 = r.k3 AND c.k4 = r.k4 AND c.k5 = r.k5 \
+                   WHERE c.k1 IS NULL OR c.n1 <> r.n1 OR c.n2 <> r.n2 OR c.n3 <> r.n3 \
+                   UNION ALL \
+                   SELECT c.k1 FROM c LEFT JOIN r ON c.k1 = r.k1 AND c.k2 = r.k2 AND c.k3 = r.k3 AND c.k4 = r.k4 AND c.k5 = r.k5 \
+                   WHERE r.k1 IS NULL AND c.n1 <> 0) differing"
+            );
+            let row = sqlx::query(&sql).fetch_one(&mut *self.tx).await.map_err(classify)?;
+            let differ: i64 = get(&row, "differ")?;
+            if differ > 0 {
+                found.push(format!("{table}: groups that differ from the rows they count: {differ}"));
+            }
+        }
+        Ok(found)
     }
 
     async fn claim_groups(&mut self, currency: Currency) -> StoreResult<Vec<ClaimGroup>> {

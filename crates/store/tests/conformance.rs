@@ -6,7 +6,9 @@ use std::sync::Arc;
 use redress_app::audit::verify_audit_chain;
 use redress_app::store::{NewLedgerAccount, NewUser, Page, SessionRecord, Store, StoreError};
 use redress_domain::audit::{AuditEvent, GENESIS_HASH};
-use redress_domain::ledger::{AccountFlags, AccountName, PendingStatus, References, Totals, Transfer};
+use redress_domain::ledger::{
+    AccountFlags, AccountName, PendingStatus, References, Totals, Transfer, TransferType,
+};
 use redress_domain::{Amount, Currency, InstitutionKind, Role, Timestamp, UserId};
 use redress_store::testing::TestDatabase;
 use redress_store::SqlStore;
@@ -65,6 +67,7 @@ conformance!(
     inflows_are_found_in_first_in_first_out_order,
     only_due_pending_holds_expire,
     account_totals_are_updated_and_summed,
+    month_flows_are_kept_with_the_transfers,
     the_fund_details_are_one_row_replaced_whole,
     stored_states_and_kinds_come_back_typed,
     an_unknown_stored_state_is_corrupt_data,
@@ -517,7 +520,7 @@ fn posted_transfer(
         amount: Amount::from_minor(units),
         posted: Amount::from_minor(units),
         currency: pen(),
-        kind: "single".to_string(),
+        kind: TransferType::Single,
         pending_id: None,
         reverses_id: None,
         pending_status: None,
@@ -573,7 +576,7 @@ async fn transfers_round_trip_with_every_field(database: &TestDatabase) {
     let fund = open_account(&store, "assets:bank:fund", pen()).await;
     let budget = open_account(&store, "income:budget", pen()).await;
     let mut transfer = posted_transfer(1, fund, budget, 12_345, ((12_345, 0), (0, 12_345)));
-    transfer.kind = "pending".to_string();
+    transfer.kind = TransferType::Pending;
     transfer.posted = Amount::from_minor(0);
     transfer.pending_status = Some(PendingStatus::Pending);
     transfer.expires_at = Some(t(99));
@@ -603,11 +606,11 @@ async fn a_hold_can_be_resolved_only_once_in_the_database(database: &TestDatabas
     let spent = open_account(&store, "expenses:reparations", pen()).await;
     let mut first = posted_transfer(1, spent, fund, 10, ((10, 0), (0, 10)));
     first.pending_id = Some("hold-1".into());
-    first.kind = "post_pending".into();
+    first.kind = TransferType::PostPending;
     insert(&store, &[first]).await;
     let mut second = posted_transfer(2, spent, fund, 10, ((20, 0), (0, 20)));
     second.pending_id = Some("hold-1".into());
-    second.kind = "void_pending".into();
+    second.kind = TransferType::VoidPending;
     let mut tx = store.write().await.unwrap();
     let error = tx.insert_transfers(&[second]).await.unwrap_err();
     assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
@@ -686,7 +689,7 @@ async fn only_due_pending_holds_expire(database: &TestDatabase) {
     let spent = open_account(&store, "expenses:advances", pen()).await;
     let hold = |seq: i64, expires: Option<i64>, status: PendingStatus| {
         let mut hold = posted_transfer(seq, spent, fund, 10, ((0, 0), (0, 0)));
-        hold.kind = "pending".into();
+        hold.kind = TransferType::Pending;
         hold.posted = Amount::from_minor(0);
         hold.expires_at = expires.map(t);
         hold.pending_status = Some(status);
@@ -750,6 +753,71 @@ async fn account_totals_are_updated_and_summed(database: &TestDatabase) {
             (ids[2], Amount::from_minor(0), Amount::from_minor(70))
         ]
     );
+}
+
+async fn month_flows_are_kept_with_the_transfers(database: &TestDatabase) {
+    use redress_app::summary::MonthSums;
+    let store = database.open().await;
+    let fund = open_account(&store, "assets:bank:fund", pen()).await;
+    let donations = open_account(&store, "income:donations", pen()).await;
+    let on = |transfer: Transfer, date: time::Date| Transfer { value_date: date, ..transfer };
+    let mut hold = posted_transfer(4, donations, fund, 9, ((0, 0), (0, 0)));
+    (hold.kind, hold.posted, hold.pending_status) =
+        (TransferType::Pending, Amount::ZERO, Some(PendingStatus::Pending));
+    insert(
+        &store,
+        &[
+            on(
+                posted_transfer(1, fund, donations, 70, ((70, 0), (0, 70))),
+                time::macros::date!(2026 - 11 - 28),
+            ),
+            on(
+                posted_transfer(2, fund, donations, 30, ((100, 0), (0, 100))),
+                time::macros::date!(2026 - 12 - 02),
+            ),
+        ],
+    )
+    .await;
+    // A second transaction adds to the month the first one opened; a hold moves nothing.
+    insert(
+        &store,
+        &[
+            on(
+                posted_transfer(3, donations, fund, 5, ((5, 100), (100, 5))),
+                time::macros::date!(2026 - 12 - 31),
+            ),
+            hold,
+        ],
+    )
+    .await;
+    let sums = |month: &str, debits: i64, credits: i64| MonthSums {
+        month: month.to_string(),
+        debits: Amount::from_minor(debits),
+        credits: Amount::from_minor(credits),
+    };
+    let mut tx = store.read().await.unwrap();
+    let (november, january) = (time::macros::date!(2026 - 11 - 01), time::macros::date!(2027 - 01 - 01));
+    assert_eq!(
+        tx.account_flows_by_month(fund, november, january).await.unwrap(),
+        vec![sums("2026-11", 70, 0), sums("2026-12", 30, 5)]
+    );
+    assert_eq!(
+        tx.account_flows_by_month(donations, time::macros::date!(2026 - 12 - 01), january).await.unwrap(),
+        vec![sums("2026-12", 5, 30)]
+    );
+    assert_eq!(tx.month_flow_mismatches().await.unwrap(), vec![]);
+    drop(tx);
+    tamper(&store, &format!("UPDATE ledger_month_flows SET debits = debits + 1 WHERE account_id = {fund} AND month = '2026-12'")).await;
+    tamper(
+        &store,
+        &format!("DELETE FROM ledger_month_flows WHERE account_id = {donations} AND month = '2026-11'"),
+    )
+    .await;
+    let mut found = store.read().await.unwrap().month_flow_mismatches().await.unwrap();
+    found.sort();
+    let mut expected = vec![(fund, "2026-12".to_string()), (donations, "2026-11".to_string())];
+    expected.sort();
+    assert_eq!(found, expected);
 }
 
 async fn the_fund_details_are_one_row_replaced_whole(database: &TestDatabase) {

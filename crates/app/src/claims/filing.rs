@@ -297,7 +297,7 @@ impl App {
         let id = tx.insert_claim(&claim).await?;
         let event = ClaimEvent {
             from_state: None,
-            to_state: claim.state.as_str().to_string(),
+            to_state: claim.state,
             at: now,
             by: actor.username.clone(),
             note: asked.note,

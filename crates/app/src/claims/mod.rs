@@ -314,8 +314,8 @@ impl App {
         from.transition(to).map_err(AppError::Conflict)?;
         claim.state = to;
         Ok(ClaimEvent {
-            from_state: Some(from.as_str().to_string()),
-            to_state: to.as_str().to_string(),
+            from_state: Some(from),
+            to_state: to,
             at: Timestamp::from_unix_micros(0),
             by: String::new(),
             note: None,

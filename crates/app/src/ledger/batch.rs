@@ -9,7 +9,8 @@
 use std::collections::{HashMap, HashSet};
 
 use redress_domain::ledger::{
-    Account, AccountName, Ledger, PendingStatus, PendingTransfer, Transfer, TransferError, TransferKind,
+    Account, AccountName, Ledger, PendingStatus, PendingTransfer, Totals, Transfer, TransferError,
+    TransferKind, TransferType,
 };
 use redress_domain::{Amount, Currency, FieldError, FieldErrors, Timestamp};
 use time::Date;
@@ -30,6 +31,8 @@ pub(super) struct Batch {
     reversed: HashSet<String>,
     pub(super) statuses: HashMap<String, PendingStatus>,
     seq: i64,
+    /// Each loaded account's totals as they were stored, for the double-entry check.
+    opened: HashMap<AccountKey, Totals>,
 }
 
 /// A batch's state before a linked chain.
@@ -80,6 +83,7 @@ pub(super) async fn apply(
             transfer.pending_status = Some(*status);
         }
     }
+    batch.check_balanced()?;
     Ok((outcomes, batch))
 }
 
@@ -108,6 +112,7 @@ async fn load(
         reversed: HashSet::new(),
         statuses: HashMap::new(),
         seq: 0,
+        opened: HashMap::new(),
     };
     let mut account_ids: HashMap<i64, AccountKey> = HashMap::new();
     let mut wanted: HashMap<Currency, HashSet<String>> = HashMap::new();
@@ -140,10 +145,46 @@ async fn load(
             }
         }
     }
+    batch.opened = batch.accounts.iter().map(|(key, account)| (key.clone(), account.totals)).collect();
     Ok((Stored { transfers, reversed, account_ids }, batch))
 }
 
 impl Batch {
+    /// The double-entry invariant over what the batch staged: in each currency, what it added
+    /// to its accounts' debits equals what it added to their credits, pending and posted alike.
+    /// A difference is a bug in applying transfers, never the caller's input: the batch is not
+    /// written and the request fails as an internal error.
+    fn check_balanced(&self) -> Result<(), AppError> {
+        let overflow = |_| AppError::Internal("the batch's totals overflow".into());
+        let mut sums: HashMap<&'static str, [Amount; 4]> = HashMap::new();
+        for (key, account) in &self.accounts {
+            let before = self.opened.get(key).copied().unwrap_or_default();
+            let after = account.totals;
+            let changes = [
+                after.debits_pending.checked_sub(before.debits_pending).map_err(overflow)?,
+                after.credits_pending.checked_sub(before.credits_pending).map_err(overflow)?,
+                after.debits_posted.checked_sub(before.debits_posted).map_err(overflow)?,
+                after.credits_posted.checked_sub(before.credits_posted).map_err(overflow)?,
+            ];
+            let sum = sums.entry(key.1).or_insert([Amount::ZERO; 4]);
+            for (total, change) in sum.iter_mut().zip(changes) {
+                *total = total.checked_add(change).map_err(overflow)?;
+            }
+        }
+        for (currency, [debits_pending, credits_pending, debits_posted, credits_posted]) in sums {
+            if debits_pending != credits_pending || debits_posted != credits_posted {
+                return Err(AppError::Internal(format!(
+                    "a batch in {currency} staged unequal debits and credits: pending {} / {}, posted {} / {}",
+                    debits_pending.minor_units(),
+                    credits_pending.minor_units(),
+                    debits_posted.minor_units(),
+                    credits_posted.minor_units()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Applies the items in order; a linked chain (items marked `linked` up to the first that
     /// is not) applies whole or not at all, and a chain left open at the end applies not at all.
     fn apply_chains(
@@ -309,7 +350,7 @@ impl Batch {
         let Some(hold) = self.find(stored, id) else {
             return Err(refused(&TransferError::PendingNotFound));
         };
-        if hold.kind != "pending" {
+        if hold.kind != TransferType::Pending {
             return Err(refused(&TransferError::NotPending));
         }
         let status = self.statuses.get(id).copied().or(hold.pending_status).unwrap_or(PendingStatus::Pending);
@@ -335,7 +376,7 @@ impl Batch {
         let Some(original) = self.find(stored, target) else {
             return Err(refused(&TransferError::ReversedNotFound));
         };
-        let refusal = if original.kind == "reversal" {
+        let refusal = if original.kind == TransferType::Reversal {
             Some(TransferError::ReversalOfReversal)
         } else if original.posted == Amount::ZERO {
             Some(TransferError::NotReversible)
@@ -411,7 +452,7 @@ fn staged_transfer(
         amount: item.amount,
         posted,
         currency: item.currency,
-        kind: item.kind.as_str().to_string(),
+        kind: item.kind.transfer_type(),
         pending_id: item.pending_id.clone(),
         reverses_id: item.reverses.clone(),
         pending_status: matches!(item.kind, TransferKind::Pending { .. }).then_some(PendingStatus::Pending),
@@ -426,5 +467,64 @@ fn staged_transfer(
         value_date,
         debit_account_posted_after: (debit.totals.debits_posted, debit.totals.credits_posted),
         credit_account_posted_after: (credit.totals.debits_posted, credit.totals.credits_posted),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redress_domain::ledger::AccountFlags;
+
+    fn batch_of(names: &[&str]) -> Batch {
+        let pen = Currency::parse("PEN").unwrap();
+        let mut batch = Batch {
+            accounts: HashMap::new(),
+            staged: Vec::new(),
+            positions: HashMap::new(),
+            reversed: HashSet::new(),
+            statuses: HashMap::new(),
+            seq: 0,
+            opened: HashMap::new(),
+        };
+        for (id, name) in (1..).zip(names) {
+            let totals = Totals { debits_posted: Amount::from_minor(500), ..Totals::default() };
+            let account = Account {
+                id,
+                name: AccountName::parse(name).unwrap(),
+                currency: pen,
+                flags: AccountFlags::default(),
+                totals,
+            };
+            batch.accounts.insert((name.to_string(), pen.code()), account);
+        }
+        batch.opened = batch.accounts.iter().map(|(k, a)| (k.clone(), a.totals)).collect();
+        batch
+    }
+
+    fn add(batch: &mut Batch, name: &str, change: impl Fn(&mut Totals)) {
+        let account = batch.accounts.get_mut(&(name.to_string(), "PEN")).unwrap();
+        change(&mut account.totals);
+    }
+
+    #[test]
+    fn a_batch_whose_debits_equal_its_credits_passes_and_any_other_is_refused() {
+        let mut batch = batch_of(&["assets:bank:fund", "income:donations"]);
+        assert!(batch.check_balanced().is_ok(), "an untouched batch is balanced");
+        add(&mut batch, "assets:bank:fund", |t| t.debits_posted = Amount::from_minor(800));
+        add(&mut batch, "income:donations", |t| t.credits_posted = Amount::from_minor(300));
+        assert!(batch.check_balanced().is_ok(), "300 debited and 300 credited");
+        add(&mut batch, "income:donations", |t| t.credits_pending = Amount::from_minor(7));
+        let refused = batch.check_balanced().unwrap_err();
+        assert!(
+            matches!(&refused, AppError::Internal(detail) if detail.contains("pending 0 / 7")),
+            "{refused:?}"
+        );
+        add(&mut batch, "assets:bank:fund", |t| t.debits_pending = Amount::from_minor(7));
+        add(&mut batch, "assets:bank:fund", |t| t.debits_posted = Amount::from_minor(799));
+        let refused = batch.check_balanced().unwrap_err();
+        assert!(
+            matches!(&refused, AppError::Internal(detail) if detail.contains("posted 299 / 300")),
+            "{refused:?}"
+        );
     }
 }

@@ -381,7 +381,7 @@ fn memo(text: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
 fn same_request(stored: &Transfer, parsed: &Parsed) -> bool {
     let same_account =
         |given: &Option<AccountName>, stored: &str| given.as_ref().is_none_or(|name| name.as_str() == stored);
-    stored.kind == parsed.kind.as_str()
+    stored.kind == parsed.kind.transfer_type()
         && stored.amount == parsed.amount
         && stored.currency == parsed.currency
         && same_account(&parsed.debit, &stored.debit_account)
@@ -948,6 +948,13 @@ impl App {
             {
                 problems.push(format!("{} {}: debits exceed credits", account.name, account.currency));
             }
+        }
+        let names: HashMap<i64, String> =
+            accounts.iter().map(|a| (a.id, format!("{} {}", a.name, a.currency))).collect();
+        for (account, month) in tx.month_flow_mismatches().await? {
+            let name = names.get(&account).cloned().unwrap_or_else(|| format!("account {account}"));
+            problems
+                .push(format!("{name}: the sums kept for {month} differ from its transfers of that month"));
         }
         Ok(LedgerCheck {
             balanced: problems.is_empty(),

@@ -139,8 +139,8 @@ pub(crate) async fn claims_are_filed_decided_and_listed(database: &TestDatabase)
     decided.waiting_for = Some(Waiting::PayeeDetails);
     tx.update_claim(&decided).await.unwrap();
     let event = ClaimEvent {
-        from_state: Some("received".to_string()),
-        to_state: "approved".to_string(),
+        from_state: Some(ClaimState::Received),
+        to_state: ClaimState::Approved,
         at: t(15),
         by: "fondo".to_string(),
         note: Some("aprobada".to_string()),
@@ -214,7 +214,7 @@ pub(crate) async fn rounds_and_batches_carry_lines_and_bank_reports(database: &T
     paid.reason = Some("closed account".to_string());
     paid.resolved_at = Some(t(50));
     paid.resolved_by = Some("tesorero".to_string());
-    paid.result_source = Some("pain.002".to_string());
+    paid.result_source = Some(redress_domain::payments::ResultSource::Pain002);
     tx.update_batch_line(&paid).await.unwrap();
     let report = BankReport {
         message_id: "STS-1".to_string(),
@@ -244,7 +244,7 @@ pub(crate) async fn rounds_and_batches_carry_lines_and_bank_reports(database: &T
     let holds = tx.line_holds((0, 0), 10).await.unwrap();
     assert_eq!(holds.len(), 1);
     assert_eq!(
-        (holds[0].claim_id, holds[0].status, holds[0].hold_status.clone()),
+        (holds[0].claim_id, holds[0].status, holds[0].hold_status),
         (first, LineStatus::Rejected, None)
     );
 }

@@ -51,6 +51,7 @@ pub(crate) async fn victims_are_stored_corrected_and_referred(database: &TestDat
     updated.id = first;
     updated.identity = "v1:k2:corrected".to_string();
     updated.minor = true;
+    updated.region = Some("Cusco".to_string());
     tx.update_victim(&updated).await.unwrap();
     let change = IdentityChange {
         previous: "v1:k2:resealed".to_string(),
@@ -90,6 +91,12 @@ pub(crate) async fn victims_are_stored_corrected_and_referred(database: &TestDat
         "oldest first"
     );
     assert!(tx.victim_referrals(second).await.unwrap().is_empty());
+    // The counts statistics read follow the correction: one victim moved to Cusco.
+    let mut profiles: Vec<(Option<String>, i64)> =
+        tx.victim_profiles().await.unwrap().into_iter().map(|p| (p.region, p.victims)).collect();
+    profiles.sort();
+    assert_eq!(profiles, vec![(Some("Cusco".to_string()), 1), (Some("Tumbes".to_string()), 1)]);
+    assert_eq!(tx.maintained_count_mismatches().await.unwrap(), Vec::<String>::new());
 }
 
 pub(crate) async fn cases_hold_their_court_defendants_and_victims(database: &TestDatabase) {

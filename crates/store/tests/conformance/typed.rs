@@ -98,10 +98,33 @@ pub(crate) async fn stored_states_and_kinds_come_back_typed(database: &TestDatab
     let page = redress_app::store::Page { after: None, limit: 10 };
     assert_eq!(tx.assets_in_states(&[AssetState::InCustody], page).await.unwrap().len(), 1);
     assert!(tx.assets_in_states(&[AssetState::Seized, AssetState::Sold], page).await.unwrap().is_empty());
-    let groups = tx.asset_pipeline_groups(Currency::parse("PEN").unwrap()).await.unwrap();
-    assert_eq!(groups.iter().map(|g| (g.0, g.2)).collect::<Vec<_>>(), vec![(AssetState::InCustody, 1)]);
-    let days = tx.asset_path_days(AssetState::Seized, AssetState::InCustody).await.unwrap();
-    assert!(days.is_empty(), "no move into seized was recorded: {days:?}");
+    // The totals the database keeps: the asset left `seized` for `in_custody` on 2026-01-04
+    // (day 20,457 from 1970-01-01).
+    let totals = tx.asset_state_totals(Currency::parse("PEN").unwrap()).await.unwrap();
+    assert_eq!(
+        totals.iter().map(|g| (g.0, g.1, g.3)).collect::<Vec<_>>(),
+        vec![(AssetState::InCustody, 1, 20_457)]
+    );
+    let days = tx.asset_path_days(AssetState::Confiscated, AssetState::Sold).await.unwrap();
+    assert!(days.is_empty(), "no asset was confiscated or sold: {days:?}");
+    assert_eq!(tx.maintained_count_mismatches().await.unwrap(), Vec::<String>::new());
+    drop(tx);
+    // Whoever changes a count by hand is found out.
+    write_past_the_guards(&store, "UPDATE asset_state_totals SET day_sum = day_sum + 1").await;
+    write_past_the_guards(
+        &store,
+        "INSERT INTO victim_profile_counts (sex, nationality, age_band, region, exploitation, victims) \
+         VALUES ('female', 'PE', '18-25', '', '', 3)",
+    )
+    .await;
+    let found = store.read().await.unwrap().maintained_count_mismatches().await.unwrap();
+    assert_eq!(
+        found,
+        vec![
+            "victim_profile_counts: groups that differ from the rows they count: 1".to_string(),
+            "asset_state_totals: groups that differ from the rows they count: 1".to_string(),
+        ]
+    );
 }
 
 /// Raw SQL as the database's owner could run it, past the guards of migration 0050.
@@ -125,5 +148,5 @@ pub(crate) async fn an_unknown_stored_state_is_corrupt_data(database: &TestDatab
     assert!(corrupt(tx.asset_moves(asset).await.unwrap_err()));
     let page = redress_app::store::Page { after: None, limit: 10 };
     assert!(tx.assets_in_states(&AssetState::ALL, page).await.unwrap().is_empty(), "'lost' is in no state");
-    assert!(corrupt(tx.asset_pipeline_groups(Currency::parse("PEN").unwrap()).await.unwrap_err()));
+    assert!(corrupt(tx.asset_state_totals(Currency::parse("PEN").unwrap()).await.unwrap_err()));
 }

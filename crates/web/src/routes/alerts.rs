@@ -7,10 +7,13 @@ use redress_app::alerts::{AlertSummary, AlertView, MeetingRequest, NewAlert};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::Paged;
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -131,4 +134,15 @@ pub async fn confirmation(
     ApiJson(body): ApiJson<ConfirmationRequest>,
 ) -> ApiResult<Json<AlertView>> {
     Ok(Json(state.app.confirm_alert(&actor, &context, id, body.case_id).await?))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::RECORD_ALERTS), routes!(record_alert))
+        .add(Access::Policy(rules::READ_ALERTS), routes!(list_alerts))
+        .add(Access::Policy(rules::READ_ALERTS), routes!(get_alert))
+        .add(Access::Policy(rules::RECORD_ALERTS), routes!(meeting))
+        .add(Access::Policy(rules::RECORD_ALERTS), routes!(closure))
+        .add(Access::Policy(rules::RECORD_ALERTS), routes!(confirmation))
 }

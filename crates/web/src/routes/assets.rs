@@ -7,10 +7,13 @@ use redress_app::assets::{AssetMoney, MoneyEvent, MoveAsset, RegisterAsset};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, ApiPath, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::assets::{pipeline_json, AssetJson, PipelineJson};
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -228,4 +231,17 @@ pub async fn pipeline(
     CurrentActor(actor): CurrentActor,
 ) -> ApiResult<Json<PipelineJson>> {
     Ok(Json(pipeline_json(&state, &actor).await?))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::MANAGE_ASSETS), routes!(register_asset))
+        .add(Access::Policy(rules::READ_ASSETS), routes!(get_asset))
+        .add(Access::Policy(rules::READ_ASSETS), routes!(pipeline))
+        .add(Access::Policy(rules::MANAGE_ASSETS), routes!(move_asset))
+        .add(Access::Policy(rules::MANAGE_ASSETS), routes!(add_valuation))
+        .add(Access::Policy(rules::MANAGE_ASSETS), routes!(add_lease))
+        .add(Access::Policy(rules::MANAGE_ASSETS), routes!(record_rent))
+        .add(Access::Policy(rules::MANAGE_ASSETS), routes!(record_custody_cost))
 }

@@ -6,9 +6,12 @@ use redress_domain::audit::AuditRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiQuery, CurrentActor};
 use crate::problem::ApiResult;
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -117,4 +120,11 @@ pub async fn verify_audit(
         },
     };
     Ok(Json(verification))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::READ_AUDIT_TRAIL), routes!(list_audit))
+        .add(Access::Policy(rules::READ_AUDIT_TRAIL), routes!(verify_audit))
 }

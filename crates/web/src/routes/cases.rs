@@ -7,9 +7,12 @@ use redress_app::cases::{CaseView, OpenCase};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, ApiPath, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -252,4 +255,16 @@ pub async fn offences(State(state): State<AppState>) -> Json<Vec<OffenceJson>> {
             .map(|o| OffenceJson { code: o.code.clone(), name: o.name.clone() })
             .collect(),
     )
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::MANAGE_CASES), routes!(open_case))
+        .add(Access::Policy(rules::READ_CASES), routes!(get_case))
+        .add(Access::Policy(rules::MANAGE_CASES), routes!(change_stage))
+        .add(Access::Policy(rules::LINK_CASE_VICTIMS), routes!(add_victim))
+        .add(Access::Policy(rules::ASSIGN_CASE_COURT), routes!(set_court))
+        .add(Access::Policy(rules::MANAGE_CASES), routes!(add_defendant))
+        .add(super::AUTHENTICATED, routes!(offences))
 }

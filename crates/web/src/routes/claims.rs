@@ -12,10 +12,13 @@ use redress_app::payments::{BatchView, LineResolution, ManualResult, RecoveryVie
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, ApiXml, Context, CurrentActor};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::views::{PageQuery, Paged};
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -461,4 +464,33 @@ pub async fn resolve_line(
     ApiJson(body): ApiJson<LineResolution>,
 ) -> ApiResult<Json<ResultsSummary>> {
     Ok(Json(state.app.resolve_bank_line(&actor, &context, id, &end_to_end_id, body).await?))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::FILE_CLAIMS), routes!(file_claim))
+        .add(Access::Policy(rules::READ_CLAIMS), routes!(list_claims))
+        .add(Access::Policy(rules::READ_CLAIMS), routes!(get_claim))
+        .add(Access::Policy(rules::DECIDE_CLAIMS), routes!(decide_claim))
+        .add(Access::Policy(rules::FILE_CLAIMS), routes!(withdraw_claim))
+        .add(Access::Policy(rules::READ_CLAIMS), routes!(claim_receipt))
+        .add(Access::Policy(rules::FILE_CLAIMS), routes!(verify_identity))
+        .add(super::AUTHENTICATED, routes!(get_policy))
+        .add(super::AUTHENTICATED, routes!(list_policies))
+        .add(Access::Policy(rules::MANAGE_POLICY), routes!(publish_policy))
+        .add(Access::Policy(rules::DECIDE_CLAIMS), routes!(run_round))
+        .add(Access::Policy(rules::READ_PAYMENTS), routes!(list_rounds))
+        .add(Access::Policy(rules::READ_PAYMENTS), routes!(get_round))
+        .add(Access::Policy(rules::READ_PAYMENTS), routes!(replay_round))
+        .add(Access::Policy(rules::DECIDE_CLAIMS), routes!(propose_batch))
+        .add(Access::Policy(rules::READ_PAYMENTS), routes!(list_batches))
+        .add(Access::Policy(rules::READ_PAYMENTS), routes!(get_batch))
+        .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(approve_batch))
+        .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(export_batch))
+        .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(record_results))
+        .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(import_status_report))
+        .add(Access::Policy(rules::APPROVE_PAYMENTS), routes!(resolve_line))
+        .add(Access::Policy(rules::DECIDE_CLAIMS), routes!(record_recovery))
+        .add(Access::Policy(rules::READ_STATISTICS), routes!(statistics))
 }

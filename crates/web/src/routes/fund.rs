@@ -8,9 +8,12 @@ use redress_domain::fund::FundDetailsInput;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 /// The fund's details as bank files use them, and what is missing for a first payment.
 #[utoipa::path(get, path = "/api/v1/fund", tag = "administration",
@@ -58,4 +61,11 @@ pub async fn put_fund(
         tax_id: request.tax_id,
     };
     Ok(Json(state.app.set_fund_details(&actor, &context, &input).await?))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::READ_FUND), routes!(get_fund))
+        .add(Access::Policy(rules::MANAGE_FUND), routes!(put_fund))
 }

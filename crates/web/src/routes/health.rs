@@ -7,8 +7,10 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::access::{Access, Routes};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
+use utoipa_axum::routes;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -43,4 +45,12 @@ pub async fn openapi_json(State(state): State<AppState>) -> Response {
     responses((status = 200, description = "Prometheus metrics", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(super::PUBLIC, routes!(healthz))
+        .add(super::PUBLIC, routes!(openapi_json))
+        .add(Access::MetricsScrape, routes!(metrics))
 }

@@ -6,11 +6,14 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::accounts::InstitutionView;
 use crate::views::{PageQuery, Paged};
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 /// Every institution, by id.
 #[utoipa::path(get, path = "/api/v1/institutions", tag = "administration", params(PageQuery),
@@ -47,4 +50,11 @@ pub async fn create_institution(
 ) -> ApiResult<(StatusCode, Json<InstitutionView>)> {
     let institution = state.app.create_institution(&actor, &context, &request.name, &request.kind).await?;
     Ok((StatusCode::CREATED, Json(InstitutionView::from(institution))))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(list_institutions))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(create_institution))
 }

@@ -16,11 +16,14 @@ use redress_domain::money::Overflow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiError, ApiResult, Problem, ProblemField};
 use crate::views::ledger::{AccountView, ReferencesBody, TransferView};
 use crate::views::PageQuery;
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 /// Transfers per page while streaming an export.
 const EXPORT_PAGE: i64 = 2_000;
@@ -633,4 +636,21 @@ pub async fn verify_everything(
         audit_entries: check.audit_entries,
         money: check.money,
     }))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::READ_LEDGER), routes!(list_accounts))
+        .add(Access::Policy(rules::WRITE_LEDGER), routes!(create_account))
+        .add(Access::Policy(rules::WRITE_LEDGER), routes!(create_transfer))
+        .add(Access::Policy(rules::WRITE_LEDGER), routes!(create_batch))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(get_transfer))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(trace_transfer))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(statement))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(balances))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(journal))
+        .add(Access::Policy(rules::READ_LEDGER), routes!(export_csv))
+        .add(Access::Policy(rules::VERIFY_LEDGER), routes!(verify))
+        .add(Access::Policy(rules::VERIFY_LEDGER), routes!(verify_everything))
 }

@@ -8,10 +8,13 @@ use redress_app::orders::{OrderRequest, RecordJudgment};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, ApiPath, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::orders::{JudgmentJson, OrderJson};
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -247,4 +250,17 @@ pub async fn record_insolvency(
     ApiJson(body): ApiJson<InsolvencyBody>,
 ) -> ApiResult<Json<OrderJson>> {
     Ok(Json(state.app.record_insolvency(&actor, &context, id, &body.found_on, &body.basis).await?.into()))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(record_judgment))
+        .add(Access::Policy(rules::READ_ORDERS), routes!(get_judgment))
+        .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(set_final))
+        .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(record_appeal))
+        .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(decide_appeal))
+        .add(Access::Policy(rules::READ_ORDERS), routes!(get_order))
+        .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(record_payment))
+        .add(Access::Policy(rules::RECORD_JUDGMENTS), routes!(record_insolvency))
 }

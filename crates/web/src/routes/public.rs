@@ -10,11 +10,13 @@ use redress_app::public::{MonthFlow, PublicAccount, PublicAsset, PublicMoney};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::access::Routes;
 use crate::extract::ApiQuery;
 use crate::i18n::Locale;
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::public_cache::{Cached, PUBLIC_CACHE_SECONDS};
 use crate::AppState;
+use utoipa_axum::routes;
 
 /// Months of fund flows published.
 const MONTHS: u8 = 24;
@@ -381,4 +383,16 @@ async fn page_html(
     };
     crate::pages::render_anonymous(locale, &path, "public.html", values)
         .map_err(|e| ApiError::from(redress_app::AppError::Internal(e)))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(super::PUBLIC, routes!(page))
+        .add(super::PUBLIC, routes!(assets_json))
+        .add(super::PUBLIC, routes!(assets_csv))
+        .add(super::PUBLIC, routes!(fund_flows))
+        .add(super::PUBLIC, routes!(fund_flows_csv))
+        .add(super::PUBLIC, routes!(money_json))
+        .add(super::PUBLIC, routes!(money_csv))
 }

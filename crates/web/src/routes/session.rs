@@ -8,11 +8,13 @@ use redress_domain::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::Routes;
 use crate::credentials::SESSION_COOKIE;
 use crate::extract::{ApiJson, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::accounts::UserView;
 use crate::AppState;
+use utoipa_axum::routes;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -126,4 +128,13 @@ pub async fn change_password(
 ) -> ApiResult<StatusCode> {
     state.app.change_password(&actor, &context, request.current_password, request.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(super::PUBLIC, routes!(login))
+        .add(super::AUTHENTICATED, routes!(logout))
+        .add(super::AUTHENTICATED, routes!(me))
+        .add(super::AUTHENTICATED, routes!(change_password))
 }

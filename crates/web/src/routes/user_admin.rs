@@ -6,10 +6,13 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, ApiPath, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::accounts::UserView;
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 /// Deactivates a user: they cannot log in, and their sessions end. Their records and history stay.
 #[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "administration",
@@ -132,4 +135,15 @@ pub async fn set_institution(
     ApiJson(request): ApiJson<InstitutionRequest>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(state.app.set_user_institution(&actor, &context, id, request.institution_id).await?.into()))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(deactivate_user))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(reactivate_user))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(reset_password))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(unlock_user))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(set_roles))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(set_institution))
 }

@@ -8,11 +8,14 @@ use redress_domain::Secret;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::views::accounts::UserView;
 use crate::views::{PageQuery, Paged};
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 /// Every user with their institution and roles, by id.
 #[utoipa::path(get, path = "/api/v1/users", tag = "administration", params(PageQuery),
@@ -69,4 +72,11 @@ pub async fn create_user(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(UserView::from(user))))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(list_users))
+        .add(Access::Policy(rules::ADMINISTER_USERS), routes!(create_user))
 }

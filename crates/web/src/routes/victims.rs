@@ -10,9 +10,12 @@ use redress_domain::victims::{Identity, Representative};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::access::{Access, Routes};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Context, CurrentActor};
 use crate::problem::{ApiResult, Problem};
 use crate::AppState;
+use redress_domain::policy::rules;
+use utoipa_axum::routes;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -392,4 +395,15 @@ pub async fn find_victims(
         .find_victims_by_document(&actor, &context, &query.document_type, &query.document_number)
         .await?;
     Ok(Json(VictimCodes { codes }))
+}
+
+/// This resource's routes, each with its access rule.
+pub(super) fn register(routes: Routes) -> Routes {
+    routes
+        .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(register_victim))
+        .add(Access::Policy(rules::READ_VICTIMS), routes!(get_victim))
+        .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(correct_victim))
+        .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(withdraw_consent))
+        .add(Access::Policy(rules::REGISTER_VICTIMS), routes!(refer_victim))
+        .add(Access::Policy(rules::READ_VICTIMS), routes!(find_victims))
 }

@@ -97,7 +97,7 @@ impl From<&Transfer> for TransferView {
             amount: t.amount.format(t.currency),
             posted: t.posted.format(t.currency),
             currency: t.currency.code().to_string(),
-            kind: t.kind.clone(),
+            kind: t.kind.as_str().to_string(),
             pending_id: t.pending_id.clone(),
             reverses_id: t.reverses_id.clone(),
             pending_status: t.pending_status.map(|s| s.as_str().to_string()),
