@@ -7,7 +7,6 @@ mod common;
 
 use common::world::{approved, e2e, intact, ok, report, send, world, World};
 use common::{expect_problem, problem_fields, USER_PASSWORD};
-use redress_app::Clock;
 use redress_store::testing::TestDatabase;
 use serde_json::{json, Value};
 
