@@ -82,6 +82,14 @@ conformance!(
     asset_valuations_leases_and_flows_round_trip,
     claims_are_filed_decided_and_listed,
     rounds_and_batches_carry_lines_and_bank_reports,
+    set_based_page_reads_match_the_rows_they_read,
+    summary_counts_come_from_every_row,
+    paid_claim_delays_are_banded_from_filing_to_the_first_payment,
+    published_assets_come_with_their_move_dates,
+    the_audit_trail_is_filtered_newest_first,
+    record_list_pages_are_scoped_and_paged,
+    rounds_and_batches_are_listed_by_batch_state,
+    ledger_reads_for_pages,
 );
 
 #[path = "conformance/alerts.rs"]
@@ -95,6 +103,10 @@ use claims::*;
 #[path = "conformance/orders.rs"]
 mod orders;
 use orders::*;
+
+#[path = "conformance/reads.rs"]
+mod reads;
+use reads::*;
 
 #[path = "conformance/records.rs"]
 mod records;

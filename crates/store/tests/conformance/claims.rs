@@ -13,7 +13,7 @@ use super::records::victim_record;
 use super::typed::case_record;
 use super::{pen, t};
 
-fn claim(victim_id: i64, victim_institution: InstitutionId, case_id: i64) -> ClaimRecord {
+pub(crate) fn claim(victim_id: i64, victim_institution: InstitutionId, case_id: i64) -> ClaimRecord {
     ClaimRecord {
         id: 0,
         kind: ClaimKind::Advance,
@@ -45,7 +45,7 @@ fn claim(victim_id: i64, victim_institution: InstitutionId, case_id: i64) -> Cla
     }
 }
 
-fn round() -> RoundRecord {
+pub(crate) fn round() -> RoundRecord {
     RoundRecord {
         id: 0,
         currency: pen(),
@@ -63,7 +63,7 @@ fn round() -> RoundRecord {
     }
 }
 
-fn batch(round_id: i64) -> BatchRecord {
+pub(crate) fn batch(round_id: i64) -> BatchRecord {
     BatchRecord {
         id: 0,
         round_id,
@@ -103,7 +103,7 @@ fn line(batch_id: i64, claim_id: i64, amount: i64) -> BatchLine {
 }
 
 /// Two claims of one victim, a policy, and the ids: (victim, claims).
-async fn two_claims(store: &dyn Store) -> (i64, [i64; 2]) {
+pub(crate) async fn two_claims(store: &dyn Store) -> (i64, [i64; 2]) {
     let mut tx = store.write().await.unwrap();
     let ngo = tx.insert_institution("ONG", InstitutionKind::Ngo, t(0)).await.unwrap();
     let case = tx.insert_case(&case_record(ngo, "F-1")).await.unwrap();

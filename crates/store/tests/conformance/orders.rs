@@ -12,7 +12,7 @@ use redress_store::testing::TestDatabase;
 use super::typed::{asset_record, case_record};
 use super::{pen, t};
 
-fn judgment(case_id: i64, convicted: Vec<i64>) -> JudgmentRecord {
+pub(crate) fn judgment(case_id: i64, convicted: Vec<i64>) -> JudgmentRecord {
     JudgmentRecord {
         id: 0,
         case_id,
