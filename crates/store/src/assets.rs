@@ -144,6 +144,10 @@ impl AssetReads for SqlTx {
         states: &[AssetState],
         page: redress_app::store::Page,
     ) -> StoreResult<Vec<AssetRecord>> {
+        // No state asked: no asset (and no `IN ()`, which PostgreSQL refuses).
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
         let placeholders: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 3)).collect();
         let sql = format!(
             "SELECT {COLUMNS} FROM assets WHERE id > $1 AND state IN ({}) ORDER BY id LIMIT $2",

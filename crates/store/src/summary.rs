@@ -227,6 +227,10 @@ impl SummaryReads for SqlTx {
         states: &[&str],
         page: redress_app::store::Page,
     ) -> StoreResult<Vec<PublishedAsset>> {
+        // No state asked: no asset (and no `IN ()`, which PostgreSQL refuses).
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
         let first_move = |states: &str, column: &str| {
             format!(
                 "(SELECT m.{column} FROM asset_moves m WHERE m.asset_id = a.id AND m.to_state IN ({states}) \

@@ -547,6 +547,8 @@ pub(crate) async fn published_assets_come_with_their_move_dates(database: &TestD
         vec![ids[1]]
     );
     assert!(tx.published_assets(&["returned"], ALL).await.unwrap().is_empty());
+    assert!(tx.published_assets(&[], ALL).await.unwrap().is_empty(), "no state asked, on both engines");
+    assert!(tx.assets_in_states(&[], ALL).await.unwrap().is_empty(), "no state asked, on both engines");
 }
 
 // ---- Filtered lists -----------------------------------------------------------------------------
