@@ -14,11 +14,12 @@
 //! |---|---|---|
 //! | `dob` | full birth date | names rewritten, document changed |
 //! | `sy` | each surname word + birth year | day/month swapped or typo'd, document changed |
-//! | `doc` | each document number | everything else rewritten |
+//! | `doc` | each document number, and for numbers of six characters or more each of its one-character deletions | everything else rewritten, a typo in the number |
 //! | `tel` | last seven phone digits | birth date missing, names rewritten |
 //! | `ss` | phonetic keys of the surname words, sorted | birth date missing, typos, swapped order |
 //! | `gsd` | given-name initial + first three letters of a surname word + {day, month} | surname typo late in the word, year typo, day/month swapped |
-//! | `gs` | phonetic first given name + phonetic surname word | birth date missing or wrong, document changed |
+//! | `gs` | phonetic first given name and phonetic surname word, in alphabetical order | birth date missing or wrong, document changed, given names and surnames in each other's fields |
+//! | `gy` | first given name + birth year | surname changed or misspelt, document changed |
 //!
 //! A block larger than [`BlockingOptions::max_block_size`] records is skipped, not compared:
 //! such a key is too common to tell people apart ("Quispe" + 1990 in Puno), and the other rules
@@ -60,6 +61,9 @@ pub fn prepared_keys(record: &Prepared) -> Vec<String> {
         if let Some(digits) = date.digits() {
             keys.push(format!("dob|{digits}"));
         }
+        if let Some(given) = first_given.filter(|g| !g.initial) {
+            keys.push(format!("gy|{}|{}", given.folded, date.year));
+        }
         for s in &surnames {
             keys.push(format!("sy|{s}|{}", date.year));
         }
@@ -74,6 +78,13 @@ pub fn prepared_keys(record: &Prepared) -> Vec<String> {
     }
     for (_, number) in &record.documents {
         keys.push(format!("doc|{number}"));
+        // The number with each character left out in turn: two numbers one typo apart
+        // (substituted, dropped, doubled or swapped digit) share one of these.
+        if number.is_ascii() && number.len() >= 6 {
+            for i in 0..number.len() {
+                keys.push(format!("doc|{}{}", &number[..i], &number[i + 1..]));
+            }
+        }
     }
     if let Some(phone) = &record.phone {
         let start = phone.len().saturating_sub(7);
@@ -84,9 +95,13 @@ pub fn prepared_keys(record: &Prepared) -> Vec<String> {
         sounds.sort();
         keys.push(format!("ss|{}", sounds.join("-")));
         if let Some(given) = first_given.filter(|g| !g.initial) {
+            // In either order, so given names and surnames written in each other's fields
+            // still meet.
             let g = normalize::phonetic(&given.folded);
             for s in &surnames {
-                keys.push(format!("gs|{g}|{}", normalize::phonetic(s)));
+                let s = normalize::phonetic(s);
+                let (low, high) = if g <= s { (&g, &s) } else { (&s, &g) };
+                keys.push(format!("gs|{low}|{high}"));
             }
         }
     }
@@ -250,6 +265,8 @@ mod tests {
         assert!(keys.contains(&"dob|19900307".to_string()), "{keys:?}");
         assert!(keys.contains(&"sy|nahui|1990".to_string()));
         assert!(keys.contains(&"doc|41234567".to_string()));
+        assert!(keys.contains(&"doc|4123457".to_string()), "one deletion");
+        assert!(keys.contains(&"gy|maria|1990".to_string()));
         assert!(keys.contains(&"gsd|m|nah|3-7".to_string()));
         assert!(keys.iter().all(|k| k.is_ascii()), "keys are folded: {keys:?}");
     }
@@ -266,6 +283,10 @@ mod tests {
             record("M.", "Q.", "", "41234567"),
             // Year typo, shortened compound.
             record("María", "Quispe Mamani", "1991-03-07", ""),
+            // Everything else different, the document one transposition away.
+            record("Rosa", "Huamán", "1970-01-01", "41235467"),
+            // Names in each other's fields, nothing else.
+            record("Quispe", "María", "", ""),
         ];
         for rewrite in &rewrites {
             assert!(shares_key(&original, rewrite), "{rewrite:?}");

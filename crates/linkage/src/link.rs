@@ -1,7 +1,7 @@
 //! Batch linkage: two sets of records against each other, or one set against itself.
 
 use crate::blocking::{self, BlockingOptions, Candidates};
-use crate::compare::{self, Prepared};
+use crate::compare::{Comparison, Prepared};
 use crate::model::Model;
 use crate::record::Record;
 use crate::train::{self, Sides, TrainingOptions, TrainingReport};
@@ -54,15 +54,21 @@ pub struct Linkage {
     pub training: Option<TrainingReport>,
 }
 
-fn score(model: &Model, sides: Sides<'_>, candidates: &Candidates, threshold: f64) -> Vec<ScoredPair> {
+fn score(
+    model: &Model,
+    sides: Sides<'_>,
+    candidates: &Candidates,
+    comparisons: &[Comparison],
+    threshold: f64,
+) -> Vec<ScoredPair> {
     let weights = model.weights();
     let mut matches: Vec<ScoredPair> = candidates
         .pairs
         .iter()
-        .filter_map(|&(i, j)| {
-            let (a, b) = sides.pair(i, j);
-            let comparison = compare::compare(a, b);
-            let match_weight = weights.match_weight(model, &comparison, a);
+        .zip(comparisons)
+        .filter_map(|(&(i, j), comparison)| {
+            let (a, _) = sides.pair(i, j);
+            let match_weight = weights.match_weight(model, comparison, a);
             let probability = crate::model::probability(match_weight);
             (probability >= threshold).then_some(ScoredPair {
                 a: i as usize,
@@ -100,8 +106,9 @@ fn run_link(model: Option<&Model>, a: &[Record], b: &[Record], options: &LinkOpt
     let keys_b: Vec<Vec<String>> = b.iter().map(blocking::prepared_keys).collect();
     let candidates = blocking::link_candidates(&keys_a, &keys_b, &options.blocking);
     let sides = Sides::Link(&a, &b);
-    let (model, training) = resolve(model, sides, &candidates, options);
-    let mut matches = score(&model, sides, &candidates, options.threshold);
+    let comparisons = train::compare_pairs(sides, &candidates.pairs);
+    let (model, training) = resolve(model, sides, &comparisons, options);
+    let mut matches = score(&model, sides, &candidates, &comparisons, options.threshold);
     if options.one_to_one {
         matches = one_to_one(matches, a.len(), b.len());
     }
@@ -117,7 +124,7 @@ fn run_link(model: Option<&Model>, a: &[Record], b: &[Record], options: &LinkOpt
 fn resolve(
     model: Option<&Model>,
     sides: Sides<'_>,
-    candidates: &Candidates,
+    comparisons: &[Comparison],
     options: &LinkOptions,
 ) -> (Model, Option<TrainingReport>) {
     match model {
@@ -126,7 +133,7 @@ fn resolve(
         }
         Some(model) => (model.clone(), None),
         None => {
-            let (model, report) = train::train_sides(sides, &candidates.pairs, &options.training);
+            let (model, report) = train::train_sides(sides, comparisons, &options.training);
             (model, Some(report))
         }
     }
@@ -137,8 +144,9 @@ fn run_dedupe(model: Option<&Model>, records: &[Record], options: &LinkOptions) 
     let keys: Vec<Vec<String>> = prepared.iter().map(blocking::prepared_keys).collect();
     let candidates = blocking::dedupe_candidates(&keys, &options.blocking);
     let sides = Sides::Dedupe(&prepared);
-    let (model, training) = resolve(model, sides, &candidates, options);
-    let matches = score(&model, sides, &candidates, options.threshold);
+    let comparisons = train::compare_pairs(sides, &candidates.pairs);
+    let (model, training) = resolve(model, sides, &comparisons, options);
+    let matches = score(&model, sides, &candidates, &comparisons, options.threshold);
     Linkage {
         model,
         matches,

@@ -272,8 +272,9 @@ impl Model {
                 vec![
                     (Exact, 0.55, 0.03),
                     (JaroWinklerHigh, 0.2, 0.02),
-                    (JaroWinklerMid, 0.1, 0.05),
-                    (Disagree, 0.15, 0.9),
+                    (JaroWinklerMid, 0.08, 0.03),
+                    (SharesToken, 0.05, 0.05),
+                    (Disagree, 0.12, 0.87),
                 ],
             ),
         ];
@@ -286,8 +287,9 @@ impl Model {
                 (Field::Phone, Disagree) => Some(0.949),
                 (Field::Place, Exact) => Some(0.4),
                 (Field::Place, JaroWinklerHigh) => Some(0.05),
-                (Field::Place, JaroWinklerMid) => Some(0.1),
-                (Field::Place, Disagree) => Some(0.45),
+                (Field::Place, JaroWinklerMid) => Some(0.05),
+                (Field::Place, SharesToken) => Some(0.1),
+                (Field::Place, Disagree) => Some(0.4),
                 _ => None,
             }
         };

@@ -96,6 +96,9 @@ const CONJUNCTIONS: &[&str] = &["y", "e"];
 /// Folds one string: NFKD, combining marks removed, lowercase, a few undecomposable letters
 /// spelt out.
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.nfkd() {
         if is_combining_mark(c) {
@@ -132,8 +135,12 @@ fn words(text: &str) -> Vec<Word> {
     let mut words = Vec::new();
     let mut current = String::new();
     // "M.ª" is one abbreviation, not an initial and a letter.
-    let text = text.replace(".ª", "ª").replace(".º", "º");
-    let lower: String = text.nfc().flat_map(char::to_lowercase).collect();
+    let lower: String = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        let text = text.replace(".ª", "ª").replace(".º", "º");
+        text.nfc().flat_map(char::to_lowercase).collect()
+    };
     let flush = |current: &mut String, dotted: bool, words: &mut Vec<Word>| {
         if !current.is_empty() {
             let raw = std::mem::take(current);

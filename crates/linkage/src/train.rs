@@ -258,11 +258,10 @@ pub fn expectation_maximisation(
 }
 
 /// Counts comparison vectors.
-pub(crate) fn patterns(sides: Sides<'_>, pairs: &[(u32, u32)]) -> Vec<(Comparison, f64)> {
+pub(crate) fn patterns(comparisons: &[Comparison]) -> Vec<(Comparison, f64)> {
     let mut counts: HashMap<Comparison, f64> = HashMap::new();
-    for &(i, j) in pairs {
-        let (a, b) = sides.pair(i, j);
-        *counts.entry(compare::compare(a, b)).or_insert(0.0) += 1.0;
+    for comparison in comparisons {
+        *counts.entry(*comparison).or_insert(0.0) += 1.0;
     }
     let mut patterns: Vec<(Comparison, f64)> = counts.into_iter().collect();
     // A fixed order, so sums (and the result) do not depend on hashing.
@@ -325,14 +324,25 @@ fn model_from(
     Model { prior: clamp(prior), fields, term_frequencies }
 }
 
-/// Trains on prepared records and their candidate pairs.
+/// The comparison vectors of these pairs.
+pub(crate) fn compare_pairs(sides: Sides<'_>, pairs: &[(u32, u32)]) -> Vec<Comparison> {
+    pairs
+        .iter()
+        .map(|&(i, j)| {
+            let (a, b) = sides.pair(i, j);
+            compare::compare(a, b)
+        })
+        .collect()
+}
+
+/// Trains on prepared records and the comparison vectors of their candidate pairs.
 pub(crate) fn train_sides(
     sides: Sides<'_>,
-    candidates: &[(u32, u32)],
+    candidates: &[Comparison],
     options: &TrainingOptions,
 ) -> (Model, TrainingReport) {
     let (u_random, drawn) = random_u(sides, options.random_pairs, options.seed);
-    let patterns = patterns(sides, candidates);
+    let patterns = patterns(candidates);
     let mut start = Parameters::of(&Model::default_parameters());
     start.u.clone_from(&u_random);
     // Candidates are enriched in matches; start from one in twenty.
@@ -371,7 +381,8 @@ pub fn train_with(
     let prepared: Vec<Prepared> = records.iter().map(Prepared::new).collect();
     let keys: Vec<Vec<String>> = prepared.iter().map(blocking::prepared_keys).collect();
     let candidates = blocking::dedupe_candidates(&keys, blocking);
-    train_sides(Sides::Dedupe(&prepared), &candidates.pairs, options)
+    let sides = Sides::Dedupe(&prepared);
+    train_sides(sides, &compare_pairs(sides, &candidates.pairs), options)
 }
 
 /// Trains a model to link two sets of records (each person at most once in each).
@@ -381,7 +392,8 @@ pub fn train_link(a: &[Record], b: &[Record]) -> Model {
     let keys_a: Vec<Vec<String>> = a.iter().map(blocking::prepared_keys).collect();
     let keys_b: Vec<Vec<String>> = b.iter().map(blocking::prepared_keys).collect();
     let candidates = blocking::link_candidates(&keys_a, &keys_b, &BlockingOptions::default());
-    train_sides(Sides::Link(&a, &b), &candidates.pairs, &TrainingOptions::default()).0
+    let sides = Sides::Link(&a, &b);
+    train_sides(sides, &compare_pairs(sides, &candidates.pairs), &TrainingOptions::default()).0
 }
 
 #[cfg(test)]
