@@ -140,6 +140,22 @@ mod tests {
         assert_eq!(r.line(), "x: precision 0.6667 recall 0.5000 f1 0.5714 seconds 1.23");
     }
 
+    /// The hand-set default model, untrained, on a population it has not seen (another seed):
+    /// what the server gets on arrival before the first training.
+    #[test]
+    fn the_default_model_works_without_training() {
+        let population =
+            synthetic::population(&synthetic::Options { people: 2_000, duplicates: 400, seed: 7 });
+        let linkage =
+            link::dedupe_with(&crate::Model::default(), &population.records, &LinkOptions::default());
+        assert!(linkage.training.is_none());
+        let truth = population.true_pairs();
+        let predicted: Vec<(usize, usize)> = linkage.matches.iter().map(|p| (p.a, p.b)).collect();
+        let r = report("default", &predicted, &truth, 0.0, linkage.candidate_pairs, 1.0);
+        assert!(r.precision >= 0.95, "{}", r.line());
+        assert!(r.recall >= 0.9, "{}", r.line());
+    }
+
     /// End to end on the synthetic population (smaller than the benchmark's, for debug builds):
     /// trained without labels, the linkage finds the repeats.
     #[test]

@@ -25,6 +25,7 @@ pub mod febrl;
 pub mod link;
 pub mod model;
 pub mod normalize;
+mod parallel;
 pub mod record;
 pub mod rng;
 pub mod synthetic;

@@ -99,11 +99,19 @@ fn one_to_one(matches: Vec<ScoredPair>, a_len: usize, b_len: usize) -> Vec<Score
         .collect()
 }
 
+fn prepare(records: &[Record]) -> Vec<Prepared> {
+    crate::parallel::map(records, 2_000, Prepared::new)
+}
+
+fn keys(records: &[Prepared]) -> Vec<Vec<String>> {
+    crate::parallel::map(records, 2_000, blocking::prepared_keys)
+}
+
 fn run_link(model: Option<&Model>, a: &[Record], b: &[Record], options: &LinkOptions) -> Linkage {
-    let a: Vec<Prepared> = a.iter().map(Prepared::new).collect();
-    let b: Vec<Prepared> = b.iter().map(Prepared::new).collect();
-    let keys_a: Vec<Vec<String>> = a.iter().map(blocking::prepared_keys).collect();
-    let keys_b: Vec<Vec<String>> = b.iter().map(blocking::prepared_keys).collect();
+    let a = prepare(a);
+    let b = prepare(b);
+    let keys_a = keys(&a);
+    let keys_b = keys(&b);
     let candidates = blocking::link_candidates(&keys_a, &keys_b, &options.blocking);
     let sides = Sides::Link(&a, &b);
     let comparisons = train::compare_pairs(sides, &candidates.pairs);
@@ -140,8 +148,8 @@ fn resolve(
 }
 
 fn run_dedupe(model: Option<&Model>, records: &[Record], options: &LinkOptions) -> Linkage {
-    let prepared: Vec<Prepared> = records.iter().map(Prepared::new).collect();
-    let keys: Vec<Vec<String>> = prepared.iter().map(blocking::prepared_keys).collect();
+    let prepared = prepare(records);
+    let keys = keys(&prepared);
     let candidates = blocking::dedupe_candidates(&keys, &options.blocking);
     let sides = Sides::Dedupe(&prepared);
     let comparisons = train::compare_pairs(sides, &candidates.pairs);

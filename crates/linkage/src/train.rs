@@ -273,14 +273,9 @@ pub(crate) fn patterns(comparisons: &[Comparison]) -> Vec<(Comparison, f64)> {
 pub(crate) fn random_u(sides: Sides<'_>, samples: usize, seed: u64) -> (Probabilities, usize) {
     let mut rng = SplitMix64::new(seed);
     let mut counts: Probabilities = FIELDS.iter().map(|f| vec![0.0; f.levels().len()]).collect();
-    let mut drawn = 0;
-    for _ in 0..samples {
-        let Some((i, j)) = sides.random_pair(&mut rng) else {
-            break;
-        };
-        drawn += 1;
-        let (a, b) = sides.pair(i, j);
-        let comparison = compare::compare(a, b);
+    let pairs: Vec<(u32, u32)> = (0..samples).map_while(|_| sides.random_pair(&mut rng)).collect();
+    let drawn = pairs.len();
+    for comparison in compare_pairs(sides, &pairs) {
         for (f, index) in comparison.levels.iter().enumerate() {
             if *index != MISSING {
                 counts[f][usize::from(*index)] += 1.0;
@@ -326,13 +321,10 @@ fn model_from(
 
 /// The comparison vectors of these pairs.
 pub(crate) fn compare_pairs(sides: Sides<'_>, pairs: &[(u32, u32)]) -> Vec<Comparison> {
-    pairs
-        .iter()
-        .map(|&(i, j)| {
-            let (a, b) = sides.pair(i, j);
-            compare::compare(a, b)
-        })
-        .collect()
+    crate::parallel::map(pairs, 20_000, |&(i, j)| {
+        let (a, b) = sides.pair(i, j);
+        compare::compare(a, b)
+    })
 }
 
 /// Trains on prepared records and the comparison vectors of their candidate pairs.
