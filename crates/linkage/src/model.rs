@@ -218,12 +218,13 @@ impl Default for Model {
 impl Model {
     /// Parameters set by hand, for matching a registration on arrival before any training.
     ///
-    /// m (how often a level occurs between two registrations of the same person) follows what
-    /// registrations in shelters and prosecutors' offices show: names mostly exact, one in ten
-    /// with a typo or lost accents, a document changed in a sixth of the repeats. u (how often
-    /// it occurs between different people) assumes a registry of some ten thousand people with
-    /// the region's frequent names; the prior assumes one registration in ten is a repeat, so
-    /// λ ≈ 0.1 / 10 000. [`crate::train`] estimates all of them from the data instead.
+    /// These are assumptions, not measurements (there are no labelled registrations to measure
+    /// on): m (how often a level occurs between two registrations of the same person) assumes
+    /// names mostly exact, one in ten with a typo or lost accents, a document changed in a sixth
+    /// of the repeats; u (how often it occurs between different people) assumes a registry of
+    /// some ten thousand people with the region's frequent names; the prior assumes one
+    /// registration in ten is a repeat, so λ ≈ 0.1 / 10 000. [`crate::train`] estimates all of
+    /// them from the data instead.
     pub fn default_parameters() -> Model {
         use Level::*;
         // (level, m, u, u among different people with the same surnames).
